@@ -1,0 +1,450 @@
+//! [`Money`]: yuan held as an exact integer number of fen.
+
+use core::fmt;
+use core::str::FromStr;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{CoreError, Result};
+use crate::rate::Rate;
+use crate::rounding::Rounding;
+
+/// An amount of money in yuan, stored as an exact integer number of fen
+/// (1 yuan = 100 fen) in an `i64`.
+///
+/// Integer fen make every sum exact and every comparison cheap; products with
+/// rates are computed in `i128` and rounded once, by a [`Rounding`] the caller
+/// names. `rust_decimal` is used only at the edges (parsing, interop).
+///
+/// Arithmetic is checked and returns [`Result`]: there is no silent overflow
+/// and no panic.
+///
+/// ```
+/// use medfund_core::{Money, Rate, Rounding};
+///
+/// let spend: Money = "1,200万".parse()?;              // 12,000,000 yuan
+/// let fee = spend.mul_rate(Rate::percent(4), Rounding::HalfAwayFromZero)?;
+/// assert_eq!(fee.to_string(), "480000.00");
+/// assert_eq!(fee.min(Money::from_yuan(400_000)?).to_string(), "400000.00");
+/// # Ok::<(), medfund_core::CoreError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(i64);
+
+impl Money {
+    /// Zero yuan.
+    pub const ZERO: Money = Money(0);
+    /// The largest representable amount.
+    pub const MAX: Money = Money(i64::MAX);
+
+    /// An amount of whole fen.
+    #[inline]
+    pub const fn from_fen(fen: i64) -> Money {
+        Money(fen)
+    }
+
+    /// An amount of whole yuan; errors if it does not fit.
+    pub fn from_yuan(yuan: i64) -> Result<Money> {
+        yuan.checked_mul(100).map(Money).ok_or(CoreError::Overflow { operation: "yuan to fen" })
+    }
+
+    /// The amount in fen.
+    #[inline]
+    pub const fn fen(self) -> i64 {
+        self.0
+    }
+
+    /// True if the amount is zero.
+    #[inline]
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// True if the amount is below zero.
+    #[inline]
+    pub const fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    /// True if the amount is above zero.
+    #[inline]
+    pub const fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    /// `self + other`, or an overflow error.
+    #[inline]
+    pub fn checked_add(self, other: Money) -> Result<Money> {
+        self.0.checked_add(other.0).map(Money).ok_or(CoreError::Overflow { operation: "money addition" })
+    }
+
+    /// `self − other`, or an overflow error.
+    #[inline]
+    pub fn checked_sub(self, other: Money) -> Result<Money> {
+        self.0.checked_sub(other.0).map(Money).ok_or(CoreError::Overflow { operation: "money subtraction" })
+    }
+
+    /// `−self`, or an overflow error (only for the most negative amount).
+    #[inline]
+    pub fn checked_neg(self) -> Result<Money> {
+        self.0.checked_neg().map(Money).ok_or(CoreError::Overflow { operation: "money negation" })
+    }
+
+    /// `|self|`, or an overflow error (only for the most negative amount).
+    #[inline]
+    pub fn checked_abs(self) -> Result<Money> {
+        self.0.checked_abs().map(Money).ok_or(CoreError::Overflow { operation: "money absolute value" })
+    }
+
+    /// `self × n` for an integer count (e.g. premium × persons).
+    pub fn checked_mul_int(self, n: i64) -> Result<Money> {
+        self.0.checked_mul(n).map(Money).ok_or(CoreError::Overflow { operation: "money times count" })
+    }
+
+    /// `max(self, 0)`.
+    #[inline]
+    pub fn positive_part(self) -> Money {
+        Money(self.0.max(0))
+    }
+
+    /// The exact sum of amounts, or an overflow error.
+    pub fn checked_sum<I: IntoIterator<Item = Money>>(amounts: I) -> Result<Money> {
+        amounts.into_iter().try_fold(Money::ZERO, Money::checked_add)
+    }
+
+    /// `self × rate`, computed exactly in `i128` and rounded once to the fen
+    /// by `rounding`.
+    ///
+    /// ```
+    /// use medfund_core::{Money, Rate, Rounding};
+    /// let m = Money::from_fen(-5);                 // −0.05 yuan
+    /// let r: Rate = "10%".parse()?;
+    /// assert_eq!(m.mul_rate(r, Rounding::HalfAwayFromZero)?, Money::from_fen(-1)); // −0.005 → −0.01
+    /// # Ok::<(), medfund_core::CoreError>(())
+    /// ```
+    #[inline]
+    pub fn mul_rate(self, rate: Rate, rounding: Rounding) -> Result<Money> {
+        let overflow = CoreError::Overflow { operation: "money times rate" };
+        if let Some((num, den)) = rate.as_i64_ratio() {
+            if let Some(product) = self.0.checked_mul(num) {
+                return rounding.div_i64(product, den).map(Money).ok_or(overflow);
+            }
+        }
+        let (num, den) = rate.as_i128_ratio().ok_or(CoreError::Overflow { operation: "rate scale" })?;
+        let product =
+            i128::from(self.0).checked_mul(num).ok_or(CoreError::Overflow { operation: "money times rate" })?;
+        let fen = rounding.div_i128(product, den).ok_or(CoreError::Overflow { operation: "money times rate" })?;
+        i64::try_from(fen).map(Money).map_err(|_| overflow)
+    }
+
+    /// `self × numerator ÷ denominator`, exact in `i128`, rounded once.
+    /// Errors on a non-positive denominator or overflow.
+    pub fn mul_ratio(self, numerator: i128, denominator: i128, rounding: Rounding) -> Result<Money> {
+        let overflow = CoreError::Overflow { operation: "money times ratio" };
+        let product = i128::from(self.0).checked_mul(numerator).ok_or(overflow.clone())?;
+        let fen = rounding.div_i128(product, denominator).ok_or(overflow.clone())?;
+        i64::try_from(fen).map(Money).map_err(|_| overflow)
+    }
+
+    /// Reads an `f64` through its shortest decimal form, so `1234.56_f64`
+    /// means exactly 1234.56 yuan. More than two decimals is an error.
+    pub fn from_f64(value: f64) -> Result<Money> {
+        if !value.is_finite() {
+            return Err(CoreError::InvalidMoney { input: value.to_string(), reason: "not a finite number".into() });
+        }
+        // Rust's `Display` for f64 prints the shortest string that reads back
+        // to the same f64, without an exponent.
+        let text = value.to_string();
+        parse_plain(&text, &text)
+    }
+
+    /// The amount as text with thousands separators: `1,234,567.80`.
+    pub fn to_grouped_string(self) -> String {
+        let plain = self.to_string();
+        let (sign, rest) = match plain.strip_prefix('-') {
+            Some(r) => ("-", r),
+            None => ("", plain.as_str()),
+        };
+        let (int_part, frac) = rest.split_once('.').unwrap_or((rest, "00"));
+        let mut out = String::with_capacity(plain.len().saturating_add(int_part.len() / 3));
+        out.push_str(sign);
+        let len = int_part.len();
+        for (i, ch) in int_part.chars().enumerate() {
+            let from_end = len.saturating_sub(i);
+            if i > 0 && from_end % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        out.push('.');
+        out.push_str(frac);
+        out
+    }
+}
+
+impl fmt::Display for Money {
+    /// Always two decimals: `400000.00`, `-0.05`. Width and alignment flags are honoured.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let abs = self.0.unsigned_abs();
+        let text = format!("{}{}.{:02}", if self.0 < 0 { "-" } else { "" }, abs / 100, abs % 100);
+        f.pad(&text)
+    }
+}
+
+/// Checks "1,234,567" style grouping: a first group of 1–3 digits, then groups of exactly 3.
+fn strip_grouping<'a>(int_part: &'a str, original: &str) -> Result<std::borrow::Cow<'a, str>> {
+    if !int_part.contains(',') {
+        return Ok(std::borrow::Cow::Borrowed(int_part));
+    }
+    let groups: Vec<&str> = int_part.split(',').collect();
+    let first_ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()));
+    let rest_ok = groups.iter().skip(1).all(|g| g.len() == 3);
+    if !first_ok || !rest_ok {
+        return Err(CoreError::InvalidMoney {
+            input: original.to_owned(),
+            reason: "thousands separators must group the integer part in threes".into(),
+        });
+    }
+    Ok(std::borrow::Cow::Owned(groups.concat()))
+}
+
+/// Parses `[-]digits[.digits]` (no grouping, no unit) into fen.
+fn parse_plain(text: &str, original: &str) -> Result<Money> {
+    let decimal = parse_decimal_strict(text, original)?;
+    decimal_to_money(decimal, original)
+}
+
+fn invalid(original: &str, reason: &str) -> CoreError {
+    CoreError::InvalidMoney { input: original.to_owned(), reason: reason.to_owned() }
+}
+
+/// Accepts only `[+-]?[0-9]+(\.[0-9]+)?` after grouping is removed.
+fn parse_decimal_strict(text: &str, original: &str) -> Result<Decimal> {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(original, "expected digits before the decimal point"));
+    }
+    if let Some(f) = frac_part {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(original, "expected digits after the decimal point"));
+        }
+    }
+    Decimal::from_str_exact(text).map_err(|e| invalid(original, &format!("not a representable number ({e})")))
+}
+
+fn decimal_to_money(decimal: Decimal, original: &str) -> Result<Money> {
+    let fen = decimal.checked_mul(Decimal::ONE_HUNDRED).ok_or(CoreError::Overflow { operation: "parsing money" })?;
+    if !fen.fract().is_zero() {
+        return Err(CoreError::SubFenPrecision { input: original.to_owned() });
+    }
+    fen.to_i64().map(Money).ok_or(CoreError::Overflow { operation: "parsing money" })
+}
+
+impl FromStr for Money {
+    type Err = CoreError;
+
+    /// Parses yuan: `"1234.56"`, `"1,234.56"`, `"-12"`, `"40万"` (×10⁴),
+    /// `"1.2亿"` (×10⁸). Surrounding white space is ignored. More than two
+    /// decimal places of a yuan (after the unit is applied) is an error;
+    /// trailing zeros are not (`"1.500"` is 1.50 yuan: nothing is rounded).
+    fn from_str(input: &str) -> Result<Money> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(invalid(input, "empty text"));
+        }
+        let (number, multiplier) = if let Some(n) = trimmed.strip_suffix('万') {
+            (n.trim_end(), Some(Decimal::from(10_000)))
+        } else if let Some(n) = trimmed.strip_suffix('亿') {
+            (n.trim_end(), Some(Decimal::from(100_000_000)))
+        } else {
+            (trimmed, None)
+        };
+        let (sign, body) = match number.strip_prefix('-') {
+            Some(b) => ("-", b),
+            None => ("", number.strip_prefix('+').unwrap_or(number)),
+        };
+        let (int_part, frac) = match body.split_once('.') {
+            Some((i, f)) => (i, Some(f)),
+            None => (body, None),
+        };
+        let int_part = strip_grouping(int_part, input)?;
+        let mut normalized = String::with_capacity(body.len().saturating_add(1));
+        normalized.push_str(sign);
+        normalized.push_str(&int_part);
+        if let Some(f) = frac {
+            normalized.push('.');
+            normalized.push_str(f);
+        }
+        let decimal = parse_decimal_strict(&normalized, input)?;
+        let decimal = match multiplier {
+            Some(m) => decimal.checked_mul(m).ok_or(CoreError::Overflow { operation: "parsing money" })?,
+            None => decimal,
+        };
+        decimal_to_money(decimal, input)
+    }
+}
+
+impl From<Money> for Decimal {
+    fn from(m: Money) -> Decimal {
+        Decimal::new(m.0, 2)
+    }
+}
+
+impl TryFrom<Decimal> for Money {
+    type Error = CoreError;
+
+    /// Exact conversion; more than two decimals (after normalisation) is an error.
+    fn try_from(d: Decimal) -> Result<Money> {
+        decimal_to_money(d, &d.to_string())
+    }
+}
+
+impl Serialize for Money {
+    /// Serialised as a string with exactly two decimals, so no reader loses a fen to floating point.
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+struct MoneyVisitor;
+
+impl Visitor<'_> for MoneyVisitor {
+    type Value = Money;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "yuan as a string (\"1234.56\", \"1,234.56\", \"40万\", \"1.2亿\") or a number with at most two decimals",
+        )
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Money, E> {
+        v.parse().map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Money, E> {
+        Money::from_yuan(v).map_err(E::custom)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Money, E> {
+        let v = i64::try_from(v).map_err(|_| E::custom(CoreError::Overflow { operation: "reading money" }))?;
+        Money::from_yuan(v).map_err(E::custom)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Money, E> {
+        Money::from_f64(v).map_err(E::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Money, D::Error> {
+        deserializer.deserialize_any(MoneyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_forms() {
+        let cases: &[(&str, i64)] = &[
+            ("1234.56", 123_456),
+            ("1,234.56", 123_456),
+            ("1,234,567", 123_456_700),
+            ("40万", 40_000_000),
+            ("1.2亿", 12_000_000_000),
+            ("0.5万", 500_000),
+            ("1.23456万", 1_234_560),
+            ("-12", -1_200),
+            ("+7.1", 710),
+            (" 3.00 ", 300),
+            ("1.500", 150),
+            ("0", 0),
+            ("400000.00", 40_000_000),
+        ];
+        for &(text, fen) in cases {
+            assert_eq!(text.parse::<Money>(), Ok(Money::from_fen(fen)), "{text}");
+        }
+    }
+
+    #[test]
+    fn parsing_errors() {
+        for text in [
+            "",
+            "abc",
+            "1.234",
+            "1,23.00",
+            "12,3456",
+            "1.2.3",
+            "1e5",
+            ".5",
+            "5.",
+            "--1",
+            "1 234",
+            "1.23456789万",
+            "万",
+            "NaN",
+        ] {
+            assert!(text.parse::<Money>().is_err(), "{text:?} should fail");
+        }
+        assert!(matches!("1.234".parse::<Money>(), Err(CoreError::SubFenPrecision { .. })));
+        assert!(matches!("99999999999999999999".parse::<Money>(), Err(CoreError::Overflow { .. })));
+    }
+
+    #[test]
+    fn floats_read_through_shortest_form() {
+        assert_eq!(Money::from_f64(1234.56), Ok(Money::from_fen(123_456)));
+        assert_eq!(Money::from_f64(0.1), Ok(Money::from_fen(10)));
+        assert_eq!(Money::from_f64(52.8), Ok(Money::from_fen(5_280)));
+        assert!(matches!(Money::from_f64(0.125), Err(CoreError::SubFenPrecision { .. })));
+        assert!(Money::from_f64(f64::NAN).is_err());
+        assert!(Money::from_f64(f64::INFINITY).is_err());
+        assert!(Money::from_f64(1e300).is_err());
+    }
+
+    #[test]
+    fn display_and_grouping() {
+        assert_eq!(Money::from_fen(-5).to_string(), "-0.05");
+        assert_eq!(Money::from_fen(123_456_780).to_grouped_string(), "1,234,567.80");
+        assert_eq!(Money::from_fen(-100_000).to_grouped_string(), "-1,000.00");
+        assert_eq!(Money::from_fen(99).to_grouped_string(), "0.99");
+        assert_eq!(format!("{:>8}", Money::from_fen(100)), "    1.00");
+        assert_eq!(Money::from_fen(i64::MIN).to_string(), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn serde_as_string_accepts_numbers() {
+        let m: Money = serde_json::from_str("\"1,234.50\"").unwrap();
+        assert_eq!(serde_json::to_string(&m).unwrap(), "\"1234.50\"");
+        let n: Money = serde_json::from_str("1234.5").unwrap();
+        assert_eq!(n, m);
+        let i: Money = serde_json::from_str("12").unwrap();
+        assert_eq!(i, Money::from_fen(1_200));
+        assert!(serde_json::from_str::<Money>("1.234").is_err());
+        assert!(serde_json::from_str::<Money>("true").is_err());
+    }
+
+    #[test]
+    fn checked_arithmetic_reports_overflow() {
+        assert!(Money::MAX.checked_add(Money::from_fen(1)).is_err());
+        assert!(Money::from_fen(i64::MIN).checked_neg().is_err());
+        assert!(Money::from_fen(i64::MIN).checked_sub(Money::from_fen(1)).is_err());
+        assert!(Money::MAX.mul_rate(Rate::percent(200), Rounding::HalfAwayFromZero).is_err());
+        assert_eq!(Money::checked_sum([Money::from_fen(1), Money::from_fen(2)]), Ok(Money::from_fen(3)));
+    }
+
+    #[test]
+    fn decimal_interop() {
+        let d = Decimal::from(Money::from_fen(12_345));
+        assert_eq!(d.to_string(), "123.45");
+        assert_eq!(Money::try_from(Decimal::new(12_345, 2)), Ok(Money::from_fen(12_345)));
+        assert!(Money::try_from(Decimal::new(12_345, 3)).is_err());
+    }
+}
