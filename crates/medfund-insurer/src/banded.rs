@@ -1,0 +1,242 @@
+//! A banded schedule over a running yearly total: the primitive behind the
+//! Xiamen supplementary insurance (X2–X4) and, later, the hardship and
+//! civil-servant subsidies (X6, X7).
+
+use medfund_core::{Money, Rounding, Share};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{InsurerError, Result};
+
+/// Who pays a part of a cost. The person is the residual payer: whatever no
+/// band pays (or a cap cuts off) falls to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Payer {
+    /// The pooling fund (社会统筹).
+    Fund,
+    /// The commercial insurer.
+    Insurer,
+    /// A subsidy programme (hardship, civil-servant).
+    Subsidy,
+}
+
+impl Payer {
+    const COUNT: usize = 3;
+
+    fn index(self) -> usize {
+        match self {
+            Payer::Fund => 0,
+            Payer::Insurer => 1,
+            Payer::Subsidy => 2,
+        }
+    }
+}
+
+/// One band: the part of the running total from `from` (inclusive) to the next
+/// band's `from` (or without end) is paid `rate` by `payer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Band {
+    /// Where the band starts on the running total.
+    pub from: Money,
+    /// Who pays within it.
+    pub payer: Payer,
+    /// The share of the cost within the band that the payer pays.
+    pub rate: Share,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CompiledBand {
+    from: i64,
+    to: i64,
+    payer: usize,
+    num: i64,
+    den: i64,
+}
+
+/// A banded schedule: bands over the running total, and optional yearly caps
+/// per payer. Rounding applies to each band's part of each claim.
+///
+/// ```
+/// use medfund_core::{Money, Rounding, Share};
+/// use medfund_insurer::{Band, BandedSchedule, Payer, RunningTotals};
+/// let y = |n| Money::from_yuan(n).unwrap();
+/// let schedule = BandedSchedule::new(
+///     vec![
+///         Band { from: y(0), payer: Payer::Fund, rate: Share::ONE },
+///         Band { from: y(53_000), payer: Payer::Insurer, rate: Share::percent(90)? },
+///     ],
+///     &[(Payer::Insurer, y(150_000))],
+///     Rounding::HalfAwayFromZero,
+/// )?;
+/// let mut running = RunningTotals::default();
+/// let split = schedule.apply(&mut running, y(60_000))?;
+/// assert_eq!((split.fund, split.insurer, split.person), (y(53_000), y(6_300), y(700)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BandedSchedule {
+    bands: Vec<CompiledBand>,
+    caps: [i64; Payer::COUNT],
+    rounding: Rounding,
+}
+
+/// One cost split among the payers and the person; the parts sum to the cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BandSplit {
+    /// Paid by the fund.
+    pub fund: Money,
+    /// Paid by the insurer.
+    pub insurer: Money,
+    /// Paid by a subsidy.
+    pub subsidy: Money,
+    /// Paid by the person (the rest).
+    pub person: Money,
+}
+
+/// A person's running state within one year: the cumulative cost and what
+/// each payer has paid so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunningTotals {
+    cost: i64,
+    paid: [i64; Payer::COUNT],
+}
+
+impl RunningTotals {
+    /// The cumulative cost so far.
+    pub fn cost(&self) -> Money {
+        Money::from_fen(self.cost)
+    }
+
+    /// What `payer` has paid so far.
+    pub fn paid_by(&self, payer: Payer) -> Money {
+        Money::from_fen(self.paid.get(payer.index()).copied().unwrap_or(0))
+    }
+}
+
+fn overflow() -> InsurerError {
+    medfund_core::CoreError::Overflow { operation: "banded schedule" }.into()
+}
+
+impl BandedSchedule {
+    /// Builds a schedule. Bands must start at 0 and be strictly increasing in
+    /// `from`; caps must not be negative; a payer may have at most one cap.
+    pub fn new(bands: Vec<Band>, caps: &[(Payer, Money)], rounding: Rounding) -> Result<BandedSchedule> {
+        let bad = |reason: String| InsurerError::InvalidSchedule { reason };
+        match bands.first() {
+            Some(b) if b.from.is_zero() => {}
+            Some(b) => return Err(bad(format!("the first band starts at {}; expected 0.00", b.from))),
+            None => return Err(bad("no bands; expected at least one band starting at 0.00".into())),
+        }
+        let mut compiled = Vec::with_capacity(bands.len());
+        for (i, b) in bands.iter().enumerate() {
+            let to = match bands.get(i.saturating_add(1)) {
+                Some(next) if next.from <= b.from => {
+                    return Err(bad(format!(
+                        "band {} starts at {}, not above the previous band's {}; expected increasing thresholds",
+                        i.saturating_add(1),
+                        next.from,
+                        b.from
+                    )));
+                }
+                Some(next) => next.from.fen(),
+                None => i64::MAX,
+            };
+            let (num, den) = b
+                .rate
+                .rate()
+                .as_i64_ratio()
+                .ok_or_else(|| bad(format!("rate {} of band {i} has too many digits", b.rate)))?;
+            compiled.push(CompiledBand { from: b.from.fen(), to, payer: b.payer.index(), num, den });
+        }
+        let mut cap_fen = [i64::MAX; Payer::COUNT];
+        let mut seen = [false; Payer::COUNT];
+        for &(payer, cap) in caps {
+            if cap.is_negative() {
+                return Err(bad(format!("cap of {payer:?} is negative ({cap}); expected zero or more")));
+            }
+            let i = payer.index();
+            if seen.get(i).copied().unwrap_or(false) {
+                return Err(bad(format!("{payer:?} has two caps; expected at most one")));
+            }
+            if let (Some(s), Some(c)) = (seen.get_mut(i), cap_fen.get_mut(i)) {
+                *s = true;
+                *c = cap.fen();
+            }
+        }
+        Ok(BandedSchedule { bands: compiled, caps: cap_fen, rounding })
+    }
+
+    /// Splits one cost given the person's running state, and advances the
+    /// state. Each band's part is rounded by the schedule's rounding, then cut
+    /// to what the payer's cap still allows; the person pays the rest.
+    #[inline]
+    pub fn apply(&self, running: &mut RunningTotals, cost: Money) -> Result<BandSplit> {
+        let cost_fen = cost.fen();
+        if cost_fen < 0 {
+            return Err(InsurerError::NegativeAmount {
+                subject: "claim".into(),
+                field: "eligible_cost".into(),
+                value: cost.to_string(),
+            });
+        }
+        let start = running.cost;
+        let end = start.checked_add(cost_fen).ok_or_else(overflow)?;
+        let mut parts = [0_i64; Payer::COUNT];
+        for band in &self.bands {
+            if band.from >= end {
+                break;
+            }
+            let lo = start.max(band.from);
+            let hi = end.min(band.to);
+            if hi <= lo {
+                continue;
+            }
+            let portion = hi.checked_sub(lo).ok_or_else(overflow)?;
+            let raw = if band.num == band.den {
+                portion
+            } else {
+                let product = portion.checked_mul(band.num).ok_or_else(overflow)?;
+                self.rounding.div_i64(product, band.den).ok_or_else(overflow)?
+            };
+            let (Some(paid), Some(cap), Some(part)) =
+                (running.paid.get_mut(band.payer), self.caps.get(band.payer), parts.get_mut(band.payer))
+            else {
+                continue;
+            };
+            let room = cap.saturating_sub(*paid).max(0);
+            let pay = raw.min(room);
+            *paid = paid.checked_add(pay).ok_or_else(overflow)?;
+            *part = part.checked_add(pay).ok_or_else(overflow)?;
+        }
+        running.cost = end;
+        let [fund, insurer, subsidy] = parts;
+        let person = cost_fen
+            .checked_sub(fund)
+            .and_then(|r| r.checked_sub(insurer))
+            .and_then(|r| r.checked_sub(subsidy))
+            .ok_or_else(overflow)?;
+        Ok(BandSplit {
+            fund: Money::from_fen(fund),
+            insurer: Money::from_fen(insurer),
+            subsidy: Money::from_fen(subsidy),
+            person: Money::from_fen(person),
+        })
+    }
+
+    /// Splits a whole year's total from a fresh state (the column fast path).
+    #[inline]
+    pub fn split_total(&self, total: Money) -> Result<BandSplit> {
+        self.apply(&mut RunningTotals::default(), total)
+    }
+
+    /// Splits a column of yearly totals, one per person, into `out`
+    /// (cleared first). No allocation beyond `out`'s growth.
+    pub fn split_totals_into(&self, totals: &[Money], out: &mut Vec<BandSplit>) -> Result<()> {
+        out.clear();
+        out.reserve(totals.len());
+        for &t in totals {
+            out.push(self.split_total(t)?);
+        }
+        Ok(())
+    }
+}

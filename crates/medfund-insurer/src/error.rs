@@ -1,0 +1,88 @@
+//! The crate's error type.
+
+use medfund_core::{CoreError, NaiveDate};
+use thiserror::Error;
+
+/// Everything that can go wrong settling an insurer contract.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum InsurerError {
+    /// An error of the core arithmetic or calendar.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// A spend, fee, cost or premium is negative.
+    #[error("{field} of {subject} is negative ({value}); expected an amount of zero or more")]
+    NegativeAmount {
+        /// Whose amount (county id, claim number…).
+        subject: String,
+        /// The field.
+        field: String,
+        /// The value.
+        value: String,
+    },
+    /// A service year lies outside the policy's validity window.
+    #[error(
+        "service year {year} of county {county:?} is outside the validity of policy {policy:?} ({window}); expected a service year inside it, or an overridden validity"
+    )]
+    YearOutsideValidity {
+        /// The county.
+        county: String,
+        /// The service year.
+        year: i32,
+        /// The policy id.
+        policy: String,
+        /// The validity window as text.
+        window: String,
+    },
+    /// The spend of the year before a service year is missing.
+    #[error(
+        "county {county:?} has no spend for {missing}, needed for the prepayments of service year {year}; expected spend of the prior year"
+    )]
+    MissingPriorSpend {
+        /// The county.
+        county: String,
+        /// The service year.
+        year: i32,
+        /// The year whose spend is missing.
+        missing: i32,
+    },
+    /// A settlement date falls before its service year has ended.
+    #[error(
+        "{field} for service year {year} of county {county:?} is {date}, before the service year ends; expected a date after {year}-12-31"
+    )]
+    SettlementBeforeYearEnd {
+        /// The county.
+        county: String,
+        /// The field (`settled_on`, `fee_settled_on`).
+        field: &'static str,
+        /// The service year.
+        year: i32,
+        /// The date given.
+        date: NaiveDate,
+    },
+    /// Two counties share an id.
+    #[error("county id {id:?} appears twice; expected unique county ids")]
+    DuplicateCounty {
+        /// The id.
+        id: String,
+    },
+    /// A banded schedule is malformed.
+    #[error("invalid banded schedule: {reason}")]
+    InvalidSchedule {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A policy parameter is outside its allowed range.
+    #[error("policy parameter {field} = {value} is invalid; expected {expected}")]
+    InvalidPolicy {
+        /// The field.
+        field: &'static str,
+        /// The value.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = InsurerError> = std::result::Result<T, E>;

@@ -1,0 +1,178 @@
+//! Property tests of the insurer settlements' invariants.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use medfund_core::{Money, NaiveDate, PolicyHistory, Trace};
+use medfund_insurer::*;
+use proptest::prelude::*;
+
+fn money(max_yuan: i64) -> impl Strategy<Value = Money> {
+    (0..=max_yuan * 100).prop_map(Money::from_fen)
+}
+
+fn date() -> impl Strategy<Value = NaiveDate> {
+    let base = NaiveDate::from_ymd_opt(2022, 1, 1).unwrap().num_days_from_ce_compat();
+    (0_i32..1_500).prop_map(move |d| NaiveDate::from_num_days_from_ce_opt(base + d).unwrap())
+}
+
+trait CeDays {
+    fn num_days_from_ce_compat(&self) -> i32;
+}
+impl CeDays for NaiveDate {
+    fn num_days_from_ce_compat(&self) -> i32 {
+        // Days from 0001-01-01 (day 1), without importing chrono's Datelike.
+        (*self - NaiveDate::from_ymd_opt(1, 1, 1).unwrap()).num_days() as i32 + 1
+    }
+}
+
+fn history() -> PolicyHistory<AssistancePolicy> {
+    PolicyHistory::new("assistance", vec![huizhou_2021().unwrap()]).unwrap()
+}
+
+fn counties() -> impl Strategy<Value = Vec<County>> {
+    prop::collection::vec((prop::collection::vec(money(20_000_000), 1..6), prop::option::of(money(500_000))), 1..5)
+        .prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, (spends, prior_fee))| County {
+                    id: format!("c{i}"),
+                    spend: spends.into_iter().enumerate().map(|(k, s)| (2021 + k as i32, s)).collect(),
+                    prior_plan_fee: prior_fee.map(|f| BTreeMap::from([(2021, f)])).unwrap_or_default(),
+                    ..County::default()
+                })
+                .collect()
+        })
+}
+
+fn claims() -> impl Strategy<Value = Vec<Claim<u8>>> {
+    prop::collection::vec((0_u8..6, date(), money(120_000)), 0..80).prop_map(|v| {
+        v.into_iter().map(|(person, date, eligible_cost)| Claim { person, date, eligible_cost }).collect()
+    })
+}
+
+fn xiamen() -> SupplementaryPolicy {
+    xiamen_2007().unwrap().params().clone()
+}
+
+proptest! {
+    #[test]
+    fn prop_fee_never_exceeds_cap_nor_rate_times_spend(cs in counties()) {
+        let s = settle(&history(), &cs, &mut Trace::off()).unwrap();
+        for (c, cs) in cs.iter().zip(&s.counties) {
+            for y in &cs.years {
+                let spend = c.spend[&y.service_year];
+                let full = spend.mul_rate("4%".parse().unwrap(), Default::default()).unwrap();
+                prop_assert!(y.fee <= Money::from_yuan(400_000).unwrap());
+                prop_assert!(y.fee <= full);
+                prop_assert_eq!(y.fee_capped, full > Money::from_yuan(400_000).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn prop_prepayments_plus_annual_balance_equal_spend(cs in counties()) {
+        let s = settle(&history(), &cs, &mut Trace::off()).unwrap();
+        for (c, cs) in cs.iter().zip(&s.counties) {
+            for y in &cs.years {
+                let sum = y.prepay_march.checked_add(y.prepay_september).unwrap().checked_add(y.annual_balance).unwrap();
+                prop_assert_eq!(sum, c.spend[&y.service_year]);
+            }
+        }
+    }
+
+    #[test]
+    fn prop_advance_plus_fee_due_equals_fee(cs in counties()) {
+        let s = settle(&history(), &cs, &mut Trace::off()).unwrap();
+        for y in s.counties.iter().flat_map(|c| &c.years) {
+            match (y.fee_advance, y.fee_due) {
+                (Some(a), Some(d)) => prop_assert_eq!(a.checked_add(d).unwrap(), y.fee),
+                (None, None) => {}
+                _ => prop_assert!(false, "advance and due must be known together"),
+            }
+        }
+    }
+
+    #[test]
+    fn prop_every_payment_appears_once_in_date_order(cs in counties()) {
+        let s = settle(&history(), &cs, &mut Trace::off()).unwrap();
+        prop_assert!(s.schedule.windows(2).all(|w| w[0].date <= w[1].date));
+        let mut expected = 0;
+        for y in s.counties.iter().flat_map(|c| &c.years) {
+            expected += 3 + usize::from(y.fee_advance.is_some()) + usize::from(y.fee_due.is_some());
+        }
+        prop_assert_eq!(s.schedule.len(), expected);
+        let mut keys: Vec<_> = s.schedule.iter().map(|p| (p.county.clone(), p.service_year, p.kind, p.date)).collect();
+        keys.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        let before = keys.len();
+        keys.dedup();
+        // Two prepayments per year share a kind but not a date.
+        prop_assert_eq!(keys.len(), before);
+    }
+
+    #[test]
+    fn prop_claim_parts_sum_to_cost_and_caps_hold(cs in claims()) {
+        let r = split_claims(&xiamen(), 100, &cs).unwrap();
+        let mut per_person_year: BTreeMap<(u8, i32), (Money, Money)> = BTreeMap::new();
+        for (c, s) in cs.iter().zip(&r.claims) {
+            prop_assert_eq!(s.fund.checked_add(s.insurer).unwrap().checked_add(s.person_pays).unwrap(), c.eligible_cost);
+            prop_assert!(!s.fund.is_negative() && !s.insurer.is_negative() && !s.person_pays.is_negative());
+            let e = per_person_year.entry((c.person, s.medical_year)).or_insert((Money::ZERO, Money::ZERO));
+            e.0 = e.0.checked_add(s.fund).unwrap();
+            e.1 = e.1.checked_add(s.insurer).unwrap();
+        }
+        for (fund, insurer) in per_person_year.values() {
+            prop_assert!(*fund <= Money::from_yuan(53_000).unwrap());
+            prop_assert!(*insurer <= Money::from_yuan(150_000).unwrap());
+        }
+        let paid: i64 = r.claims.iter().map(|c| c.insurer.fen()).sum();
+        prop_assert_eq!(paid, r.years.iter().map(|y| y.claims_paid.fen()).sum::<i64>());
+    }
+
+    #[test]
+    fn prop_claim_by_claim_equals_total_within_one_fen_per_claim(costs in prop::collection::vec(money(80_000), 1..30)) {
+        let d = NaiveDate::from_ymd_opt(2023, 8, 1).unwrap();
+        let claims: Vec<Claim<u8>> = costs.iter().map(|&c| Claim { person: 0, date: d, eligible_cost: c }).collect();
+        let r = split_claims(&xiamen(), 0, &claims).unwrap();
+        let total = Money::checked_sum(costs.iter().copied()).unwrap();
+        let whole = xiamen().schedule().unwrap().split_total(total).unwrap();
+        let fund: i64 = r.claims.iter().map(|c| c.fund.fen()).sum();
+        let insurer: i64 = r.claims.iter().map(|c| c.insurer.fen()).sum();
+        prop_assert_eq!(fund, whole.fund.fen());
+        prop_assert!((insurer - whole.insurer.fen()).abs() <= costs.len() as i64);
+    }
+
+    #[test]
+    fn prop_order_of_other_persons_claims_never_changes_a_result(cs in claims(), seed in any::<u64>()) {
+        let r = split_claims(&xiamen(), 0, &cs).unwrap();
+        // Reverse, then rotate: the relative order of each person's same-date claims must be kept,
+        // so shuffle only across persons by a stable sort on a per-person random key.
+        let mut indexed: Vec<(usize, &Claim<u8>)> = cs.iter().enumerate().collect();
+        indexed.sort_by_key(|(_, c)| (u64::from(c.person) ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let shuffled: Vec<Claim<u8>> = indexed.iter().map(|(_, c)| (*c).clone()).collect();
+        let r2 = split_claims(&xiamen(), 0, &shuffled).unwrap();
+        for (k, (i, _)) in indexed.iter().enumerate() {
+            prop_assert_eq!(r.claims[*i], r2.claims[k]);
+        }
+    }
+
+}
+
+proptest! {
+    // Each case splits 40,000+ claims: a few cases suffice to cover the parallel path.
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn prop_parallel_batch_equals_sequential(n in 40_000_usize..45_000) {
+        // Above the parallel threshold: results must equal one-by-one application.
+        let d = NaiveDate::from_ymd_opt(2023, 8, 1).unwrap();
+        let claims: Vec<Claim<u32>> = (0..n).map(|i| Claim { person: (i % 997) as u32, date: d, eligible_cost: Money::from_fen(((i * 7_919) % 3_000_000) as i64) }).collect();
+        let r = split_claims(&xiamen(), 0, &claims).unwrap();
+        let schedule = xiamen().schedule().unwrap();
+        let mut running = vec![RunningTotals::default(); 997];
+        for (c, s) in claims.iter().zip(&r.claims) {
+            let want = schedule.apply(&mut running[c.person as usize], c.eligible_cost).unwrap();
+            prop_assert_eq!((s.fund, s.insurer, s.person_pays), (want.fund, want.insurer, want.person));
+        }
+    }
+}
