@@ -36,6 +36,14 @@ pub enum CoreError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A text could not be read as a quantity (score, workload).
+    #[error("invalid number {input:?}: {reason}; expected a decimal number such as 86 or 86.5")]
+    InvalidQuantity {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A share (a rate that is a part of a whole) lies outside [0, 1].
     #[error("share {value} lies outside [0, 1]; expected a share between 0% and 100%")]
     ShareOutOfRange {

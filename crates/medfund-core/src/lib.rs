@@ -8,6 +8,7 @@
 //!   two-decimal string;
 //! - [`Rate`] and [`Share`]: exact decimal rates (`"4%"`, `"2‰"`, `"0.04"`),
 //!   a share being checked to lie in [0, 1];
+//! - [`Quantity`]: exact non-money decimals (scores, workloads);
 //! - [`Rounding`]: one documented rounding enum, 四舍五入 (half away from zero)
 //!   by default; `money × rate` is exact in `i128` and rounds once;
 //! - [`Splitter`]: largest-remainder splits that never lose or create a fen,
@@ -69,6 +70,7 @@ pub mod calendar;
 pub mod error;
 pub mod money;
 pub mod policy;
+pub mod quantity;
 pub mod rate;
 pub mod rounding;
 pub mod split;
@@ -80,6 +82,7 @@ pub use calendar::{
 pub use error::{CoreError, Result};
 pub use money::Money;
 pub use policy::{PolicyHistory, PolicyVersion, Validity};
+pub use quantity::Quantity;
 pub use rate::{Rate, Share};
 pub use rounding::Rounding;
 pub use split::{CappedSplit, Splitter, split_by_money, split_by_weights};
