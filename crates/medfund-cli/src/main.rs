@@ -1,1 +1,277 @@
-fn main() {}
+//! `medfund`: runs medical-insurance fund scenario files and prints reports.
+//!
+//! The scenario format and the JSON report are a public contract
+//! (`docs/scenario-format.md` in the repository); see `medfund --help`.
+
+mod compute;
+mod csvin;
+mod error;
+mod render;
+mod scenario;
+mod values;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::{CliError, CliResult, EXIT_OTHER};
+use crate::render::Lang;
+use crate::scenario::{Format, Source};
+
+/// The bundled demo scenario (also shipped as `examples/demo.toml`).
+const DEMO: &str = include_str!("../scenarios/demo.toml");
+
+/// medfund — exact, explainable rules for Chinese medical-insurance funds (医保基金).
+///
+/// Runs scenario files (TOML or JSON) through the policy libraries: the risk-sharing
+/// fund of 阿署办发〔2020〕30号, insurer contracts of 惠医保发〔2021〕96号, Xiamen
+/// supplementary insurance, and the retained-surplus framework. Money is exact to the fen.
+///
+/// Exit status: 0 success; 2 invalid input or policy not in force; 1 any other failure.
+#[derive(Debug, Parser)]
+#[command(name = "medfund", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// Aligned tables for the terminal (money with thousands separators).
+    Table,
+    /// The JSON report of the contract, for programs.
+    Json,
+    /// One CSV table per part of each section.
+    Csv,
+    /// Markdown tables for pasting into reports.
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Add the audit trail: every figure with its rule (document and article), inputs and formula.
+    #[arg(long)]
+    explain: bool,
+    /// Language of table and markdown labels.
+    #[arg(long, value_enum, default_value_t = Lang::Zh)]
+    lang: Lang,
+    /// With --format csv: write one CSV file per table into this directory instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// With --format json: indent the JSON.
+    #[arg(long)]
+    pretty: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the bundled demo scenario and print its report.
+    ///
+    /// Example: medfund demo --lang en
+    Demo {
+        #[command(flatten)]
+        report: ReportArgs,
+        /// Print the demo scenario itself (TOML) instead of running it.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Compute every section of a scenario file and print the report.
+    ///
+    /// FILE is a .toml or .json scenario, or - for JSON on standard input.
+    /// Example: medfund run examples/demo.toml --format json --explain
+    Run {
+        /// The scenario file (.toml, .json, or - for JSON on stdin).
+        file: String,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// Validate a scenario file without printing a report (exit 0 if valid, 2 if not).
+    ///
+    /// Example: medfund check my-scenario.toml
+    Check {
+        /// The scenario file (.toml, .json, or - for JSON on stdin).
+        file: String,
+    },
+    /// List the built-in policy presets: id, title, source document, effective dates.
+    ///
+    /// Example: medfund policies --format json
+    Policies {
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Language of table labels.
+        #[arg(long, value_enum, default_value_t = Lang::Zh)]
+        lang: Lang,
+    },
+}
+
+fn write_stdout(bytes: &[u8]) -> CliResult<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::other(format!("cannot write the report: {e}"))),
+    }
+}
+
+fn emit(report: &compute::Report, args: &ReportArgs) -> CliResult<()> {
+    match args.format {
+        OutputFormat::Json => {
+            let mut bytes = if args.pretty { serde_json::to_vec_pretty(report) } else { serde_json::to_vec(report) }
+                .map_err(|e| CliError::other(format!("cannot write JSON: {e}")))?;
+            bytes.push(b'\n');
+            write_stdout(&bytes)
+        }
+        OutputFormat::Table => write_stdout(render::render_table(&render::tables(report), args.lang).as_bytes()),
+        OutputFormat::Markdown => write_stdout(render::render_markdown(&render::tables(report), args.lang).as_bytes()),
+        OutputFormat::Csv => match &args.out {
+            Some(dir) => {
+                let written = render::write_csv_dir(&render::tables(report), dir)?;
+                let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+                eprintln!("medfund: wrote {} CSV files: {}", list.len(), list.join(", "));
+                Ok(())
+            }
+            None => write_stdout(&render::render_csv(&render::tables(report))?),
+        },
+    }
+}
+
+fn check_args(args: &ReportArgs) -> CliResult<()> {
+    if args.out.is_some() && args.format != OutputFormat::Csv {
+        return Err(CliError::input("--out goes with --format csv; expected --format csv --out DIR"));
+    }
+    Ok(())
+}
+
+fn policies(format: OutputFormat, lang: Lang) -> CliResult<()> {
+    #[derive(serde::Serialize)]
+    struct Row {
+        id: String,
+        section: &'static str,
+        title: String,
+        document: String,
+        valid_from: medfund_core::NaiveDate,
+        valid_to: Option<medfund_core::NaiveDate>,
+    }
+    fn row<P>(section: &'static str, v: &medfund_core::PolicyVersion<P>) -> Row {
+        Row {
+            id: v.id().into(),
+            section,
+            title: v.title().into(),
+            document: v.document().into(),
+            valid_from: v.validity().from(),
+            valid_to: v.validity().to(),
+        }
+    }
+    let internal = |e: &dyn std::fmt::Display| CliError::other(e.to_string());
+    let mut rows = Vec::new();
+    for v in medfund_riskpool::presets().map_err(|e| internal(&e))? {
+        rows.push(row("riskpool", &v));
+    }
+    rows.push(row("assistance", &medfund_insurer::huizhou_2021().map_err(|e| internal(&e))?));
+    rows.push(row("supplementary", &medfund_insurer::xiamen_2007().map_err(|e| internal(&e))?));
+    rows.push(row("surplus", &medfund_surplus::framework_2025().map_err(|e| internal(&e))?));
+    match format {
+        OutputFormat::Json => {
+            let mut bytes = serde_json::to_vec(&rows).map_err(|e| internal(&e))?;
+            bytes.push(b'\n');
+            write_stdout(&bytes)
+        }
+        other => {
+            let table = render::Table {
+                name: "policies".into(),
+                title: ("内置政策".into(), "Built-in policy presets".into()),
+                columns: vec![
+                    ("id", "编号", "id"),
+                    ("section", "模块", "section"),
+                    ("title", "名称", "title"),
+                    ("document", "文号", "document"),
+                    ("valid_from", "生效", "valid from"),
+                    ("valid_to", "失效", "valid to"),
+                ],
+                rows: rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            render::Cell::Text(r.id.clone()),
+                            render::Cell::Text(r.section.into()),
+                            render::Cell::Text(r.title.clone()),
+                            render::Cell::Text(r.document.clone()),
+                            render::Cell::Text(r.valid_from.to_string()),
+                            render::Cell::Text(r.valid_to.map_or_else(|| "—".into(), |d| d.to_string())),
+                        ]
+                    })
+                    .collect(),
+            };
+            let text = match other {
+                OutputFormat::Markdown => render::render_markdown(&[table], lang),
+                OutputFormat::Csv => String::from_utf8_lossy(&render::render_csv(&[table])?).into_owned(),
+                _ => render::render_table(&[table], lang),
+            };
+            write_stdout(text.as_bytes())
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> CliResult<()> {
+    match cli.command {
+        Command::Demo { report, print } => {
+            check_args(&report)?;
+            if print {
+                return write_stdout(DEMO.as_bytes());
+            }
+            let source = Source { name: "demo".into(), base: PathBuf::from(".") };
+            let scenario = scenario::parse(DEMO, Format::Toml, &source)?;
+            let result = compute::run(&scenario, &source, report.explain)?;
+            emit(&result, &report)
+        }
+        Command::Run { file, report } => {
+            check_args(&report)?;
+            let (scenario, source) = scenario::load(&file)?;
+            let result = compute::run(&scenario, &source, report.explain)?;
+            emit(&result, &report)
+        }
+        Command::Check { file } => {
+            let (scenario, source) = scenario::load(&file)?;
+            // The same computation as `run`, so that every error `run` would
+            // report (a year outside a policy's validity, duplicate ids…) is found.
+            let result = compute::run(&scenario, &source, false)?;
+            let sections: Vec<&str> = [
+                result.riskpool.as_ref().map(|_| "riskpool"),
+                result.assistance.as_ref().map(|_| "assistance"),
+                result.supplementary.as_ref().map(|_| "supplementary"),
+                result.surplus.as_ref().map(|_| "surplus"),
+                scenario.projection.as_ref().map(|_| "projection"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let listed = if sections.is_empty() { "no sections".to_owned() } else { sections.join(", ") };
+            write_stdout(format!("{}: valid ({listed})\n", source.name).as_bytes())
+        }
+        Command::Policies { format, lang } => policies(format, lang),
+    }
+}
+
+fn main() -> ExitCode {
+    // No input may make medfund panic; should a bug do so, say so in one line, not a stack trace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("medfund: internal error: {info}; please report this with the input that caused it");
+    }));
+    let cli = Cli::parse();
+    match std::panic::catch_unwind(|| dispatch(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("medfund: error: {e}");
+            ExitCode::from(e.code)
+        }
+        Err(_) => ExitCode::from(EXIT_OTHER),
+    }
+}

@@ -1,0 +1,146 @@
+//! Large lists from CSV files: same column names as the inline lists.
+//!
+//! Cells are handed to the parsers as text (never through a float), so money
+//! in CSV is read exactly; an empty cell is an absent optional field.
+
+use std::path::Path;
+
+use medfund_core::Money;
+use serde::de::DeserializeOwned;
+use serde::de::value::MapDeserializer;
+
+use crate::error::{CliError, CliResult};
+use crate::scenario::Source;
+use crate::values::IsoDate;
+
+fn open(source: &Source, field: &str, file: &str) -> CliResult<(String, csv::Reader<std::fs::File>)> {
+    let path = source.base.join(file);
+    let shown = path.display().to_string();
+    let reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(Path::new(&path))
+        .map_err(|e| CliError::input(format!("{}: {field}: cannot open {shown}: {e}", source.name)))?;
+    Ok((shown, reader))
+}
+
+fn record_error(shown: &str, e: &csv::Error) -> CliError {
+    let at = e.position().map_or_else(String::new, |p| format!(":{}", p.line()));
+    let detail = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("the row has {len} columns; expected {expected_len}, as in the header")
+        }
+        _ => e.to_string(),
+    };
+    CliError::input(format!("{shown}{at}: {detail}"))
+}
+
+/// Reads every row of `file` (relative to the scenario) into `T`.
+pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file: &str) -> CliResult<Vec<T>> {
+    let (shown, mut reader) = open(source, field, file)?;
+    let headers = reader.headers().map_err(|e| record_error(&shown, &e))?.clone();
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut row = 0_usize;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(record_error(&shown, &e)),
+        }
+        row = row.saturating_add(1);
+        let line = record.position().map_or(0, csv::Position::line);
+        let cells = headers.iter().zip(record.iter()).filter(|(_, v)| !v.is_empty());
+        let de: MapDeserializer<'_, _, serde::de::value::Error> = MapDeserializer::new(cells);
+        let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+            let column = e.path().to_string();
+            let column = if column == "." { String::new() } else { format!("column {column}: ") };
+            CliError::input(format!("{shown}:{line}: row {row}: {column}{}", e.inner()))
+        })?;
+        rows.push(value);
+    }
+    Ok(rows)
+}
+
+/// One claim as read from CSV.
+#[derive(Debug, Clone)]
+pub(crate) struct CsvClaim {
+    /// Person id.
+    pub person: String,
+    /// Date.
+    pub date: IsoDate,
+    /// Eligible cost.
+    pub eligible_cost: Money,
+}
+
+/// Reads a claims CSV (`person,date,eligible_cost`) row by row, without serde
+/// per row: the fast path for millions of claims.
+pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult<Vec<CsvClaim>> {
+    let (shown, mut reader) = open(source, field, file)?;
+    let headers = reader.headers().map_err(|e| record_error(&shown, &e))?.clone();
+    let mut index = [None; 3];
+    for (i, h) in headers.iter().enumerate() {
+        let slot = match h {
+            "person" => index.get_mut(0),
+            "date" => index.get_mut(1),
+            "eligible_cost" => index.get_mut(2),
+            other => {
+                return Err(CliError::input(format!(
+                    "{shown}:1: unknown column {other:?}; expected the columns person, date, eligible_cost"
+                )));
+            }
+        };
+        if let Some(s) = slot {
+            if s.is_some() {
+                return Err(CliError::input(format!(
+                    "{shown}:1: column {h:?} appears twice; expected each column once"
+                )));
+            }
+            *s = Some(i);
+        }
+    }
+    let [Some(person), Some(date), Some(cost)] = index else {
+        let missing: Vec<&str> = ["person", "date", "eligible_cost"]
+            .iter()
+            .zip(index)
+            .filter(|(_, i)| i.is_none())
+            .map(|(n, _)| *n)
+            .collect();
+        return Err(CliError::input(format!(
+            "{shown}:1: missing column {}; expected the columns person, date, eligible_cost",
+            missing.join(", ")
+        )));
+    };
+    let mut claims = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut row = 0_usize;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(record_error(&shown, &e)),
+        }
+        row = row.saturating_add(1);
+        let line = record.position().map_or(0, csv::Position::line);
+        let bad = |column: &str, detail: String| {
+            CliError::input(format!("{shown}:{line}: row {row}: column {column}: {detail}"))
+        };
+        let cell = |i: usize, name: &str| match record.get(i) {
+            Some(v) if !v.is_empty() => Ok(v),
+            _ => Err(bad(name, "empty cell; expected a value".into())),
+        };
+        let person = cell(person, "person")?.to_owned();
+        let date_text = cell(date, "date")?;
+        let date = IsoDate::parse(date_text).map_err(|d| bad("date", d))?;
+        let eligible_cost: Money = cell(cost, "eligible_cost")?
+            .parse()
+            .map_err(|e: medfund_core::CoreError| bad("eligible_cost", e.to_string()))?;
+        if eligible_cost.is_negative() {
+            return Err(bad(
+                "eligible_cost",
+                format!("negative money {eligible_cost}; expected an amount of zero or more"),
+            ));
+        }
+        claims.push(CsvClaim { person, date, eligible_cost });
+    }
+    Ok(claims)
+}

@@ -1,0 +1,450 @@
+//! The scenario file model (contract §1, §3–§6, §8) and its loading from
+//! TOML, JSON or standard input, with CSV files for large lists.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use medfund_core::{Rate, Rounding, Share, YearStart};
+use medfund_insurer::FeeBasis;
+use medfund_riskpool::{Rationing, Scheme};
+use medfund_surplus::{Earmark, EarmarkBase, FloorSplit, Level, Weights};
+use serde::Deserialize;
+
+use crate::error::{CliError, CliResult};
+use crate::values::{Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Year};
+
+/// A whole scenario: every section optional.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Scenario {
+    /// §3.
+    pub riskpool: Option<RiskpoolSection>,
+    /// §4.
+    pub assistance: Option<AssistanceSection>,
+    /// §5.
+    pub supplementary: Option<SupplementarySection>,
+    /// §6.
+    pub surplus: Option<SurplusSection>,
+    /// §8.
+    pub projection: Option<ProjectionSection>,
+}
+
+/// `[riskpool]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RiskpoolSection {
+    /// Built-in policy id (default `alxa-2020`).
+    pub preset: Option<String>,
+    /// The fund year.
+    pub year: i32,
+    /// Overrides of the preset.
+    pub policy: Option<RiskpoolPolicyOverride>,
+    /// The employee ledger.
+    pub employee: Option<SchemeTable>,
+    /// The resident ledger.
+    pub resident: Option<SchemeTable>,
+    /// Units, inline.
+    pub units: Option<Vec<UnitRow>>,
+    /// Units, from a CSV file.
+    pub units_csv: Option<String>,
+}
+
+/// `[riskpool.policy]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RiskpoolPolicyOverride {
+    /// Levy rate.
+    pub levy_rate: Option<Share>,
+    /// Cap as a multiple of revenue.
+    pub cap_multiple: Option<NonNegativeRate>,
+    /// Rationing.
+    pub rationing: Option<Rationing>,
+    /// Default league fiscal share.
+    pub default_league_fiscal_share: Option<Share>,
+    /// Rounding mode.
+    pub rounding: Option<Rounding>,
+}
+
+/// `[riskpool.employee]` / `[riskpool.resident]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SchemeTable {
+    /// Opening balance (default 0).
+    pub opening_balance: Option<Amount>,
+}
+
+/// `[[riskpool.units]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UnitRow {
+    /// Unit id.
+    pub id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Scheme.
+    pub scheme: Scheme,
+    /// Revenue.
+    pub revenue: Amount,
+    /// Expenditure.
+    pub expenditure: Amount,
+    /// Own rolling surplus (default 0).
+    pub rolling_surplus: Option<Amount>,
+    /// League fiscal share.
+    pub league_fiscal_share: Option<Share>,
+}
+
+/// `[assistance]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssistanceSection {
+    /// Built-in policy id (default `huizhou-2021`).
+    pub preset: Option<String>,
+    /// Overrides.
+    pub policy: Option<AssistancePolicyOverride>,
+    /// Counties, inline.
+    pub counties: Option<Vec<CountyRow>>,
+    /// Counties, from a CSV file (one row per county and year).
+    pub counties_csv: Option<String>,
+}
+
+/// `[assistance.policy]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AssistancePolicyOverride {
+    /// Fee rate.
+    pub fee_rate: Option<Share>,
+    /// Fee cap.
+    pub fee_cap: Option<Amount>,
+    /// March prepayment share.
+    pub prepay_march: Option<Share>,
+    /// September prepayment share.
+    pub prepay_september: Option<Share>,
+    /// Advance rate.
+    pub advance_rate: Option<Share>,
+    /// Days for the fee settlement.
+    pub fee_settlement_days: Option<u32>,
+    /// Fee basis.
+    pub fee_basis: Option<FeeBasis>,
+    /// First day (or year) of validity.
+    pub valid_from: Option<DateOrYear>,
+    /// Last day (or year) of validity.
+    pub valid_to: Option<DateOrYear>,
+    /// Rounding.
+    pub rounding: Option<Rounding>,
+}
+
+/// `[[assistance.counties]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CountyRow {
+    /// County id.
+    pub id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Spend by service year.
+    pub spend: BTreeMap<Year, Amount>,
+    /// Fee under the previous plan.
+    #[serde(default)]
+    pub prior_plan_fee: BTreeMap<Year, Amount>,
+    /// Annual settlement dates.
+    #[serde(default)]
+    pub settled_on: BTreeMap<Year, IsoDate>,
+    /// Fee settlement dates.
+    #[serde(default)]
+    pub fee_settled_on: BTreeMap<Year, IsoDate>,
+}
+
+/// One row of a counties CSV: a county and a year.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CountyCsvRow {
+    /// County id.
+    pub id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// The service year of the row.
+    pub year: Year,
+    /// Spend of that year.
+    pub spend: Option<Amount>,
+    /// Fee under the previous plan for that year.
+    pub prior_plan_fee: Option<Amount>,
+    /// Annual settlement date of that year.
+    pub settled_on: Option<IsoDate>,
+    /// Fee settlement date of that year.
+    pub fee_settled_on: Option<IsoDate>,
+}
+
+/// `[supplementary]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SupplementarySection {
+    /// Built-in policy id (default `xiamen-2007`).
+    pub preset: Option<String>,
+    /// Overrides.
+    pub policy: Option<SupplementaryPolicyOverride>,
+    /// Insured persons, for the premiums.
+    pub insured_persons: u64,
+    /// Claims, inline.
+    pub claims: Option<Vec<ClaimRow>>,
+    /// Claims, from a CSV file.
+    pub claims_csv: Option<String>,
+}
+
+/// `[supplementary.policy]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SupplementaryPolicyOverride {
+    /// Medical-year start.
+    pub year_start: Option<YearStart>,
+    /// Fund cap.
+    pub fund_cap: Option<Amount>,
+    /// Insurer rate.
+    pub insurer_rate: Option<Share>,
+    /// Insurer cap.
+    pub insurer_cap: Option<Amount>,
+    /// Premium per person.
+    pub premium_per_person: Option<Amount>,
+    /// Rounding.
+    pub rounding: Option<Rounding>,
+}
+
+/// `[[supplementary.claims]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClaimRow {
+    /// Person id.
+    pub person: String,
+    /// Date.
+    pub date: IsoDate,
+    /// Eligible cost.
+    pub eligible_cost: Amount,
+}
+
+/// `[surplus]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SurplusSection {
+    /// Built-in policy id (default `framework-2025`).
+    pub preset: Option<String>,
+    /// Overrides.
+    pub policy: Option<SurplusPolicyOverride>,
+    /// The surplus to distribute.
+    pub total: Amount,
+    /// Institutions, inline.
+    pub institutions: Option<Vec<InstitutionRow>>,
+    /// Institutions, from a CSV file.
+    pub institutions_csv: Option<String>,
+    /// Spending lines, inline.
+    pub spending: Option<Vec<SpendingRow>>,
+    /// Spending lines, from a CSV file.
+    pub spending_csv: Option<String>,
+}
+
+/// `[surplus.policy]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SurplusPolicyOverride {
+    /// Earmarks (replace the preset's list).
+    pub earmarks: Option<Vec<Earmark>>,
+    /// Primary floor.
+    pub primary_floor: Option<Share>,
+    /// Floor split.
+    pub floor_split: Option<FloorSplit>,
+    /// Composite weights.
+    pub weights: Option<Weights>,
+    /// Minimum score.
+    pub min_score: Option<Score>,
+    /// Earmark base.
+    pub earmark_base: Option<EarmarkBase>,
+    /// Whether primary institutions share in the performance pool.
+    pub performance_includes_primary: Option<bool>,
+    /// Allowed use categories.
+    pub allowed_categories: Option<Vec<String>>,
+    /// Rounding.
+    pub rounding: Option<Rounding>,
+}
+
+/// `[[surplus.institutions]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InstitutionRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Level.
+    pub level: Level,
+    /// Score 0–100.
+    pub chronic_care_score: Score,
+    /// Workload.
+    pub workload: NonNegativeQuantity,
+}
+
+/// `[[surplus.spending]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SpendingRow {
+    /// Institution id.
+    pub institution: String,
+    /// Category.
+    pub category: String,
+    /// Amount.
+    pub amount: Amount,
+}
+
+/// `[projection]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProjectionSection {
+    /// Projected years, the riskpool year included.
+    pub years: u32,
+    /// Monte Carlo trials.
+    pub trials: u32,
+    /// Seed.
+    pub seed: u64,
+    /// Growth for units not listed.
+    pub default: Option<GrowthPair>,
+    /// Per-unit growth.
+    pub units: Option<Vec<ProjectionUnit>>,
+}
+
+/// Revenue and expenditure growth.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GrowthPair {
+    /// Revenue growth.
+    pub revenue_growth: Growth,
+    /// Expenditure growth.
+    pub expenditure_growth: Growth,
+}
+
+/// A normal distribution of a yearly growth rate.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Growth {
+    /// Mean.
+    pub mean: Rate,
+    /// Standard deviation.
+    pub sd: NonNegativeRate,
+}
+
+/// `[[projection.units]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProjectionUnit {
+    /// The riskpool unit id.
+    pub id: String,
+    /// Restrict to one scheme (default: the unit in every scheme).
+    pub scheme: Option<Scheme>,
+    /// Revenue growth.
+    pub revenue_growth: Growth,
+    /// Expenditure growth.
+    pub expenditure_growth: Growth,
+}
+
+/// Where a scenario came from: its display name and the folder CSV paths are relative to.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    /// Shown in messages (`demo`, `-`, a path).
+    pub name: String,
+    /// Folder for relative CSV paths.
+    pub base: PathBuf,
+}
+
+/// The text format of a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// TOML.
+    Toml,
+    /// JSON.
+    Json,
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count().saturating_add(1);
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()).saturating_add(1);
+    (line, col)
+}
+
+fn path_prefix(path: &serde_path_to_error::Path) -> String {
+    let p = path.to_string();
+    if p == "." { String::new() } else { format!("{p}: ") }
+}
+
+/// Parses scenario text. Errors name the source, line and column where the
+/// parser knows them, the field path, and what was expected.
+pub(crate) fn parse(text: &str, format: Format, source: &Source) -> CliResult<Scenario> {
+    match format {
+        Format::Toml => {
+            let de = toml::Deserializer::parse(text).map_err(|e| toml_error(&e, text, source, ""))?;
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let prefix = path_prefix(e.path());
+                toml_error(e.inner(), text, source, &prefix)
+            })
+        }
+        Format::Json => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let prefix = path_prefix(e.path());
+                json_error(e.inner(), source, &prefix)
+            })?;
+            de.end().map_err(|e| json_error(&e, source, ""))?;
+            Ok(scenario)
+        }
+    }
+}
+
+fn toml_error(e: &toml::de::Error, text: &str, source: &Source, prefix: &str) -> CliError {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            CliError::input(format!("{}:{line}:{col}: {prefix}{message}", source.name))
+        }
+        None => CliError::input(format!("{}: {prefix}{message}", source.name)),
+    }
+}
+
+fn json_error(e: &serde_json::Error, source: &Source, prefix: &str) -> CliError {
+    let full = e.to_string();
+    let message = match full.rfind(" at line ") {
+        Some(i) => full.get(..i).unwrap_or(&full).to_owned(),
+        None => full,
+    };
+    if e.line() > 0 {
+        CliError::input(format!("{}:{}:{}: {prefix}{message}", source.name, e.line(), e.column()))
+    } else {
+        CliError::input(format!("{}: {prefix}{message}", source.name))
+    }
+}
+
+/// Reads a scenario from a path, or JSON from standard input for `-`.
+pub(crate) fn load(path: &str) -> CliResult<(Scenario, Source)> {
+    if path == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| CliError::input(format!("-: cannot read standard input: {e}; expected a JSON scenario")))?;
+        let source = Source { name: "-".into(), base: PathBuf::from(".") };
+        return Ok((parse(&text, Format::Json, &source)?, source));
+    }
+    let p = Path::new(path);
+    let format = match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("toml") => Format::Toml,
+        Some("json") => Format::Json,
+        _ => {
+            return Err(CliError::input(format!(
+                "{path}: unknown scenario format; expected a .toml or .json file, or - for JSON on standard input"
+            )));
+        }
+    };
+    let bytes = std::fs::read(p).map_err(|e| CliError::input(format!("{path}: cannot read the file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        CliError::input(format!("{path}: the file is not UTF-8 text ({e}); expected a UTF-8 TOML or JSON file"))
+    })?;
+    let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
+    let source =
+        Source { name: path.to_owned(), base: if base.as_os_str().is_empty() { PathBuf::from(".") } else { base } };
+    Ok((parse(&text, format, &source)?, source))
+}

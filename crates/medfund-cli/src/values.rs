@@ -1,0 +1,185 @@
+//! Value types of the scenario format that carry their own checks, so that a
+//! bad value is reported by the parser with its field path and position.
+
+use std::fmt;
+
+use medfund_core::{Money, NaiveDate, Quantity, Rate};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+/// Money that must not be negative (a revenue, spend, cost, balance or total).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Amount(pub Money);
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
+        let m = Money::deserialize(d)?;
+        if m.is_negative() {
+            return Err(de::Error::custom(format!("negative money {m}; expected an amount of zero or more")));
+        }
+        Ok(Amount(m))
+    }
+}
+
+/// A rate that must not be negative (a multiple such as `cap_multiple`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NonNegativeRate(pub Rate);
+
+impl<'de> Deserialize<'de> for NonNegativeRate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<NonNegativeRate, D::Error> {
+        let r = Rate::deserialize(d)?;
+        if r.is_negative() {
+            return Err(de::Error::custom(format!("negative rate {r}; expected zero or more")));
+        }
+        Ok(NonNegativeRate(r))
+    }
+}
+
+/// A score from 0 to 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Score(pub Quantity);
+
+impl<'de> Deserialize<'de> for Score {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Score, D::Error> {
+        let q = Quantity::deserialize(d)?;
+        if q.is_negative() || q.value() > rust_decimal::Decimal::ONE_HUNDRED {
+            return Err(de::Error::custom(format!("score {q} is outside 0–100; expected a score from 0 to 100")));
+        }
+        Ok(Score(q))
+    }
+}
+
+/// A non-negative quantity (a workload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NonNegativeQuantity(pub Quantity);
+
+impl<'de> Deserialize<'de> for NonNegativeQuantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<NonNegativeQuantity, D::Error> {
+        let q = Quantity::deserialize(d)?;
+        if q.is_negative() {
+            return Err(de::Error::custom(format!("negative value {q}; expected zero or more")));
+        }
+        Ok(NonNegativeQuantity(q))
+    }
+}
+
+/// An ISO `YYYY-MM-DD` date, written as a string (or a TOML date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct IsoDate(pub NaiveDate);
+
+fn parse_date<E: de::Error>(v: &str) -> Result<IsoDate, E> {
+    let ok_shape = v.len() == 10 && v.as_bytes().get(4) == Some(&b'-') && v.as_bytes().get(7) == Some(&b'-');
+    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        Ok(d) if ok_shape => Ok(IsoDate(d)),
+        _ => Err(E::custom(format!("invalid date {v:?}; expected an ISO date YYYY-MM-DD"))),
+    }
+}
+
+impl IsoDate {
+    /// Parses `YYYY-MM-DD`; the error says what was expected.
+    pub(crate) fn parse(text: &str) -> Result<IsoDate, String> {
+        parse_date::<serde::de::value::Error>(text).map_err(|e| e.to_string())
+    }
+}
+
+struct DateVisitor;
+
+impl<'de> Visitor<'de> for DateVisitor {
+    type Value = IsoDate;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an ISO date YYYY-MM-DD")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<IsoDate, E> {
+        parse_date(v)
+    }
+    /// TOML dates arrive as a one-entry map holding their text.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IsoDate, A::Error> {
+        let entry: Option<(String, String)> = map.next_entry()?;
+        match entry {
+            Some((_, text)) => parse_date(&text),
+            None => Err(de::Error::custom("empty date; expected an ISO date YYYY-MM-DD")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for IsoDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<IsoDate, D::Error> {
+        d.deserialize_any(DateVisitor)
+    }
+}
+
+/// A year: an integer, or a string of digits (a TOML table key is a string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Year(pub i32);
+
+struct YearVisitor;
+
+impl Visitor<'_> for YearVisitor {
+    type Value = Year;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a year such as 2023")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Year, E> {
+        let t = v.trim();
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(E::custom(format!("invalid year {v:?}; expected a year such as 2023")));
+        }
+        t.parse().map(Year).map_err(|_| E::custom(format!("invalid year {v:?}; expected a year such as 2023")))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Year, E> {
+        i32::try_from(v)
+            .map(Year)
+            .map_err(|_| E::custom(format!("year {v} is out of range; expected a year such as 2023")))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Year, E> {
+        i32::try_from(v)
+            .map(Year)
+            .map_err(|_| E::custom(format!("year {v} is out of range; expected a year such as 2023")))
+    }
+}
+
+impl<'de> Deserialize<'de> for Year {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Year, D::Error> {
+        d.deserialize_any(YearVisitor)
+    }
+}
+
+/// A validity bound: an ISO date, or a year (the first or last day of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DateOrYear {
+    /// A date.
+    Date(NaiveDate),
+    /// A whole year.
+    Year(i32),
+}
+
+struct DateOrYearVisitor;
+
+impl<'de> Visitor<'de> for DateOrYearVisitor {
+    type Value = DateOrYear;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an ISO date YYYY-MM-DD or a year")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<DateOrYear, E> {
+        if v.len() == 4 {
+            YearVisitor.visit_str(v).map(|y| DateOrYear::Year(y.0))
+        } else {
+            parse_date(v).map(|d| DateOrYear::Date(d.0))
+        }
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<DateOrYear, E> {
+        YearVisitor.visit_i64(v).map(|y| DateOrYear::Year(y.0))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<DateOrYear, E> {
+        YearVisitor.visit_u64(v).map(|y| DateOrYear::Year(y.0))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DateOrYear, A::Error> {
+        DateVisitor.visit_map(map).map(|d| DateOrYear::Date(d.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for DateOrYear {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DateOrYear, D::Error> {
+        d.deserialize_any(DateOrYearVisitor)
+    }
+}
