@@ -138,11 +138,37 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, explain: bool) -> CliRes
     let supplementary =
         scenario.supplementary.as_ref().map(|s| supplementary(s, source, &mut trace)).transpose().map_err(at)?;
     let surplus = scenario.surplus.as_ref().map(|s| surplus(s, source, &mut trace)).transpose().map_err(at)?;
-    if scenario.projection.is_some() && scenario.riskpool.is_none() {
-        return Err(CliError::input("projection: a [projection] needs a [riskpool] section to project; expected both")
-            .at(&source.name));
+    if let Some(p) = &scenario.projection {
+        validate_projection(p, scenario.riskpool.as_ref(), source).map_err(at)?;
     }
     Ok(Report { riskpool, assistance, supplementary, surplus, trace: explain.then(|| trace.into_steps()) })
+}
+
+/// Checks a `[projection]` against its `[riskpool]` (§8).
+fn validate_projection(
+    p: &crate::scenario::ProjectionSection,
+    riskpool: Option<&RiskpoolSection>,
+    source: &Source,
+) -> CliResult<()> {
+    let Some(r) = riskpool else {
+        return Err(CliError::input("projection: a [projection] needs a [riskpool] section to project; expected both"));
+    };
+    if p.years == 0 {
+        return Err(CliError::input("projection.years: 0; expected at least 1 projected year"));
+    }
+    if p.trials == 0 {
+        return Err(CliError::input("projection.trials: 0; expected at least 1 trial"));
+    }
+    let units: Vec<UnitRow> = list(source, "riskpool", "units", r.units.as_ref(), r.units_csv.as_ref(), Ok)?;
+    for (i, u) in p.units.iter().flatten().enumerate() {
+        if !units.iter().any(|r| r.id == u.id && u.scheme.is_none_or(|s| s == r.scheme)) {
+            return Err(CliError::input(format!(
+                "projection.units[{i}].id: no riskpool unit {:?}; expected the id of a [[riskpool.units]] entry",
+                u.id
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Where list item `i` of a section came from, for messages.

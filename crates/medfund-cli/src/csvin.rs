@@ -49,7 +49,7 @@ pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file:
         }
         row = row.saturating_add(1);
         let line = record.position().map_or(0, csv::Position::line);
-        let cells = headers.iter().zip(record.iter()).filter(|(_, v)| !v.is_empty());
+        let cells = headers.iter().zip(record.iter()).filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k, Cell(v)));
         let de: MapDeserializer<'_, _, serde::de::value::Error> = MapDeserializer::new(cells);
         let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
             let column = e.path().to_string();
@@ -59,6 +59,52 @@ pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file:
         rows.push(value);
     }
     Ok(rows)
+}
+
+/// A CSV cell: text for every value, `Some` for an optional field, the
+/// variant name for an enum.
+struct Cell<'a>(&'a str);
+
+impl<'de, 'a> serde::de::IntoDeserializer<'de, serde::de::value::Error> for Cell<'a> {
+    type Deserializer = Cell<'a>;
+    fn into_deserializer(self) -> Cell<'a> {
+        self
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for Cell<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_str(self.0)
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_enum(serde::de::IntoDeserializer::<Self::Error>::into_deserializer(self.0))
+    }
+
+    fn deserialize_bool<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            "true" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            other => Err(serde::de::Error::custom(format!("invalid boolean {other:?}; expected true or false"))),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
 }
 
 /// One claim as read from CSV.

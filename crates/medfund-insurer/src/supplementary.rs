@@ -2,10 +2,11 @@
 //! (rules X1–X5): per-claim split into fund / insurer / person by the person's
 //! running total within the medical year, and the insurer's yearly result.
 
-use std::collections::BTreeMap;
+use std::hash::Hash;
 
 use medfund_core::{Citation, Money, NaiveDate, PolicyVersion, Rounding, Share, Validity, YearStart};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::banded::{Band, BandedSchedule, Payer, RunningTotals};
@@ -134,12 +135,31 @@ pub struct SupplementaryResult {
     pub years: Vec<YearSummary>,
 }
 
+/// A claim in the person-grouped working array.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    year: i32,
+    date: NaiveDate,
+    cost: Money,
+    index: u32,
+}
+
+impl Default for Item {
+    fn default() -> Item {
+        Item { year: 0, date: NaiveDate::MIN, cost: Money::ZERO, index: 0 }
+    }
+}
+
 /// Below this many claims the batch runs on one thread: spawning costs more.
-const PARALLEL_THRESHOLD: usize = 32_768;
+const PARALLEL_THRESHOLD: usize = 65_536;
 
 /// Splits claims given in any order: they are grouped per person and medical
 /// year and applied in date order (same date: input order); results come back
 /// in input order. Large batches run in parallel across persons (rayon).
+///
+/// Grouping is linear: persons are interned by hash and the claims
+/// counting-sorted by person (stable, so input order survives), then each
+/// person's few claims are ordered by date.
 ///
 /// **Guarantee on rounding.** The insurer's share is rounded on each claim,
 /// so splitting a person's year claim by claim gives the same fund part as
@@ -165,15 +185,16 @@ const PARALLEL_THRESHOLD: usize = 32_768;
 /// assert_eq!(r.years[0].insurer_result, y(52_784_700));
 /// # Ok::<(), medfund_insurer::InsurerError>(())
 /// ```
-pub fn split_claims<P: Ord + Sync>(
+pub fn split_claims<P: Hash + Eq + Sync>(
     policy: &SupplementaryPolicy,
     insured_persons: u64,
     claims: &[Claim<P>],
 ) -> Result<SupplementaryResult> {
     let schedule = policy.schedule()?;
     let n = claims.len();
+    let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "number of claims" });
     if u32::try_from(n).is_err() {
-        return Err(medfund_core::CoreError::Overflow { operation: "number of claims" }.into());
+        return Err(overflow());
     }
     for (i, c) in claims.iter().enumerate() {
         if c.eligible_cost.is_negative() {
@@ -185,55 +206,118 @@ pub fn split_claims<P: Ord + Sync>(
         }
     }
 
-    // Sort compact keys, so that comparisons touch one contiguous array.
-    let mut keys: Vec<(&P, i32, NaiveDate, u32)> = claims
-        .iter()
-        .zip(0_u32..)
-        .map(|(c, i)| (&c.person, policy.year_start.year_of(c.date).label(), c.date, i))
-        .collect();
-    if n >= PARALLEL_THRESHOLD {
-        keys.par_sort_unstable();
+    // Intern persons in order of first appearance; compute each claim's
+    // medical year once, in one sequential pass.
+    let mut ranks: FxHashMap<&P, u32> = FxHashMap::default();
+    let mut person_of: Vec<u32> = Vec::with_capacity(n);
+    for c in claims {
+        let next = u32::try_from(ranks.len()).map_err(|_| overflow())?;
+        person_of.push(*ranks.entry(&c.person).or_insert(next));
+    }
+    let persons = ranks.len();
+    drop(ranks);
+
+    // Counting sort by person (stable): `starts[p]..starts[p + 1]` is person p.
+    let mut starts = vec![0_usize; persons.saturating_add(1)];
+    for &p in &person_of {
+        if let Some(s) = starts.get_mut((p as usize).saturating_add(1)) {
+            *s = s.saturating_add(1);
+        }
+    }
+    let mut running = 0_usize;
+    for s in &mut starts {
+        running = running.saturating_add(*s);
+        *s = running;
+    }
+    let mut cursor = starts.clone();
+    let mut items = vec![Item::default(); n];
+    for ((c, &p), index) in claims.iter().zip(&person_of).zip(0_u32..) {
+        if let Some(at) = cursor.get_mut(p as usize) {
+            if let Some(slot) = items.get_mut(*at) {
+                *slot = Item {
+                    year: policy.year_start.year_of(c.date).label(),
+                    date: c.date,
+                    cost: c.eligible_cost,
+                    index,
+                };
+            }
+            *at = at.saturating_add(1);
+        }
+    }
+    drop(person_of);
+    drop(cursor);
+
+    // Each person's claims in (medical year, date) order — stable, so claims
+    // of one date keep input order — through the schedule, resetting each year.
+    let process = |offset: usize, part: &mut [Item], out: &mut [ClaimSplit]| -> Result<()> {
+        let first_person = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        for bounds in starts.get(first_person..).unwrap_or(&[]).windows(2) {
+            let (Some(&lo), Some(&hi)) = (bounds.first(), bounds.get(1)) else { continue };
+            let end = offset.saturating_add(part.len());
+            if lo >= end {
+                break;
+            }
+            let range = lo.saturating_sub(offset)..hi.min(end).saturating_sub(offset);
+            let (Some(group), Some(results)) = (part.get_mut(range.clone()), out.get_mut(range)) else { continue };
+            if group.len() > 1 {
+                group.sort_by_key(|it| (it.year, it.date));
+            }
+            let mut state = RunningTotals::default();
+            let mut current_year = None;
+            for (it, slot) in group.iter().zip(results) {
+                if current_year != Some(it.year) {
+                    state = RunningTotals::default();
+                    current_year = Some(it.year);
+                }
+                let s = schedule.apply(&mut state, it.cost)?;
+                *slot = ClaimSplit { medical_year: it.year, fund: s.fund, insurer: s.insurer, person_pays: s.person };
+            }
+        }
+        Ok(())
+    };
+
+    let mut sorted = vec![ClaimSplit::default(); n];
+    if n >= PARALLEL_THRESHOLD && rayon::current_num_threads() > 1 {
+        // Cut at person boundaries into a few pieces per thread.
+        let pieces = rayon::current_num_threads().saturating_mul(8);
+        let target = n.checked_div(pieces).unwrap_or(n).max(1);
+        let mut parts = Vec::with_capacity(pieces.saturating_add(1));
+        let (mut items_rest, mut out_rest) = (items.as_mut_slice(), sorted.as_mut_slice());
+        let (mut taken, mut next) = (0_usize, target);
+        for &s in &starts {
+            if s >= next && s < n {
+                let (a, b) = items_rest.split_at_mut(s.saturating_sub(taken));
+                let (c, d) = out_rest.split_at_mut(s.saturating_sub(taken));
+                parts.push((taken, a, c));
+                items_rest = b;
+                out_rest = d;
+                taken = s;
+                next = s.saturating_add(target);
+            }
+        }
+        parts.push((taken, items_rest, out_rest));
+        parts.into_par_iter().try_for_each(|(offset, part, out)| process(offset, part, out))?;
     } else {
-        keys.sort_unstable();
+        process(0, &mut items, &mut sorted)?;
     }
 
-    // Segments of whole person-years, a few per thread.
-    let segments =
-        segment_bounds(&keys, if n >= PARALLEL_THRESHOLD { rayon::current_num_threads().saturating_mul(8) } else { 1 });
-    let run = |&(lo, hi): &(usize, usize)| -> Result<Vec<ClaimSplit>> {
-        let part = keys.get(lo..hi).unwrap_or(&[]);
-        let mut out = Vec::with_capacity(part.len());
-        let mut running = RunningTotals::default();
-        let mut current: Option<(&P, i32)> = None;
-        for &(person, year, _, index) in part {
-            if current != Some((person, year)) {
-                running = RunningTotals::default();
-                current = Some((person, year));
-            }
-            let cost = claims.get(index as usize).map_or(Money::ZERO, |c| c.eligible_cost);
-            let s = schedule.apply(&mut running, cost)?;
-            out.push(ClaimSplit { medical_year: year, fund: s.fund, insurer: s.insurer, person_pays: s.person });
-        }
-        Ok(out)
-    };
-    let parts: Vec<Vec<ClaimSplit>> = if segments.len() > 1 {
-        segments.par_iter().map(run).collect::<Result<_>>()?
-    } else {
-        segments.iter().map(run).collect::<Result<_>>()?
-    };
-
+    // Back to input order; the insurer's payments summed per medical year.
     let mut results = vec![ClaimSplit::default(); n];
-    let mut paid_by_year: BTreeMap<i32, Money> = BTreeMap::new();
-    for (&(_, year, _, index), split) in keys.iter().zip(parts.iter().flatten()) {
+    let mut paid_by_year: Vec<(i32, Money)> = Vec::new();
+    for (item, split) in items.iter().zip(&sorted) {
+        let index = item.index;
         if let Some(slot) = results.get_mut(index as usize) {
             *slot = *split;
         }
-        let entry = paid_by_year.entry(year).or_insert(Money::ZERO);
-        *entry = entry.checked_add(split.insurer)?;
+        match paid_by_year.iter_mut().find(|(y, _)| *y == split.medical_year) {
+            Some((_, paid)) => *paid = paid.checked_add(split.insurer)?,
+            None => paid_by_year.push((split.medical_year, split.insurer)),
+        }
     }
-    let persons = i64::try_from(insured_persons)
+    paid_by_year.sort_unstable_by_key(|&(y, _)| y);
+    let persons_insured = i64::try_from(insured_persons)
         .map_err(|_| medfund_core::CoreError::Overflow { operation: "insured persons" })?;
-    let premiums = policy.premium_per_person.checked_mul_int(persons)?;
+    let premiums = policy.premium_per_person.checked_mul_int(persons_insured)?;
     let years = paid_by_year
         .into_iter()
         .map(|(medical_year, claims_paid)| {
@@ -241,29 +325,4 @@ pub fn split_claims<P: Ord + Sync>(
         })
         .collect::<Result<_>>()?;
     Ok(SupplementaryResult { claims: results, years })
-}
-
-/// Cuts the sorted keys into about `pieces` ranges that never split a person-year.
-fn segment_bounds<P: PartialEq>(keys: &[(&P, i32, NaiveDate, u32)], pieces: usize) -> Vec<(usize, usize)> {
-    let n = keys.len();
-    let target = n.checked_div(pieces.max(1)).unwrap_or(n).max(1);
-    let mut bounds = Vec::with_capacity(pieces.saturating_add(1));
-    let mut lo = 0;
-    while lo < n {
-        let mut hi = lo.saturating_add(target).min(n);
-        // Move the cut forward to the next change of person or year.
-        while hi < n {
-            let same = match (keys.get(hi.saturating_sub(1)), keys.get(hi)) {
-                (Some(a), Some(b)) => a.0 == b.0 && a.1 == b.1,
-                _ => false,
-            };
-            if !same {
-                break;
-            }
-            hi = hi.saturating_add(1);
-        }
-        bounds.push((lo, hi));
-        lo = hi;
-    }
-    bounds
 }

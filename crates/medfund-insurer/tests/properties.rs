@@ -168,11 +168,11 @@ proptest! {
 }
 
 proptest! {
-    // Each case splits 40,000+ claims: a few cases suffice to cover the parallel path.
-    #![proptest_config(ProptestConfig::with_cases(6))]
+    // Each case splits 66,000+ claims (above the parallel threshold): a few cases suffice to cover the parallel path.
+    #![proptest_config(ProptestConfig::with_cases(4))]
 
     #[test]
-    fn prop_parallel_batch_equals_sequential(n in 40_000_usize..45_000) {
+    fn prop_parallel_batch_equals_sequential(n in 66_000_usize..70_000) {
         // Above the parallel threshold: results must equal one-by-one application.
         let d = NaiveDate::from_ymd_opt(2023, 8, 1).unwrap();
         let claims: Vec<Claim<u32>> = (0..n).map(|i| Claim { person: (i % 997) as u32, date: d, eligible_cost: Money::from_fen(((i * 7_919) % 3_000_000) as i64) }).collect();

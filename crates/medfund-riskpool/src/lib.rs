@@ -30,6 +30,14 @@
 //! 6. `draws` = Σ from_risk_fund; `closing_balance` = opening + levy − draws.
 //! 7. `closing_rolling_surplus` = rolling_surplus − from_own_surplus + max(result, 0).
 //!
+//! ## A property of the rule worth knowing
+//!
+//! With `cap_multiple` ≤ 1 (the Alxa rule) more revenue never means a larger
+//! gap for a unit. Above 1, when the cap binds, one more yuan of revenue raises
+//! the levy by `cap_multiple` yuan, so a unit's levy charge can grow faster than
+//! its revenue and its gap can grow. The library computes the rule as written
+//! and does not smooth this over.
+//!
 //! ## Worked example
 //!
 //! ```

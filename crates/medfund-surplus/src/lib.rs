@@ -9,9 +9,9 @@
 //! |---|---|
 //! | S1 earmark (医康养结合 2 %) | [`SurplusPolicy::earmarks`], [`EarmarkBase`] |
 //! | S2 primary floor ≥ 30 % | [`SurplusPolicy::primary_floor`], [`FloorSplit`] |
-//! | S3/S4 performance pool by composite weight | [`allocate`], [`Weights`] |
+//! | S3/S4 performance pool by composite weight | [`allocate()`], [`Weights`] |
 //! | S5 allowed uses (专款专用) | [`Violation`] |
-//! | S6 traceability | the [`medfund_core::Trace`] passed to [`allocate`] |
+//! | S6 traceability | the [`medfund_core::Trace`] passed to [`allocate()`] |
 //!
 //! The source's open questions are named parameters with the literal reading
 //! as default: [`EarmarkBase::Total`], [`FloorSplit::Composite`],

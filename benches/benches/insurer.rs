@@ -1,0 +1,78 @@
+//! medfund-insurer: banded split over 1e6 yearly totals, 1e6 claims with
+//! running totals, and assistance settlement of 1,000 counties × 5 years.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
+
+use std::collections::BTreeMap;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use medfund_benches::Gen;
+use medfund_core::{Money, NaiveDate, PolicyHistory, Trace};
+use medfund_insurer::{Claim, County, huizhou_2021, settle, split_claims, xiamen_2007};
+use std::hint::black_box;
+
+fn banded_totals(c: &mut Criterion) {
+    let mut g = Gen::new(5);
+    let schedule = xiamen_2007().unwrap().params().schedule().unwrap();
+    let totals: Vec<Money> = (0..1_000_000).map(|_| Money::from_fen(g.below_i64(30_000_000))).collect();
+    let mut out = Vec::with_capacity(totals.len());
+    let mut group = c.benchmark_group("insurer/banded");
+    group.throughput(Throughput::Elements(totals.len() as u64));
+    group.bench_function("1e6 yearly totals, 1 thread", |b| {
+        b.iter(|| schedule.split_totals_into(black_box(&totals), &mut out).unwrap())
+    });
+    group.finish();
+}
+
+fn claims(c: &mut Criterion) {
+    let mut g = Gen::new(6);
+    let policy = xiamen_2007().unwrap().params().clone();
+    let base = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+    // 1e6 claims of 200,000 persons over two medical years, in random order.
+    let claims: Vec<Claim<u32>> = (0..1_000_000)
+        .map(|_| Claim {
+            person: u32::try_from(g.below(200_000)).unwrap(),
+            date: base.checked_add_days(chrono::Days::new(g.below(730))).unwrap(),
+            eligible_cost: Money::from_fen(g.below_i64(4_000_000)),
+        })
+        .collect();
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let mut group = c.benchmark_group("insurer/claims");
+    group.throughput(Throughput::Elements(claims.len() as u64));
+    group.sample_size(10);
+    group.bench_function("1e6 claims, 1 thread", |b| {
+        b.iter(|| one.install(|| split_claims(&policy, 1_000_000, black_box(&claims)).unwrap()))
+    });
+    group.bench_function("1e6 claims, all threads", |b| {
+        b.iter(|| split_claims(&policy, 1_000_000, black_box(&claims)).unwrap())
+    });
+    group.finish();
+}
+
+fn settlement(c: &mut Criterion) {
+    let mut g = Gen::new(7);
+    let history = PolicyHistory::new("assistance", vec![huizhou_2021().unwrap()]).unwrap();
+    let counties: Vec<County> = (0..1_000)
+        .map(|i| County {
+            id: format!("c{i}"),
+            spend: (2021..=2026).map(|y| (y, Money::from_fen(g.below_i64(2_000_000_000)))).collect(),
+            prior_plan_fee: BTreeMap::from([(2021, Money::from_fen(g.below_i64(40_000_000)))]),
+            ..County::default()
+        })
+        .collect();
+    let mut group = c.benchmark_group("insurer/assistance");
+    group.throughput(Throughput::Elements(5_000));
+    group.bench_function("1000 counties x 5 years", |b| {
+        b.iter(|| settle(&history, black_box(&counties), &mut Trace::off()).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, banded_totals, claims, settlement);
+criterion_main!(benches);

@@ -1,0 +1,360 @@
+//! End-to-end tests of the `medfund` binary against the scenario contract.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn medfund() -> Command {
+    Command::cargo_bin("medfund").unwrap()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+fn json_of(args: &[&str]) -> Value {
+    let out = medfund().args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn fen(v: &Value) -> i64 {
+    let s = v.as_str().unwrap_or_else(|| panic!("money must be a string: {v}"));
+    let (int, frac) = s.split_once('.').unwrap();
+    assert_eq!(frac.len(), 2, "two decimals: {s}");
+    let neg = int.starts_with('-');
+    let magnitude = int.trim_start_matches('-').parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap();
+    if neg { -magnitude } else { magnitude }
+}
+
+/// Runs a scenario given as text in a temporary file and returns (status, stdout, stderr).
+fn run_text(name: &str, text: &str) -> (i32, String, String) {
+    let dir = tempdir();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let out = medfund().arg("run").arg(&path).args(["--format", "json"]).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn tempdir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "medfund-cli-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn demo_runs_in_both_languages() {
+    medfund()
+        .arg("demo")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("风险共济金").and(predicate::str::contains("医疗救助承办结算")));
+    medfund().args(["demo", "--lang", "en"]).assert().success().stdout(
+        predicate::str::contains("Risk-sharing fund").and(predicate::str::contains("Retained surplus allocation")),
+    );
+}
+
+#[test]
+fn shipped_example_is_the_embedded_demo() {
+    let embedded =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo.toml")).unwrap();
+    let shipped = std::fs::read_to_string(examples().join("demo.toml")).unwrap();
+    assert_eq!(embedded, shipped, "examples/demo.toml must equal crates/medfund-cli/scenarios/demo.toml");
+    let from_file = json_of(&["run", examples().join("demo.toml").to_str().unwrap(), "--format", "json"]);
+    assert_eq!(from_file, json_of(&["demo", "--format", "json"]));
+    medfund().args(["demo", "--print"]).assert().success().stdout(predicate::str::contains("[riskpool]"));
+}
+
+#[test]
+fn every_example_runs() {
+    for entry in std::fs::read_dir(examples()).unwrap() {
+        let path = entry.unwrap().path();
+        if matches!(path.extension().and_then(|e| e.to_str()), Some("toml" | "json")) {
+            medfund().arg("run").arg(&path).assert().success();
+            medfund().arg("check").arg(&path).assert().success().stdout(predicate::str::contains("valid"));
+        }
+    }
+}
+
+#[test]
+fn demo_json_satisfies_the_contract_invariants() {
+    let r = json_of(&["demo", "--format", "json"]);
+    // §3
+    for (_, s) in r["riskpool"]["schemes"].as_object().unwrap() {
+        assert_eq!(fen(&s["closing_balance"]), fen(&s["opening_balance"]) + fen(&s["levy"]) - fen(&s["draws"]));
+        let units = s["units"].as_array().unwrap();
+        assert_eq!(units.iter().map(|u| fen(&u["levy_charge"])).sum::<i64>(), fen(&s["levy"]));
+        assert_eq!(units.iter().map(|u| fen(&u["from_risk_fund"])).sum::<i64>(), fen(&s["draws"]));
+        let mut review = false;
+        for u in units {
+            assert_eq!(fen(&u["gap"]), fen(&u["from_own_surplus"]) + fen(&u["from_risk_fund"]) + fen(&u["unresolved"]));
+            if !u["fiscal_subsidy_league"].is_null() {
+                assert_eq!(fen(&u["fiscal_subsidy_league"]) + fen(&u["fiscal_subsidy_unit"]), fen(&u["unresolved"]));
+            }
+            review |= fen(&u["unresolved"]) > 0;
+        }
+        assert_eq!(s["actuarial_review"].as_bool().unwrap(), review);
+    }
+    assert_eq!(r["riskpool"]["schemes"]["resident"]["actuarial_review"], Value::Bool(true));
+    // §4
+    let a = &r["assistance"];
+    let dates: Vec<&str> = a["schedule"].as_array().unwrap().iter().map(|p| p["date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "schedule in date order");
+    assert!(a["counties"][0]["years"].as_array().unwrap().iter().any(|y| y["fee_capped"] == Value::Bool(true)));
+    for y in a["counties"].as_array().unwrap().iter().flat_map(|c| c["years"].as_array().unwrap()) {
+        if !y["fee_due"].is_null() {
+            assert!(fen(&y["fee"]) <= 40_000_000);
+        }
+        for key in ["settled_late", "fee_advance", "fee_due", "fee_settled_late"] {
+            assert!(y.get(key).is_some(), "{key} always present");
+        }
+    }
+    // §5
+    let s = &r["supplementary"];
+    let claims = s["claims"].as_array().unwrap();
+    assert!(claims.len() >= 200);
+    let mut paid = std::collections::BTreeMap::new();
+    for c in claims {
+        assert!(fen(&c["fund"]) >= 0 && fen(&c["insurer"]) >= 0 && fen(&c["person_pays"]) >= 0);
+        *paid.entry(c["medical_year"].as_i64().unwrap()).or_insert(0) += fen(&c["insurer"]);
+    }
+    for y in s["years"].as_array().unwrap() {
+        assert_eq!(paid[&y["medical_year"].as_i64().unwrap()], fen(&y["claims_paid"]));
+        assert_eq!(fen(&y["insurer_result"]), fen(&y["premiums"]) - fen(&y["claims_paid"]));
+        assert_eq!(fen(&y["premiums"]), 5_280 * 1_000_000);
+    }
+    // §6: Σ earmarks + Σ totals + unallocated = total
+    let p = &r["surplus"];
+    let earmarks: i64 = p["earmarks"].as_array().unwrap().iter().map(|e| fen(&e["amount"])).sum();
+    let totals: i64 = p["institutions"].as_array().unwrap().iter().map(|i| fen(&i["total"])).sum();
+    assert_eq!(earmarks + totals + fen(&p["unallocated"]), fen(&p["total"]));
+    assert_eq!(p["primary_share_of_total"].as_str().unwrap().len(), 6);
+    assert!(!p["violations"].as_array().unwrap().is_empty());
+    assert!(r.get("trace").is_none());
+}
+
+#[test]
+fn assistance_matches_the_contract_example() {
+    let r = json_of(&["run", fixture("spec-assistance.toml").to_str().unwrap(), "--format", "json"]);
+    let years = r["assistance"]["counties"][0]["years"].as_array().unwrap();
+    let y = &years[0];
+    assert_eq!(y["service_year"], 2022);
+    assert_eq!(y["fee"], "400000.00");
+    assert_eq!(y["fee_capped"], true);
+    assert_eq!(y["prepay_march"], "4500000.00");
+    assert_eq!(y["prepay_september"], "3600000.00");
+    assert_eq!(y["annual_balance"], "3900000.00");
+    assert_eq!(y["annual_settlement_deadline"], "2023-06-30");
+    assert_eq!(y["settled_late"], false);
+    assert_eq!(y["fee_advance"], "280000.00");
+    assert_eq!(y["fee_due"], "120000.00");
+    assert_eq!(y["fee_settlement_deadline"], "2023-07-10");
+    assert_eq!(y["fee_settled_late"], false);
+    let y = &years[1];
+    assert_eq!((y["fee"].as_str(), y["fee_capped"].as_bool()), (Some("320000.00"), Some(false)));
+    assert_eq!(y["fee_settled_late"], Value::Null);
+    assert_eq!(
+        r["assistance"]["schedule"][0],
+        serde_json::json!({"date": "2022-03-31", "flow": "assistance", "kind": "prepayment", "county": "huicheng", "service_year": 2022, "amount": "4500000.00", "payer": "assistance-fund", "payee": "insurer"})
+    );
+}
+
+#[test]
+fn explain_adds_a_trace_citing_articles() {
+    let r = json_of(&["run", fixture("small.toml").to_str().unwrap(), "--format", "json", "--explain"]);
+    let trace = r["trace"].as_array().unwrap();
+    let rules: Vec<String> = trace
+        .iter()
+        .map(|s| format!("{} {}", s["rule"]["document"].as_str().unwrap(), s["rule"]["article"].as_str().unwrap()))
+        .collect();
+    for want in [
+        "阿署办发〔2020〕30号 第十五条",
+        "阿署办发〔2020〕30号 第十七条（二）",
+        "惠医保发〔2021〕96号 （四）资金管理 第2点",
+        "医保结余留用资金分配方案（2025） 2. 分配比例",
+    ] {
+        assert!(rules.iter().any(|r| r == want), "{want} missing");
+    }
+    assert!(trace.iter().all(|s| s["formula"].as_str().is_some_and(|f| !f.is_empty()) && s.get("result").is_some()));
+    medfund()
+        .args(["run", fixture("small.toml").to_str().unwrap(), "--explain", "--lang", "en"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Audit trail"));
+}
+
+#[test]
+fn csv_lists_are_read_with_exact_money() {
+    let r = json_of(&["run", fixture("csv-lists.toml").to_str().unwrap(), "--format", "json"]);
+    let units = r["riskpool"]["schemes"]["employee"]["units"].as_array().unwrap();
+    assert_eq!(units.len(), 2);
+    assert_eq!(r["riskpool"]["schemes"]["resident"]["units"][0]["id"], "banner");
+    assert_eq!(r["supplementary"]["claims"][1]["person_pays"], "100.05");
+    assert_eq!(r["assistance"]["counties"][0]["years"][0]["fee_advance"], "32000.00");
+    assert_eq!(r["surplus"]["violations"][0]["rule"], "category-not-allowed");
+}
+
+#[test]
+fn json_on_stdin() {
+    let out = medfund()
+        .args(["run", "-", "--format", "json"])
+        .write_stdin(r#"{"surplus": {"total": "1000", "institutions": [{"id": "a", "level": "primary", "chronic_care_score": 1, "workload": 1}]}}"#)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["surplus"]["institutions"][0]["total"], "980.00");
+}
+
+#[test]
+fn output_formats() {
+    let small = fixture("small.toml");
+    let small = small.to_str().unwrap();
+    medfund()
+        .args(["run", small, "--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| 单位 |").or(predicate::str::contains("| 单位")));
+    medfund()
+        .args(["run", small, "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("# riskpool_employee_units\nid,levy_charge"));
+    let dir = tempdir();
+    medfund().args(["run", small, "--format", "csv", "--out"]).arg(&dir).assert().success();
+    let units = std::fs::read_to_string(dir.join("riskpool_employee_units.csv")).unwrap();
+    assert!(units.starts_with("id,levy_charge,result,gap"), "{units}");
+    medfund().args(["run", small, "--out"]).arg(&dir).assert().code(2).stderr(predicate::str::contains("--format csv"));
+    let pretty = medfund().args(["run", small, "--format", "json", "--pretty"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&pretty.stdout).contains("\n  \"riskpool\""));
+}
+
+#[test]
+fn policies_lists_every_preset() {
+    let out = medfund().args(["policies", "--format", "json"]).output().unwrap();
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["alxa-2020", "huizhou-2021", "xiamen-2007", "framework-2025"]);
+    assert_eq!(rows[1]["valid_to"], "2026-12-31");
+    assert_eq!(rows[0]["document"], "阿署办发〔2020〕30号");
+    medfund().arg("policies").assert().success().stdout(predicate::str::contains("惠医保发〔2021〕96号"));
+}
+
+#[test]
+fn help_is_clear() {
+    medfund().arg("--help").assert().success().stdout(predicate::str::contains("Exit status"));
+    for sub in ["demo", "run", "check", "policies"] {
+        medfund().args([sub, "--help"]).assert().success().stdout(predicate::str::contains("Usage"));
+    }
+}
+
+/// One file per error class: exit 2 and a message that says where and what was expected.
+#[test]
+fn every_error_class_is_exit_2_with_a_clear_message() {
+    let unit = |extra: &str| {
+        format!("[riskpool]\nyear = 2021\n[[riskpool.units]]\nid = \"a\"\nscheme = \"employee\"\n{extra}\n")
+    };
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        ("bad.toml", "[riskpool\nyear = ".into(), vec!["bad.toml:1:", "expected"]),
+        ("bad.json", "{\"riskpool\": ".into(), vec!["bad.json:1:", "EOF"]),
+        ("unknown.toml", unit("revenue = 1\nexpenditure = 1\nrevnue = 2"), vec!["unknown.toml:8:1", "riskpool.units[0].revnue", "unknown field `revnue`", "expected one of"]),
+        ("type.toml", unit("revenue = true\nexpenditure = 1"), vec!["type.toml:6:", "riskpool.units[0].revenue", "expected yuan"]),
+        ("negative.toml", unit("revenue = \"-1\"\nexpenditure = 1"), vec!["riskpool.units[0].revenue", "negative money -1.00", "expected an amount of zero or more"]),
+        ("decimals.toml", unit("revenue = \"1.234\"\nexpenditure = 1"), vec!["riskpool.units[0].revenue", "more than two decimal places"]),
+        ("decimals.json", "{\"riskpool\": {\"year\": 2021, \"units\": [{\"id\": \"a\", \"scheme\": \"employee\", \"revenue\": 1.005, \"expenditure\": 1}]}}".into(), vec!["decimals.json:1:", "riskpool.units[0].revenue", "more than two decimal places"]),
+        ("rate.toml", unit("revenue = 1\nexpenditure = 1\nleague_fiscal_share = \"150%\""), vec!["riskpool.units[0].league_fiscal_share", "outside [0, 1]"]),
+        ("scheme.toml", "[riskpool]\nyear = 2021\n[[riskpool.units]]\nid = \"a\"\nscheme = \"army\"\nrevenue = 1\nexpenditure = 1\n".into(), vec!["riskpool.units[0].scheme", "unknown variant `army`"]),
+        ("year.toml", "[riskpool]\nyear = 2019\n".into(), vec!["riskpool.year", "not in force", "2020-08-20"]),
+        ("service-year.toml", "[assistance]\n[[assistance.counties]]\nid = \"c\"\nspend = { 2026 = 1, 2027 = 1 }\n".into(), vec!["assistance.counties[0].spend.2027", "2022-01-01 to 2026-12-31"]),
+        ("dup.toml", format!("{}[[riskpool.units]]\nid = \"a\"\nscheme = \"employee\"\nrevenue = 1\nexpenditure = 1\n", unit("revenue = 1\nexpenditure = 1")), vec!["riskpool.units[1].id", "duplicate unit id \"a\""]),
+        ("dup-inst.toml", "[surplus]\ntotal = 1\n[[surplus.institutions]]\nid = \"x\"\nlevel = \"primary\"\nchronic_care_score = 1\nworkload = 1\n[[surplus.institutions]]\nid = \"x\"\nlevel = \"primary\"\nchronic_care_score = 1\nworkload = 1\n".into(), vec!["surplus.institutions[1].id", "appears twice"]),
+        ("score.toml", "[surplus]\ntotal = 1\n[[surplus.institutions]]\nid = \"x\"\nlevel = \"primary\"\nchronic_care_score = 101\nworkload = 1\n".into(), vec!["surplus.institutions[0].chronic_care_score", "0 to 100"]),
+        ("floor.toml", "[surplus]\ntotal = 1\n[surplus.policy]\nprimary_floor = \"99%\"\n".into(), vec!["surplus.policy", "above 100%"]),
+        ("date.toml", "[supplementary]\ninsured_persons = 1\n[[supplementary.claims]]\nperson = \"p\"\ndate = \"2023-02-30\"\neligible_cost = 1\n".into(), vec!["supplementary.claims[0].date", "YYYY-MM-DD"]),
+        ("early.toml", "[assistance]\n[[assistance.counties]]\nid = \"c\"\nspend = { 2022 = 1, 2023 = 1 }\nsettled_on = { 2023 = \"2023-12-01\" }\n".into(), vec!["assistance.counties[0].settled_on.2023", "before the service year ends"]),
+        ("preset.toml", "[riskpool]\npreset = \"nowhere-1999\"\nyear = 2021\n".into(), vec!["riskpool.preset", "expected one of alxa-2020"]),
+        ("both.toml", "[surplus]\ntotal = 1\ninstitutions = []\ninstitutions_csv = \"x.csv\"\n".into(), vec!["both institutions and institutions_csv"]),
+        ("top.toml", "[riskpol]\nyear = 1\n".into(), vec!["top.toml:1:", "unknown field `riskpol`"]),
+        ("scenario.yaml", "riskpool: {}".into(), vec!["expected a .toml or .json file"]),
+    ];
+    for (name, text, wanted) in cases {
+        let (code, stdout, stderr) = run_text(name, &text);
+        assert_eq!(code, 2, "{name}: exit code; stderr: {stderr}");
+        assert!(stdout.is_empty(), "{name}: nothing on stdout");
+        assert_eq!(stderr.lines().count(), 1, "{name}: one line: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{name}: {stderr}");
+        for w in wanted {
+            assert!(stderr.contains(w), "{name}: {w:?} not in {stderr:?}");
+        }
+    }
+}
+
+#[test]
+fn csv_errors_name_the_row() {
+    medfund()
+        .args(["run", fixture("bad-csv-column.toml").to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("claims-missing-column.csv:1: missing column eligible_cost"));
+    medfund().args(["run", fixture("bad-csv-row.toml").to_str().unwrap()]).assert().code(2).stderr(
+        predicate::str::contains("claims-short-row.csv:3")
+            .and(predicate::str::contains("the row has 2 columns; expected 3")),
+    );
+}
+
+#[test]
+fn check_validates_without_a_report() {
+    medfund()
+        .args(["check", fixture("small.toml").to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid (riskpool, assistance, supplementary, surplus)"));
+    let dir = tempdir();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[riskpool]\nyear = 2019\n").unwrap();
+    medfund().arg("check").arg(&bad).assert().code(2).stderr(predicate::str::contains("not in force"));
+    medfund().args(["check", "/nonexistent/x.toml"]).assert().code(2).stderr(predicate::str::contains("cannot read"));
+}
+
+#[test]
+fn empty_scenario_is_valid_and_empty() {
+    let (code, stdout, _) = run_text("empty.toml", "");
+    assert_eq!(code, 0);
+    assert_eq!(stdout.trim(), "{}");
+}
+
+#[test]
+fn snapshot_table_and_markdown_reports() {
+    let small = fixture("small.toml");
+    let small = small.to_str().unwrap();
+    let table_zh = medfund().args(["run", small]).output().unwrap();
+    insta::assert_snapshot!("small_table_zh", String::from_utf8(table_zh.stdout).unwrap());
+    let table_en = medfund().args(["run", small, "--lang", "en"]).output().unwrap();
+    insta::assert_snapshot!("small_table_en", String::from_utf8(table_en.stdout).unwrap());
+    let markdown = medfund().args(["run", small, "--format", "markdown", "--lang", "en"]).output().unwrap();
+    insta::assert_snapshot!("small_markdown_en", String::from_utf8(markdown.stdout).unwrap());
+}
