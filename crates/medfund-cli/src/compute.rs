@@ -21,22 +21,22 @@ use crate::values::DateOrYear;
 
 /// The whole report; sections appear when the scenario has them.
 #[derive(Debug, Clone, Serialize, Default)]
-pub(crate) struct Report {
+pub struct Report {
     /// §3.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub riskpool: Option<RiskpoolReport>,
+    pub(crate) riskpool: Option<RiskpoolReport>,
     /// §4.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub assistance: Option<AssistanceSettlement>,
+    pub(crate) assistance: Option<AssistanceSettlement>,
     /// §5.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub supplementary: Option<SupplementaryReport>,
+    pub(crate) supplementary: Option<SupplementaryReport>,
     /// §6.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub surplus: Option<SurplusReport>,
+    pub(crate) surplus: Option<SurplusReport>,
     /// §7, with `--explain`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace: Option<Vec<Step>>,
+    pub(crate) trace: Option<Vec<Step>>,
 }
 
 /// §3 report.

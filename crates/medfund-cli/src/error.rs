@@ -3,13 +3,13 @@
 use std::fmt;
 
 /// Exit status 2: invalid input or policy not in force.
-pub(crate) const EXIT_INPUT: u8 = 2;
+pub const EXIT_INPUT: u8 = 2;
 /// Exit status 1: any other failure.
-pub(crate) const EXIT_OTHER: u8 = 1;
+pub const EXIT_OTHER: u8 = 1;
 
 /// A failure with its exit status. The message is one line (what, where, what was expected).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CliError {
+pub struct CliError {
     /// The exit status.
     pub code: u8,
     /// The message.
@@ -18,18 +18,18 @@ pub(crate) struct CliError {
 
 impl CliError {
     /// Invalid input (exit 2).
-    pub(crate) fn input(message: impl Into<String>) -> CliError {
+    pub fn input(message: impl Into<String>) -> CliError {
         CliError { code: EXIT_INPUT, message: message.into() }
     }
 
     /// Any other failure (exit 1).
-    pub(crate) fn other(message: impl Into<String>) -> CliError {
+    pub fn other(message: impl Into<String>) -> CliError {
         CliError { code: EXIT_OTHER, message: message.into() }
     }
 
     /// Prefixes the message with a location (`file`, `file:line:col`, a field path).
     #[must_use]
-    pub(crate) fn at(mut self, location: &str) -> CliError {
+    pub fn at(mut self, location: &str) -> CliError {
         if !location.is_empty() {
             self.message = format!("{location}: {}", self.message);
         }
@@ -46,4 +46,4 @@ impl fmt::Display for CliError {
 impl std::error::Error for CliError {}
 
 /// Shorthand.
-pub(crate) type CliResult<T> = Result<T, CliError>;
+pub type CliResult<T> = Result<T, CliError>;

@@ -3,25 +3,14 @@
 //! The scenario format and the JSON report are a public contract
 //! (`docs/scenario-format.md` in the repository); see `medfund --help`.
 
-mod compute;
-mod csvin;
-mod error;
-mod render;
-mod scenario;
-mod values;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::error::{CliError, CliResult, EXIT_OTHER};
-use crate::render::Lang;
-use crate::scenario::{Format, Source};
-
-/// The bundled demo scenario (also shipped as `examples/demo.toml`).
-const DEMO: &str = include_str!("../scenarios/demo.toml");
+use medfund_cli::policies as render;
+use medfund_cli::{CliError, CliResult, DEMO, EXIT_OTHER, Lang, Report, ScenarioFormat};
 
 /// medfund — exact, explainable rules for Chinese medical-insurance funds (医保基金).
 ///
@@ -121,24 +110,23 @@ fn write_stdout(bytes: &[u8]) -> CliResult<()> {
     }
 }
 
-fn emit(report: &compute::Report, args: &ReportArgs) -> CliResult<()> {
+fn emit(report: &Report, args: &ReportArgs) -> CliResult<()> {
     match args.format {
-        OutputFormat::Json => {
-            let mut bytes = if args.pretty { serde_json::to_vec_pretty(report) } else { serde_json::to_vec(report) }
-                .map_err(|e| CliError::other(format!("cannot write JSON: {e}")))?;
-            bytes.push(b'\n');
-            write_stdout(&bytes)
-        }
-        OutputFormat::Table => write_stdout(render::render_table(&render::tables(report), args.lang).as_bytes()),
-        OutputFormat::Markdown => write_stdout(render::render_markdown(&render::tables(report), args.lang).as_bytes()),
+        OutputFormat::Json => match medfund_cli::write_json(report, args.pretty, std::io::stdout().lock()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(CliError::other(format!("cannot write the report: {e}"))),
+        },
+        OutputFormat::Table => write_stdout(medfund_cli::render_table(report, args.lang).as_bytes()),
+        OutputFormat::Markdown => write_stdout(medfund_cli::render_markdown(report, args.lang).as_bytes()),
         OutputFormat::Csv => match &args.out {
             Some(dir) => {
-                let written = render::write_csv_dir(&render::tables(report), dir)?;
+                let written = medfund_cli::write_csv_dir(report, dir)?;
                 let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
                 eprintln!("medfund: wrote {} CSV files: {}", list.len(), list.join(", "));
                 Ok(())
             }
-            None => write_stdout(&render::render_csv(&render::tables(report))?),
+            None => write_stdout(&medfund_cli::render_csv(report)?),
         },
     }
 }
@@ -211,9 +199,9 @@ fn policies(format: OutputFormat, lang: Lang) -> CliResult<()> {
                     .collect(),
             };
             let text = match other {
-                OutputFormat::Markdown => render::render_markdown(&[table], lang),
-                OutputFormat::Csv => String::from_utf8_lossy(&render::render_csv(&[table])?).into_owned(),
-                _ => render::render_table(&[table], lang),
+                OutputFormat::Markdown => render::markdown(&[table], lang),
+                OutputFormat::Csv => String::from_utf8_lossy(&render::csv(&[table])?).into_owned(),
+                _ => render::table(&[table], lang),
             };
             write_stdout(text.as_bytes())
         }
@@ -227,34 +215,24 @@ fn dispatch(cli: Cli) -> CliResult<()> {
             if print {
                 return write_stdout(DEMO.as_bytes());
             }
-            let source = Source { name: "demo".into(), base: PathBuf::from(".") };
-            let scenario = scenario::parse(DEMO, Format::Toml, &source)?;
-            let result = compute::run(&scenario, &source, report.explain)?;
+            let scenario = medfund_cli::parse_scenario(DEMO, ScenarioFormat::Toml, "demo")?;
+            let result = medfund_cli::run_scenario(&scenario, "demo", report.explain)?;
             emit(&result, &report)
         }
         Command::Run { file, report } => {
             check_args(&report)?;
-            let (scenario, source) = scenario::load(&file)?;
-            let result = compute::run(&scenario, &source, report.explain)?;
+            let (scenario, base) = medfund_cli::load_scenario(&file)?;
+            let result = medfund_cli::run_scenario_in(&scenario, &file, base, report.explain)?;
             emit(&result, &report)
         }
         Command::Check { file } => {
-            let (scenario, source) = scenario::load(&file)?;
+            let (scenario, base) = medfund_cli::load_scenario(&file)?;
             // The same computation as `run`, so that every error `run` would
             // report (a year outside a policy's validity, duplicate ids…) is found.
-            let result = compute::run(&scenario, &source, false)?;
-            let sections: Vec<&str> = [
-                result.riskpool.as_ref().map(|_| "riskpool"),
-                result.assistance.as_ref().map(|_| "assistance"),
-                result.supplementary.as_ref().map(|_| "supplementary"),
-                result.surplus.as_ref().map(|_| "surplus"),
-                scenario.projection.as_ref().map(|_| "projection"),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
+            medfund_cli::run_scenario_in(&scenario, &file, base, false)?;
+            let sections = scenario.sections();
             let listed = if sections.is_empty() { "no sections".to_owned() } else { sections.join(", ") };
-            write_stdout(format!("{}: valid ({listed})\n", source.name).as_bytes())
+            write_stdout(format!("{file}: valid ({listed})\n").as_bytes())
         }
         Command::Policies { format, lang } => policies(format, lang),
     }

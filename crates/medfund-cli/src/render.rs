@@ -12,7 +12,7 @@ use medfund_insurer::AssistanceSettlement;
 
 /// Label language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Lang {
+pub enum Lang {
     /// Chinese (default).
     Zh,
     /// English.
@@ -21,7 +21,7 @@ pub(crate) enum Lang {
 
 /// A typed cell, formatted per output.
 #[derive(Debug, Clone)]
-pub(crate) enum Cell {
+pub enum Cell {
     /// Text.
     Text(String),
     /// Money; `None` is unknown (null).
@@ -34,7 +34,7 @@ pub(crate) enum Cell {
 
 /// A table: a machine name, a title, columns (key, zh, en) and rows.
 #[derive(Debug, Clone)]
-pub(crate) struct Table {
+pub struct Table {
     /// File-like name (`riskpool_employee_units`).
     pub name: String,
     /// Title in both languages.
@@ -420,7 +420,7 @@ fn is_numeric(cell: &Cell) -> bool {
 }
 
 /// The aligned terminal report.
-pub(crate) fn render_table(tables: &[Table], lang: Lang) -> String {
+pub fn render_table(tables: &[Table], lang: Lang) -> String {
     let mut out = String::new();
     for t in tables {
         let title = match lang {
@@ -461,7 +461,7 @@ fn md_escape(s: &str) -> String {
 }
 
 /// Markdown tables for pasting into reports.
-pub(crate) fn render_markdown(tables: &[Table], lang: Lang) -> String {
+pub fn render_markdown(tables: &[Table], lang: Lang) -> String {
     let mut out = String::new();
     for t in tables {
         let title = match lang {
@@ -514,7 +514,7 @@ fn csv_bytes(t: &Table) -> CliResult<Vec<u8>> {
 }
 
 /// All tables as CSV on one stream: each preceded by `# name`, separated by a blank line.
-pub(crate) fn render_csv(tables: &[Table]) -> CliResult<Vec<u8>> {
+pub fn render_csv(tables: &[Table]) -> CliResult<Vec<u8>> {
     let mut out = Vec::new();
     for (i, t) in tables.iter().enumerate() {
         if i > 0 {

@@ -16,17 +16,33 @@ use crate::values::{Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativ
 /// A whole scenario: every section optional.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Scenario {
+pub struct Scenario {
     /// §3.
-    pub riskpool: Option<RiskpoolSection>,
+    pub(crate) riskpool: Option<RiskpoolSection>,
     /// §4.
-    pub assistance: Option<AssistanceSection>,
+    pub(crate) assistance: Option<AssistanceSection>,
     /// §5.
-    pub supplementary: Option<SupplementarySection>,
+    pub(crate) supplementary: Option<SupplementarySection>,
     /// §6.
-    pub surplus: Option<SurplusSection>,
+    pub(crate) surplus: Option<SurplusSection>,
     /// §8.
-    pub projection: Option<ProjectionSection>,
+    pub(crate) projection: Option<ProjectionSection>,
+}
+
+impl Scenario {
+    /// The sections present, in contract order.
+    pub fn sections(&self) -> Vec<&'static str> {
+        [
+            self.riskpool.as_ref().map(|_| "riskpool"),
+            self.assistance.as_ref().map(|_| "assistance"),
+            self.supplementary.as_ref().map(|_| "supplementary"),
+            self.surplus.as_ref().map(|_| "surplus"),
+            self.projection.as_ref().map(|_| "projection"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
 
 /// `[riskpool]`.
@@ -359,7 +375,7 @@ pub(crate) struct Source {
 
 /// The text format of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
+pub enum Format {
     /// TOML.
     Toml,
     /// JSON.

@@ -1,0 +1,107 @@
+//! The engine of the `medfund` command, as a library: parse a scenario (TOML
+//! or JSON), compute every section, render the report. The binary is a thin
+//! clap front end over these functions; fuzz targets and embedders call them
+//! directly.
+//!
+//! ```
+//! use medfund_cli::{parse_scenario, render_json, run_scenario, ScenarioFormat};
+//! let text = r#"
+//! [surplus]
+//! total = "100万"
+//! [[surplus.institutions]]
+//! id = "town-a"
+//! level = "primary"
+//! chronic_care_score = 80
+//! workload = 100
+//! "#;
+//! let scenario = parse_scenario(text, ScenarioFormat::Toml, "example.toml")?;
+//! let report = run_scenario(&scenario, "example.toml", false)?;
+//! assert!(render_json(&report, false)?.contains(r#""total":"980000.00""#));
+//! # Ok::<(), medfund_cli::CliError>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod compute;
+mod csvin;
+mod error;
+mod render;
+mod scenario;
+mod values;
+
+use std::path::PathBuf;
+
+pub use crate::compute::Report;
+pub use crate::error::{CliError, CliResult, EXIT_INPUT, EXIT_OTHER};
+pub use crate::render::Lang;
+pub use crate::scenario::{Format as ScenarioFormat, Scenario};
+
+/// The bundled demo scenario (also shipped as `examples/demo.toml`).
+pub const DEMO: &str = include_str!("../scenarios/demo.toml");
+
+/// Parses scenario text; `name` is used in messages and CSV paths are
+/// relative to the current directory.
+pub fn parse_scenario(text: &str, format: ScenarioFormat, name: &str) -> CliResult<Scenario> {
+    scenario::parse(text, format, &scenario::Source { name: name.into(), base: PathBuf::from(".") })
+}
+
+/// Reads a scenario file (`.toml`, `.json`) or JSON from stdin (`-`);
+/// returns it with the folder its CSV paths are relative to.
+pub fn load_scenario(path: &str) -> CliResult<(Scenario, PathBuf)> {
+    scenario::load(path).map(|(s, source)| (s, source.base))
+}
+
+/// Computes every section of a scenario. `base` is the folder CSV paths are
+/// relative to (see [`load_scenario`]); `explain` adds the audit trail.
+pub fn run_scenario_in(scenario: &Scenario, name: &str, base: PathBuf, explain: bool) -> CliResult<Report> {
+    compute::run(scenario, &scenario::Source { name: name.into(), base }, explain)
+}
+
+/// Computes every section of a scenario whose CSV paths (if any) are relative
+/// to the current directory.
+pub fn run_scenario(scenario: &Scenario, name: &str, explain: bool) -> CliResult<Report> {
+    run_scenario_in(scenario, name, PathBuf::from("."), explain)
+}
+
+/// The JSON report of the contract (compact, or indented with `pretty`).
+pub fn render_json(report: &Report, pretty: bool) -> CliResult<String> {
+    let text = if pretty { serde_json::to_string_pretty(report) } else { serde_json::to_string(report) };
+    text.map_err(|e| CliError::other(format!("cannot write JSON: {e}")))
+}
+
+/// Streams the JSON report to `out` (buffered), followed by a newline.
+pub fn write_json<W: std::io::Write>(report: &Report, pretty: bool, out: W) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    let written =
+        if pretty { serde_json::to_writer_pretty(&mut out, report) } else { serde_json::to_writer(&mut out, report) };
+    written.map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// The aligned terminal report.
+pub fn render_table(report: &Report, lang: Lang) -> String {
+    render::render_table(&render::tables(report), lang)
+}
+
+/// Markdown tables.
+pub fn render_markdown(report: &Report, lang: Lang) -> String {
+    render::render_markdown(&render::tables(report), lang)
+}
+
+/// Every table as CSV on one stream (`# name` before each table).
+pub fn render_csv(report: &Report) -> CliResult<Vec<u8>> {
+    render::render_csv(&render::tables(report))
+}
+
+/// Writes one CSV file per table into `dir`.
+pub fn write_csv_dir(report: &Report, dir: &std::path::Path) -> CliResult<Vec<PathBuf>> {
+    render::write_csv_dir(&render::tables(report), dir)
+}
+
+/// The built-in presets as a table (for `medfund policies`).
+#[doc(hidden)]
+pub mod policies {
+    pub use crate::render::{Cell, Table, render_csv as csv, render_markdown as markdown, render_table as table};
+}
