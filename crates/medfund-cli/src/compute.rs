@@ -145,7 +145,7 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, explain: bool) -> CliRes
 }
 
 /// Checks a `[projection]` against its `[riskpool]` (§8).
-fn validate_projection(
+pub(crate) fn validate_projection(
     p: &crate::scenario::ProjectionSection,
     riskpool: Option<&RiskpoolSection>,
     source: &Source,
@@ -159,7 +159,7 @@ fn validate_projection(
     if p.trials == 0 {
         return Err(CliError::input("projection.trials: 0; expected at least 1 trial"));
     }
-    let units: Vec<UnitRow> = list(source, "riskpool", "units", r.units.as_ref(), r.units_csv.as_ref(), Ok)?;
+    let units = riskpool_rows(r, source)?;
     for (i, u) in p.units.iter().flatten().enumerate() {
         if !units.iter().any(|r| r.id == u.id && u.scheme.is_none_or(|s| s == r.scheme)) {
             return Err(CliError::input(format!(
@@ -205,7 +205,8 @@ fn lib_error(section: &str, e: impl std::fmt::Display) -> CliError {
     CliError::input(format!("{section}: {e}"))
 }
 
-fn riskpool(s: &RiskpoolSection, source: &Source, trace: &mut Trace) -> CliResult<RiskpoolReport> {
+/// The preset of a `[riskpool]` with its `[riskpool.policy]` overrides.
+pub(crate) fn riskpool_policy(s: &RiskpoolSection) -> CliResult<PolicyVersion<RiskPoolPolicy>> {
     let presets = medfund_riskpool::presets().map_err(|e| CliError::other(e.to_string()))?;
     let id = s.preset.as_deref().unwrap_or(medfund_riskpool::ALXA_2020);
     let mut version: PolicyVersion<RiskPoolPolicy> =
@@ -230,7 +231,17 @@ fn riskpool(s: &RiskpoolSection, source: &Source, trace: &mut Trace) -> CliResul
             p.rounding = v;
         }
     }
-    let rows: Vec<UnitRow> = list(source, "riskpool", "units", s.units.as_ref(), s.units_csv.as_ref(), Ok)?;
+    Ok(version)
+}
+
+/// The units of a `[riskpool]`, inline or from CSV.
+pub(crate) fn riskpool_rows(s: &RiskpoolSection, source: &Source) -> CliResult<Vec<UnitRow>> {
+    list(source, "riskpool", "units", s.units.as_ref(), s.units_csv.as_ref(), Ok)
+}
+
+fn riskpool(s: &RiskpoolSection, source: &Source, trace: &mut Trace) -> CliResult<RiskpoolReport> {
+    let version = riskpool_policy(s)?;
+    let rows = riskpool_rows(s, source)?;
     let csv = s.units_csv.as_deref();
     let history = medfund_riskpool::history_of(version.clone()).map_err(|e| lib_error("riskpool", e))?;
     if let Err(e) = history.for_year(s.year) {

@@ -22,11 +22,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod chart;
 mod compute;
 mod csvin;
 mod error;
 mod render;
 mod scenario;
+mod simulate;
 mod values;
 
 use std::path::PathBuf;
@@ -35,6 +37,7 @@ pub use crate::compute::Report;
 pub use crate::error::{CliError, CliResult, EXIT_INPUT, EXIT_OTHER};
 pub use crate::render::Lang;
 pub use crate::scenario::{Format as ScenarioFormat, Scenario};
+pub use crate::simulate::Projection;
 
 /// The bundled demo scenario (also shipped as `examples/demo.toml`).
 pub const DEMO: &str = include_str!("../scenarios/demo.toml");
@@ -100,8 +103,51 @@ pub fn write_csv_dir(report: &Report, dir: &std::path::Path) -> CliResult<Vec<Pa
     render::write_csv_dir(&render::tables(report), dir)
 }
 
-/// The built-in presets as a table (for `medfund policies`).
-#[doc(hidden)]
-pub mod policies {
-    pub use crate::render::{Cell, Table, render_csv as csv, render_markdown as markdown, render_table as table};
+/// Runs the Monte Carlo projection (§8) of a scenario with `[riskpool]` and
+/// `[projection]`; `progress` hears the number of trials finished.
+pub fn simulate_scenario(
+    scenario: &Scenario,
+    name: &str,
+    base: PathBuf,
+    progress: &(dyn Fn(u64) + Sync),
+) -> CliResult<Projection> {
+    simulate::run(scenario, &scenario::Source { name: name.into(), base }, progress)
+}
+
+/// The projection as the JSON of the contract: `{"projection": {…}}`.
+pub fn write_projection_json<W: std::io::Write>(projection: &Projection, pretty: bool, out: W) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Wrapper<'a> {
+        projection: &'a Projection,
+    }
+    let mut out = std::io::BufWriter::new(out);
+    let wrapper = Wrapper { projection };
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut out, &wrapper)
+    } else {
+        serde_json::to_writer(&mut out, &wrapper)
+    };
+    written.map_err(std::io::Error::from)?;
+    std::io::Write::write_all(&mut out, b"\n")?;
+    std::io::Write::flush(&mut out)
+}
+
+/// The projection's tables (one per scheme), for the table, markdown and CSV renderers.
+pub fn projection_tables(projection: &Projection) -> Vec<render::Table> {
+    simulate::tables(projection)
+}
+
+/// Draws the fan chart of the closing balance (p5–p95 band, p50 line) as SVG.
+pub fn write_fan_chart(projection: &Projection, path: &std::path::Path) -> CliResult<()> {
+    chart::fan_chart(projection, path)
+}
+
+/// Every table of a report, for the renderers.
+pub fn report_tables(report: &Report) -> Vec<render::Table> {
+    render::tables(report)
+}
+
+/// The typed table model and its renderers, for reports of your own.
+pub mod tables {
+    pub use crate::render::{Cell, Table, render_csv, render_markdown, render_table, write_csv_dir};
 }

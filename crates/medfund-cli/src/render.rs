@@ -527,7 +527,7 @@ pub fn render_csv(tables: &[Table]) -> CliResult<Vec<u8>> {
 }
 
 /// Writes one `name.csv` per table into `dir`; returns the paths written.
-pub(crate) fn write_csv_dir(tables: &[Table], dir: &std::path::Path) -> CliResult<Vec<std::path::PathBuf>> {
+pub fn write_csv_dir(tables: &[Table], dir: &std::path::Path) -> CliResult<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| CliError::other(format!("{}: cannot create the directory: {e}", dir.display())))?;
     let mut written = Vec::with_capacity(tables.len());

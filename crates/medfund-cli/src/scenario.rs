@@ -30,6 +30,11 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The number of Monte Carlo trials of the `[projection]`, if any.
+    pub fn projection_trials(&self) -> Option<u64> {
+        self.projection.as_ref().map(|p| u64::from(p.trials))
+    }
+
     /// The sections present, in contract order.
     pub fn sections(&self) -> Vec<&'static str> {
         [
@@ -308,10 +313,7 @@ pub(crate) struct SpendingRow {
     pub amount: Amount,
 }
 
-/// `[projection]` (§8). `run` and `check` validate it; the Monte Carlo that
-/// reads the growth distributions and the seed is `medfund simulate`, not yet
-/// shipped (see the README).
-#[allow(dead_code)]
+/// `[projection]` (§8): computed by `medfund simulate`; `run` and `check` validate it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProjectionSection {
@@ -328,7 +330,6 @@ pub(crate) struct ProjectionSection {
 }
 
 /// Revenue and expenditure growth.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GrowthPair {
@@ -339,7 +340,6 @@ pub(crate) struct GrowthPair {
 }
 
 /// A normal distribution of a yearly growth rate.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Growth {
@@ -350,7 +350,6 @@ pub(crate) struct Growth {
 }
 
 /// `[[projection.units]]`.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProjectionUnit {

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `medfund` binary against the scenario contract.
 #![allow(
+    clippy::float_arithmetic,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -357,4 +358,110 @@ fn snapshot_table_and_markdown_reports() {
     insta::assert_snapshot!("small_table_en", String::from_utf8(table_en.stdout).unwrap());
     let markdown = medfund().args(["run", small, "--format", "markdown", "--lang", "en"]).output().unwrap();
     insta::assert_snapshot!("small_markdown_en", String::from_utf8(markdown.stdout).unwrap());
+}
+
+#[test]
+fn simulate_is_byte_identical_with_one_thread_or_many() {
+    let file = examples().join("projection.toml");
+    let run = |threads: &str| {
+        let out = medfund()
+            .args(["simulate", file.to_str().unwrap(), "--format", "json", "--threads", threads])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("5"));
+    let r: Value = serde_json::from_slice(&one).unwrap();
+    let p = &r["projection"];
+    assert_eq!((p["trials"].as_u64(), p["seed"].as_u64()), (Some(10_000), Some(42)));
+    for scheme in ["employee", "resident"] {
+        let years = p["schemes"][scheme].as_array().unwrap();
+        assert_eq!(years.len(), 10);
+        assert_eq!(years[0]["year"], 2024);
+        for y in years {
+            let (p5, p50, p95) = (
+                fen(&y["closing_balance"]["p5"]),
+                fen(&y["closing_balance"]["p50"]),
+                fen(&y["closing_balance"]["p95"]),
+            );
+            assert!(p5 <= p50 && p50 <= p95);
+            let pr = y["p_actuarial_review"].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&pr));
+            assert!(fen(&y["mean_unresolved"]) >= 0);
+        }
+    }
+}
+
+#[test]
+fn simulate_first_year_equals_run() {
+    let file = examples().join("projection.toml");
+    let sim: Value = serde_json::from_slice(
+        &medfund().args(["simulate", file.to_str().unwrap(), "--format", "json"]).output().unwrap().stdout,
+    )
+    .unwrap();
+    let run = json_of(&["run", file.to_str().unwrap(), "--format", "json"]);
+    for scheme in ["employee", "resident"] {
+        let first = &sim["projection"]["schemes"][scheme][0];
+        let closing = &run["riskpool"]["schemes"][scheme]["closing_balance"];
+        for p in ["p5", "p50", "p95"] {
+            assert_eq!(&first["closing_balance"][p], closing);
+        }
+    }
+}
+
+#[test]
+fn simulate_writes_a_valid_svg_fan_chart() {
+    let dir = tempdir();
+    let svg = dir.join("fan.svg");
+    medfund()
+        .args(["simulate", examples().join("projection.toml").to_str().unwrap(), "--svg"])
+        .arg(&svg)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let texts: Vec<&str> =
+        doc.descendants().filter_map(|n| n.text()).map(str::trim).filter(|t| !t.is_empty()).collect();
+    assert!(texts.iter().any(|t| t.contains("employee")) && texts.iter().any(|t| t.contains("resident")));
+    assert!(texts.iter().any(|t| t.ends_with('亿') || t.ends_with('万')), "axis in 万/亿: {texts:?}");
+    assert!(texts.contains(&"p50") && texts.contains(&"p5–p95") && texts.contains(&"year"));
+    assert!(doc.descendants().any(|n| n.tag_name().name() == "polygon"
+        || n.tag_name().name() == "path"
+        || n.tag_name().name() == "polyline"));
+}
+
+#[test]
+fn simulate_errors_are_input_errors() {
+    let dir = tempdir();
+    let no_projection = dir.join("a.toml");
+    std::fs::write(&no_projection, "[riskpool]\nyear = 2021\n").unwrap();
+    medfund()
+        .arg("simulate")
+        .arg(&no_projection)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs a [riskpool] and a [projection]"));
+    let no_growth = dir.join("b.toml");
+    std::fs::write(&no_growth, "[riskpool]\nyear = 2021\n[[riskpool.units]]\nid = \"a\"\nscheme = \"employee\"\nrevenue = 1\nexpenditure = 1\n[projection]\nyears = 2\ntrials = 3\nseed = 1\n").unwrap();
+    medfund()
+        .arg("simulate")
+        .arg(&no_growth)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("projection.default: missing"));
+    let bad_unit = dir.join("c.toml");
+    std::fs::write(&bad_unit, "[riskpool]\nyear = 2021\n[projection]\nyears = 2\ntrials = 3\nseed = 1\n[[projection.units]]\nid = \"zz\"\nrevenue_growth = { mean = \"1%\", sd = \"0%\" }\nexpenditure_growth = { mean = \"1%\", sd = \"0%\" }\n").unwrap();
+    medfund().arg("check").arg(&bad_unit).assert().code(2).stderr(predicate::str::contains("projection.units[0].id"));
+    let negative_sd = dir.join("d.toml");
+    std::fs::write(&negative_sd, "[riskpool]\nyear = 2021\n[projection]\nyears = 2\ntrials = 3\nseed = 1\n[projection.default]\nrevenue_growth = { mean = \"1%\", sd = \"-1%\" }\nexpenditure_growth = { mean = \"1%\", sd = \"0%\" }\n").unwrap();
+    medfund()
+        .arg("check")
+        .arg(&negative_sd)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("projection.default.revenue_growth.sd"));
 }

@@ -11,6 +11,7 @@
 //! | R7 balance rolls over (第十四条) | [`roll_forward`] |
 //! | R8 cover order: own surplus → fund → actuarial review → fiscal subsidy (第十七条) | [`SchemeEngine::run`], [`Rationing`] |
 //! | R10 remittance by the 10th of the following month (第六条) | [`check_remittances`] |
+//! | many years under uncertain growth (scenario contract §8) | [`simulate`] |
 //!
 //! ## Semantics of one scheme-year
 //!
@@ -87,12 +88,16 @@
 
 pub mod error;
 pub mod policy;
+pub mod projection;
 pub mod remittance;
 pub mod rollforward;
 pub mod year;
 
 pub use error::{Result, RiskPoolError};
 pub use policy::{ALXA_2020, LevyBasis, Rationing, RiskPoolPolicy, Scheme, alxa_2020, history_of, preset, presets};
+pub use projection::{
+    Growth, Percentiles, ProjectedScheme, ProjectedUnit, ProjectionSpec, SchemeProjection, YearStats, simulate,
+};
 pub use remittance::{Collection, RemittanceCheck, RemittanceStatus, check_remittances};
 pub use rollforward::{SchemeSeries, UnitSeries, roll_forward};
 pub use year::{

@@ -1,0 +1,143 @@
+//! `medfund simulate`: the Monte Carlo roll-forward of the risk-sharing fund (§8).
+
+use medfund_core::PolicyVersion;
+use medfund_riskpool::{
+    Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, UnitFigures,
+};
+use serde::Serialize;
+
+use crate::compute::riskpool_policy;
+use crate::error::{CliError, CliResult};
+use crate::render::{Cell, Table};
+use crate::scenario::{self, Scenario, Source, UnitRow};
+
+/// The projection report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Projection {
+    pub(crate) trials: u32,
+    pub(crate) seed: u64,
+    pub(crate) schemes: ProjectionSchemes,
+}
+
+/// Per scheme present, employee first.
+#[derive(Debug, Clone, Serialize, Default)]
+pub(crate) struct ProjectionSchemes {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) employee: Option<Vec<medfund_riskpool::YearStats>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) resident: Option<Vec<medfund_riskpool::YearStats>>,
+}
+
+impl Projection {
+    /// The schemes present, in report order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Scheme, &[medfund_riskpool::YearStats])> {
+        [(Scheme::Employee, self.schemes.employee.as_deref()), (Scheme::Resident, self.schemes.resident.as_deref())]
+            .into_iter()
+            .filter_map(|(s, v)| v.map(|v| (s, v)))
+    }
+}
+
+fn growth(g: scenario::Growth) -> Growth {
+    Growth { mean: g.mean, sd: g.sd.0 }
+}
+
+/// Runs the projection of `scenario` (needs `[riskpool]` and `[projection]`).
+pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> CliResult<Projection> {
+    let at = |e: CliError| e.at(&source.name);
+    let (Some(r), Some(p)) = (&scenario.riskpool, &scenario.projection) else {
+        return Err(
+            CliError::input("simulate needs a [riskpool] and a [projection] section; expected both").at(&source.name)
+        );
+    };
+    crate::compute::validate_projection(p, Some(r), source).map_err(at)?;
+    let version: PolicyVersion<RiskPoolPolicy> = riskpool_policy(r).map_err(at)?;
+    let rows: Vec<UnitRow> = crate::compute::riskpool_rows(r, source).map_err(at)?;
+    let mut schemes = Vec::new();
+    for scheme in Scheme::ALL {
+        let table = match scheme {
+            Scheme::Employee => r.employee.as_ref(),
+            Scheme::Resident => r.resident.as_ref(),
+        };
+        let members: Vec<&UnitRow> = rows.iter().filter(|u| u.scheme == scheme).collect();
+        if table.is_none() && members.is_empty() {
+            continue;
+        }
+        let mut units = Vec::with_capacity(members.len());
+        for u in members {
+            let own = p.units.iter().flatten().find(|g| g.id == u.id && g.scheme.is_none_or(|s| s == scheme));
+            let (rev, exp) = match (own, p.default) {
+                (Some(g), _) => (g.revenue_growth, g.expenditure_growth),
+                (None, Some(d)) => (d.revenue_growth, d.expenditure_growth),
+                (None, None) => {
+                    return Err(CliError::input(format!(
+                        "projection.default: missing, and unit {:?} ({scheme}) has no [[projection.units]] entry; expected growth for every unit",
+                        u.id
+                    ))
+                    .at(&source.name));
+                }
+            };
+            units.push(ProjectedUnit {
+                first_year: UnitFigures {
+                    revenue: u.revenue.0,
+                    expenditure: u.expenditure.0,
+                    rolling_surplus: u.rolling_surplus.map(|a| a.0).unwrap_or_default(),
+                    league_fiscal_share: u.league_fiscal_share,
+                },
+                revenue_growth: growth(rev),
+                expenditure_growth: growth(exp),
+            });
+        }
+        schemes.push(ProjectedScheme {
+            scheme,
+            opening_balance: table.and_then(|t| t.opening_balance).map(|a| a.0).unwrap_or_default(),
+            units,
+        });
+    }
+    let history = medfund_riskpool::history_of(version)
+        .map_err(|e| CliError::input(format!("riskpool: {e}")).at(&source.name))?;
+    let spec = ProjectionSpec { first_year: r.year, years: p.years, trials: p.trials, seed: p.seed };
+    let result = medfund_riskpool::simulate(&history, spec, &schemes, progress)
+        .map_err(|e| CliError::input(format!("projection: {e}")).at(&source.name))?;
+    let mut out = ProjectionSchemes::default();
+    for SchemeProjection { scheme, years } in result {
+        match scheme {
+            Scheme::Employee => out.employee = Some(years),
+            Scheme::Resident => out.resident = Some(years),
+        }
+    }
+    Ok(Projection { trials: p.trials, seed: p.seed, schemes: out })
+}
+
+/// The projection as tables, one per scheme.
+pub(crate) fn tables(p: &Projection) -> Vec<Table> {
+    p.iter()
+        .map(|(scheme, years)| Table {
+            name: format!("projection_{}", scheme.key()),
+            title: (
+                format!("风险共济金多年预测 · {} · {} 次模拟 · 种子 {}", scheme.name_zh(), p.trials, p.seed),
+                format!("Risk-fund projection · {} · {} trials · seed {}", scheme.key(), p.trials, p.seed),
+            ),
+            columns: vec![
+                ("year", "年度", "year"),
+                ("p5", "年末余额P5", "closing p5"),
+                ("p50", "年末余额P50", "closing p50"),
+                ("p95", "年末余额P95", "closing p95"),
+                ("p_actuarial_review", "需精算评估概率", "P(actuarial review)"),
+                ("mean_unresolved", "平均未解决缺口", "mean unresolved"),
+            ],
+            rows: years
+                .iter()
+                .map(|y| {
+                    vec![
+                        Cell::Int(i64::from(y.year)),
+                        Cell::Money(Some(y.closing_balance.p5)),
+                        Cell::Money(Some(y.closing_balance.p50)),
+                        Cell::Money(Some(y.closing_balance.p95)),
+                        Cell::Text(y.p_actuarial_review.to_string()),
+                        Cell::Money(Some(y.mean_unresolved)),
+                    ]
+                })
+                .collect(),
+        })
+        .collect()
+}

@@ -1,0 +1,346 @@
+//! Monte Carlo projection of the risk-sharing fund over several years
+//! (scenario contract §8): each unit's revenue and expenditure grow by a rate
+//! drawn every year from a normal distribution; balances and rolling
+//! surpluses carry over exactly as in [`roll_forward`](crate::roll_forward).
+//!
+//! **Reproducible.** Trial *i* draws from stream *i* of a ChaCha8 generator
+//! seeded with the scenario seed, so the result is the same with one thread
+//! or many. **Exact.** A drawn growth rate is kept to the part per billion
+//! (10⁻⁹) and applied in integer arithmetic, rounded half away from zero to
+//! the fen; with every `sd = 0` each trial equals the deterministic
+//! roll-forward at the mean growth.
+
+use medfund_core::{Money, PolicyHistory, Rate, Rounding};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, RiskPoolError};
+use crate::policy::{RiskPoolPolicy, Scheme};
+use crate::year::{SchemeEngine, UnitFigures, UnitOutcome};
+
+const PPB: i64 = 1_000_000_000;
+
+/// A normal distribution of a yearly growth rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Growth {
+    /// Mean rate (e.g. 5 %).
+    pub mean: Rate,
+    /// Standard deviation (e.g. 2 %); zero for a deterministic path.
+    pub sd: Rate,
+}
+
+impl Growth {
+    /// A growth with no spread.
+    pub fn fixed(mean: Rate) -> Growth {
+        Growth { mean, sd: Rate::ZERO }
+    }
+
+    fn ppb(self, field: &'static str) -> Result<(i64, i64)> {
+        let to_ppb = |r: Rate| -> Result<i64> {
+            let (num, den) = r.as_i128_ratio().ok_or(medfund_core::CoreError::Overflow { operation: "growth rate" })?;
+            // Rates are used to the part per billion (10⁻⁹), rounded half away from zero.
+            let ppb = Rounding::HalfAwayFromZero
+                .div_i128(
+                    num.checked_mul(i128::from(PPB))
+                        .ok_or(medfund_core::CoreError::Overflow { operation: "growth rate" })?,
+                    den,
+                )
+                .ok_or(medfund_core::CoreError::Overflow { operation: "growth rate" })?;
+            i64::try_from(ppb).map_err(|_| medfund_core::CoreError::Overflow { operation: "growth rate" }.into())
+        };
+        if self.sd.is_negative() {
+            return Err(RiskPoolError::InvalidPolicy {
+                field,
+                value: self.sd.to_string(),
+                expected: "a standard deviation of zero or more",
+            });
+        }
+        Ok((to_ppb(self.mean)?, to_ppb(self.sd)?))
+    }
+}
+
+/// A unit to project: its first-year figures and its growth laws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectedUnit {
+    /// First-year revenue, expenditure, rolling surplus and fiscal share.
+    pub first_year: UnitFigures,
+    /// Yearly revenue growth.
+    pub revenue_growth: Growth,
+    /// Yearly expenditure growth.
+    pub expenditure_growth: Growth,
+}
+
+/// A scheme to project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectedScheme {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// Balance at the start of the first year.
+    pub opening_balance: Money,
+    /// Its units, in report order.
+    pub units: Vec<ProjectedUnit>,
+}
+
+/// How many years and trials, from which seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectionSpec {
+    /// The first projected year (computed from the given figures).
+    pub first_year: i32,
+    /// Projected years, the first included.
+    pub years: u32,
+    /// Monte Carlo trials.
+    pub trials: u32,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// Nearest-rank percentiles of the closing balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// 5th percentile.
+    pub p5: Money,
+    /// Median.
+    pub p50: Money,
+    /// 95th percentile.
+    pub p95: Money,
+}
+
+/// One scheme's statistics for one projected year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct YearStats {
+    /// The year.
+    pub year: i32,
+    /// Percentiles of the closing balance over trials.
+    pub closing_balance: Percentiles,
+    /// Share of trials in which some unit has an unresolved gap that year.
+    pub p_actuarial_review: f64,
+    /// Mean over trials of Σ unresolved, rounded to the fen.
+    pub mean_unresolved: Money,
+}
+
+/// One scheme's projection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchemeProjection {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// One entry per projected year.
+    pub years: Vec<YearStats>,
+}
+
+/// The nearest-rank percentile `p` (0 < p ≤ 100) of `sorted` (ascending):
+/// the value at rank ⌈p/100 × n⌉.
+///
+/// ```
+/// use medfund_riskpool::projection::nearest_rank;
+/// let v = [15, 20, 35, 40, 50];
+/// assert_eq!(nearest_rank(&v, 5), Some(15));
+/// assert_eq!(nearest_rank(&v, 30), Some(20));
+/// assert_eq!(nearest_rank(&v, 50), Some(35));
+/// assert_eq!(nearest_rank(&v, 100), Some(50));
+/// ```
+pub fn nearest_rank<T: Copy>(sorted: &[T], p: u32) -> Option<T> {
+    let n = u64::try_from(sorted.len()).ok()?;
+    let rank = (u64::from(p).checked_mul(n)?).div_ceil(100).max(1);
+    sorted.get(usize::try_from(rank).ok()?.checked_sub(1)?).copied()
+}
+
+/// Applies a growth of `ppb` parts per billion to `amount`, rounded half away
+/// from zero; a fall below −100 % leaves zero.
+fn grow(amount: Money, ppb: i64) -> Result<Money> {
+    let factor = PPB.saturating_add(ppb);
+    if factor <= 0 {
+        return Ok(Money::ZERO);
+    }
+    Ok(amount.mul_ratio(i128::from(factor), i128::from(PPB), Rounding::HalfAwayFromZero)?)
+}
+
+/// Draws a growth in ppb: mean + sd × z, z standard normal.
+#[allow(clippy::float_arithmetic, clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+fn draw(rng: &mut ChaCha8Rng, mean: i64, sd: i64) -> i64 {
+    if sd == 0 {
+        return mean;
+    }
+    // The draw is a rate, never money: it is turned into an integer ppb at once.
+    let z: f64 = StandardNormal.sample(rng);
+    let offset = (sd as f64 * z).round();
+    // `as` saturates for out-of-range floats; ±9.2e18 ppb is far beyond any rate.
+    mean.saturating_add(offset as i64)
+}
+
+/// Per-unit growth laws in ppb: (revenue mean, sd, expenditure mean, sd).
+type Laws = (i64, i64, i64, i64);
+
+/// The state of one trial, reused across trials on one thread.
+struct TrialScratch {
+    engine: SchemeEngine,
+    figures: Vec<Vec<UnitFigures>>,
+    outcomes: Vec<UnitOutcome>,
+}
+
+/// Runs the projection. `progress` is called with the number of trials
+/// finished (from any thread), for a progress bar.
+pub fn simulate(
+    history: &PolicyHistory<RiskPoolPolicy>,
+    spec: ProjectionSpec,
+    schemes: &[ProjectedScheme],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<SchemeProjection>> {
+    let years = usize::try_from(spec.years).map_err(|_| medfund_core::CoreError::Overflow { operation: "years" })?;
+    let trials = usize::try_from(spec.trials).map_err(|_| medfund_core::CoreError::Overflow { operation: "trials" })?;
+    if years == 0 || trials == 0 {
+        return Err(RiskPoolError::InvalidPolicy {
+            field: "projection",
+            value: format!("{} years × {} trials", spec.years, spec.trials),
+            expected: "at least one year and one trial",
+        });
+    }
+    let mut policies = Vec::with_capacity(years);
+    let mut year = spec.first_year;
+    for _ in 0..years {
+        policies.push(history.for_year(year)?.params().clone());
+        year = year.checked_add(1).ok_or(medfund_core::CoreError::Overflow { operation: "year" })?;
+    }
+    let laws: Vec<Vec<Laws>> = schemes
+        .iter()
+        .map(|s| {
+            s.units
+                .iter()
+                .map(|u| {
+                    let (rm, rs) = u.revenue_growth.ppb("revenue_growth.sd")?;
+                    let (em, es) = u.expenditure_growth.ppb("expenditure_growth.sd")?;
+                    Ok((rm, rs, em, es))
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .collect::<Result<_>>()?;
+    let n_schemes = schemes.len();
+    let row = years.checked_mul(n_schemes).ok_or(medfund_core::CoreError::Overflow { operation: "projection size" })?;
+    let cells = row.checked_mul(trials).ok_or(medfund_core::CoreError::Overflow { operation: "projection size" })?;
+    // Per trial, per year, per scheme: closing balance, Σ unresolved, review flag.
+    let mut closing = vec![0_i64; cells];
+    let mut unresolved = vec![0_i64; cells];
+    let mut review = vec![false; cells];
+    let done = std::sync::atomic::AtomicU64::new(0);
+
+    let run_trial = |scratch: &mut TrialScratch,
+                     trial: usize,
+                     closing: &mut [i64],
+                     unresolved: &mut [i64],
+                     review: &mut [bool]|
+     -> Result<()> {
+        let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+        rng.set_stream(u64::try_from(trial).unwrap_or(u64::MAX));
+        let mut openings: Vec<Money> = schemes.iter().map(|s| s.opening_balance).collect();
+        for (figures, scheme) in scratch.figures.iter_mut().zip(schemes) {
+            figures.clear();
+            figures.extend(scheme.units.iter().map(|u| u.first_year));
+        }
+        for (y, policy) in policies.iter().enumerate() {
+            for (s, ((figures, opening), laws)) in
+                scratch.figures.iter_mut().zip(openings.iter_mut()).zip(&laws).enumerate()
+            {
+                if y > 0 {
+                    for (f, &(rm, rs, em, es)) in figures.iter_mut().zip(laws) {
+                        f.revenue = grow(f.revenue, draw(&mut rng, rm, rs))?;
+                        f.expenditure = grow(f.expenditure, draw(&mut rng, em, es))?;
+                    }
+                }
+                let totals = scratch.engine.run(policy, *opening, figures, &mut scratch.outcomes)?;
+                let mut sum = Money::ZERO;
+                for (f, o) in figures.iter_mut().zip(&scratch.outcomes) {
+                    f.rolling_surplus = o.closing_rolling_surplus;
+                    sum = sum.checked_add(o.unresolved)?;
+                }
+                *opening = totals.closing_balance;
+                let cell = y.saturating_mul(n_schemes).saturating_add(s);
+                if let (Some(c), Some(u), Some(r)) =
+                    (closing.get_mut(cell), unresolved.get_mut(cell), review.get_mut(cell))
+                {
+                    *c = totals.closing_balance.fen();
+                    *u = sum.fen();
+                    *r = totals.actuarial_review;
+                }
+            }
+        }
+        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed).saturating_add(1);
+        progress(finished);
+        Ok(())
+    };
+    let new_scratch = || TrialScratch {
+        engine: SchemeEngine::new(),
+        figures: schemes.iter().map(|s| Vec::with_capacity(s.units.len())).collect(),
+        outcomes: Vec::new(),
+    };
+    let chunk = row.max(1);
+    closing
+        .par_chunks_mut(chunk)
+        .zip(unresolved.par_chunks_mut(chunk))
+        .zip(review.par_chunks_mut(chunk))
+        .enumerate()
+        .try_for_each_init(new_scratch, |scratch, (trial, ((c, u), r))| run_trial(scratch, trial, c, u, r))?;
+
+    // Statistics per scheme and year.
+    let mut out = Vec::with_capacity(n_schemes);
+    let mut column: Vec<i64> = Vec::with_capacity(trials);
+    let trials_i128 = i128::try_from(trials).map_err(|_| medfund_core::CoreError::Overflow { operation: "trials" })?;
+    for (s, scheme) in schemes.iter().enumerate() {
+        let mut stats = Vec::with_capacity(years);
+        for y in 0..years {
+            let cell = y.saturating_mul(n_schemes).saturating_add(s);
+            column.clear();
+            column.extend((0..trials).filter_map(|t| closing.get(t.saturating_mul(row).saturating_add(cell)).copied()));
+            column.sort_unstable();
+            let pct = |p| nearest_rank(&column, p).map(Money::from_fen).unwrap_or_default();
+            let reviews = (0..trials)
+                .filter(|&t| review.get(t.saturating_mul(row).saturating_add(cell)).copied().unwrap_or(false))
+                .count();
+            let total_unresolved: i128 = (0..trials)
+                .filter_map(|t| unresolved.get(t.saturating_mul(row).saturating_add(cell)).copied())
+                .map(i128::from)
+                .sum();
+            let mean = Rounding::HalfAwayFromZero
+                .div_i128(total_unresolved, trials_i128)
+                .and_then(|m| i64::try_from(m).ok())
+                .unwrap_or_default();
+            stats.push(YearStats {
+                year: spec.first_year.saturating_add(i32::try_from(y).unwrap_or(i32::MAX)),
+                closing_balance: Percentiles { p5: pct(5), p50: pct(50), p95: pct(95) },
+                p_actuarial_review: share(reviews, trials),
+                mean_unresolved: Money::from_fen(mean),
+            });
+        }
+        out.push(SchemeProjection { scheme: scheme.scheme, years: stats });
+    }
+    Ok(out)
+}
+
+/// `count / total` as a float (a probability, not money).
+#[allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
+fn share(count: usize, total: usize) -> f64 {
+    count as f64 / total as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_on_a_known_sample() {
+        let v: Vec<i64> = (1..=20).collect();
+        assert_eq!(nearest_rank(&v, 5), Some(1));
+        assert_eq!(nearest_rank(&v, 50), Some(10));
+        assert_eq!(nearest_rank(&v, 95), Some(19));
+        assert_eq!(nearest_rank::<i64>(&[], 50), None);
+        assert_eq!(nearest_rank(&[7], 5), Some(7));
+    }
+
+    #[test]
+    fn growth_is_exact_to_the_fen() {
+        assert_eq!(grow(Money::from_fen(1_000), 50_000_000).unwrap(), Money::from_fen(1_050));
+        assert_eq!(grow(Money::from_fen(10), 50_000_000).unwrap(), Money::from_fen(11)); // 10.5 → 11
+        assert_eq!(grow(Money::from_fen(10), -2_000_000_000).unwrap(), Money::ZERO);
+    }
+}

@@ -1,0 +1,122 @@
+//! Properties of the Monte Carlo projection.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    missing_docs
+)]
+
+use medfund_core::{Money, Rate, Rounding, Trace};
+use medfund_riskpool::*;
+use proptest::prelude::*;
+
+fn history() -> medfund_core::PolicyHistory<RiskPoolPolicy> {
+    history_of(alxa_2020().unwrap()).unwrap()
+}
+
+fn scheme(units: &[(i64, i64, i64, i64, i64)], opening: i64, sd: i64) -> ProjectedScheme {
+    ProjectedScheme {
+        scheme: Scheme::Resident,
+        opening_balance: Money::from_fen(opening),
+        units: units
+            .iter()
+            .map(|&(rev, exp, surplus, rg, eg)| ProjectedUnit {
+                first_year: UnitFigures {
+                    revenue: Money::from_fen(rev),
+                    expenditure: Money::from_fen(exp),
+                    rolling_surplus: Money::from_fen(surplus),
+                    league_fiscal_share: None,
+                },
+                revenue_growth: Growth { mean: Rate::per_mille(rg), sd: Rate::per_mille(sd) },
+                expenditure_growth: Growth { mean: Rate::per_mille(eg), sd: Rate::per_mille(sd) },
+            })
+            .collect(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn prop_zero_sd_equals_the_deterministic_roll_forward(
+        units in prop::collection::vec((0_i64..2_000_000_000, 0_i64..2_500_000_000, 0_i64..200_000_000, -50_i64..120, -50_i64..120), 1..6),
+        opening in 0_i64..1_000_000_000, years in 1_u32..8, trials in 1_u32..4,
+    ) {
+        let spec = ProjectionSpec { first_year: 2021, years, trials, seed: 7 };
+        let projected = simulate(&history(), spec, &[scheme(&units, opening, 0)], &|_| {}).unwrap();
+        // The same path, by the deterministic roll-forward over explicit series.
+        let series = SchemeSeries {
+            scheme: Scheme::Resident,
+            opening_balance: Money::from_fen(opening),
+            units: units.iter().enumerate().map(|(i, &(rev, exp, surplus, rg, eg))| {
+                let path = |start: i64, g: i64| {
+                    let mut v = vec![Money::from_fen(start)];
+                    let factor = Rate::ONE.to_decimal() + Rate::per_mille(g).to_decimal();
+                    for _ in 1..years {
+                        let last = *v.last().unwrap();
+                        v.push(last.mul_rate(Rate::from_decimal(factor), Rounding::HalfAwayFromZero).unwrap());
+                    }
+                    v
+                };
+                UnitSeries { id: format!("u{i}"), rolling_surplus: Money::from_fen(surplus), league_fiscal_share: None, revenue: path(rev, rg), expenditure: path(exp, eg) }
+            }).collect(),
+        };
+        let det = roll_forward(&history(), 2021, years as usize, &[series], &mut Trace::off()).unwrap();
+        for (stats, year) in projected[0].years.iter().zip(&det) {
+            let t = year.schemes[0].totals;
+            prop_assert_eq!(stats.year, year.year);
+            prop_assert_eq!(stats.closing_balance, Percentiles { p5: t.closing_balance, p50: t.closing_balance, p95: t.closing_balance });
+            let unresolved = Money::checked_sum(year.schemes[0].outcomes.iter().map(|o| o.unresolved)).unwrap();
+            prop_assert_eq!(stats.mean_unresolved, unresolved);
+            prop_assert_eq!(stats.p_actuarial_review, if t.actuarial_review { 1.0 } else { 0.0 });
+        }
+    }
+}
+
+#[test]
+fn same_seed_same_result_with_one_thread_or_many() {
+    // Units mostly in surplus, so the balance (levies accumulating) follows the random revenue.
+    let units = [
+        (1_000_000_000, 900_000_000, 50_000_000, 50, 60),
+        (500_000_000, 480_000_000, 0, 40, 80),
+        (200_000_000, 150_000_000, 10_000_000, 50, 50),
+    ];
+    let spec = ProjectionSpec { first_year: 2022, years: 10, trials: 500, seed: 42 };
+    let s = [scheme(&units, 100_000_000, 30)];
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| simulate(&history(), spec, &s, &|_| {}).unwrap());
+    let many = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap()
+        .install(|| simulate(&history(), spec, &s, &|_| {}).unwrap());
+    assert_eq!(one, many);
+    let other_seed = simulate(&history(), ProjectionSpec { seed: 43, ..spec }, &s, &|_| {}).unwrap();
+    assert_ne!(one, other_seed);
+    // Spread shows: the 5th percentile lies below the 95th in later years.
+    let last = one[0].years.last().unwrap();
+    assert!(
+        last.closing_balance.p5 <= last.closing_balance.p50 && last.closing_balance.p50 <= last.closing_balance.p95
+    );
+    assert!(last.closing_balance.p5 < last.closing_balance.p95);
+}
+
+#[test]
+fn progress_counts_every_trial_and_bad_specs_are_errors() {
+    let counter = std::sync::atomic::AtomicU64::new(0);
+    let spec = ProjectionSpec { first_year: 2022, years: 2, trials: 37, seed: 1 };
+    simulate(&history(), spec, &[scheme(&[(1, 1, 0, 0, 0)], 0, 10)], &|_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(counter.into_inner(), 37);
+    assert!(simulate(&history(), ProjectionSpec { trials: 0, ..spec }, &[], &|_| {}).is_err());
+    assert!(simulate(&history(), ProjectionSpec { first_year: 2019, ..spec }, &[], &|_| {}).is_err());
+}
