@@ -30,6 +30,7 @@ mod render;
 mod scenario;
 mod simulate;
 mod values;
+mod variants;
 
 use std::path::PathBuf;
 
@@ -38,6 +39,7 @@ pub use crate::error::{CliError, CliResult, EXIT_INPUT, EXIT_OTHER};
 pub use crate::render::Lang;
 pub use crate::scenario::{Format as ScenarioFormat, Scenario};
 pub use crate::simulate::Projection;
+pub use crate::variants::{Comparison, Difference, Setting, Sweep, SweepRow};
 
 /// The bundled demo scenario (also shipped as `examples/demo.toml`).
 pub const DEMO: &str = include_str!("../scenarios/demo.toml");
@@ -142,6 +144,34 @@ pub fn write_fan_chart(projection: &Projection, path: &std::path::Path) -> CliRe
     chart::fan_chart(projection, path)
 }
 
+/// Runs two scenario files and compares their JSON reports figure by figure (§9).
+pub fn compare_files(base: &str, variant: &str) -> CliResult<Comparison> {
+    let report = |path: &str| -> CliResult<serde_json::Value> {
+        let (scenario, source) = scenario::load(path)?;
+        let r = compute::run(&scenario, &source, false)?;
+        serde_json::to_value(&r).map_err(|e| CliError::other(e.to_string()))
+    };
+    let (a, b) = (report(base)?, report(variant)?);
+    Ok(variants::compare(base, &a, variant, &b))
+}
+
+/// The comparison as a table.
+pub fn comparison_table(c: &Comparison) -> render::Table {
+    variants::comparison_table(c)
+}
+
+/// Runs a scenario file once per combination of `settings` (cartesian
+/// product, in parallel) and collects each run's headline figures (§9).
+pub fn sweep_file(path: &str, settings: &[Setting]) -> CliResult<Sweep> {
+    let (doc, source) = variants::document(path)?;
+    variants::sweep(&doc, &source, settings)
+}
+
+/// The sweep as a table.
+pub fn sweep_table(s: &Sweep) -> render::Table {
+    variants::sweep_table(s)
+}
+
 /// Every table of a report, for the renderers.
 pub fn report_tables(report: &Report) -> Vec<render::Table> {
     render::tables(report)
@@ -149,5 +179,5 @@ pub fn report_tables(report: &Report) -> Vec<render::Table> {
 
 /// The typed table model and its renderers, for reports of your own.
 pub mod tables {
-    pub use crate::render::{Cell, Table, render_csv, render_markdown, render_table, write_csv_dir};
+    pub use crate::render::{Cell, Column, Table, columns, render_csv, render_markdown, render_table, write_csv_dir};
 }

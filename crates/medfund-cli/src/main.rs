@@ -115,6 +115,40 @@ enum Command {
         #[arg(long)]
         pretty: bool,
     },
+    /// Compare two scenarios: every figure of the report that differs, with both values and
+    /// the difference; identical figures are counted.
+    ///
+    /// Example: medfund compare examples/demo.toml my-variant.toml --format markdown
+    Compare {
+        /// The base scenario.
+        base: String,
+        /// The variant scenario.
+        variant: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Language of table and markdown labels.
+        #[arg(long, value_enum, default_value_t = Lang::Zh)]
+        lang: Lang,
+    },
+    /// Run a scenario once per combination of field values and report each run's headline figures.
+    ///
+    /// Repeat --set for a cartesian product; runs are parallel. Values that are whole numbers
+    /// or true/false are read as such, others as text (money, rates: "8%", "40万").
+    /// Example: medfund sweep examples/demo.toml --set riskpool.policy.levy_rate=5%,8%,10%,15% --format csv
+    Sweep {
+        /// The scenario file.
+        file: String,
+        /// PATH=V1,V2,… (e.g. riskpool.policy.levy_rate=5%,10% or riskpool.units[0].revenue=1亿,1.2亿).
+        #[arg(long = "set", value_name = "PATH=V1,V2,…", required = true)]
+        set: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Language of table and markdown labels.
+        #[arg(long, value_enum, default_value_t = Lang::Zh)]
+        lang: Lang,
+    },
     /// List the built-in policy presets: id, title, source document, effective dates.
     ///
     /// Example: medfund policies --format json
@@ -156,6 +190,28 @@ fn emit(report: &Report, args: &ReportArgs) -> CliResult<()> {
             }
             None => write_stdout(&medfund_cli::render_csv(report)?),
         },
+    }
+}
+
+/// Prints `{key: value}` as JSON, or the tables in another format.
+fn emit_value<T: serde::Serialize>(
+    value: &T,
+    key: &str,
+    tables: &[render::Table],
+    format: OutputFormat,
+    lang: Lang,
+) -> CliResult<()> {
+    match format {
+        OutputFormat::Json => {
+            let mut wrapper = serde_json::Map::new();
+            wrapper.insert(key.to_owned(), serde_json::to_value(value).map_err(|e| CliError::other(e.to_string()))?);
+            let mut text = serde_json::to_string(&wrapper).map_err(|e| CliError::other(e.to_string()))?;
+            text.push('\n');
+            write_stdout(text.as_bytes())
+        }
+        OutputFormat::Table => write_stdout(render::render_table(tables, lang).as_bytes()),
+        OutputFormat::Markdown => write_stdout(render::render_markdown(tables, lang).as_bytes()),
+        OutputFormat::Csv => write_stdout(&render::render_csv(tables)?),
     }
 }
 
@@ -242,14 +298,14 @@ fn policies(format: OutputFormat, lang: Lang) -> CliResult<()> {
             let table = render::Table {
                 name: "policies".into(),
                 title: ("内置政策".into(), "Built-in policy presets".into()),
-                columns: vec![
+                columns: render::columns([
                     ("id", "编号", "id"),
                     ("section", "模块", "section"),
                     ("title", "名称", "title"),
                     ("document", "文号", "document"),
                     ("valid_from", "生效", "valid from"),
                     ("valid_to", "失效", "valid to"),
-                ],
+                ]),
                 rows: rows
                     .iter()
                     .map(|r| {
@@ -301,6 +357,15 @@ fn dispatch(cli: Cli) -> CliResult<()> {
             write_stdout(format!("{file}: valid ({listed})\n").as_bytes())
         }
         Command::Policies { format, lang } => policies(format, lang),
+        Command::Compare { base, variant, format, lang } => {
+            let c = medfund_cli::compare_files(&base, &variant)?;
+            emit_value(&c, "compare", &[medfund_cli::comparison_table(&c)], format, lang)
+        }
+        Command::Sweep { file, set, format, lang } => {
+            let settings = set.iter().map(|s| s.parse()).collect::<CliResult<Vec<medfund_cli::Setting>>>()?;
+            let s = medfund_cli::sweep_file(&file, &settings)?;
+            emit_value(&s, "sweep", &[medfund_cli::sweep_table(&s)], format, lang)
+        }
         Command::Simulate { file, format, lang, svg, threads, out, pretty } => {
             let args = ReportArgs { format, explain: false, lang, out, pretty };
             check_args(&args)?;

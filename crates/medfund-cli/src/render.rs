@@ -1,6 +1,7 @@
 //! Reports for people (`table`, `markdown`) and spreadsheets (`csv`), built
 //! from one typed table model; `json` is serialised directly (the contract).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use medfund_core::{Money, Step};
@@ -32,15 +33,49 @@ pub enum Cell {
     Int(i64),
 }
 
-/// A table: a machine name, a title, columns (key, zh, en) and rows.
+/// A column: its machine key (CSV header) and its Chinese and English labels.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Machine key.
+    pub key: Cow<'static, str>,
+    /// Chinese label.
+    pub zh: Cow<'static, str>,
+    /// English label.
+    pub en: Cow<'static, str>,
+}
+
+impl Column {
+    /// A column whose key serves as both labels (dynamic tables).
+    pub fn plain(key: impl Into<String>) -> Column {
+        let key: String = key.into();
+        Column { key: Cow::Owned(key.clone()), zh: Cow::Owned(key.clone()), en: Cow::Owned(key) }
+    }
+
+    fn label(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Static columns from (key, zh, en) triples.
+pub fn columns<const N: usize>(triples: [(&'static str, &'static str, &'static str); N]) -> Vec<Column> {
+    triples
+        .into_iter()
+        .map(|(key, zh, en)| Column { key: Cow::Borrowed(key), zh: Cow::Borrowed(zh), en: Cow::Borrowed(en) })
+        .collect()
+}
+
+/// A table: a machine name, a title, columns and rows.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// File-like name (`riskpool_employee_units`).
     pub name: String,
     /// Title in both languages.
     pub title: (String, String),
-    /// Column key, Chinese label, English label.
-    pub columns: Vec<(&'static str, &'static str, &'static str)>,
+    /// The columns.
+    pub columns: Vec<Column>,
     /// Rows.
     pub rows: Vec<Vec<Cell>>,
 }
@@ -61,7 +96,7 @@ fn kv_table(
     Table {
         name,
         title,
-        columns: vec![("item", "项目", "item"), ("value", "数值", "value")],
+        columns: columns([("item", "项目", "item"), ("value", "数值", "value")]),
         rows: rows
             .into_iter()
             .map(|(key, zh, en, v)| vec![Cell::Text(format!("{zh}\u{1}{en}\u{1}{key}")), v])
@@ -112,7 +147,7 @@ fn riskpool_tables(r: &RiskpoolReport, out: &mut Vec<Table>) {
         out.push(Table {
             name: format!("riskpool_{}_units", scheme.key()),
             title: (format!("各统筹单位 · {}", scheme.name_zh()), format!("Units · {}", scheme.key())),
-            columns: vec![
+            columns: columns([
                 ("id", "单位", "unit"),
                 ("levy_charge", "分摊提取", "levy charge"),
                 ("result", "当年结余", "result"),
@@ -123,7 +158,7 @@ fn riskpool_tables(r: &RiskpoolReport, out: &mut Vec<Table>) {
                 ("fiscal_subsidy_league", "盟级财政补助", "fiscal subsidy (league)"),
                 ("fiscal_subsidy_unit", "旗级财政补助", "fiscal subsidy (unit)"),
                 ("closing_rolling_surplus", "年末滚存结余", "closing rolling surplus"),
-            ],
+            ]),
             rows: s
                 .units
                 .iter()
@@ -154,7 +189,7 @@ fn assistance_tables(a: &AssistanceSettlement, out: &mut Vec<Table>) {
             format!("医疗救助承办结算 · {}", a.policy),
             format!("Insurer-run assistance settlement · {}", a.policy),
         ),
-        columns: vec![
+        columns: columns([
             ("county", "县区", "county"),
             ("service_year", "服务年度", "service year"),
             ("fee", "服务费", "fee"),
@@ -168,7 +203,7 @@ fn assistance_tables(a: &AssistanceSettlement, out: &mut Vec<Table>) {
             ("fee_due", "服务费多退少补", "fee due"),
             ("fee_settlement_deadline", "服务费结算期限", "fee deadline"),
             ("fee_settled_late", "服务费逾期", "fee late"),
-        ],
+        ]),
         rows: a
             .counties
             .iter()
@@ -196,7 +231,7 @@ fn assistance_tables(a: &AssistanceSettlement, out: &mut Vec<Table>) {
     out.push(Table {
         name: "assistance_schedule".into(),
         title: ("付款日程".into(), "Payment calendar".into()),
-        columns: vec![
+        columns: columns([
             ("date", "日期", "date"),
             ("flow", "资金渠道", "flow"),
             ("kind", "类别", "kind"),
@@ -205,7 +240,7 @@ fn assistance_tables(a: &AssistanceSettlement, out: &mut Vec<Table>) {
             ("amount", "金额", "amount"),
             ("payer", "付款方", "payer"),
             ("payee", "收款方", "payee"),
-        ],
+        ]),
         rows: a
             .schedule
             .iter()
@@ -248,12 +283,12 @@ fn supplementary_tables(s: &SupplementaryReport, out: &mut Vec<Table>) {
             format!("大额补充保险 · 医保年度 · {}", s.policy),
             format!("Supplementary insurance · medical years · {}", s.policy),
         ),
-        columns: vec![
+        columns: columns([
             ("medical_year", "医保年度", "medical year"),
             ("premiums", "保费", "premiums"),
             ("claims_paid", "理赔支出", "claims paid"),
             ("insurer_result", "保险公司盈亏", "insurer result"),
-        ],
+        ]),
         rows: s
             .years
             .iter()
@@ -270,14 +305,14 @@ fn supplementary_tables(s: &SupplementaryReport, out: &mut Vec<Table>) {
     out.push(Table {
         name: "supplementary_claims".into(),
         title: ("逐笔理赔分担".into(), "Claims".into()),
-        columns: vec![
+        columns: columns([
             ("person", "参保人", "person"),
             ("date", "日期", "date"),
             ("medical_year", "医保年度", "medical year"),
             ("fund", "统筹基金", "fund"),
             ("insurer", "保险公司", "insurer"),
             ("person_pays", "个人自付", "person pays"),
-        ],
+        ]),
         rows: s
             .claims
             .iter()
@@ -318,12 +353,12 @@ fn surplus_tables(s: &SurplusReport, out: &mut Vec<Table>) {
     out.push(Table {
         name: "surplus_institutions".into(),
         title: ("各医疗机构".into(), "Institutions".into()),
-        columns: vec![
+        columns: columns([
             ("id", "机构", "institution"),
             ("floor_share", "基层保底", "floor share"),
             ("performance_share", "绩效分配", "performance share"),
             ("total", "合计", "total"),
-        ],
+        ]),
         rows: a
             .institutions
             .iter()
@@ -342,11 +377,11 @@ fn surplus_tables(s: &SurplusReport, out: &mut Vec<Table>) {
         out.push(Table {
             name: "surplus_violations".into(),
             title: ("专款专用检查：违规".into(), "Earmarked-use violations".into()),
-            columns: vec![
+            columns: columns([
                 ("institution", "机构", "institution"),
                 ("rule", "规则", "rule"),
                 ("detail", "说明", "detail"),
-            ],
+            ]),
             rows: a
                 .violations
                 .iter()
@@ -360,13 +395,13 @@ fn trace_table(steps: &[Step]) -> Table {
     Table {
         name: "trace".into(),
         title: ("审计轨迹".into(), "Audit trail".into()),
-        columns: vec![
+        columns: columns([
             ("figure", "数据项", "figure"),
             ("rule", "依据", "rule"),
             ("formula", "计算方法", "formula"),
             ("inputs", "输入", "inputs"),
             ("result", "结果", "result"),
-        ],
+        ]),
         rows: steps
             .iter()
             .map(|s| {
@@ -427,7 +462,7 @@ pub fn render_table(tables: &[Table], lang: Lang) -> String {
             Lang::Zh => &t.title.0,
             Lang::En => &t.title.1,
         };
-        let headers: Vec<&str> = t.columns.iter().map(|c| if lang == Lang::Zh { c.1 } else { c.2 }).collect();
+        let headers: Vec<&str> = t.columns.iter().map(|c| c.label(lang)).collect();
         let cells: Vec<Vec<String>> = t.rows.iter().map(|r| r.iter().map(|c| human(c, lang)).collect()).collect();
         let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
         for row in &cells {
@@ -469,8 +504,7 @@ pub fn render_markdown(tables: &[Table], lang: Lang) -> String {
             Lang::En => &t.title.1,
         };
         let _ = writeln!(out, "### {}\n", md_escape(title));
-        let headers: Vec<String> =
-            t.columns.iter().map(|c| md_escape(if lang == Lang::Zh { c.1 } else { c.2 })).collect();
+        let headers: Vec<String> = t.columns.iter().map(|c| md_escape(c.label(lang))).collect();
         let _ = writeln!(out, "| {} |", headers.join(" | "));
         let numeric: Vec<bool> =
             (0..headers.len()).map(|i| t.rows.iter().any(|r| r.get(i).is_some_and(is_numeric))).collect();
@@ -506,7 +540,7 @@ fn csv_cell(cell: &Cell) -> String {
 fn csv_bytes(t: &Table) -> CliResult<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| CliError::other(format!("cannot write CSV: {e}"));
-    w.write_record(t.columns.iter().map(|c| c.0)).map_err(fail)?;
+    w.write_record(t.columns.iter().map(|c| c.key.as_bytes())).map_err(fail)?;
     for row in &t.rows {
         w.write_record(row.iter().map(csv_cell)).map_err(fail)?;
     }

@@ -441,14 +441,13 @@ fn json_error(e: &serde_json::Error, source: &Source, prefix: &str) -> CliError 
     }
 }
 
-/// Reads a scenario from a path, or JSON from standard input for `-`.
-pub(crate) fn load(path: &str) -> CliResult<(Scenario, Source)> {
+/// Reads the text of a scenario from a path, or JSON from standard input for `-`.
+pub(crate) fn read_text(path: &str) -> CliResult<(String, Format, Source)> {
     if path == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
             .map_err(|e| CliError::input(format!("-: cannot read standard input: {e}; expected a JSON scenario")))?;
-        let source = Source { name: "-".into(), base: PathBuf::from(".") };
-        return Ok((parse(&text, Format::Json, &source)?, source));
+        return Ok((text, Format::Json, Source { name: "-".into(), base: PathBuf::from(".") }));
     }
     let p = Path::new(path);
     let format = match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
@@ -465,7 +464,12 @@ pub(crate) fn load(path: &str) -> CliResult<(Scenario, Source)> {
         CliError::input(format!("{path}: the file is not UTF-8 text ({e}); expected a UTF-8 TOML or JSON file"))
     })?;
     let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
-    let source =
-        Source { name: path.to_owned(), base: if base.as_os_str().is_empty() { PathBuf::from(".") } else { base } };
+    let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+    Ok((text, format, Source { name: path.to_owned(), base }))
+}
+
+/// Reads a scenario from a path, or JSON from standard input for `-`.
+pub(crate) fn load(path: &str) -> CliResult<(Scenario, Source)> {
+    let (text, format, source) = read_text(path)?;
     Ok((parse(&text, format, &source)?, source))
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::compute::riskpool_policy;
 use crate::error::{CliError, CliResult};
-use crate::render::{Cell, Table};
+use crate::render::{Cell, Table, columns};
 use crate::scenario::{self, Scenario, Source, UnitRow};
 
 /// The projection report.
@@ -117,14 +117,14 @@ pub(crate) fn tables(p: &Projection) -> Vec<Table> {
                 format!("风险共济金多年预测 · {} · {} 次模拟 · 种子 {}", scheme.name_zh(), p.trials, p.seed),
                 format!("Risk-fund projection · {} · {} trials · seed {}", scheme.key(), p.trials, p.seed),
             ),
-            columns: vec![
+            columns: columns([
                 ("year", "年度", "year"),
                 ("p5", "年末余额P5", "closing p5"),
                 ("p50", "年末余额P50", "closing p50"),
                 ("p95", "年末余额P95", "closing p95"),
                 ("p_actuarial_review", "需精算评估概率", "P(actuarial review)"),
                 ("mean_unresolved", "平均未解决缺口", "mean unresolved"),
-            ],
+            ]),
             rows: years
                 .iter()
                 .map(|y| {

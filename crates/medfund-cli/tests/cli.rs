@@ -465,3 +465,106 @@ fn simulate_errors_are_input_errors() {
         .code(2)
         .stderr(predicate::str::contains("projection.default.revenue_growth.sd"));
 }
+
+#[test]
+fn compare_with_itself_reports_no_difference() {
+    let demo = examples().join("demo.toml");
+    let r = json_of(&["compare", demo.to_str().unwrap(), demo.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(r["compare"]["differences"].as_array().unwrap().len(), 0);
+    assert!(r["compare"]["identical"].as_u64().unwrap() > 1_000);
+}
+
+#[test]
+fn compare_lists_each_difference_with_exact_money() {
+    let dir = tempdir();
+    let base = dir.join("base.toml");
+    let variant = dir.join("variant.toml");
+    std::fs::write(&base, "[surplus]\ntotal = \"1000\"\n[[surplus.institutions]]\nid = \"a\"\nlevel = \"primary\"\nchronic_care_score = 1\nworkload = 1\n").unwrap();
+    std::fs::write(&variant, "[surplus]\ntotal = \"1000.10\"\n[[surplus.institutions]]\nid = \"a\"\nlevel = \"primary\"\nchronic_care_score = 1\nworkload = 1\n").unwrap();
+    let r = json_of(&["compare", base.to_str().unwrap(), variant.to_str().unwrap(), "--format", "json"]);
+    let diffs = r["compare"]["differences"].as_array().unwrap();
+    let total = diffs.iter().find(|d| d["path"] == "surplus.total").unwrap();
+    assert_eq!(
+        (total["base"].as_str(), total["variant"].as_str(), total["difference"].as_str()),
+        (Some("1000.00"), Some("1000.10"), Some("0.10"))
+    );
+    assert!(diffs.iter().any(|d| d["path"] == "surplus.institutions[0].total"));
+    medfund()
+        .arg("compare")
+        .arg(&base)
+        .arg(&variant)
+        .args(["--format", "markdown", "--lang", "en"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| surplus.total |"));
+}
+
+#[test]
+fn sweep_with_one_value_equals_run() {
+    let demo = examples().join("demo.toml");
+    let run = json_of(&["run", demo.to_str().unwrap(), "--format", "json"]);
+    let s = json_of(&["sweep", demo.to_str().unwrap(), "--set", "riskpool.policy.levy_rate=10%", "--format", "json"]);
+    let rows = s["sweep"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    let f = &rows[0]["figures"];
+    assert_eq!(f["riskpool.employee.levy"], run["riskpool"]["schemes"]["employee"]["levy"]);
+    assert_eq!(f["riskpool.resident.closing_balance"], run["riskpool"]["schemes"]["resident"]["closing_balance"]);
+    assert_eq!(f["surplus.unallocated"], run["surplus"]["unallocated"]);
+    assert_eq!(f["surplus.primary_share_of_total"], run["surplus"]["primary_share_of_total"]);
+}
+
+#[test]
+fn sweep_runs_the_cartesian_product_in_order() {
+    let demo = examples().join("demo.toml");
+    let s = json_of(&[
+        "sweep",
+        demo.to_str().unwrap(),
+        "--set",
+        "riskpool.policy.levy_rate=5%,8%,10%,15%",
+        "--set",
+        "surplus.total=1000万,2000万",
+        "--format",
+        "json",
+    ]);
+    let rows = s["sweep"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 8);
+    assert_eq!(s["sweep"]["parameters"], serde_json::json!(["riskpool.policy.levy_rate", "surplus.total"]));
+    assert_eq!(rows[0]["values"], serde_json::json!({"riskpool.policy.levy_rate": "5%", "surplus.total": "1000万"}));
+    assert_eq!(rows[1]["values"]["surplus.total"], "2000万");
+    assert_eq!(rows[7]["values"]["riskpool.policy.levy_rate"], "15%");
+    let levies: Vec<i64> = rows.iter().step_by(2).map(|r| fen(&r["figures"]["riskpool.employee.levy"])).collect();
+    assert!(levies.windows(2).all(|w| w[0] <= w[1]), "a higher levy rate never levies less: {levies:?}");
+    assert_eq!(rows[1]["figures"]["surplus.primary_pool"], "6000000.00");
+    medfund()
+        .args(["sweep", demo.to_str().unwrap(), "--set", "riskpool.units[1].revenue=1亿,2亿", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("riskpool.units[1].revenue,"));
+}
+
+#[test]
+fn sweep_errors_name_the_combination() {
+    let demo = examples().join("demo.toml");
+    medfund()
+        .args(["sweep", demo.to_str().unwrap(), "--set", "riskpool.policy.levy_rate=10%,150%"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("riskpool.policy.levy_rate=150%").and(predicate::str::contains("outside [0, 1]")),
+        );
+    medfund()
+        .args(["sweep", demo.to_str().unwrap(), "--set", "riskpool.units[99].revenue=1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not exist"));
+    medfund()
+        .args(["sweep", demo.to_str().unwrap(), "--set", "riskpool.policy.levy_rate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("PATH=V1,V2"));
+    medfund()
+        .args(["sweep", demo.to_str().unwrap(), "--set", "riskpool.polcy.levy_rate=1%"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown field `polcy`"));
+}

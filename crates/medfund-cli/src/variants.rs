@@ -1,0 +1,391 @@
+//! Policy variants (§9): `compare` two scenarios figure by figure, and
+//! `sweep` a scenario over the cartesian product of field values.
+
+use medfund_core::Money;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{CliError, CliResult};
+use crate::render::{Cell, Column, Table, columns};
+use crate::scenario::{Format, Scenario, Source};
+
+/// One figure that differs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    /// The figure's path in the report (`riskpool.schemes.employee.levy`).
+    pub path: String,
+    /// In the base report (`null` if absent).
+    pub base: Value,
+    /// In the variant report (`null` if absent).
+    pub variant: Value,
+    /// variant − base for money (a two-decimal string) and numbers; `null` otherwise.
+    pub difference: Value,
+}
+
+/// The comparison of two reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// The base scenario.
+    pub base: String,
+    /// The variant scenario.
+    pub variant: String,
+    /// Figures equal in both.
+    pub identical: usize,
+    /// Figures that differ, in report order.
+    pub differences: Vec<Difference>,
+}
+
+fn flatten(value: &Value, path: &mut String, out: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                flatten(v, path, out);
+                path.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                flatten(v, path, out);
+                path.truncate(len);
+            }
+        }
+        leaf => out.push((path.clone(), leaf.clone())),
+    }
+}
+
+fn as_money(v: &Value) -> Option<Money> {
+    let s = v.as_str()?;
+    let (int, frac) = s.split_once('.')?;
+    (frac.len() == 2 && !int.is_empty() && int.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
+fn difference(base: &Value, variant: &Value) -> Value {
+    if let (Some(a), Some(b)) = (as_money(base), as_money(variant)) {
+        return b.checked_sub(a).map_or(Value::Null, |d| Value::String(d.to_string()));
+    }
+    if let (Some(a), Some(b)) = (base.as_i64(), variant.as_i64()) {
+        return b.checked_sub(a).map_or(Value::Null, Value::from);
+    }
+    if let (Some(a), Some(b)) = (base.as_f64(), variant.as_f64()) {
+        #[allow(clippy::float_arithmetic)]
+        let d = b - a;
+        return serde_json::Number::from_f64(d).map_or(Value::Null, Value::Number);
+    }
+    Value::Null
+}
+
+/// Compares two JSON reports leaf by leaf (arrays by position).
+pub(crate) fn compare(base_name: &str, base: &Value, variant_name: &str, variant: &Value) -> Comparison {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    flatten(base, &mut String::new(), &mut a);
+    flatten(variant, &mut String::new(), &mut b);
+    let b_index: std::collections::HashMap<&str, &Value> = b.iter().map(|(p, v)| (p.as_str(), v)).collect();
+    let a_paths: std::collections::HashSet<&str> = a.iter().map(|(p, _)| p.as_str()).collect();
+    let mut identical = 0;
+    let mut differences = Vec::new();
+    for (path, va) in &a {
+        match b_index.get(path.as_str()) {
+            Some(vb) if *vb == va => identical += 1,
+            Some(vb) => differences.push(Difference {
+                path: path.clone(),
+                base: va.clone(),
+                variant: (*vb).clone(),
+                difference: difference(va, vb),
+            }),
+            None => differences.push(Difference {
+                path: path.clone(),
+                base: va.clone(),
+                variant: Value::Null,
+                difference: Value::Null,
+            }),
+        }
+    }
+    for (path, vb) in &b {
+        if !a_paths.contains(path.as_str()) {
+            differences.push(Difference {
+                path: path.clone(),
+                base: Value::Null,
+                variant: vb.clone(),
+                difference: Value::Null,
+            });
+        }
+    }
+    Comparison { base: base_name.into(), variant: variant_name.into(), identical, differences }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The comparison as a table.
+pub(crate) fn comparison_table(c: &Comparison) -> Table {
+    Table {
+        name: "compare".into(),
+        title: (
+            format!("方案对比：{} → {}（{} 项相同，{} 项不同）", c.base, c.variant, c.identical, c.differences.len()),
+            format!(
+                "Comparison: {} → {} ({} identical, {} differ)",
+                c.base,
+                c.variant,
+                c.identical,
+                c.differences.len()
+            ),
+        ),
+        columns: columns([
+            ("path", "数据项", "figure"),
+            ("base", "基准", "base"),
+            ("variant", "变体", "variant"),
+            ("difference", "差额", "difference"),
+        ]),
+        rows: c
+            .differences
+            .iter()
+            .map(|d| {
+                let cell = |v: &Value| match as_money(v) {
+                    Some(m) => Cell::Money(Some(m)),
+                    None => Cell::Text(text(v)),
+                };
+                vec![Cell::Text(d.path.clone()), cell(&d.base), cell(&d.variant), cell(&d.difference)]
+            })
+            .collect(),
+    }
+}
+
+/// One `--set PATH=V1,V2,…`.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    /// The field path (`riskpool.policy.levy_rate`, `riskpool.units[0].revenue`).
+    pub path: String,
+    /// The values to try.
+    pub values: Vec<String>,
+}
+
+impl std::str::FromStr for Setting {
+    type Err = CliError;
+    /// `PATH=V1,V2,…`.
+    fn from_str(s: &str) -> CliResult<Setting> {
+        let (path, values) =
+            s.split_once('=').ok_or_else(|| CliError::input(format!("--set {s:?}: expected PATH=V1,V2,…")))?;
+        let values: Vec<String> = values.split(',').map(|v| v.trim().to_owned()).collect();
+        if path.trim().is_empty() || values.iter().any(String::is_empty) {
+            return Err(CliError::input(format!(
+                "--set {s:?}: expected PATH=V1,V2,… with a path and non-empty values"
+            )));
+        }
+        Ok(Setting { path: path.trim().to_owned(), values })
+    }
+}
+
+/// A value from the command line: integers and booleans as such, the rest as text
+/// (every money, rate and number field of the format also reads text).
+fn value_of(text: &str) -> Value {
+    if let Ok(i) = text.parse::<i64>() {
+        return Value::from(i);
+    }
+    match text {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => Value::String(text.to_owned()),
+    }
+}
+
+fn set_path(doc: &mut Value, path: &str, value: Value) -> CliResult<()> {
+    let bad = |why: &str| CliError::input(format!("--set {path}: {why}"));
+    let mut node = doc;
+    let segments: Vec<&str> = path.split('.').collect();
+    for (k, segment) in segments.iter().enumerate() {
+        let last = k.saturating_add(1) == segments.len();
+        let (name, index) = match segment.split_once('[') {
+            Some((n, rest)) => {
+                let i = rest
+                    .strip_suffix(']')
+                    .and_then(|r| r.parse::<usize>().ok())
+                    .ok_or_else(|| bad("expected an index such as units[0]"))?;
+                (n, Some(i))
+            }
+            None => (*segment, None),
+        };
+        if name.is_empty() {
+            return Err(bad("empty path segment; expected a path such as riskpool.policy.levy_rate"));
+        }
+        let map = node.as_object_mut().ok_or_else(|| bad(&format!("{name:?} is not inside a table")))?;
+        if last && index.is_none() {
+            map.insert(name.to_owned(), value);
+            return Ok(());
+        }
+        let child = map.entry(name.to_owned()).or_insert_with(|| Value::Object(serde_json::Map::new()));
+        node = match index {
+            Some(i) => {
+                let items = child.as_array_mut().ok_or_else(|| bad(&format!("{name:?} is not a list")))?;
+                let len = items.len();
+                let item = items
+                    .get_mut(i)
+                    .ok_or_else(|| bad(&format!("{name}[{i}] does not exist; the list has {len} entries")))?;
+                if last {
+                    *item = value;
+                    return Ok(());
+                }
+                item
+            }
+            None => child,
+        };
+    }
+    Err(bad("expected a path"))
+}
+
+/// The scenario file as a JSON document, for editing.
+pub(crate) fn document(path: &str) -> CliResult<(Value, Source)> {
+    let (text, format, source) = crate::scenario::read_text(path)?;
+    let doc = match format {
+        Format::Toml => {
+            let table: toml::Table =
+                toml::from_str(&text).map_err(|e| CliError::input(format!("{path}: {}", e.message())))?;
+            serde_json::to_value(table).map_err(|e| CliError::input(format!("{path}: {e}")))?
+        }
+        Format::Json => serde_json::from_str(&text).map_err(|e| CliError::input(format!("{path}: {e}")))?,
+    };
+    Ok((doc, source))
+}
+
+fn scenario_of(doc: Value, label: &str) -> CliResult<Scenario> {
+    serde_path_to_error::deserialize(doc).map_err(|e: serde_path_to_error::Error<serde_json::Error>| {
+        CliError::input(format!("{label}: {}: {}", e.path(), e.inner()))
+    })
+}
+
+/// One combination's values and headline figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRow {
+    /// The values set, by path.
+    pub values: serde_json::Map<String, Value>,
+    /// Headline figures, by name.
+    pub figures: serde_json::Map<String, Value>,
+}
+
+/// The sweep: parameters and one row per combination.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sweep {
+    /// The paths swept, in `--set` order.
+    pub parameters: Vec<String>,
+    /// Rows in cartesian order (the last `--set` varies fastest).
+    pub rows: Vec<SweepRow>,
+}
+
+fn headline(report: &Value) -> serde_json::Map<String, Value> {
+    let mut f = serde_json::Map::new();
+    let sum = |items: Option<&Vec<Value>>, key: &str| -> Value {
+        let total =
+            items.into_iter().flatten().filter_map(|v| as_money(&v[key])).try_fold(Money::ZERO, Money::checked_add);
+        total.map_or(Value::Null, |m| Value::String(m.to_string()))
+    };
+    if let Some(schemes) = report["riskpool"]["schemes"].as_object() {
+        for (scheme, s) in schemes {
+            for key in ["levy", "draws", "closing_balance", "actuarial_review"] {
+                f.insert(format!("riskpool.{scheme}.{key}"), s[key].clone());
+            }
+            f.insert(format!("riskpool.{scheme}.unresolved"), sum(s["units"].as_array(), "unresolved"));
+        }
+    }
+    if report.get("assistance").is_some() {
+        let years: Vec<Value> = report["assistance"]["counties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["years"].as_array().cloned().unwrap_or_default())
+            .collect();
+        f.insert("assistance.fee".into(), sum(Some(&years), "fee"));
+        f.insert("assistance.annual_balance".into(), sum(Some(&years), "annual_balance"));
+    }
+    if report.get("supplementary").is_some() {
+        let years = report["supplementary"]["years"].as_array();
+        f.insert("supplementary.claims_paid".into(), sum(years, "claims_paid"));
+        f.insert("supplementary.insurer_result".into(), sum(years, "insurer_result"));
+    }
+    if let Some(s) = report.get("surplus") {
+        for key in ["primary_pool", "performance_pool", "unallocated", "primary_share_of_total"] {
+            f.insert(format!("surplus.{key}"), s[key].clone());
+        }
+    }
+    f
+}
+
+/// Runs `doc` once per combination of `settings` (in parallel).
+pub(crate) fn sweep(doc: &Value, source: &Source, settings: &[Setting]) -> CliResult<Sweep> {
+    let mut combos: Vec<Vec<(usize, &String)>> = vec![Vec::new()];
+    for (k, s) in settings.iter().enumerate() {
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                s.values.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.push((k, v));
+                    c
+                })
+            })
+            .collect();
+    }
+    let rows = combos
+        .par_iter()
+        .map(|combo| {
+            let mut doc = doc.clone();
+            let mut values = serde_json::Map::new();
+            let mut label = Vec::new();
+            for &(k, v) in combo {
+                let path = settings.get(k).map_or("", |s| s.path.as_str());
+                set_path(&mut doc, path, value_of(v))?;
+                values.insert(path.to_owned(), value_of(v));
+                label.push(format!("{path}={v}"));
+            }
+            let label = format!("{} with {}", source.name, label.join(", "));
+            let scenario = scenario_of(doc, &label)?;
+            let report = crate::compute::run(&scenario, source, false)
+                .map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
+            let json = serde_json::to_value(&report).map_err(|e| CliError::other(e.to_string()))?;
+            Ok(SweepRow { values, figures: headline(&json) })
+        })
+        .collect::<CliResult<Vec<_>>>()?;
+    Ok(Sweep { parameters: settings.iter().map(|s| s.path.clone()).collect(), rows })
+}
+
+/// The sweep as one table: a column per parameter, then per headline figure.
+pub(crate) fn sweep_table(s: &Sweep) -> Table {
+    let figure_names: Vec<String> = s.rows.first().map(|r| r.figures.keys().cloned().collect()).unwrap_or_default();
+    let columns: Vec<Column> = s.parameters.iter().chain(&figure_names).map(|n| Column::plain(n.clone())).collect();
+    Table {
+        name: "sweep".into(),
+        title: (format!("参数扫描（{} 种组合）", s.rows.len()), format!("Sweep ({} combinations)", s.rows.len())),
+        columns,
+        rows: s
+            .rows
+            .iter()
+            .map(|r| {
+                let cell = |v: &Value| match as_money(v) {
+                    Some(m) => Cell::Money(Some(m)),
+                    None => match v {
+                        Value::Bool(b) => Cell::Flag(Some(*b)),
+                        other => Cell::Text(text(other)),
+                    },
+                };
+                s.parameters
+                    .iter()
+                    .map(|p| cell(r.values.get(p.as_str()).unwrap_or(&Value::Null)))
+                    .chain(figure_names.iter().map(|f| cell(r.figures.get(f.as_str()).unwrap_or(&Value::Null))))
+                    .collect()
+            })
+            .collect(),
+    }
+}
