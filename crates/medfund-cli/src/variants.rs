@@ -91,11 +91,11 @@ pub(crate) fn compare(base_name: &str, base: &Value, variant_name: &str, variant
     flatten(variant, &mut String::new(), &mut b);
     let b_index: std::collections::HashMap<&str, &Value> = b.iter().map(|(p, v)| (p.as_str(), v)).collect();
     let a_paths: std::collections::HashSet<&str> = a.iter().map(|(p, _)| p.as_str()).collect();
-    let mut identical = 0;
+    let mut identical: usize = 0;
     let mut differences = Vec::new();
     for (path, va) in &a {
         match b_index.get(path.as_str()) {
-            Some(vb) if *vb == va => identical += 1,
+            Some(vb) if *vb == va => identical = identical.saturating_add(1),
             Some(vb) => differences.push(Difference {
                 path: path.clone(),
                 base: va.clone(),
@@ -286,38 +286,36 @@ pub struct Sweep {
 }
 
 fn headline(report: &Value) -> serde_json::Map<String, Value> {
-    let mut f = serde_json::Map::new();
-    let sum = |items: Option<&Vec<Value>>, key: &str| -> Value {
+    let null = Value::Null;
+    let at = |v: &'_ Value, pointer: &str| v.pointer(pointer).cloned().unwrap_or(Value::Null);
+    let sum = |items: &[Value], key: &str| -> Value {
         let total =
-            items.into_iter().flatten().filter_map(|v| as_money(&v[key])).try_fold(Money::ZERO, Money::checked_add);
+            items.iter().filter_map(|v| v.get(key).and_then(as_money)).try_fold(Money::ZERO, Money::checked_add);
         total.map_or(Value::Null, |m| Value::String(m.to_string()))
     };
-    if let Some(schemes) = report["riskpool"]["schemes"].as_object() {
+    let list = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut f = serde_json::Map::new();
+    if let Some(schemes) = report.pointer("/riskpool/schemes").and_then(Value::as_object) {
         for (scheme, s) in schemes {
             for key in ["levy", "draws", "closing_balance", "actuarial_review"] {
-                f.insert(format!("riskpool.{scheme}.{key}"), s[key].clone());
+                f.insert(format!("riskpool.{scheme}.{key}"), s.get(key).unwrap_or(&null).clone());
             }
-            f.insert(format!("riskpool.{scheme}.unresolved"), sum(s["units"].as_array(), "unresolved"));
+            f.insert(format!("riskpool.{scheme}.unresolved"), sum(&list(s.get("units")), "unresolved"));
         }
     }
-    if report.get("assistance").is_some() {
-        let years: Vec<Value> = report["assistance"]["counties"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|c| c["years"].as_array().cloned().unwrap_or_default())
-            .collect();
-        f.insert("assistance.fee".into(), sum(Some(&years), "fee"));
-        f.insert("assistance.annual_balance".into(), sum(Some(&years), "annual_balance"));
+    if let Some(a) = report.get("assistance") {
+        let years: Vec<Value> = list(a.get("counties")).iter().flat_map(|c| list(c.get("years"))).collect();
+        f.insert("assistance.fee".into(), sum(&years, "fee"));
+        f.insert("assistance.annual_balance".into(), sum(&years, "annual_balance"));
     }
-    if report.get("supplementary").is_some() {
-        let years = report["supplementary"]["years"].as_array();
-        f.insert("supplementary.claims_paid".into(), sum(years, "claims_paid"));
-        f.insert("supplementary.insurer_result".into(), sum(years, "insurer_result"));
+    if let Some(s) = report.get("supplementary") {
+        let years = list(s.get("years"));
+        f.insert("supplementary.claims_paid".into(), sum(&years, "claims_paid"));
+        f.insert("supplementary.insurer_result".into(), sum(&years, "insurer_result"));
     }
-    if let Some(s) = report.get("surplus") {
+    if report.get("surplus").is_some() {
         for key in ["primary_pool", "performance_pool", "unallocated", "primary_share_of_total"] {
-            f.insert(format!("surplus.{key}"), s[key].clone());
+            f.insert(format!("surplus.{key}"), at(report, &format!("/surplus/{key}")));
         }
     }
     f
