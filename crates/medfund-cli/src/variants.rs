@@ -321,6 +321,17 @@ fn headline(report: &Value) -> serde_json::Map<String, Value> {
     f
 }
 
+/// The last projected year's risk figures, per scheme.
+fn projection_headline(p: &crate::simulate::Projection, f: &mut serde_json::Map<String, Value>) {
+    for (scheme, years) in p.iter() {
+        let Some(last) = years.last() else { continue };
+        let key = |name: &str| format!("projection.{}.{}.{name}", scheme.key(), last.year);
+        f.insert(key("p_actuarial_review"), serde_json::Number::from_f64(last.p_actuarial_review).map_or(Value::Null, Value::Number));
+        f.insert(key("closing_p50"), Value::String(last.closing_balance.p50.to_string()));
+        f.insert(key("mean_unresolved"), Value::String(last.mean_unresolved.to_string()));
+    }
+}
+
 /// Runs `doc` once per combination of `settings` (in parallel).
 pub(crate) fn sweep(doc: &Value, source: &Source, settings: &[Setting]) -> CliResult<Sweep> {
     let mut combos: Vec<Vec<(usize, &String)>> = vec![Vec::new()];
@@ -353,7 +364,12 @@ pub(crate) fn sweep(doc: &Value, source: &Source, settings: &[Setting]) -> CliRe
             let report = crate::compute::run(&scenario, source, false)
                 .map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
             let json = serde_json::to_value(&report).map_err(|e| CliError::other(e.to_string()))?;
-            Ok(SweepRow { values, figures: headline(&json) })
+            let mut figures = headline(&json);
+            if scenario.projection.is_some() {
+                let projection = crate::simulate::run(&scenario, source, &|_| {}).map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
+                projection_headline(&projection, &mut figures);
+            }
+            Ok(SweepRow { values, figures })
         })
         .collect::<CliResult<Vec<_>>>()?;
     Ok(Sweep { parameters: settings.iter().map(|s| s.path.clone()).collect(), rows })

@@ -568,3 +568,16 @@ fn sweep_errors_name_the_combination() {
         .code(2)
         .stderr(predicate::str::contains("unknown field `polcy`"));
 }
+
+#[test]
+fn sweep_of_a_projection_reports_the_last_year_risk() {
+    let file = examples().join("projection.toml");
+    let sim: Value = serde_json::from_slice(&medfund().args(["simulate", file.to_str().unwrap(), "--format", "json"]).output().unwrap().stdout).unwrap();
+    let s = json_of(&["sweep", file.to_str().unwrap(), "--set", "riskpool.policy.levy_rate=10%,8%", "--format", "json"]);
+    let rows = s["sweep"]["rows"].as_array().unwrap();
+    let last = &sim["projection"]["schemes"]["employee"][9];
+    assert_eq!(rows[0]["figures"]["projection.employee.2033.p_actuarial_review"], last["p_actuarial_review"]);
+    assert_eq!(rows[0]["figures"]["projection.employee.2033.closing_p50"], last["closing_balance"]["p50"]);
+    let p = |r: &Value| r["figures"]["projection.employee.2033.p_actuarial_review"].as_f64().unwrap();
+    assert!(p(&rows[1]) > p(&rows[0]), "a lower levy makes a review more likely");
+}
