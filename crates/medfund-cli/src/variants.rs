@@ -326,7 +326,10 @@ fn projection_headline(p: &crate::simulate::Projection, f: &mut serde_json::Map<
     for (scheme, years) in p.iter() {
         let Some(last) = years.last() else { continue };
         let key = |name: &str| format!("projection.{}.{}.{name}", scheme.key(), last.year);
-        f.insert(key("p_actuarial_review"), serde_json::Number::from_f64(last.p_actuarial_review).map_or(Value::Null, Value::Number));
+        f.insert(
+            key("p_actuarial_review"),
+            serde_json::Number::from_f64(last.p_actuarial_review).map_or(Value::Null, Value::Number),
+        );
         f.insert(key("closing_p50"), Value::String(last.closing_balance.p50.to_string()));
         f.insert(key("mean_unresolved"), Value::String(last.mean_unresolved.to_string()));
     }
@@ -366,7 +369,8 @@ pub(crate) fn sweep(doc: &Value, source: &Source, settings: &[Setting]) -> CliRe
             let json = serde_json::to_value(&report).map_err(|e| CliError::other(e.to_string()))?;
             let mut figures = headline(&json);
             if scenario.projection.is_some() {
-                let projection = crate::simulate::run(&scenario, source, &|_| {}).map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
+                let projection = crate::simulate::run(&scenario, source, &|_| {})
+                    .map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
                 projection_headline(&projection, &mut figures);
             }
             Ok(SweepRow { values, figures })

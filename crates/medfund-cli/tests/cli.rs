@@ -572,8 +572,12 @@ fn sweep_errors_name_the_combination() {
 #[test]
 fn sweep_of_a_projection_reports_the_last_year_risk() {
     let file = examples().join("projection.toml");
-    let sim: Value = serde_json::from_slice(&medfund().args(["simulate", file.to_str().unwrap(), "--format", "json"]).output().unwrap().stdout).unwrap();
-    let s = json_of(&["sweep", file.to_str().unwrap(), "--set", "riskpool.policy.levy_rate=10%,8%", "--format", "json"]);
+    let sim: Value = serde_json::from_slice(
+        &medfund().args(["simulate", file.to_str().unwrap(), "--format", "json"]).output().unwrap().stdout,
+    )
+    .unwrap();
+    let s =
+        json_of(&["sweep", file.to_str().unwrap(), "--set", "riskpool.policy.levy_rate=10%,8%", "--format", "json"]);
     let rows = s["sweep"]["rows"].as_array().unwrap();
     let last = &sim["projection"]["schemes"]["employee"][9];
     assert_eq!(rows[0]["figures"]["projection.employee.2033.p_actuarial_review"], last["p_actuarial_review"]);

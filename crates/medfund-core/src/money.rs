@@ -128,9 +128,9 @@ impl Money {
     #[inline]
     pub fn mul_rate(self, rate: Rate, rounding: Rounding) -> Result<Money> {
         let overflow = CoreError::Overflow { operation: "money times rate" };
-        if let Some((num, den)) = rate.as_i64_ratio() {
+        if let Some((num, scale)) = rate.as_i64_scaled() {
             if let Some(product) = self.0.checked_mul(num) {
-                return rounding.div_i64(product, den).map(Money).ok_or(overflow);
+                return rounding.div_pow10_i64(product, scale).map(Money).ok_or(overflow);
             }
         }
         let (num, den) = rate.as_i128_ratio().ok_or(CoreError::Overflow { operation: "rate scale" })?;

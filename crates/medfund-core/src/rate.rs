@@ -118,6 +118,13 @@ impl Rate {
         if self.fits_i64 { POW10_I64.get(self.scale as usize).map(|&d| (self.numerator, d)) } else { None }
     }
 
+    /// `(numerator, scale)` with `rate = numerator / 10^scale`, when the
+    /// numerator fits an `i64` (the integer fast path).
+    #[inline]
+    pub fn as_i64_scaled(self) -> Option<(i64, u32)> {
+        self.fits_i64.then_some((self.numerator, self.scale))
+    }
+
     /// `(numerator, denominator)` in `i128`; `None` only if the scale is too large for `i128`.
     pub fn as_i128_ratio(self) -> Option<(i128, i128)> {
         let den = 10_i128.checked_pow(self.scale)?;
