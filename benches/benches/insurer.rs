@@ -27,6 +27,9 @@ fn banded_totals(c: &mut Criterion) {
     group.bench_function("1e6 yearly totals, 1 thread", |b| {
         b.iter(|| schedule.split_totals_into(black_box(&totals), &mut out).unwrap())
     });
+    group.bench_function("1e6 yearly totals summed, 1 thread", |b| {
+        b.iter(|| schedule.sum_totals(black_box(&totals)).unwrap())
+    });
     group.finish();
 }
 

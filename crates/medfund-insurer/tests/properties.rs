@@ -120,6 +120,25 @@ proptest! {
     }
 
     #[test]
+    fn prop_column_kernel_equals_one_by_one(totals in prop::collection::vec(0_i64..100_000_000, 0..200), rate in 0_i64..=100, cap in 0_i64..20_000_000) {
+        let bands = vec![
+            Band { from: Money::ZERO, payer: Payer::Fund, rate: medfund_core::Share::ONE },
+            Band { from: Money::from_fen(5_300_000), payer: Payer::Insurer, rate: medfund_core::Share::percent(rate).unwrap() },
+        ];
+        let schedule = BandedSchedule::new(bands, &[(Payer::Insurer, Money::from_fen(cap))], Default::default()).unwrap();
+        let totals: Vec<Money> = totals.into_iter().map(Money::from_fen).collect();
+        let mut column = Vec::new();
+        schedule.split_totals_into(&totals, &mut column).unwrap();
+        prop_assert_eq!(column.len(), totals.len());
+        for (t, c) in totals.iter().zip(&column) {
+            prop_assert_eq!(*c, schedule.split_total(*t).unwrap());
+        }
+        let sum = schedule.sum_totals(&totals).unwrap();
+        let fen = |f: fn(&BandSplit) -> Money| column.iter().map(|c| f(c).fen()).sum::<i64>();
+        prop_assert_eq!((sum.fund.fen(), sum.insurer.fen(), sum.person.fen()), (fen(|c| c.fund), fen(|c| c.insurer), fen(|c| c.person)));
+    }
+
+    #[test]
     fn prop_claim_parts_sum_to_cost_and_caps_hold(cs in claims()) {
         let r = split_claims(&xiamen(), 100, &cs).unwrap();
         let mut per_person_year: BTreeMap<(u8, i32), (Money, Money)> = BTreeMap::new();
