@@ -87,7 +87,7 @@ enum Command {
         /// The scenario file (.toml, .json, or - for JSON on stdin).
         file: String,
     },
-    /// Project the risk-sharing fund over several years by Monte Carlo ([projection], §8).
+    /// Project the risk-sharing fund over several years by Monte Carlo (the `[projection]` section, §8).
     ///
     /// Prints per scheme and year the p5/p50/p95 of the closing balance, the share of
     /// trials needing an actuarial review and the mean unresolved gap. The same seed gives
@@ -139,7 +139,7 @@ enum Command {
     Sweep {
         /// The scenario file.
         file: String,
-        /// PATH=V1,V2,… (e.g. riskpool.policy.levy_rate=5%,10% or riskpool.units[0].revenue=1亿,1.2亿).
+        /// PATH=V1,V2,… (e.g. `riskpool.policy.levy_rate=5%,10%` or `riskpool.units[0].revenue=1亿,1.2亿`).
         #[arg(long = "set", value_name = "PATH=V1,V2,…", required = true)]
         set: Vec<String>,
         /// Output format.
