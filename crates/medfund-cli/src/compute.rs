@@ -312,25 +312,20 @@ fn riskpool(s: &RiskpoolSection, source: &Source, trace: &mut Trace) -> CliResul
 
 fn counties_from_csv(rows: Vec<CountyCsvRow>) -> CliResult<Vec<CountyRow>> {
     let mut order: Vec<CountyRow> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, r) in rows.into_iter().enumerate() {
-        let position = order.iter().position(|c| c.id == r.id);
-        let county = match position.and_then(|p| order.get_mut(p)) {
-            Some(c) => c,
-            None => {
-                order.push(CountyRow {
-                    id: r.id.clone(),
-                    name: r.name.clone(),
-                    spend: BTreeMap::new(),
-                    prior_plan_fee: BTreeMap::new(),
-                    settled_on: BTreeMap::new(),
-                    fee_settled_on: BTreeMap::new(),
-                });
-                match order.last_mut() {
-                    Some(c) => c,
-                    None => continue,
-                }
-            }
-        };
+        let at = *index.entry(r.id.clone()).or_insert_with(|| {
+            order.push(CountyRow {
+                id: r.id.clone(),
+                name: r.name.clone(),
+                spend: BTreeMap::new(),
+                prior_plan_fee: BTreeMap::new(),
+                settled_on: BTreeMap::new(),
+                fee_settled_on: BTreeMap::new(),
+            });
+            order.len().saturating_sub(1)
+        });
+        let Some(county) = order.get_mut(at) else { continue };
         let row = i.saturating_add(1);
         let dup = || {
             CliError::input(format!(

@@ -34,21 +34,33 @@ fn record_error(shown: &str, e: &csv::Error) -> CliError {
     CliError::input(format!("{shown}{at}: {detail}"))
 }
 
-/// Reads every row of `file` (relative to the scenario) into `T`.
-pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file: &str) -> CliResult<Vec<T>> {
-    let (shown, mut reader) = open(source, field, file)?;
-    let headers = reader.headers().map_err(|e| record_error(&shown, &e))?.clone();
-    let mut rows = Vec::new();
+/// Calls `each(row, line, record)` for every data row (row 1 is the first
+/// after the header), stopping at the first error.
+fn for_each_record(
+    shown: &str,
+    reader: &mut csv::Reader<std::fs::File>,
+    mut each: impl FnMut(usize, u64, &csv::StringRecord) -> CliResult<()>,
+) -> CliResult<()> {
     let mut record = csv::StringRecord::new();
     let mut row = 0_usize;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(record_error(&shown, &e)),
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(record_error(shown, &e)),
         }
         row = row.saturating_add(1);
         let line = record.position().map_or(0, csv::Position::line);
+        each(row, line, &record)?;
+    }
+}
+
+/// Reads every row of `file` (relative to the scenario) into `T`.
+pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file: &str) -> CliResult<Vec<T>> {
+    let (shown, mut reader) = open(source, field, file)?;
+    let headers = reader.headers().map_err(|e| record_error(&shown, &e))?.clone();
+    let mut rows = Vec::new();
+    for_each_record(&shown, &mut reader, |row, line, record| {
         let cells = headers.iter().zip(record.iter()).filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k, Cell(v)));
         let de: MapDeserializer<'_, _, serde::de::value::Error> = MapDeserializer::new(cells);
         let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -57,7 +69,8 @@ pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file:
             CliError::input(format!("{shown}:{line}: row {row}: {column}{}", e.inner()))
         })?;
         rows.push(value);
-    }
+        Ok(())
+    })?;
     Ok(rows)
 }
 
@@ -157,16 +170,7 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult
         )));
     };
     let mut claims = Vec::new();
-    let mut record = csv::StringRecord::new();
-    let mut row = 0_usize;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(record_error(&shown, &e)),
-        }
-        row = row.saturating_add(1);
-        let line = record.position().map_or(0, csv::Position::line);
+    for_each_record(&shown, &mut reader, |row, line, record| {
         let bad = |column: &str, detail: String| {
             CliError::input(format!("{shown}:{line}: row {row}: column {column}: {detail}"))
         };
@@ -175,8 +179,7 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult
             _ => Err(bad(name, "empty cell; expected a value".into())),
         };
         let person = cell(person, "person")?.to_owned();
-        let date_text = cell(date, "date")?;
-        let date = IsoDate::parse(date_text).map_err(|d| bad("date", d))?;
+        let date = IsoDate::parse(cell(date, "date")?).map_err(|d| bad("date", d))?;
         let eligible_cost: Money = cell(cost, "eligible_cost")?
             .parse()
             .map_err(|e: medfund_core::CoreError| bad("eligible_cost", e.to_string()))?;
@@ -187,6 +190,7 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult
             ));
         }
         claims.push(CsvClaim { person, date, eligible_cost });
-    }
+        Ok(())
+    })?;
     Ok(claims)
 }

@@ -237,10 +237,6 @@ pub struct AssistanceSettlement {
     pub schedule: Vec<Payment>,
 }
 
-fn in_force(policy: &PolicyHistory<AssistancePolicy>, year: i32) -> bool {
-    policy.for_year(year).is_ok()
-}
-
 fn fee_of(p: &AssistancePolicy, basis_spend: Money) -> Result<(Money, bool)> {
     let raw = basis_spend.mul_rate(p.fee_rate.rate(), p.rounding)?;
     Ok(if raw > p.fee_cap { (p.fee_cap, true) } else { (raw, false) })
@@ -338,16 +334,13 @@ fn settle_year_checked(
 
     // H4: the June advance is 80 % of fee(S−1): under this plan if S−1 is in
     // force, else the fee paid under the previous plan; else unknown.
-    let prior_fee = if in_force(history, prior) {
-        match history.for_year(prior) {
-            Ok(v) => match fee_basis_spend(v.params(), county, prior) {
-                Some(s) => Some(fee_of(v.params(), s)?.0),
-                None => None,
-            },
-            Err(_) => None,
-        }
-    } else {
-        county.prior_plan_fee.get(&prior).copied()
+    let prior_version = history.for_year(prior).ok();
+    let prior_fee = match prior_version {
+        Some(v) => match fee_basis_spend(v.params(), county, prior) {
+            Some(s) => Some(fee_of(v.params(), s)?.0),
+            None => None,
+        },
+        None => county.prior_plan_fee.get(&prior).copied(),
     };
     let fee_advance = match prior_fee {
         Some(f) => Some(f.mul_rate(p.advance_rate.rate(), p.rounding)?),
@@ -392,7 +385,7 @@ fn settle_year_checked(
         });
         trace.record(|| {
             let source = match prior_fee {
-                Some(_) if in_force(history, prior) => "fee(S−1) under this plan",
+                Some(_) if prior_version.is_some() => "fee(S−1) under this plan",
                 Some(_) => "fee paid under the previous plan",
                 None => "unknown: no fee(S−1) and no prior_plan_fee",
             };
