@@ -369,6 +369,8 @@ fn simulate_is_byte_identical_with_one_thread_or_many() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        // stderr is not a terminal here: no progress bar, nothing at all.
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
         out.stdout
     };
     let one = run("1");
