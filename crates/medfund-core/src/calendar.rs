@@ -248,6 +248,21 @@ mod tests {
     }
 
     #[test]
+    fn year_of_agrees_with_month_and_day_around_every_start() {
+        for (m, d) in [(1, 1), (2, 28), (3, 1), (7, 1), (12, 31)] {
+            let start = YearStart::new(m, d).unwrap();
+            for year in [2023, 2024] {
+                let mut day = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+                while day.year() == year {
+                    let want = if (day.month(), day.day()) < (m, d) { year - 1 } else { year };
+                    assert_eq!(start.year_of(day).label(), want, "{day} with start {start}");
+                    day = day.succ_opt().unwrap();
+                }
+            }
+        }
+    }
+
+    #[test]
     fn year_start_validation() {
         assert!(YearStart::new(2, 29).is_err());
         assert!(YearStart::new(13, 1).is_err());
