@@ -185,17 +185,34 @@ impl SchemeEngine {
         units: &[UnitFigures],
         out: &mut Vec<UnitOutcome>,
     ) -> Result<SchemeTotals> {
+        self.run_named(policy, opening_balance, units, out, "scheme", &|i| format!("unit #{}", i.saturating_add(1)))
+    }
+
+    /// [`SchemeEngine::run`], naming the scheme and each unit (by position)
+    /// in error messages as the caller knows them.
+    fn run_named(
+        &mut self,
+        policy: &RiskPoolPolicy,
+        opening_balance: Money,
+        units: &[UnitFigures],
+        out: &mut Vec<UnitOutcome>,
+        scheme: &str,
+        unit_name: &dyn Fn(usize) -> String,
+    ) -> Result<SchemeTotals> {
         policy.validate()?;
-        check_non_negative("scheme", "opening_balance", opening_balance)?;
+        check_non_negative(scheme, "opening_balance", opening_balance)?;
         let rounding = policy.rounding;
         let mut revenue_base = Money::ZERO;
         for (i, u) in units.iter().enumerate() {
-            let subject = || format!("unit #{}", i.saturating_add(1));
             for (field, value) in
                 [("revenue", u.revenue), ("expenditure", u.expenditure), ("rolling_surplus", u.rolling_surplus)]
             {
                 if value.is_negative() {
-                    return Err(RiskPoolError::NegativeAmount { subject: subject(), field, value: value.to_string() });
+                    return Err(RiskPoolError::NegativeAmount {
+                        subject: unit_name(i),
+                        field,
+                        value: value.to_string(),
+                    });
                 }
             }
             revenue_base = revenue_base.checked_add(u.revenue)?;
@@ -311,27 +328,18 @@ fn compute_scheme_with(
     trace: &mut Trace,
 ) -> Result<SchemeYear> {
     let scheme = input.scheme;
-    check_non_negative(scheme.key(), "opening_balance", input.opening_balance)?;
     let mut seen = std::collections::HashSet::with_capacity(input.units.len());
     for u in &input.units {
         if !seen.insert(u.id.as_str()) {
             return Err(RiskPoolError::DuplicateUnit { scheme: scheme.key().into(), id: u.id.clone() });
         }
-        for (field, value) in
-            [("revenue", u.revenue), ("expenditure", u.expenditure), ("rolling_surplus", u.rolling_surplus)]
-        {
-            if value.is_negative() {
-                return Err(RiskPoolError::NegativeAmount {
-                    subject: format!("unit {:?}", u.id),
-                    field,
-                    value: value.to_string(),
-                });
-            }
-        }
     }
     let figures: Vec<UnitFigures> = input.units.iter().map(Unit::figures).collect();
     let mut outcomes = Vec::with_capacity(figures.len());
-    let totals = engine.run(policy, input.opening_balance, &figures, &mut outcomes)?;
+    let unit_name = |i: usize| {
+        input.units.get(i).map_or_else(|| format!("unit #{}", i.saturating_add(1)), |u| format!("unit {:?}", u.id))
+    };
+    let totals = engine.run_named(policy, input.opening_balance, &figures, &mut outcomes, scheme.key(), &unit_name)?;
     if trace.is_on() {
         trace_scheme(policy, input, &totals, &outcomes, trace);
     }
