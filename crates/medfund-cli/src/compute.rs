@@ -133,24 +133,29 @@ pub(crate) struct SurplusReport {
 pub(crate) fn run(scenario: &Scenario, source: &Source, explain: bool) -> CliResult<Report> {
     let mut trace = Trace::new(explain);
     let at = |e: CliError| e.at(&source.name);
-    let riskpool = scenario.riskpool.as_ref().map(|s| riskpool(s, source, &mut trace)).transpose().map_err(at)?;
+    // The units are read once (a CSV file, perhaps) and serve §3 and the §8 check.
+    let units = scenario.riskpool.as_ref().map(|s| riskpool_rows(s, source)).transpose().map_err(at)?;
+    let riskpool = scenario
+        .riskpool
+        .as_ref()
+        .zip(units.as_deref())
+        .map(|(s, rows)| riskpool(s, rows, &mut trace))
+        .transpose()
+        .map_err(at)?;
     let assistance = scenario.assistance.as_ref().map(|s| assistance(s, source, &mut trace)).transpose().map_err(at)?;
     let supplementary =
         scenario.supplementary.as_ref().map(|s| supplementary(s, source, &mut trace)).transpose().map_err(at)?;
     let surplus = scenario.surplus.as_ref().map(|s| surplus(s, source, &mut trace)).transpose().map_err(at)?;
     if let Some(p) = &scenario.projection {
-        validate_projection(p, scenario.riskpool.as_ref(), source).map_err(at)?;
+        validate_projection(p, units.as_deref()).map_err(at)?;
     }
     Ok(Report { riskpool, assistance, supplementary, surplus, trace: explain.then(|| trace.into_steps()) })
 }
 
 /// Checks a `[projection]` against its `[riskpool]` (§8).
-pub(crate) fn validate_projection(
-    p: &crate::scenario::ProjectionSection,
-    riskpool: Option<&RiskpoolSection>,
-    source: &Source,
-) -> CliResult<()> {
-    let Some(r) = riskpool else {
+/// `units` are the `[riskpool]` units, `None` without a `[riskpool]`.
+pub(crate) fn validate_projection(p: &crate::scenario::ProjectionSection, units: Option<&[UnitRow]>) -> CliResult<()> {
+    let Some(units) = units else {
         return Err(CliError::input("projection: a [projection] needs a [riskpool] section to project; expected both"));
     };
     if p.years == 0 {
@@ -159,7 +164,6 @@ pub(crate) fn validate_projection(
     if p.trials == 0 {
         return Err(CliError::input("projection.trials: 0; expected at least 1 trial"));
     }
-    let units = riskpool_rows(r, source)?;
     for (i, u) in p.units.iter().flatten().enumerate() {
         if !units.iter().any(|r| r.id == u.id && u.scheme.is_none_or(|s| s == r.scheme)) {
             return Err(CliError::input(format!(
@@ -239,9 +243,8 @@ pub(crate) fn riskpool_rows(s: &RiskpoolSection, source: &Source) -> CliResult<V
     list(source, "riskpool", "units", s.units.as_ref(), s.units_csv.as_ref(), Ok)
 }
 
-fn riskpool(s: &RiskpoolSection, source: &Source, trace: &mut Trace) -> CliResult<RiskpoolReport> {
+fn riskpool(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) -> CliResult<RiskpoolReport> {
     let version = riskpool_policy(s)?;
-    let rows = riskpool_rows(s, source)?;
     let csv = s.units_csv.as_deref();
     let history = medfund_riskpool::history_of(version.clone()).map_err(|e| lib_error("riskpool", e))?;
     if let Err(e) = history.for_year(s.year) {

@@ -49,9 +49,9 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
             CliError::input("simulate needs a [riskpool] and a [projection] section; expected both").at(&source.name)
         );
     };
-    crate::compute::validate_projection(p, Some(r), source).map_err(at)?;
-    let version: PolicyVersion<RiskPoolPolicy> = riskpool_policy(r).map_err(at)?;
     let rows: Vec<UnitRow> = crate::compute::riskpool_rows(r, source).map_err(at)?;
+    crate::compute::validate_projection(p, Some(&rows)).map_err(at)?;
+    let version: PolicyVersion<RiskPoolPolicy> = riskpool_policy(r).map_err(at)?;
     let mut schemes = Vec::new();
     for scheme in Scheme::ALL {
         let table = match scheme {
