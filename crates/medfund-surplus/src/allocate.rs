@@ -131,7 +131,10 @@ fn integer_weights(values: impl Iterator<Item = Decimal> + Clone) -> Result<Vec<
 /// Composite weights `w_c × score_i / Σ score + w_w × workload_i / Σ workload`
 /// of `members`, as exact integers on a common denominator. A term whose Σ is
 /// zero is dropped and the other term alone decides (its weight takes the
-/// dropped one's place, so the split is by that term).
+/// dropped one's place, so the split is by that term). When both weights are
+/// zero every composite weight is zero, whatever the sums: the dropped term
+/// hands the other a weight of `w_c + w_w = 0`, so the pool goes to
+/// `unallocated` (scenario-format §6 rules 4 and 6).
 fn composite_weights(weights: Weights, members: &[&Institution]) -> Result<Vec<u128>> {
     let overflow = || SurplusError::from(medfund_core::CoreError::Overflow { operation: "composite weights" });
     let scores = integer_weights(members.iter().map(|i| i.chronic_care_score.value()))?;
@@ -140,6 +143,9 @@ fn composite_weights(weights: Weights, members: &[&Institution]) -> Result<Vec<u
     let (sum_scores, sum_loads) = (sum(&scores)?, sum(&loads)?);
     let wk = integer_weights([weights.chronic_care.to_decimal(), weights.workload.to_decimal()].into_iter())?;
     let (wc, ww) = (wk.first().copied().unwrap_or(0), wk.get(1).copied().unwrap_or(0));
+    if wc == 0 && ww == 0 {
+        return Ok(vec![0; members.len()]);
+    }
     match (sum_scores, sum_loads) {
         (0, 0) => Ok(vec![0; members.len()]),
         (0, _) => Ok(loads),

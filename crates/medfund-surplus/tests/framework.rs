@@ -93,6 +93,32 @@ fn all_weights_zero_is_unallocated_not_lost() {
     assert!(conserved(&a));
 }
 
+/// Found by `prop_primary_institutions_receive_at_least_the_floor` in CI:
+/// with `w_c = w_w = 0` the composite weight is zero for everyone — also when
+/// one of the sums is zero and its term is dropped — so both pools go to
+/// `unallocated` (scenario-format §6 rules 4 and 6).
+#[test]
+fn zero_composite_weights_leave_both_pools_unallocated() {
+    let mut p = policy();
+    p.weights = Weights { chronic_care: medfund_core::Rate::percent(0), workload: medfund_core::Rate::percent(0) };
+    for insts in [
+        vec![inst("a", Level::Primary, 50, 1)],
+        vec![inst("a", Level::Primary, 50, 0), inst("b", Level::Tertiary, 20, 0)],
+        vec![inst("a", Level::Primary, 0, 7)],
+    ] {
+        let a = run(&p, y(1_000), &insts);
+        assert_eq!(a.primary_pool, y(300));
+        assert_eq!(a.unallocated, y(980), "{insts:?}");
+        assert!(a.institutions.iter().all(|i| i.total.is_zero()));
+        assert!(conserved(&a));
+    }
+    // Workload-only floor split still pays the primary pool.
+    p.floor_split = FloorSplit::Workload;
+    let a = run(&p, y(1_000), &[inst("a", Level::Primary, 50, 1)]);
+    assert_eq!(a.institutions[0].floor_share, y(300));
+    assert_eq!(a.unallocated, y(680));
+}
+
 #[test]
 fn earmarks_summing_to_one_hundred_percent() {
     let mut p = policy();

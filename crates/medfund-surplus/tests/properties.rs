@@ -68,7 +68,9 @@ proptest! {
         let primary_weight_exists = match p.floor_split {
             FloorSplit::Equal => i.iter().any(|x| x.level == Level::Primary),
             FloorSplit::Workload => i.iter().any(|x| x.level == Level::Primary && x.workload > Quantity::ZERO),
-            _ => i.iter().any(|x| x.level == Level::Primary && (x.workload > Quantity::ZERO || x.chronic_care_score > Quantity::ZERO)),
+            // Both composite weights zero: every composite weight is zero (§6 rule 4).
+            _ => (!p.weights.chronic_care.is_zero() || !p.weights.workload.is_zero())
+                && i.iter().any(|x| x.level == Level::Primary && (x.workload > Quantity::ZERO || x.chronic_care_score > Quantity::ZERO)),
         };
         if primary_weight_exists {
             let primary: i64 = a.institutions.iter().zip(&i).filter(|(_, x)| x.level == Level::Primary).map(|(s, _)| s.total.fen()).sum();
