@@ -5,6 +5,7 @@
 use medfund_core::{Money, Rounding, Share};
 use serde::{Deserialize, Serialize};
 
+use crate::column::ColumnSchedule;
 use crate::error::{InsurerError, Result};
 
 /// Who pays a part of a cost. The person is the residual payer: whatever no
@@ -78,6 +79,8 @@ pub struct BandedSchedule {
     bands: Vec<CompiledBand>,
     caps: [i64; Payer::COUNT],
     rounding: Rounding,
+    /// The same schedule prepared for whole columns of yearly totals.
+    column: Option<ColumnSchedule>,
 }
 
 /// One cost split among the payers and the person; the parts sum to the cost.
@@ -163,7 +166,9 @@ impl BandedSchedule {
                 *c = cap.fen();
             }
         }
-        Ok(BandedSchedule { bands: compiled, caps: cap_fen, rounding })
+        let column =
+            ColumnSchedule::new(compiled.iter().map(|b| (b.from, b.to, b.payer, b.num, b.den)), cap_fen, rounding);
+        Ok(BandedSchedule { bands: compiled, caps: cap_fen, rounding, column })
     }
 
     /// Splits one cost given the person's running state, and advances the
@@ -232,53 +237,47 @@ impl BandedSchedule {
     /// Splits a column of yearly totals, one per person, into `out`
     /// (cleared first). No allocation beyond `out`'s growth.
     ///
-    /// One check of the whole column (no negative total; the largest total
-    /// times the largest band numerator fits an `i64`) makes each person's
-    /// arithmetic overflow-free, so the per-person kernel runs without error
-    /// handling; a column that fails the check takes the checked path.
+    /// The column kernel needs no error handling and no division: from a
+    /// fresh state a payer's cap cuts the sum of its bands' parts, and each
+    /// band's `10^scale` is divided by a precomputed reciprocal. It is exact
+    /// for totals from 0 up to `(i64::MAX − den/2) / numerator` fen for every
+    /// band's rate `numerator / den` (for a 90 % band about 10^16 yuan) and
+    /// checks that range in the same pass; a column with a total outside it is redone on the checked
+    /// path, which reports a negative total or an overflow. Either way each
+    /// split equals [`BandedSchedule::split_total`] of its total.
     pub fn split_totals_into(&self, totals: &[Money], out: &mut Vec<BandSplit>) -> Result<()> {
         out.clear();
         out.reserve(totals.len());
-        if let Some((i, negative)) = totals.iter().enumerate().find(|(_, m)| m.is_negative()) {
-            return Err(InsurerError::NegativeAmount {
-                subject: format!("total {i}"),
-                field: "eligible_cost".into(),
-                value: negative.to_string(),
-            });
-        }
-        let max_total = totals.iter().map(|m| m.fen()).max().unwrap_or(0);
-        let max_num = self.bands.iter().map(|b| b.num.max(1)).max().unwrap_or(1);
-        if max_total.checked_mul(max_num).is_none() {
-            for &t in totals {
-                out.push(self.split_total(t)?);
-            }
+        if self.column.as_ref().is_some_and(|column| column.split_into(totals, out)) {
             return Ok(());
         }
-        out.extend(totals.iter().map(|t| self.split_fresh(t.fen())));
+        out.clear();
+        reject_negative(totals)?;
+        for &t in totals {
+            out.push(self.split_total(t)?);
+        }
         Ok(())
     }
 
     /// The parts of a population's yearly totals, summed: Σ fund, Σ insurer,
     /// Σ subsidy, Σ person over `totals` (e.g. an insurer's outlay for a
-    /// whole province). Same checks as [`BandedSchedule::split_totals_into`];
+    /// whole province). Same kernel and checks as
+    /// [`BandedSchedule::split_totals_into`], without the output column;
     /// sums are exact (accumulated in `i128`).
     pub fn sum_totals(&self, totals: &[Money]) -> Result<BandSplit> {
-        if let Some((i, negative)) = totals.iter().enumerate().find(|(_, m)| m.is_negative()) {
-            return Err(InsurerError::NegativeAmount {
-                subject: format!("total {i}"),
-                field: "eligible_cost".into(),
-                value: negative.to_string(),
-            });
-        }
-        let max_total = totals.iter().map(|m| m.fen()).max().unwrap_or(0);
-        let max_num = self.bands.iter().map(|b| b.num.max(1)).max().unwrap_or(1);
-        let fast = max_total.checked_mul(max_num).is_some();
         let mut sums = [0_i128; 4];
-        for &t in totals {
-            let s = if fast { self.split_fresh(t.fen()) } else { self.split_total(t)? };
+        let add = |sums: &mut [i128; 4], s: BandSplit| {
             for (acc, part) in sums.iter_mut().zip([s.fund, s.insurer, s.subsidy, s.person]) {
                 // |part| < 2^63 and fewer than 2^64 persons: an i128 cannot overflow.
                 *acc = acc.wrapping_add(i128::from(part.fen()));
+            }
+        };
+        let fast = self.column.as_ref().is_some_and(|column| column.for_each(totals, |s| add(&mut sums, s)));
+        if !fast {
+            sums = [0; 4];
+            reject_negative(totals)?;
+            for &t in totals {
+                add(&mut sums, self.split_total(t)?);
             }
         }
         let [fund, insurer, subsidy, person] = sums.map(|v| i64::try_from(v).map(Money::from_fen));
@@ -290,40 +289,16 @@ impl BandedSchedule {
             person: person.map_err(|_| overflow())?,
         })
     }
+}
 
-    /// The split of a whole year's total from a fresh state, for totals that
-    /// passed [`BandedSchedule::split_totals_into`]'s check: 0 ≤ total and
-    /// total × num fits an `i64`, so no step below can overflow.
-    #[inline]
-    fn split_fresh(&self, total: i64) -> BandSplit {
-        let mut parts = [0_i64; Payer::COUNT];
-        let mut room = self.caps;
-        for band in &self.bands {
-            if band.from >= total {
-                break;
-            }
-            // from < total and from < to, so 0 < portion ≤ total.
-            let portion = total.min(band.to).wrapping_sub(band.from);
-            let raw = if band.num == band.den {
-                portion
-            } else {
-                // den > 0 and the product fits (checked for the column): cannot fail.
-                self.rounding.div_i64(portion.wrapping_mul(band.num), band.den).unwrap_or(portion)
-            };
-            if let (Some(left), Some(part)) = (room.get_mut(band.payer), parts.get_mut(band.payer)) {
-                let pay = raw.min(*left);
-                *left = left.wrapping_sub(pay);
-                *part = part.wrapping_add(pay);
-            }
-        }
-        let [fund, insurer, subsidy] = parts;
-        // Each part is at most its band's portion, and the portions sum to the total.
-        let person = total.wrapping_sub(fund).wrapping_sub(insurer).wrapping_sub(subsidy);
-        BandSplit {
-            fund: Money::from_fen(fund),
-            insurer: Money::from_fen(insurer),
-            subsidy: Money::from_fen(subsidy),
-            person: Money::from_fen(person),
-        }
+/// The error for the first negative total of a column, naming its position.
+fn reject_negative(totals: &[Money]) -> Result<()> {
+    match totals.iter().enumerate().find(|(_, m)| m.is_negative()) {
+        Some((i, negative)) => Err(InsurerError::NegativeAmount {
+            subject: format!("total {i}"),
+            field: "eligible_cost".into(),
+            value: negative.to_string(),
+        }),
+        None => Ok(()),
     }
 }

@@ -60,6 +60,7 @@
 
 pub mod assistance;
 pub mod banded;
+mod column;
 pub mod error;
 pub mod supplementary;
 

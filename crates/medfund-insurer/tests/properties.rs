@@ -138,6 +138,65 @@ proptest! {
         prop_assert_eq!((sum.fund.fen(), sum.insurer.fen(), sum.person.fen()), (fen(|c| c.fund), fen(|c| c.insurer), fen(|c| c.person)));
     }
 
+    /// The column kernel (reciprocal division, caps on sums) against the
+    /// checked one-by-one path, over any schedule, every rounding mode, and
+    /// totals up to and beyond the kernel's exact range.
+    #[test]
+    fn prop_column_kernel_equals_one_by_one_for_any_schedule(
+        // Small scales often (ties to break in banker's rounding), up to 12 decimals.
+        bands in prop::collection::vec((prop_oneof![1_i64..1_000, 1_i64..5_000_000], 0_usize..3, prop_oneof![3 => 1_u32..=2, 1 => 0_u32..=12], any::<u64>()), 1..7),
+        caps in prop::collection::vec((0_usize..3, 0_i64..50_000_000), 0..3),
+        mode in 0_usize..6,
+        totals in prop::collection::vec(prop_oneof![
+            4 => 0_i64..10_000,
+            4 => 0_i64..100_000_000,
+            1 => 0_i64..=i64::MAX,
+            1 => (0_i64..1_000).prop_map(|d| i64::MAX / 10 - d),
+        ], 0..60),
+        negative_at in prop::option::weighted(0.1, any::<prop::sample::Index>()),
+    ) {
+        let rounding = [
+            medfund_core::Rounding::HalfAwayFromZero, medfund_core::Rounding::HalfEven, medfund_core::Rounding::TowardZero,
+            medfund_core::Rounding::AwayFromZero, medfund_core::Rounding::Floor, medfund_core::Rounding::Ceiling,
+        ][mode];
+        let payers = [Payer::Fund, Payer::Insurer, Payer::Subsidy];
+        let mut from = 0_i64;
+        let bands: Vec<Band> = bands.iter().enumerate().map(|(i, &(gap, payer, scale, bits))| {
+            let den = 10_i64.pow(scale);
+            let num = i64::try_from(bits % (den as u64 + 1)).unwrap();
+            if i > 0 { from += gap; }
+            let rate = medfund_core::Share::new(medfund_core::Rate::from_decimal(medfund_core::Decimal::new(num, scale))).unwrap();
+            Band { from: Money::from_fen(from), payer: payers[payer], rate }
+        }).collect();
+        let mut seen = [false; 3];
+        let caps: Vec<(Payer, Money)> = caps.into_iter().filter(|&(p, _)| !std::mem::replace(&mut seen[p], true)).map(|(p, c)| (payers[p], Money::from_fen(c))).collect();
+        let schedule = BandedSchedule::new(bands, &caps, rounding).unwrap();
+        let mut totals: Vec<Money> = totals.into_iter().map(Money::from_fen).collect();
+        if let (Some(at), false) = (negative_at, totals.is_empty()) {
+            let i = at.index(totals.len());
+            totals[i] = Money::from_fen(-1 - totals[i].fen() % 1_000);
+        }
+        let one_by_one: Result<Vec<BandSplit>, _> = totals.iter().map(|&t| schedule.split_total(t)).collect();
+        let mut column = Vec::new();
+        let got = schedule.split_totals_into(&totals, &mut column);
+        match one_by_one {
+            Ok(expected) => {
+                prop_assert!(got.is_ok(), "{got:?}");
+                prop_assert_eq!(&column, &expected);
+                let sum = |f: fn(&BandSplit) -> Money| expected.iter().map(|c| i128::from(f(c).fen())).sum::<i128>();
+                let sums = [sum(|c| c.fund), sum(|c| c.insurer), sum(|c| c.subsidy), sum(|c| c.person)];
+                match schedule.sum_totals(&totals) {
+                    Ok(s) => prop_assert_eq!([s.fund, s.insurer, s.subsidy, s.person].map(|m| i128::from(m.fen())), sums),
+                    Err(_) => prop_assert!(sums.iter().any(|&v| i64::try_from(v).is_err())),
+                }
+            }
+            Err(_) => {
+                prop_assert!(got.is_err());
+                prop_assert!(schedule.sum_totals(&totals).is_err());
+            }
+        }
+    }
+
     #[test]
     fn prop_claim_parts_sum_to_cost_and_caps_hold(cs in claims()) {
         let r = split_claims(&xiamen(), 100, &cs).unwrap();

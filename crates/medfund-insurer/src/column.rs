@@ -1,0 +1,273 @@
+//! The column kernel of [`BandedSchedule`](crate::BandedSchedule): one year's
+//! total per person, from a fresh state, for whole populations.
+//!
+//! Two facts make it branch-light and division-free:
+//!
+//! 1. From a fresh state a payer's cap cuts the *sum* of its bands' parts:
+//!    paying band by band while the room lasts gives `min(Σ raw, cap)`
+//!    because every raw part is non-negative. So the bands are independent
+//!    and each person needs no running state.
+//! 2. Each band divides by the same `10^scale` for every person, so the
+//!    division is replaced by a multiplication by a precomputed reciprocal
+//!    ([`Reciprocal`]), exact for every dividend the column check admits.
+//!
+//! Branches left in the loop test properties of a band (its payer, whether it
+//! divides), which are the same for every person and so always predicted.
+
+use medfund_core::{Money, Rounding};
+
+use crate::banded::BandSplit;
+
+/// Exact division of a non-negative dividend below 2^63 by a fixed divisor
+/// `d ≥ 2`, as a multiplication and shifts.
+///
+/// With `l = ⌈log2 d⌉` and `m = ⌈2^(63+l) / d⌉`, Granlund & Montgomery
+/// ("Division by invariant integers using multiplication", PLDI 1994,
+/// theorem 4.2, with N = 63) give `⌊n / d⌋ = ⌊m·n / 2^(63+l)⌋` for every
+/// `0 ≤ n < 2^63`, because `0 ≤ m·d − 2^(63+l) < d ≤ 2^l`. Since
+/// `2^(l−1) < d ≤ 2^l`, `m < 2^64`: the multiplier fits a `u64` and the
+/// product a `u128`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reciprocal {
+    multiplier: u64,
+    /// `l − 1`: the shift applied after taking the high 64 bits.
+    shift: u32,
+}
+
+impl Reciprocal {
+    /// The reciprocal of `divisor`; `None` below 2 (1 needs no division).
+    pub(crate) fn new(divisor: u64) -> Option<Reciprocal> {
+        if divisor < 2 {
+            return None;
+        }
+        // ⌈log2 d⌉ = bits of (d − 1), for d ≥ 2; at most 64.
+        let l = u64::BITS.checked_sub(divisor.checked_sub(1)?.leading_zeros())?;
+        let shift = l.checked_add(63)?;
+        let multiplier = 1_u128.checked_shl(shift)?.div_ceil(u128::from(divisor));
+        Some(Reciprocal { multiplier: u64::try_from(multiplier).ok()?, shift: l.checked_sub(1)? })
+    }
+
+    /// `⌊n / d⌋` for `n < 2^63` (callers guarantee the bound).
+    #[inline(always)]
+    pub(crate) fn div(self, n: u64) -> u64 {
+        let high = u128::from(n).wrapping_mul(u128::from(self.multiplier)).wrapping_shr(64);
+        u64::try_from(high).unwrap_or(u64::MAX).wrapping_shr(self.shift)
+    }
+}
+
+/// A band prepared for the column kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ColumnBand {
+    from: u64,
+    /// `to − from`; the last band reaches `i64::MAX`.
+    width: u64,
+    payer: usize,
+    num: u64,
+    /// `None`: the rate is a whole number (0 or 1 for a share), no division.
+    divide: Option<Divide>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Divide {
+    den: u64,
+    /// Added before the division: 0 truncates, `den − 1` rounds up, `den / 2` rounds halves up.
+    bias: u64,
+    /// Banker's rounding with an even divisor: an exact tie is pulled back to the even quotient.
+    ties_to_even: bool,
+    reciprocal: Reciprocal,
+}
+
+/// The column form of a schedule, or `None` when the rounding mode has no
+/// column form (a mode added to `Rounding` later), which keeps the checked path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ColumnSchedule {
+    bands: Vec<ColumnBand>,
+    caps: [u64; 3],
+    /// The largest total the kernel splits exactly: `limit × num + bias`
+    /// stays below 2^63 for every band, so no step can wrap and every
+    /// dividend is within [`Reciprocal::div`]'s range.
+    limit: u64,
+}
+
+impl ColumnSchedule {
+    /// Prepares `(from, to, payer, num, den)` bands with `den ≥ 1`,
+    /// `0 ≤ num ≤ den` (a share) and `0 ≤ from < to`, and caps ≥ 0.
+    pub(crate) fn new(
+        bands: impl Iterator<Item = (i64, i64, usize, i64, i64)>,
+        caps: [i64; 3],
+        rounding: Rounding,
+    ) -> Option<ColumnSchedule> {
+        let [c0, c1, c2] = caps;
+        let caps = [u64::try_from(c0).ok()?, u64::try_from(c1).ok()?, u64::try_from(c2).ok()?];
+        let mut prepared = Vec::new();
+        let mut limit = i64::MAX.unsigned_abs();
+        for (from, to, payer, num, den) in bands {
+            let (num, den) = (u64::try_from(num).ok()?, u64::try_from(den).ok()?);
+            let divide = if num.checked_rem(den)? == 0 {
+                None
+            } else {
+                let bias = match rounding {
+                    Rounding::TowardZero | Rounding::Floor => 0,
+                    Rounding::AwayFromZero | Rounding::Ceiling => den.checked_sub(1)?,
+                    Rounding::HalfAwayFromZero | Rounding::HalfEven => den.checked_div(2)?,
+                    _ => return None,
+                };
+                let ties_to_even = rounding == Rounding::HalfEven && den.checked_rem(2)? == 0;
+                Some(Divide { den, bias, ties_to_even, reciprocal: Reciprocal::new(den)? })
+            };
+            // A whole-number share is 0 or 1: multiply by num / den.
+            let num = if divide.is_none() { num.checked_div(den)? } else { num };
+            let bias = divide.map_or(0, |d| d.bias);
+            // total × num + bias ≤ i64::MAX  ⇔  total ≤ (i64::MAX − bias) / num.
+            if let Some(band_limit) = i64::MAX.unsigned_abs().checked_sub(bias)?.checked_div(num) {
+                limit = limit.min(band_limit);
+            }
+            let (from, width) = (u64::try_from(from).ok()?, u64::try_from(to.checked_sub(from)?).ok()?);
+            prepared.push(ColumnBand { from, width, payer, num, divide });
+        }
+        Some(ColumnSchedule { bands: prepared, caps, limit })
+    }
+
+    /// Splits `totals` onto the end of `out`. Returns `false` — and leaves
+    /// `out` to be discarded — if some total is negative or above the limit
+    /// (the caller then takes the checked path, which reports it).
+    pub(crate) fn split_into(&self, totals: &[Money], out: &mut Vec<BandSplit>) -> bool {
+        struct Extend<'a>(&'a mut Vec<BandSplit>);
+        impl Consumer for Extend<'_> {
+            fn consume(self, splits: impl Iterator<Item = BandSplit>) {
+                // `extend` over a sized iterator writes without a capacity check per person.
+                self.0.extend(splits);
+            }
+        }
+        self.dispatch(totals, Extend(out))
+    }
+
+    /// Calls `sink` with the split of each total, in order. Returns `false`
+    /// if some total was out of range (the sink's results are then void).
+    pub(crate) fn for_each(&self, totals: &[Money], sink: impl FnMut(BandSplit)) -> bool {
+        struct ForEach<F>(F);
+        impl<F: FnMut(BandSplit)> Consumer for ForEach<F> {
+            fn consume(self, splits: impl Iterator<Item = BandSplit>) {
+                splits.for_each(self.0);
+            }
+        }
+        self.dispatch(totals, ForEach(sink))
+    }
+
+    /// Hands `consumer` the splits of `totals`, choosing once per column a
+    /// loop specialised to the band count (unrolled) and to the rounding
+    /// (the tie test only for banker's rounding). The range check rides
+    /// along in the same pass: a negative total read as unsigned exceeds
+    /// any limit, so one running maximum catches both kinds of bad total.
+    #[inline]
+    fn dispatch(&self, totals: &[Money], consumer: impl Consumer) -> bool {
+        let ties = self.bands.iter().any(|b| b.divide.is_some_and(|d| d.ties_to_even));
+        let caps = self.caps;
+        let mut largest = 0_u64;
+        macro_rules! run {
+            ($split:expr) => {{
+                consumer.consume(totals.iter().map(|t| {
+                    let total = u64::from_ne_bytes(t.fen().to_ne_bytes());
+                    largest = largest.max(total);
+                    $split(total)
+                }));
+                largest <= self.limit
+            }};
+        }
+        macro_rules! fixed {
+            ($($n:literal)*) => {$(
+                if let Ok(bands) = <&[ColumnBand; $n]>::try_from(self.bands.as_slice()) {
+                    return if ties {
+                        run!(|t| split_fixed::<true, $n>(bands, caps, t))
+                    } else {
+                        run!(|t| split_fixed::<false, $n>(bands, caps, t))
+                    };
+                }
+            )*};
+        }
+        fixed!(1 2 3 4);
+        let bands = self.bands.as_slice();
+        if ties { run!(|t| split_one::<true>(bands, caps, t)) } else { run!(|t| split_one::<false>(bands, caps, t)) }
+    }
+}
+
+/// What to do with a column's splits; lets one dispatch serve both the
+/// column output and the population sum.
+trait Consumer {
+    fn consume(self, splits: impl Iterator<Item = BandSplit>);
+}
+
+/// [`split_one`] over a band count known at compile time, so the band loop unrolls.
+#[inline(always)]
+fn split_fixed<const TIES: bool, const N: usize>(bands: &[ColumnBand; N], caps: [u64; 3], total: u64) -> BandSplit {
+    split_one::<TIES>(bands, caps, total)
+}
+
+/// One person's split. For a total within the limit nothing can wrap:
+/// `0 ≤ portion ≤ total` and `total × num + bias < 2^63`. For one outside
+/// it the result is garbage that the caller discards.
+#[inline(always)]
+fn split_one<const TIES: bool>(bands: &[ColumnBand], caps: [u64; 3], total: u64) -> BandSplit {
+    let (mut fund, mut insurer, mut subsidy) = (0_u64, 0_u64, 0_u64);
+    for band in bands {
+        let portion = total.saturating_sub(band.from).min(band.width);
+        let raw = match band.divide {
+            None => portion.wrapping_mul(band.num),
+            Some(d) => {
+                let n = portion.wrapping_mul(band.num).wrapping_add(d.bias);
+                let q = d.reciprocal.div(n);
+                // Exact tie: n − bias was an odd multiple of den/2, so n is a multiple of den.
+                if TIES && d.ties_to_even && n == q.wrapping_mul(d.den) && q & 1 == 1 { q.wrapping_sub(1) } else { q }
+            }
+        };
+        match band.payer {
+            0 => fund = fund.wrapping_add(raw),
+            1 => insurer = insurer.wrapping_add(raw),
+            _ => subsidy = subsidy.wrapping_add(raw),
+        }
+    }
+    let [fund_cap, insurer_cap, subsidy_cap] = caps;
+    let (fund, insurer, subsidy) = (fund.min(fund_cap), insurer.min(insurer_cap), subsidy.min(subsidy_cap));
+    // Each payer's part is at most the sum of its portions, and the portions sum to the total.
+    let person = total.wrapping_sub(fund).wrapping_sub(insurer).wrapping_sub(subsidy);
+    BandSplit { fund: fen(fund), insurer: fen(insurer), subsidy: fen(subsidy), person: fen(person) }
+}
+
+/// A part in `0..=total < 2^63` as money; the bits are reused as they are
+/// (the range is the column check's guarantee).
+#[inline(always)]
+fn fen(part: u64) -> Money {
+    Money::from_fen(i64::from_ne_bytes(part.to_ne_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+    use super::Reciprocal;
+    use proptest::prelude::*;
+
+    #[test]
+    fn reciprocal_of_powers_of_ten_at_the_edges() {
+        for scale in 1..=18 {
+            let d = 10_u64.pow(scale);
+            let r = Reciprocal::new(d).unwrap();
+            for n in [0, 1, d - 1, d, d + 1, d / 2, 2 * d - 1, (1 << 63) - 1, (1 << 63) - d, i64::MAX as u64 / d * d] {
+                assert_eq!(r.div(n), n / d, "{n} / {d}");
+            }
+        }
+        assert_eq!(Reciprocal::new(1), None);
+        assert_eq!(Reciprocal::new(0), None);
+    }
+
+    proptest! {
+        #[test]
+        fn prop_reciprocal_division_equals_integer_division(n in 0_u64..(1 << 63), d in 2_u64..=u64::MAX >> 1) {
+            prop_assert_eq!(Reciprocal::new(d).unwrap().div(n), n / d);
+        }
+
+        #[test]
+        fn prop_reciprocal_division_is_exact_for_small_divisors(n in 0_u64..(1 << 63), d in 2_u64..=1_000_000) {
+            prop_assert_eq!(Reciprocal::new(d).unwrap().div(n), n / d);
+        }
+    }
+}
