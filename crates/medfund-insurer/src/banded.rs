@@ -228,6 +228,11 @@ impl BandedSchedule {
         })
     }
 
+    /// The schedule's division-free form, if its rounding mode has one.
+    pub(crate) fn column(&self) -> Option<&ColumnSchedule> {
+        self.column.as_ref()
+    }
+
     /// Splits a whole year's total from a fresh state (the column fast path).
     #[inline]
     pub fn split_total(&self, total: Money) -> Result<BandSplit> {

@@ -191,6 +191,64 @@ impl ColumnSchedule {
     }
 }
 
+impl ColumnSchedule {
+    /// The largest running total (in fen) for which [`Self::apply`] is exact.
+    pub(crate) fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// A fresh running state: nothing spent, every cap's room intact.
+    pub(crate) fn fresh(&self) -> Running {
+        Running { cost: 0, room: self.caps }
+    }
+
+    /// One cost on a running state, with the semantics of
+    /// [`BandedSchedule::apply`](crate::BandedSchedule::apply): each band's
+    /// part of this cost is rounded, then cut to the payer's remaining room.
+    /// Returns the fund, insurer and subsidy parts. Exact while the running
+    /// total stays within [`Self::limit`] (the caller checks that the sum of
+    /// all its costs does); nothing wraps before that.
+    #[inline]
+    pub(crate) fn apply(&self, state: &mut Running, cost: u64) -> [u64; 3] {
+        let start = state.cost;
+        let end = start.wrapping_add(cost);
+        let mut parts = [0_u64; 3];
+        for band in &self.bands {
+            let reached = |at: u64| at.saturating_sub(band.from).min(band.width);
+            let portion = reached(end).wrapping_sub(reached(start));
+            let raw = match band.divide {
+                None => portion.wrapping_mul(band.num),
+                Some(d) => d.round(portion.wrapping_mul(band.num)),
+            };
+            if let (Some(room), Some(part)) = (state.room.get_mut(band.payer), parts.get_mut(band.payer)) {
+                let pay = raw.min(*room);
+                *room = room.wrapping_sub(pay);
+                *part = part.wrapping_add(pay);
+            }
+        }
+        state.cost = end;
+        parts
+    }
+}
+
+/// A person's running state for [`ColumnSchedule::apply`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Running {
+    cost: u64,
+    room: [u64; 3],
+}
+
+impl Divide {
+    /// `product / den` rounded, for `product + bias < 2^63`.
+    #[inline(always)]
+    fn round(self, product: u64) -> u64 {
+        let n = product.wrapping_add(self.bias);
+        let q = self.reciprocal.div(n);
+        // Exact tie: n − bias was an odd multiple of den/2, so n is a multiple of den.
+        if self.ties_to_even && n == q.wrapping_mul(self.den) && q & 1 == 1 { q.wrapping_sub(1) } else { q }
+    }
+}
+
 /// What to do with a column's splits; lets one dispatch serve both the
 /// column output and the population sum.
 trait Consumer {
@@ -213,12 +271,9 @@ fn split_one<const TIES: bool>(bands: &[ColumnBand], caps: [u64; 3], total: u64)
         let portion = total.saturating_sub(band.from).min(band.width);
         let raw = match band.divide {
             None => portion.wrapping_mul(band.num),
-            Some(d) => {
-                let n = portion.wrapping_mul(band.num).wrapping_add(d.bias);
-                let q = d.reciprocal.div(n);
-                // Exact tie: n − bias was an odd multiple of den/2, so n is a multiple of den.
-                if TIES && d.ties_to_even && n == q.wrapping_mul(d.den) && q & 1 == 1 { q.wrapping_sub(1) } else { q }
-            }
+            // Without banker's rounding anywhere, skip the tie test altogether.
+            Some(d) if TIES => d.round(portion.wrapping_mul(band.num)),
+            Some(d) => d.reciprocal.div(portion.wrapping_mul(band.num).wrapping_add(d.bias)),
         };
         match band.payer {
             0 => fund = fund.wrapping_add(raw),

@@ -4,6 +4,7 @@
 
 use std::hash::Hash;
 
+use chrono::Datelike;
 use medfund_core::{Citation, Money, NaiveDate, PolicyVersion, Rounding, Share, Validity, YearStart};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -135,31 +136,22 @@ pub struct SupplementaryResult {
     pub years: Vec<YearSummary>,
 }
 
-/// A claim in the person-grouped working array.
-#[derive(Debug, Clone, Copy)]
-struct Item {
-    year: i32,
-    date: NaiveDate,
-    cost: Money,
-    index: u32,
-}
-
-impl Default for Item {
-    fn default() -> Item {
-        Item { year: 0, date: NaiveDate::MIN, cost: Money::ZERO, index: 0 }
-    }
-}
-
 /// Below this many claims the batch runs on one thread: spawning costs more.
 const PARALLEL_THRESHOLD: usize = 65_536;
+const WINDOW: usize = 4096;
 
 /// Splits claims given in any order: they are grouped per person and medical
 /// year and applied in date order (same date: input order); results come back
 /// in input order. Large batches run in parallel across persons (rayon).
 ///
-/// Grouping is linear: persons are interned by hash and the claims
-/// counting-sorted by person (stable, so input order survives), then each
-/// person's few claims are ordered by date.
+/// Grouping is linear: one pass interns persons by hash (a key is cloned
+/// once per person, on first appearance) and counts their claims, a second
+/// lays out claim numbers person by person (a stable counting sort, so input
+/// order survives among equal dates); each person's few claims are then
+/// ordered by date and run through the schedule, resetting at each medical
+/// year. When the sum of all costs is within the schedule's exact range (any
+/// real batch), the division-free kernel splits them; otherwise the checked
+/// path does, and reports an overflow rather than wrap.
 ///
 /// **Guarantee on rounding.** The insurer's share is rounded on each claim,
 /// so splitting a person's year claim by claim gives the same fund part as
@@ -185,144 +177,318 @@ const PARALLEL_THRESHOLD: usize = 65_536;
 /// assert_eq!(r.years[0].insurer_result, y(52_784_700));
 /// # Ok::<(), medfund_insurer::InsurerError>(())
 /// ```
-pub fn split_claims<P: Hash + Eq + Sync>(
+pub fn split_claims<P: Hash + Eq + Clone + Sync>(
     policy: &SupplementaryPolicy,
     insured_persons: u64,
     claims: &[Claim<P>],
 ) -> Result<SupplementaryResult> {
     let schedule = policy.schedule()?;
-    let n = claims.len();
-    let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "number of claims" });
-    if u32::try_from(n).is_err() {
-        return Err(overflow());
+    let persons_insured = i64::try_from(insured_persons)
+        .map_err(|_| medfund_core::CoreError::Overflow { operation: "insured persons" })?;
+    let premiums = policy.premium_per_person.checked_mul_int(persons_insured)?;
+    let grouped = group_by_person(claims)?;
+    let year_start = policy.year_start;
+
+    let mut results = vec![ClaimSplit::default(); claims.len()];
+    let mut paid = YearTotals::default();
+    match schedule.column().filter(|c| grouped.cost_sum <= c.limit()) {
+        Some(column) => {
+            let mut state = column.fresh();
+            let apply = move |fresh: bool, cost: Money| {
+                if fresh {
+                    state = column.fresh();
+                }
+                let [fund, insurer, _] = column.apply(&mut state, cost.fen().unsigned_abs());
+                // Each part is at most the cost, which is an i64.
+                Ok((i64::try_from(fund).unwrap_or(i64::MAX), i64::try_from(insurer).unwrap_or(i64::MAX)))
+            };
+            grouped.split(year_start, &mut results, &mut paid, apply)?;
+        }
+        None => {
+            let mut state = RunningTotals::default();
+            let schedule = &schedule;
+            let apply = move |fresh: bool, cost: Money| {
+                if fresh {
+                    state = RunningTotals::default();
+                }
+                let s = schedule.apply(&mut state, cost)?;
+                Ok((s.fund.fen(), s.insurer.fen()))
+            };
+            grouped.split(year_start, &mut results, &mut paid, apply)?;
+        }
     }
+    let years = paid
+        .0
+        .into_iter()
+        .map(|(medical_year, claims_paid)| {
+            let claims_paid = Money::from_fen(claims_paid);
+            Ok(YearSummary { medical_year, premiums, claims_paid, insurer_result: premiums.checked_sub(claims_paid)? })
+        })
+        .collect::<Result<_>>()?;
+    Ok(SupplementaryResult { claims: results, years })
+}
+
+/// What the split needs of a claim, laid out person by person.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    date: NaiveDate,
+    /// The claim's position in the input.
+    index: u32,
+    cost: Money,
+}
+
+impl Default for Entry {
+    fn default() -> Entry {
+        Entry { date: NaiveDate::MIN, index: 0, cost: Money::ZERO }
+    }
+}
+
+/// The claims laid out person by person (first appearance order), each
+/// person's in input order.
+struct Grouped {
+    entries: Vec<Entry>,
+    /// `ends[p]`: one past person p's last claim in `entries`.
+    ends: Vec<u32>,
+    /// Σ of all costs in fen (saturating), for the kernel's range check.
+    cost_sum: u64,
+}
+
+/// The insurer's payments per medical year, in year order.
+#[derive(Default)]
+struct YearTotals(Vec<(i32, i64)>);
+
+impl YearTotals {
+    fn add(&mut self, year: i32, insurer: i64) -> Result<()> {
+        let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "claims paid in a year" });
+        match self.0.binary_search_by_key(&year, |&(y, _)| y) {
+            Ok(at) => {
+                if let Some((_, paid)) = self.0.get_mut(at) {
+                    *paid = paid.checked_add(insurer).ok_or_else(overflow)?;
+                }
+            }
+            Err(at) => self.0.insert(at, (year, insurer)),
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, other: YearTotals) -> Result<()> {
+        other.0.into_iter().try_for_each(|(year, paid)| self.add(year, paid))
+    }
+}
+
+/// Interns persons, checks costs and groups claim numbers by person.
+fn group_by_person<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Result<Grouped> {
+    let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "number of claims" });
+    let n = u32::try_from(claims.len()).map_err(|_| overflow())?;
+    // Keys are owned (cloned once per person) so that a lookup compares in
+    // the table instead of chasing a reference back into the claims. Each
+    // entry holds the person's rank and claim count: one access per claim.
+    let mut ranks: FxHashMap<P, (u32, u32)> = FxHashMap::default();
+    let mut person_of: Vec<u32> = Vec::with_capacity(claims.len());
+    let mut cost_sum = 0_u64;
     for (i, c) in claims.iter().enumerate() {
-        if c.eligible_cost.is_negative() {
+        let cost = c.eligible_cost.fen();
+        if cost < 0 {
             return Err(InsurerError::NegativeAmount {
                 subject: format!("claim {i}"),
                 field: "eligible_cost".into(),
                 value: c.eligible_cost.to_string(),
             });
         }
+        cost_sum = cost_sum.saturating_add(cost.unsigned_abs());
+        let rank = match ranks.get_mut(&c.person) {
+            Some((rank, count)) => {
+                // At most n ≤ u32::MAX claims in all.
+                *count = count.saturating_add(1);
+                *rank
+            }
+            None => {
+                let rank = u32::try_from(ranks.len()).map_err(|_| overflow())?;
+                ranks.insert(c.person.clone(), (rank, 1));
+                rank
+            }
+        };
+        person_of.push(rank);
     }
-
-    // Intern persons in order of first appearance; compute each claim's
-    // medical year once, in one sequential pass.
-    let mut ranks: FxHashMap<&P, u32> = FxHashMap::default();
-    let mut person_of: Vec<u32> = Vec::with_capacity(n);
-    for c in claims {
-        let next = u32::try_from(ranks.len()).map_err(|_| overflow())?;
-        person_of.push(*ranks.entry(&c.person).or_insert(next));
-    }
-    let persons = ranks.len();
-    drop(ranks);
-
-    // Counting sort by person (stable): `starts[p]..starts[p + 1]` is person p.
-    let mut starts = vec![0_usize; persons.saturating_add(1)];
-    for &p in &person_of {
-        if let Some(s) = starts.get_mut((p as usize).saturating_add(1)) {
-            *s = s.saturating_add(1);
+    let mut counts = vec![0_u32; ranks.len()];
+    for (rank, count) in ranks.into_values() {
+        if let Some(slot) = counts.get_mut(rank as usize) {
+            *slot = count;
         }
     }
-    let mut running = 0_usize;
-    for s in &mut starts {
-        running = running.saturating_add(*s);
-        *s = running;
+    // Counts become each person's first slot, then (after placing) one past its last.
+    let mut next = 0_u32;
+    for slot in &mut counts {
+        let count = *slot;
+        *slot = next;
+        next = next.saturating_add(count);
     }
-    let mut cursor = starts.clone();
-    let mut items = vec![Item::default(); n];
-    for ((c, &p), index) in claims.iter().zip(&person_of).zip(0_u32..) {
-        if let Some(at) = cursor.get_mut(p as usize) {
-            if let Some(slot) = items.get_mut(*at) {
-                *slot = Item {
-                    year: policy.year_start.year_of(c.date).label(),
-                    date: c.date,
-                    cost: c.eligible_cost,
-                    index,
-                };
+    // Sequential reads, scattered writes: stores do not stall the loop.
+    let mut entries = vec![Entry::default(); claims.len()];
+    for ((c, &rank), index) in claims.iter().zip(&person_of).zip(0..n) {
+        if let Some(at) = counts.get_mut(rank as usize) {
+            if let Some(slot) = entries.get_mut(*at as usize) {
+                *slot = Entry { date: c.date, index, cost: c.eligible_cost };
             }
             *at = at.saturating_add(1);
         }
     }
-    drop(person_of);
-    drop(cursor);
+    Ok(Grouped { entries, ends: counts, cost_sum })
+}
 
-    // Each person's claims in (medical year, date) order — stable, so claims
-    // of one date keep input order — through the schedule, resetting each year.
-    let process = |offset: usize, part: &mut [Item], out: &mut [ClaimSplit]| -> Result<()> {
-        let first_person = starts.partition_point(|&s| s <= offset).saturating_sub(1);
-        for bounds in starts.get(first_person..).unwrap_or(&[]).windows(2) {
-            let (Some(&lo), Some(&hi)) = (bounds.first(), bounds.get(1)) else { continue };
-            let end = offset.saturating_add(part.len());
-            if lo >= end {
-                break;
-            }
-            let range = lo.saturating_sub(offset)..hi.min(end).saturating_sub(offset);
-            let (Some(group), Some(results)) = (part.get_mut(range.clone()), out.get_mut(range)) else { continue };
-            if group.len() > 1 {
-                group.sort_by_key(|it| (it.year, it.date));
-            }
-            let mut state = RunningTotals::default();
-            let mut current_year = None;
-            for (it, slot) in group.iter().zip(results) {
-                if current_year != Some(it.year) {
-                    state = RunningTotals::default();
-                    current_year = Some(it.year);
+impl Grouped {
+    /// Runs every person's claims through `apply` in (date, input) order and
+    /// writes each split to its claim's slot of `results`. `apply(fresh,
+    /// cost)` returns `(fund, insurer)` and starts a new running state when
+    /// `fresh` (a new person or medical year). Large batches are cut at
+    /// person boundaries into a few pieces per thread.
+    fn split<F>(
+        self,
+        year_start: YearStart,
+        results: &mut [ClaimSplit],
+        paid: &mut YearTotals,
+        mut apply: F,
+    ) -> Result<()>
+    where
+        F: FnMut(bool, Money) -> Result<(i64, i64)> + Clone + Send + Sync,
+    {
+        let n = self.entries.len();
+        let threads = rayon::current_num_threads();
+        if n < PARALLEL_THRESHOLD || threads < 2 {
+            // One thread: write straight into the input-order results.
+            let mut window: Vec<(u32, ClaimSplit)> = Vec::with_capacity(WINDOW);
+            run(&self.entries, &self.ends, 0, year_start, &mut apply, paid, |index, split| {
+                window.push((index, split));
+                if window.len() == WINDOW {
+                    for (index, split) in window.drain(..) {
+                        if let Some(slot) = results.get_mut(index as usize) {
+                            *slot = split;
+                        }
+                    }
                 }
-                let s = schedule.apply(&mut state, it.cost)?;
-                *slot = ClaimSplit { medical_year: it.year, fund: s.fund, insurer: s.insurer, person_pays: s.person };
+            })?;
+            for (index, split) in window.drain(..) {
+                if let Some(slot) = results.get_mut(index as usize) {
+                    *slot = split;
+                }
             }
+            return Ok(());
+        }
+        // Many threads: each piece of persons collects (claim number, split)
+        // in processing order; then each thread writes one range of claim
+        // numbers, reading every piece's list and keeping its own range.
+        let target = n.checked_div(threads.saturating_mul(8)).unwrap_or(n).max(1);
+        let mut pieces = Vec::new();
+        let (mut entries, mut taken, mut next) = (self.entries.as_slice(), 0_usize, target);
+        for &end in &self.ends {
+            let end = end as usize;
+            if end >= next && end < n {
+                let (piece, rest) = entries.split_at(end.saturating_sub(taken).min(entries.len()));
+                pieces.push((taken, piece));
+                (entries, taken, next) = (rest, end, end.saturating_add(target));
+            }
+        }
+        pieces.push((taken, entries));
+        let ends = self.ends.as_slice();
+        let parts = pieces
+            .into_par_iter()
+            .map(|(offset, piece)| {
+                let (mut paid, mut apply) = (YearTotals::default(), apply.clone());
+                let mut placed = Vec::with_capacity(piece.len());
+                run(piece, ends, offset, year_start, &mut apply, &mut paid, |index, split| {
+                    placed.push((index, split))
+                })?;
+                Ok((paid, placed))
+            })
+            .collect::<Result<Vec<(YearTotals, Vec<(u32, ClaimSplit)>)>>>()?;
+        let chunk = n.div_ceil(threads).max(1);
+        results.par_chunks_mut(chunk).enumerate().for_each(|(k, slots)| {
+            let first = k.saturating_mul(chunk);
+            for (_, placed) in &parts {
+                for &(index, split) in placed {
+                    if let Some(slot) = (index as usize).checked_sub(first).and_then(|at| slots.get_mut(at)) {
+                        *slot = split;
+                    }
+                }
+            }
+        });
+        for (part, _) in parts {
+            paid.merge(part)?;
         }
         Ok(())
-    };
+    }
+}
 
-    let mut sorted = vec![ClaimSplit::default(); n];
-    if n >= PARALLEL_THRESHOLD && rayon::current_num_threads() > 1 {
-        // Cut at person boundaries into a few pieces per thread.
-        let pieces = rayon::current_num_threads().saturating_mul(8);
-        let target = n.checked_div(pieces).unwrap_or(n).max(1);
-        let mut parts = Vec::with_capacity(pieces.saturating_add(1));
-        let (mut items_rest, mut out_rest) = (items.as_mut_slice(), sorted.as_mut_slice());
-        let (mut taken, mut next) = (0_usize, target);
-        for &s in &starts {
-            if s >= next && s < n {
-                let (a, b) = items_rest.split_at_mut(s.saturating_sub(taken));
-                let (c, d) = out_rest.split_at_mut(s.saturating_sub(taken));
-                parts.push((taken, a, c));
-                items_rest = b;
-                out_rest = d;
-                taken = s;
-                next = s.saturating_add(target);
+/// The day number of `date`, mapped to `u32` preserving order.
+#[inline]
+fn day_key(date: NaiveDate) -> u32 {
+    u32::from_ne_bytes((date.num_days_from_ce() ^ i32::MIN).to_ne_bytes())
+}
+
+/// The claims of the persons in `piece` (which starts at `offset` of the
+/// grouped entries; `ends` are the persons' ends there): each person's in
+/// date order, through `apply`; `emit(claim number,
+/// split)` for each. Adds the insurer's payments to `paid`.
+fn run(
+    piece: &[Entry],
+    ends: &[u32],
+    offset: usize,
+    year_start: YearStart,
+    mut apply: impl FnMut(bool, Money) -> Result<(i64, i64)>,
+    paid: &mut YearTotals,
+    mut emit: impl FnMut(u32, ClaimSplit),
+) -> Result<()> {
+    let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "claims paid in a year" });
+    let first_person = ends.partition_point(|&e| (e as usize) <= offset);
+    let (mut rest, mut start) = (piece, offset);
+    let (mut year_paid, mut paid_year) = (0_i64, None::<i32>);
+    let mut keys: Vec<u64> = Vec::new();
+    for &person_end in ends.get(first_person..).unwrap_or(&[]) {
+        if rest.is_empty() {
+            break;
+        }
+        let len = (person_end as usize).saturating_sub(start).min(rest.len());
+        let (group, tail) = rest.split_at(len);
+        (rest, start) = (tail, start.saturating_add(len));
+        // Date order, claims of one date in input order (entries of a person
+        // are in input order): sort (day, position) keys, which the standard
+        // library sorts without branches for short slices. The medical year
+        // is monotone in the date, so date order is year order.
+        keys.clear();
+        keys.extend(group.iter().zip(0_u32..).map(|(e, at)| (u64::from(day_key(e.date)) << 32) | u64::from(at)));
+        if keys.len() > 1 {
+            keys.sort_unstable();
+        }
+        let mut current_year = None;
+        for key in &keys {
+            let at = u32::try_from(key & u64::from(u32::MAX)).unwrap_or(u32::MAX);
+            let Some(entry) = group.get(at as usize) else { continue };
+            let year = year_start.year_of(entry.date).label();
+            let fresh = current_year != Some(year);
+            current_year = Some(year);
+            let (fund, insurer) = apply(fresh, entry.cost)?;
+            // fund + insurer ≤ cost: the person's part is the rest.
+            let person_pays = entry.cost.fen().wrapping_sub(fund).wrapping_sub(insurer);
+            emit(
+                entry.index,
+                ClaimSplit {
+                    medical_year: year,
+                    fund: Money::from_fen(fund),
+                    insurer: Money::from_fen(insurer),
+                    person_pays: Money::from_fen(person_pays),
+                },
+            );
+            if paid_year != Some(year) {
+                if let Some(y) = paid_year {
+                    paid.add(y, year_paid)?;
+                }
+                (paid_year, year_paid) = (Some(year), 0);
             }
-        }
-        parts.push((taken, items_rest, out_rest));
-        parts.into_par_iter().try_for_each(|(offset, part, out)| process(offset, part, out))?;
-    } else {
-        process(0, &mut items, &mut sorted)?;
-    }
-
-    // Back to input order; the insurer's payments summed per medical year.
-    let mut results = vec![ClaimSplit::default(); n];
-    let mut paid_by_year: Vec<(i32, Money)> = Vec::new();
-    for (item, split) in items.iter().zip(&sorted) {
-        let index = item.index;
-        if let Some(slot) = results.get_mut(index as usize) {
-            *slot = *split;
-        }
-        match paid_by_year.iter_mut().find(|(y, _)| *y == split.medical_year) {
-            Some((_, paid)) => *paid = paid.checked_add(split.insurer)?,
-            None => paid_by_year.push((split.medical_year, split.insurer)),
+            year_paid = year_paid.checked_add(insurer).ok_or_else(overflow)?;
         }
     }
-    paid_by_year.sort_unstable_by_key(|&(y, _)| y);
-    let persons_insured = i64::try_from(insured_persons)
-        .map_err(|_| medfund_core::CoreError::Overflow { operation: "insured persons" })?;
-    let premiums = policy.premium_per_person.checked_mul_int(persons_insured)?;
-    let years = paid_by_year
-        .into_iter()
-        .map(|(medical_year, claims_paid)| {
-            Ok(YearSummary { medical_year, premiums, claims_paid, insurer_result: premiums.checked_sub(claims_paid)? })
-        })
-        .collect::<Result<_>>()?;
-    Ok(SupplementaryResult { claims: results, years })
+    if let Some(y) = paid_year {
+        paid.add(y, year_paid)?;
+    }
+    Ok(())
 }
