@@ -55,6 +55,12 @@ fn claims(c: &mut Criterion) {
     group.bench_function("1e6 claims, all threads", |b| {
         b.iter(|| split_claims(&policy, 1_000_000, black_box(&claims)).unwrap())
     });
+    // The parallel path starts at 4 threads; on a 2-core machine this
+    // measures its overhead rather than its gain.
+    let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+    group.bench_function("1e6 claims, 4 threads (parallel path)", |b| {
+        b.iter(|| four.install(|| split_claims(&policy, 1_000_000, black_box(&claims)).unwrap()))
+    });
     group.finish();
 }
 

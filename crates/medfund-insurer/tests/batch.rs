@@ -88,7 +88,8 @@ fn parallel_and_single_thread_batches_equal_the_naive_reference() {
         let want = reference(&policy, &claims);
         let one = on_threads(1, &policy, &claims);
         assert_eq!(one.claims, want, "{rounding:?}, one thread");
-        for threads in [2, 3, 8] {
+        // 2 and 3 threads keep the one-thread path; 4 and 8 split the batch.
+        for threads in [2, 4, 8] {
             assert_eq!(on_threads(threads, &policy, &claims), one, "{rounding:?}, {threads} threads");
         }
         let mut paid: BTreeMap<i32, i64> = BTreeMap::new();
