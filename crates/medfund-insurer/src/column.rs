@@ -1,7 +1,12 @@
-//! The column kernel of [`BandedSchedule`](crate::BandedSchedule): one year's
-//! total per person, from a fresh state, for whole populations.
+//! The division-free form of a [`BandedSchedule`](crate::BandedSchedule),
+//! for whole populations: one year's total per person from a fresh state
+//! (the column kernel), and claims on a running state (`ColumnSchedule::apply`,
+//! behind `split_claims`).
 //!
-//! Two facts make it branch-light and division-free:
+//! Every amount here is non-negative (the callers check the whole input
+//! first), so `Floor` rounds like `TowardZero` and `Ceiling` like
+//! `AwayFromZero`. Two facts make the column kernel branch-light and
+//! division-free:
 //!
 //! 1. From a fresh state a payer's cap cuts the *sum* of its bands' parts:
 //!    paying band by band while the room lasts gives `min(Σ raw, cap)`
