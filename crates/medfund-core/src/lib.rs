@@ -68,6 +68,7 @@
 
 pub mod calendar;
 pub mod error;
+pub mod literal;
 pub mod money;
 pub mod policy;
 pub mod quantity;

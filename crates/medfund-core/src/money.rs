@@ -161,6 +161,28 @@ impl Money {
         parse_plain(&text, &text)
     }
 
+    /// Reads the text of a JSON or TOML number literal (`1234.56`,
+    /// `1.0E7`) exactly, as written: the literal is never rounded through a
+    /// binary float. More than two decimals (after the exponent) is an
+    /// error, and so is an amount beyond the `i64` fen range.
+    ///
+    /// ```
+    /// use medfund_core::Money;
+    /// assert_eq!(Money::from_number_literal("93819532283654.81")?.to_string(), "93819532283654.81");
+    /// assert!(Money::from_number_literal("1000000.2999999999").is_err()); // sub-fen: never rounded
+    /// # Ok::<(), medfund_core::CoreError>(())
+    /// ```
+    pub fn from_number_literal(text: &str) -> Result<Money> {
+        match crate::literal::parse_number_literal(text) {
+            Ok(decimal) => decimal_to_money(decimal, text),
+            // Too many digits for a Decimal: if some are below the fen, say that.
+            Err(crate::literal::LiteralError::OutOfRange) if has_sub_fen_digit(text) => {
+                Err(CoreError::SubFenPrecision { input: text.to_owned() })
+            }
+            Err(e) => Err(invalid(text, e.reason())),
+        }
+    }
+
     /// The amount as text with thousands separators: `1,234,567.80`.
     pub fn to_grouped_string(self) -> String {
         let plain = self.to_string();
@@ -209,6 +231,12 @@ fn strip_grouping<'a>(int_part: &'a str, original: &str) -> Result<std::borrow::
         });
     }
     Ok(std::borrow::Cow::Owned(groups.concat()))
+}
+
+/// True for a plain literal (no exponent) with a non-zero digit after the second decimal.
+fn has_sub_fen_digit(text: &str) -> bool {
+    !text.contains(['e', 'E'])
+        && text.split_once('.').is_some_and(|(_, f)| f.bytes().skip(2).any(|b| b.is_ascii_digit() && b != b'0'))
 }
 
 /// Parses `[-]digits[.digits]` (no grouping, no unit) into fen.
@@ -315,7 +343,7 @@ impl Serialize for Money {
 
 struct MoneyVisitor;
 
-impl Visitor<'_> for MoneyVisitor {
+impl<'de> Visitor<'de> for MoneyVisitor {
     type Value = Money;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -339,6 +367,12 @@ impl Visitor<'_> for MoneyVisitor {
 
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Money, E> {
         Money::from_f64(v).map_err(E::custom)
+    }
+
+    /// A JSON number with its literal text (serde_json `arbitrary_precision`).
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> std::result::Result<Money, A::Error> {
+        let text = crate::literal::json_number_text(map, &self)?;
+        Money::from_number_literal(&text).map_err(de::Error::custom)
     }
 }
 

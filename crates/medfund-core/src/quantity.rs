@@ -41,6 +41,14 @@ impl Quantity {
         self.0.is_sign_negative() && !self.0.is_zero()
     }
 
+    /// Reads the text of a JSON or TOML number literal (`86.5`, `8.65e1`)
+    /// exactly, as written.
+    pub fn from_number_literal(text: &str) -> Result<Quantity> {
+        crate::literal::parse_number_literal(text)
+            .map(Quantity::new)
+            .map_err(|e| CoreError::InvalidQuantity { input: text.to_owned(), reason: e.reason().to_owned() })
+    }
+
     /// Reads an `f64` through its shortest decimal form.
     pub fn from_f64(value: f64) -> Result<Quantity> {
         if !value.is_finite() {
@@ -95,7 +103,7 @@ impl Serialize for Quantity {
 
 struct QuantityVisitor;
 
-impl Visitor<'_> for QuantityVisitor {
+impl<'de> Visitor<'de> for QuantityVisitor {
     type Value = Quantity;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a number such as 86 or 86.5")
@@ -111,6 +119,11 @@ impl Visitor<'_> for QuantityVisitor {
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Quantity, E> {
         Quantity::from_f64(v).map_err(E::custom)
+    }
+    /// A JSON number with its literal text (serde_json `arbitrary_precision`).
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> std::result::Result<Quantity, A::Error> {
+        let text = crate::literal::json_number_text(map, &self)?;
+        Quantity::from_number_literal(&text).map_err(de::Error::custom)
     }
 }
 

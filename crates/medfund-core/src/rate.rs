@@ -131,6 +131,14 @@ impl Rate {
         Some((self.value.mantissa(), den))
     }
 
+    /// Reads the text of a JSON or TOML number literal (`0.04`, `4e-2`)
+    /// exactly, as written.
+    pub fn from_number_literal(text: &str) -> Result<Rate> {
+        crate::literal::parse_number_literal(text)
+            .map(Rate::from_decimal)
+            .map_err(|e| CoreError::InvalidRate { input: text.to_owned(), reason: e.reason().to_owned() })
+    }
+
     /// Reads an `f64` through its shortest decimal form (`0.04` is exactly 4 %).
     pub fn from_f64(value: f64) -> Result<Rate> {
         if !value.is_finite() {
@@ -190,7 +198,7 @@ impl Serialize for Rate {
 
 struct RateVisitor;
 
-impl Visitor<'_> for RateVisitor {
+impl<'de> Visitor<'de> for RateVisitor {
     type Value = Rate;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -211,6 +219,12 @@ impl Visitor<'_> for RateVisitor {
 
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Rate, E> {
         Rate::from_f64(v).map_err(E::custom)
+    }
+
+    /// A JSON number with its literal text (serde_json `arbitrary_precision`).
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> std::result::Result<Rate, A::Error> {
+        let text = crate::literal::json_number_text(map, &self)?;
+        Rate::from_number_literal(&text).map_err(de::Error::custom)
     }
 }
 
