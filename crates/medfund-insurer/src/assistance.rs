@@ -35,6 +35,24 @@ pub enum FeeBasis {
     PriorYear,
 }
 
+/// The date of the June fee advance in the payment calendar. The source
+/// says only "each June" (每年6月…先行预拨), while the fee settlement that
+/// nets the advance falls 20 days after the annual settlement, which may
+/// itself come before June 30 (an open question of the source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum FeeAdvanceDate {
+    /// June 30 of S+1, or the fee settlement's date when that is earlier:
+    /// the settlement computes fee(S) − advance, so the advance cannot come
+    /// after it (default; every fee settlement is on or after its advance).
+    #[default]
+    JuneEndOrFeeSettlement,
+    /// Always June 30 of S+1, the last day the text allows. A fee settlement
+    /// dated earlier is then listed before the advance it nets.
+    JuneEnd,
+}
+
 /// Parameters of an insurer-run assistance contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,6 +72,9 @@ pub struct AssistancePolicy {
     /// What the fee is computed on.
     #[serde(default)]
     pub fee_basis: FeeBasis,
+    /// How the June fee advance is dated in the payment calendar.
+    #[serde(default)]
+    pub fee_advance_date: FeeAdvanceDate,
     /// Rounding of money × rate (四舍五入).
     #[serde(default)]
     pub rounding: Rounding,
@@ -102,6 +123,7 @@ pub fn huizhou_2021() -> Result<PolicyVersion<AssistancePolicy>> {
             advance_rate: Share::percent(80)?,
             fee_settlement_days: 20,
             fee_basis: FeeBasis::ServiceYear,
+            fee_advance_date: FeeAdvanceDate::JuneEndOrFeeSettlement,
             rounding: Rounding::HalfAwayFromZero,
         },
     ))
@@ -290,7 +312,7 @@ pub fn settle_year(
     trace: &mut Trace,
 ) -> Result<ServiceYearSettlement> {
     validate_county(county)?;
-    settle_year_checked(history, county, year, trace)
+    settle_year_checked(history, county, year, trace).map(|(s, _)| s)
 }
 
 fn settle_year_checked(
@@ -298,7 +320,7 @@ fn settle_year_checked(
     county: &County,
     year: i32,
     trace: &mut Trace,
-) -> Result<ServiceYearSettlement> {
+) -> Result<(ServiceYearSettlement, FeeAdvanceDate)> {
     let version = history.for_year(year).map_err(|_| InsurerError::YearOutsideValidity {
         county: county.id.clone(),
         year,
@@ -410,7 +432,7 @@ fn settle_year_checked(
         });
     }
 
-    Ok(ServiceYearSettlement {
+    let settlement = ServiceYearSettlement {
         service_year: year,
         fee,
         fee_capped,
@@ -423,7 +445,8 @@ fn settle_year_checked(
         fee_due,
         fee_settlement_deadline,
         fee_settled_late,
-    })
+    };
+    Ok((settlement, p.fee_advance_date))
 }
 
 /// Settles every service year S of every county for which spend(S) and
@@ -447,14 +470,12 @@ pub fn settle(
     let mut out = Vec::with_capacity(counties.len());
     let mut schedule = Vec::new();
     for c in counties {
-        let mut years = Vec::new();
-        for &year in c.spend.keys() {
-            let has_prior = year.checked_sub(1).is_some_and(|p| c.spend.contains_key(&p));
-            if !has_prior {
-                continue;
-            }
-            let s = settle_year_checked(history, c, year, trace)?;
-            push_payments(&mut schedule, c, &s)?;
+        let reported = reported_years(c);
+        check_every_year_is_used(history, c, &reported)?;
+        let mut years = Vec::with_capacity(reported.len());
+        for &year in &reported {
+            let (s, dating) = settle_year_checked(history, c, year, trace)?;
+            push_payments(dating, &mut schedule, c, &s)?;
             years.push(s);
         }
         out.push(CountySettlement { id: c.id.clone(), years });
@@ -465,7 +486,53 @@ pub fn settle(
     Ok(AssistanceSettlement { policy, counties: out, schedule })
 }
 
-fn push_payments(schedule: &mut Vec<Payment>, c: &County, s: &ServiceYearSettlement) -> Result<()> {
+/// The service years S of a county that have both spend(S) and spend(S−1), in order.
+fn reported_years(c: &County) -> Vec<i32> {
+    c.spend.keys().copied().filter(|&y| y.checked_sub(1).is_some_and(|p| c.spend.contains_key(&p))).collect()
+}
+
+/// Every year a county gives must serve a reported service year: a typo in a
+/// year key (`20222`) or a missing base year would otherwise drop figures
+/// from the report without a word.
+fn check_every_year_is_used(history: &PolicyHistory<AssistancePolicy>, c: &County, reported: &[i32]) -> Result<()> {
+    let is_reported = |y: Option<i32>| y.is_some_and(|y| reported.binary_search(&y).is_ok());
+    let unused = |field, year, reason| InsurerError::UnusedYear { county: c.id.clone(), field, year, reason };
+    for &year in c.spend.keys() {
+        if !is_reported(Some(year)) && !is_reported(year.checked_add(1)) {
+            return Err(unused(
+                "spend",
+                year,
+                "a service year S needs the spend of S and of S−1, and this year has neither neighbour",
+            ));
+        }
+    }
+    for (field, map) in [("settled_on", &c.settled_on), ("fee_settled_on", &c.fee_settled_on)] {
+        if let Some(&year) = map.keys().find(|&&y| !is_reported(Some(y))) {
+            return Err(unused(
+                field,
+                year,
+                "it is not a reported service year (one with spend for it and the year before)",
+            ));
+        }
+    }
+    for &year in c.prior_plan_fee.keys() {
+        if !is_reported(year.checked_add(1)) {
+            return Err(unused("prior_plan_fee", year, "the year after it is not a reported service year"));
+        }
+        if history.for_year(year).is_ok() {
+            return Err(unused("prior_plan_fee", year, "that year is under this plan, so its fee is computed"));
+        }
+    }
+    Ok(())
+}
+
+/// Rule: 惠医保发〔2021〕96号 （四）资金管理 第3点 and 第4点: the dated payments of one service year.
+fn push_payments(
+    dating: FeeAdvanceDate,
+    schedule: &mut Vec<Payment>,
+    c: &County,
+    s: &ServiceYearSettlement,
+) -> Result<()> {
     let year = s.service_year;
     let next = year.checked_add(1).ok_or(medfund_core::CoreError::Overflow { operation: "service year" })?;
     let mut push = |date, flow, kind, amount: Money, payer, payee| {
@@ -477,12 +544,18 @@ fn push_payments(schedule: &mut Vec<Payment>, c: &County, s: &ServiceYearSettlem
     push(last_day_of_month(year, 9)?, Assistance, Prepayment, s.prepay_september, AssistanceFund, Insurer);
     let settled = c.settled_on.get(&year).copied().unwrap_or(s.annual_settlement_deadline);
     push(settled, Assistance, AnnualSettlement, s.annual_balance, AssistanceFund, Insurer);
+    // The fee settlement: on its recorded date, else on its deadline.
+    let fee_settled = c.fee_settled_on.get(&year).copied().unwrap_or(s.fee_settlement_deadline);
     if let Some(advance) = s.fee_advance {
-        push(last_day_of_month(next, 6)?, CountyBudget, FeeAdvance, advance, County, Insurer);
+        let june_end = last_day_of_month(next, 6)?;
+        let date = match dating {
+            FeeAdvanceDate::JuneEndOrFeeSettlement if s.fee_due.is_some() => june_end.min(fee_settled),
+            FeeAdvanceDate::JuneEndOrFeeSettlement | FeeAdvanceDate::JuneEnd => june_end,
+        };
+        push(date, CountyBudget, FeeAdvance, advance, County, Insurer);
     }
     if let Some(due) = s.fee_due {
-        let date = c.fee_settled_on.get(&year).copied().unwrap_or(s.fee_settlement_deadline);
-        push(date, CountyBudget, FeeSettlement, due, County, Insurer);
+        push(fee_settled, CountyBudget, FeeSettlement, due, County, Insurer);
     }
     Ok(())
 }

@@ -34,6 +34,20 @@ pub enum InsurerError {
         /// The validity window as text.
         window: String,
     },
+    /// A claim is dated outside the validity of the policy it would be split under.
+    #[error(
+        "claim {index} is dated {date}, outside the validity of policy {policy:?} ({window}); expected a date inside it, or an overridden validity"
+    )]
+    ClaimOutsideValidity {
+        /// The claim's index in the input (0-based).
+        index: usize,
+        /// Its date.
+        date: NaiveDate,
+        /// The policy id.
+        policy: String,
+        /// The validity window as text.
+        window: String,
+    },
     /// The spend of the year before a service year is missing.
     #[error(
         "county {county:?} has no spend for {missing}, needed for the prepayments of service year {year}; expected spend of the prior year"
@@ -59,6 +73,21 @@ pub enum InsurerError {
         year: i32,
         /// The date given.
         date: NaiveDate,
+    },
+    /// A year given for a county serves no reported service year (a typo
+    /// in a year key, or a missing base year), so its figures would be lost.
+    #[error(
+        "{field} for {year} of county {county:?} is used by no reported service year: {reason}; expected every year given to serve a service year (check the year and the spend of the years around it)"
+    )]
+    UnusedYear {
+        /// The county.
+        county: String,
+        /// The field (`spend`, `settled_on`, `fee_settled_on`, `prior_plan_fee`).
+        field: &'static str,
+        /// The year key.
+        year: i32,
+        /// Why it is not used.
+        reason: &'static str,
     },
     /// Two counties share an id.
     #[error("county id {id:?} appears twice; expected unique county ids")]

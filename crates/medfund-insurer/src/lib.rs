@@ -65,11 +65,12 @@ pub mod error;
 pub mod supplementary;
 
 pub use assistance::{
-    AssistancePolicy, AssistanceSettlement, County, CountySettlement, FeeBasis, Flow, HUIZHOU_2021, Party, Payment,
-    PaymentKind, ServiceYearSettlement, huizhou_2021, settle, settle_year,
+    AssistancePolicy, AssistanceSettlement, County, CountySettlement, FeeAdvanceDate, FeeBasis, Flow, HUIZHOU_2021,
+    Party, Payment, PaymentKind, ServiceYearSettlement, huizhou_2021, settle, settle_year,
 };
 pub use banded::{Band, BandSplit, BandedSchedule, Payer, RunningTotals};
 pub use error::{InsurerError, Result};
 pub use supplementary::{
-    Claim, ClaimSplit, SupplementaryPolicy, SupplementaryResult, XIAMEN_2007, YearSummary, split_claims, xiamen_2007,
+    Claim, ClaimSplit, SupplementaryPolicy, SupplementaryResult, XIAMEN_2007, YearSummary, check_in_force,
+    split_claims, split_claims_in_force, xiamen_2007,
 };

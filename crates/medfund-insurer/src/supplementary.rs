@@ -68,8 +68,9 @@ pub const XIAMEN_2007: &str = "xiamen-2007";
 /// 53,000, insurer 90 % above it up to 150,000 a year, premium 52.8 a person.
 ///
 /// The article describes the rules in force at the time without dates; the
-/// preset's validity (from 2007-01-01) records the article's year and is
-/// informational: the supplementary computation does not reject claims by date.
+/// preset's validity starts on 2007-01-01, the article's year, with no end.
+/// [`split_claims_in_force`] refuses claims dated outside it; a caller who
+/// knows the rules applied earlier says so by overriding the validity.
 pub fn xiamen_2007() -> Result<PolicyVersion<SupplementaryPolicy>> {
     let from = NaiveDate::from_ymd_opt(2007, 1, 1)
         .ok_or(medfund_core::CoreError::InvalidDate { reason: "2007-01-01".into() })?;
@@ -134,6 +135,37 @@ pub struct SupplementaryResult {
     pub claims: Vec<ClaimSplit>,
     /// Every medical year that has a claim, in order.
     pub years: Vec<YearSummary>,
+}
+
+/// Checks that every claim is dated inside the validity of `version`, the
+/// policy it would be split under. The error names the first claim outside
+/// it (its index in `claims`), its date and the window.
+pub fn check_in_force<P>(version: &PolicyVersion<SupplementaryPolicy>, claims: &[Claim<P>]) -> Result<()> {
+    let validity = version.validity();
+    match claims.iter().enumerate().find(|(_, c)| !validity.contains(c.date)) {
+        None => Ok(()),
+        Some((index, claim)) => Err(InsurerError::ClaimOutsideValidity {
+            index,
+            date: claim.date,
+            policy: version.id().to_owned(),
+            window: validity.to_string(),
+        }),
+    }
+}
+
+/// [`split_claims`] under a dated policy version: refuses, before splitting
+/// anything, a claim dated outside the version's validity
+/// ([`check_in_force`]), so that no claim is computed under rules that were
+/// not in force on its date.
+///
+/// Rule: 厦门市基本医疗保险实践（2007） 四、完善大额医疗费用补充保险
+pub fn split_claims_in_force<P: Hash + Eq + Clone + Sync>(
+    version: &PolicyVersion<SupplementaryPolicy>,
+    insured_persons: u64,
+    claims: &[Claim<P>],
+) -> Result<SupplementaryResult> {
+    check_in_force(version, claims)?;
+    split_claims(version.params(), insured_persons, claims)
 }
 
 /// Below this many claims the batch runs on one thread: spawning costs more.

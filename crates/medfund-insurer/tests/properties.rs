@@ -39,19 +39,37 @@ fn history() -> PolicyHistory<AssistancePolicy> {
     PolicyHistory::new("assistance", vec![huizhou_2021().unwrap()]).unwrap()
 }
 
+/// Counties with spend for 2021 and 1–5 following years (every year serves a
+/// reported service year), and for each service year perhaps an annual
+/// settlement on any day from January 1 to the end of July of S+1 and a fee
+/// settlement up to 40 days after it.
 fn counties() -> impl Strategy<Value = Vec<County>> {
-    prop::collection::vec((prop::collection::vec(money(20_000_000), 1..6), prop::option::of(money(500_000))), 1..5)
-        .prop_map(|v| {
-            v.into_iter()
-                .enumerate()
-                .map(|(i, (spends, prior_fee))| County {
+    let year = (money(20_000_000), prop::option::of((1_u32..=212, prop::option::of(0_u32..=40))));
+    prop::collection::vec((prop::collection::vec(year, 2..7), prop::option::of(money(500_000))), 1..5).prop_map(|v| {
+        v.into_iter()
+            .enumerate()
+            .map(|(i, (years, prior_fee))| {
+                let mut c = County {
                     id: format!("c{i}"),
-                    spend: spends.into_iter().enumerate().map(|(k, s)| (2021 + k as i32, s)).collect(),
                     prior_plan_fee: prior_fee.map(|f| BTreeMap::from([(2021, f)])).unwrap_or_default(),
                     ..County::default()
-                })
-                .collect()
-        })
+                };
+                for (k, (spend, dates)) in years.into_iter().enumerate() {
+                    let service_year = 2021 + k as i32;
+                    c.spend.insert(service_year, spend);
+                    if let (true, Some((day, fee_after))) = (k > 0, dates) {
+                        let settled = NaiveDate::from_ymd_opt(service_year + 1, 1, 1).unwrap()
+                            + chrono::Days::new(u64::from(day - 1));
+                        c.settled_on.insert(service_year, settled);
+                        if let Some(after) = fee_after {
+                            c.fee_settled_on.insert(service_year, settled + chrono::Days::new(u64::from(after)));
+                        }
+                    }
+                }
+                c
+            })
+            .collect()
+    })
 }
 
 fn claims() -> impl Strategy<Value = Vec<Claim<u8>>> {
@@ -99,6 +117,23 @@ proptest! {
                 (None, None) => {}
                 _ => prop_assert!(false, "advance and due must be known together"),
             }
+        }
+    }
+
+    /// Rule: 惠医保发〔2021〕96号 （四）资金管理 第4点: the fee settlement nets the June advance.
+    #[test]
+    fn prop_fee_settlement_is_never_before_its_advance(cs in counties()) {
+        let s = settle(&history(), &cs, &mut Trace::off()).unwrap();
+        prop_assert!(s.schedule.windows(2).all(|w| w[0].date <= w[1].date));
+        for p in s.schedule.iter().filter(|p| p.kind == PaymentKind::FeeSettlement) {
+            let advance = s
+                .schedule
+                .iter()
+                .find(|a| a.kind == PaymentKind::FeeAdvance && a.county == p.county && a.service_year == p.service_year)
+                .unwrap();
+            prop_assert!(advance.date <= p.date, "advance {} after its settlement {}", advance.date, p.date);
+            let june_end = NaiveDate::from_ymd_opt(p.service_year + 1, 6, 30).unwrap();
+            prop_assert_eq!(advance.date, june_end.min(p.date));
         }
     }
 

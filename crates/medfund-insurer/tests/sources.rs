@@ -140,8 +140,10 @@ fn h7_calendar_is_dated_ordered_and_split_by_flow() {
             (d(2022, 3, 31), PaymentKind::Prepayment, Flow::Assistance),
             (d(2022, 9, 30), PaymentKind::Prepayment, Flow::Assistance),
             (d(2023, 5, 31), PaymentKind::AnnualSettlement, Flow::Assistance),
+            // The settlement of 05-31 is netted 20 days later, before June 30: the
+            // advance it nets is dated with it, never after it.
+            (d(2023, 6, 20), PaymentKind::FeeAdvance, Flow::CountyBudget),
             (d(2023, 6, 20), PaymentKind::FeeSettlement, Flow::CountyBudget),
-            (d(2023, 6, 30), PaymentKind::FeeAdvance, Flow::CountyBudget),
         ]
     );
     // A refund runs from the insurer back to the fund.
