@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SurplusError};
 use crate::policy::{
-    ART_PERFORMANCE, ART_SHARES, ART_USES, EarmarkBase, FloorSplit, SurplusPolicy, Weights, check_score,
+    ART_PERFORMANCE, ART_SHARES, ART_USES, CategoryStatus, EarmarkBase, FloorSplit, SurplusPolicy, Weights, check_score,
 };
 
 /// An institution's level.
@@ -238,6 +238,7 @@ pub fn allocate(
 ) -> Result<Allocation> {
     policy.validate()?;
     let index = validate(total, institutions, spending)?;
+    check_categories(policy, spending)?;
     let rounding = policy.rounding;
 
     // Each pool is rounded on its own, then capped by what is still left, in
@@ -403,6 +404,22 @@ fn trace_allocation(
     });
 }
 
+/// Every spending line names a known category: a typo is an input error,
+/// never a violation charged to an institution.
+fn check_categories(policy: &SurplusPolicy, spending: &[Spending]) -> Result<()> {
+    for (line, s) in spending.iter().enumerate() {
+        if policy.category_status(&s.category) == CategoryStatus::Unknown {
+            return Err(SurplusError::UnknownCategory {
+                line,
+                category: s.category.clone(),
+                known: policy.known_categories(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Rule: 医保结余留用资金分配方案（2025） 3. 使用范围 (专款专用).
 fn check_spending(
     policy: &SurplusPolicy,
     spending: &[Spending],
@@ -413,14 +430,13 @@ fn check_spending(
     let mut violations = Vec::new();
     let mut spent = vec![Money::ZERO; institutions.len()];
     for (line, s) in spending.iter().enumerate() {
-        if !policy.allowed_categories.iter().any(|c| c == &s.category) {
+        if let CategoryStatus::NotAllowed(id) = policy.category_status(&s.category) {
             violations.push(Violation {
                 institution: s.institution.clone(),
                 rule: ViolationRule::CategoryNotAllowed,
                 detail: format!(
-                    "spending line {line}: {} yuan in category {:?}, which is not an allowed use ({}; {})",
+                    "spending line {line}: {} yuan in category {id:?}, which is not an allowed use ({}; {})",
                     s.amount,
-                    s.category,
                     policy.allowed_categories.join(", "),
                     ART_USES
                 ),

@@ -40,6 +40,20 @@ pub enum SurplusError {
         /// The id.
         id: String,
     },
+    /// A spending line names a category that is neither allowed, nor
+    /// declared as another use, nor one of the framework's six.
+    #[error(
+        "spending line {line} has category {category:?}, which is not a known use; expected one of {} (or the source's Chinese name of one of the six), or a use declared in other_categories",
+        known.join(", ")
+    )]
+    UnknownCategory {
+        /// The spending line (0-based).
+        line: usize,
+        /// The category as given.
+        category: String,
+        /// The categories a line may name.
+        known: Vec<String>,
+    },
     /// A spending line names an institution that is not in the list.
     #[error(
         "spending line {line} names institution {id:?}, which is not among the institutions; expected the id of a listed institution"

@@ -15,7 +15,11 @@
 //!
 //! The source's open questions are named parameters with the literal reading
 //! as default: [`EarmarkBase::Total`], [`FloorSplit::Composite`],
-//! `performance_includes_primary = true`, `min_score = 0`.
+//! `performance_includes_primary = true`, `min_score = 0`. Spending lines
+//! name one of the six use categories of S5 (by id or by the source's
+//! Chinese name, [`CATEGORY_NAMES`]) or a use the policy declares in
+//! `other_categories`; any other category is an input error
+//! ([`SurplusError::UnknownCategory`]), so a typo never becomes a violation.
 //!
 //! ## Worked example
 //!
@@ -36,7 +40,10 @@
 //!     inst("county-hospital", Level::Secondary, 60, 30_000),
 //! ];
 //! let spending = vec![Spending { institution: "town-a".into(), category: "banquets".into(), amount: Money::from_yuan(1_000)? }];
-//! let policy = framework_2025()?.params().clone();
+//! // "banquets" is a use the bureau forbids: declared, so spending in it is a
+//! // violation (an undeclared category such as a typo is an input error).
+//! let mut policy = framework_2025()?.params().clone();
+//! policy.other_categories = vec!["banquets".into()];
 //! let a = allocate(&policy, Money::from_yuan(1_000_000)?, &institutions, &spending, &mut Trace::off())?;
 //!
 //! assert_eq!(a.earmarks[0].amount, Money::from_yuan(20_000)?);   // 2 %
@@ -71,5 +78,6 @@ pub use allocate::{
 };
 pub use error::{Result, SurplusError};
 pub use policy::{
-    ALLOWED_CATEGORIES, Earmark, EarmarkBase, FRAMEWORK_2025, FloorSplit, SurplusPolicy, Weights, framework_2025,
+    ALLOWED_CATEGORIES, CATEGORY_NAMES, CategoryStatus, Earmark, EarmarkBase, FRAMEWORK_2025, FloorSplit,
+    SurplusPolicy, Weights, canonical_category, framework_2025,
 };

@@ -17,6 +17,36 @@ pub const ART_USES: Citation = Citation::new(DOC, "3. 使用范围");
 pub const ALLOWED_CATEGORIES: [&str; 6] =
     ["weak-specialty", "external-experts", "training", "capability", "equipment", "chronic-care"];
 
+/// The six use categories of S5 with their names in the source, which a
+/// spending line may use instead of the id (`医疗设备添置` = `equipment`).
+pub const CATEGORY_NAMES: [(&str, &str); 6] = [
+    ("weak-specialty", "薄弱专科建设"),
+    ("external-experts", "外请专家补助"),
+    ("training", "政策宣传与培训"),
+    ("capability", "医疗服务能力提升"),
+    ("equipment", "医疗设备添置"),
+    ("chronic-care", "慢病管理"),
+];
+
+/// The id of a category: the framework id for one of the source's Chinese
+/// names, else the name itself.
+pub fn canonical_category(name: &str) -> &str {
+    CATEGORY_NAMES.iter().find(|(_, zh)| *zh == name).map_or(name, |(id, _)| id)
+}
+
+/// Where a spending line's category stands against a policy (S5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CategoryStatus<'a> {
+    /// An allowed use, by its id.
+    Allowed(&'a str),
+    /// A known use that is not allowed (a framework category the policy
+    /// does not allow, or one of its `other_categories`): a violation.
+    NotAllowed(&'a str),
+    /// Neither: a typo or an undeclared use, which is an input error.
+    Unknown,
+}
+
 /// A fixed share of the surplus set aside for a named project (S1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +121,12 @@ pub struct SurplusPolicy {
     /// The allowed use categories (S5).
     #[serde(default = "default_categories")]
     pub allowed_categories: Vec<String>,
+    /// Other known uses, outside the allowed ones (e.g. `staff-bonus`):
+    /// spending in them is reported as a `category-not-allowed` violation.
+    /// A category that is in neither list nor among the framework's six is
+    /// an input error, so that a typo never becomes a violation.
+    #[serde(default)]
+    pub other_categories: Vec<String>,
     /// Rounding of money × rate (四舍五入).
     #[serde(default)]
     pub rounding: Rounding,
@@ -105,6 +141,40 @@ fn default_categories() -> Vec<String> {
 }
 
 impl SurplusPolicy {
+    /// Where `category` (an id, or one of the source's Chinese names) stands:
+    /// allowed, known but not allowed, or unknown.
+    ///
+    /// Rule: 医保结余留用资金分配方案（2025） 3. 使用范围
+    pub fn category_status<'a>(&'a self, category: &'a str) -> CategoryStatus<'a> {
+        let id = canonical_category(category);
+        let declared = |list: &'a [String]| list.iter().map(|c| canonical_category(c)).find(|c| *c == id);
+        if let Some(id) = declared(&self.allowed_categories) {
+            CategoryStatus::Allowed(id)
+        } else if let Some(id) = declared(&self.other_categories) {
+            CategoryStatus::NotAllowed(id)
+        } else if CATEGORY_NAMES.iter().any(|(known, _)| *known == id) {
+            CategoryStatus::NotAllowed(id)
+        } else {
+            CategoryStatus::Unknown
+        }
+    }
+
+    /// Every category a spending line may name: the framework's six, the
+    /// allowed and the other categories, in that order, without repeats.
+    pub fn known_categories(&self) -> Vec<String> {
+        let mut known: Vec<String> = Vec::new();
+        let all = CATEGORY_NAMES
+            .iter()
+            .map(|(id, _)| *id)
+            .chain(self.allowed_categories.iter().chain(&self.other_categories).map(|c| canonical_category(c)));
+        for id in all {
+            if !known.iter().any(|k| k == id) {
+                known.push(id.to_owned());
+            }
+        }
+        known
+    }
+
     /// Checks what the types cannot: earmarks + floor ≤ 100 %, weights not
     /// negative, minimum score within 0–100.
     pub fn validate(&self) -> Result<()> {
@@ -184,6 +254,7 @@ pub fn framework_2025() -> Result<PolicyVersion<SurplusPolicy>> {
             earmark_base: EarmarkBase::Total,
             performance_includes_primary: true,
             allowed_categories: default_categories(),
+            other_categories: Vec::new(),
             rounding: Rounding::HalfAwayFromZero,
         },
     ))

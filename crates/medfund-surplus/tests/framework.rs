@@ -173,11 +173,48 @@ fn s5_violations_are_listed_and_do_not_stop_the_allocation() {
         Spending { institution: "b".into(), category: "training".into(), amount: y(1) },
     ];
     let insts = [inst("a", Level::Primary, 50, 1), inst("b", Level::Secondary, 50, 1)];
-    let a = allocate(&policy(), y(1_000), &insts, &spending, &mut Trace::off()).unwrap();
+    // "banquets" is a use the bureau knows and forbids: declared, so a violation.
+    let mut p = policy();
+    p.other_categories = vec!["banquets".into()];
+    let a = allocate(&p, y(1_000), &insts, &spending, &mut Trace::off()).unwrap();
     let rules: Vec<_> = a.violations.iter().map(|v| (v.institution.as_str(), v.rule)).collect();
     assert_eq!(rules, vec![("a", ViolationRule::CategoryNotAllowed), ("a", ViolationRule::OverAllocation)]);
     assert!(a.violations[0].detail.contains("banquets"));
     assert!(conserved(&a));
+}
+
+/// Rule: 医保结余留用资金分配方案（2025） 3. 使用范围 — a typo is not a use.
+#[test]
+fn s5_unknown_category_is_an_input_error_not_a_violation() {
+    let insts = [inst("a", Level::Primary, 50, 1)];
+    for typo in ["equipmnet", "banquets", ""] {
+        let spending = [Spending { institution: "a".into(), category: typo.into(), amount: y(1) }];
+        match allocate(&policy(), y(1_000), &insts, &spending, &mut Trace::off()) {
+            Err(SurplusError::UnknownCategory { line, category, known }) => {
+                assert_eq!((line, category.as_str()), (0, typo));
+                assert_eq!(known, ALLOWED_CATEGORIES.map(String::from).to_vec());
+            }
+            other => panic!("{typo:?}: expected an unknown-category error, got {other:?}"),
+        }
+    }
+}
+
+/// Rule: 医保结余留用资金分配方案（2025） 3. 使用范围 — the source's own names.
+#[test]
+fn s5_chinese_category_names_are_aliases_of_the_six() {
+    let insts = [inst("a", Level::Primary, 50, 1)];
+    for (id, zh) in CATEGORY_NAMES {
+        let spending = [Spending { institution: "a".into(), category: zh.into(), amount: y(1) }];
+        let a = allocate(&policy(), y(1_000), &insts, &spending, &mut Trace::off()).unwrap();
+        assert!(a.violations.is_empty(), "{zh} is {id}: {:?}", a.violations);
+    }
+    // A framework category the policy does not allow is a known use: a violation.
+    let mut p = policy();
+    p.allowed_categories = vec!["培训".into(), "training".into()];
+    let spending = [Spending { institution: "a".into(), category: "医疗设备添置".into(), amount: y(1) }];
+    let a = allocate(&p, y(1_000), &insts, &spending, &mut Trace::off()).unwrap();
+    assert_eq!(a.violations.len(), 1);
+    assert!(a.violations[0].detail.contains("\"equipment\""), "{}", a.violations[0].detail);
 }
 
 #[test]
