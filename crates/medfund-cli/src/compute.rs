@@ -373,6 +373,37 @@ fn bound(value: DateOrYear, first: bool) -> Option<NaiveDate> {
     }
 }
 
+/// A preset with its validity overridden by `valid_from` / `valid_to` (either may be absent).
+fn override_validity<P>(
+    version: PolicyVersion<P>,
+    section: &str,
+    valid_from: Option<DateOrYear>,
+    valid_to: Option<DateOrYear>,
+) -> CliResult<PolicyVersion<P>> {
+    if valid_from.is_none() && valid_to.is_none() {
+        return Ok(version);
+    }
+    let old = version.validity();
+    let outside = |field: &str| {
+        CliError::input(format!("{section}.policy.{field}: out of the supported calendar; expected a date or year"))
+    };
+    let from = match valid_from {
+        Some(v) => bound(v, true).ok_or_else(|| outside("valid_from"))?,
+        None => old.from(),
+    };
+    let to = match valid_to {
+        Some(v) => Some(bound(v, false).ok_or_else(|| outside("valid_to"))?),
+        None => old.to(),
+    };
+    let validity = Validity::new(from, to).map_err(|_| {
+        CliError::input(format!(
+            "{section}.policy.valid_to: the validity would end ({}) before it starts ({from}); expected valid_to on or after valid_from",
+            to.map_or_else(String::new, |d| d.to_string())
+        ))
+    })?;
+    Ok(version.with_validity(validity))
+}
+
 fn assistance(s: &AssistanceSection, source: &Source, trace: &mut Trace) -> CliResult<AssistanceSettlement> {
     let preset = medfund_insurer::huizhou_2021().map_err(|e| CliError::other(e.to_string()))?;
     let id = s.preset.as_deref().unwrap_or(medfund_insurer::HUIZHOU_2021);
@@ -406,29 +437,10 @@ fn assistance(s: &AssistanceSection, source: &Source, trace: &mut Trace) -> CliR
         if let Some(v) = o.rounding {
             p.rounding = v;
         }
-        if o.valid_from.is_some() || o.valid_to.is_some() {
-            let old = version.validity();
-            let from = match o.valid_from {
-                Some(v) => bound(v, true).ok_or_else(|| {
-                    CliError::input(
-                        "assistance.policy.valid_from: out of the supported calendar; expected a date or year",
-                    )
-                })?,
-                None => old.from(),
-            };
-            let to = match o.valid_to {
-                Some(v) => Some(bound(v, false).ok_or_else(|| {
-                    CliError::input(
-                        "assistance.policy.valid_to: out of the supported calendar; expected a date or year",
-                    )
-                })?),
-                None => old.to(),
-            };
-            let validity = Validity::new(from, to).map_err(|_| {
-                CliError::input(format!("assistance.policy.valid_to: the validity would end ({}) before it starts ({from}); expected valid_to on or after valid_from", to.map_or_else(String::new, |d| d.to_string())))
-            })?;
-            version = version.with_validity(validity);
+        if let Some(v) = o.fee_advance_date {
+            p.fee_advance_date = v;
         }
+        version = override_validity(version, "assistance", o.valid_from, o.valid_to)?;
     }
     let rows: Vec<CountyRow> =
         list(source, "assistance", "counties", s.counties.as_ref(), s.counties_csv.as_ref(), counties_from_csv)?;
@@ -458,6 +470,10 @@ fn assistance(s: &AssistanceSection, source: &Source, trace: &mut Trace) -> CliR
         InsurerError::YearOutsideValidity { county, year, .. } => {
             CliError::input(format!("{}.spend.{year}: {e}", item_path("assistance", "counties", csv, position(county))))
         }
+        InsurerError::UnusedYear { county, field, year, .. } => CliError::input(format!(
+            "{}.{field}.{year}: {e}",
+            item_path("assistance", "counties", csv, position(county))
+        )),
         _ => lib_error("assistance", &e),
     })
 }
@@ -468,7 +484,19 @@ fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -
     if id != preset.id() {
         return Err(unknown_preset("supplementary", id, &[preset.id().to_owned()]));
     }
-    let mut policy: SupplementaryPolicy = preset.params().clone();
+    if s.insured_persons == 0 && !s.no_insured_persons {
+        return Err(CliError::input(
+            "supplementary.insured_persons: 0; expected the number of insured persons (at least 1), or no_insured_persons = true to confirm a scheme without any (no premiums)",
+        ));
+    }
+    if s.insured_persons > 0 && s.no_insured_persons {
+        return Err(CliError::input(format!(
+            "supplementary.no_insured_persons: true, but insured_persons is {}; expected insured_persons = 0 with it",
+            s.insured_persons
+        )));
+    }
+    let mut version = preset;
+    let policy = version.params_mut();
     if let Some(o) = &s.policy {
         if let Some(v) = o.year_start {
             policy.year_start = v;
@@ -488,6 +516,7 @@ fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -
         if let Some(v) = o.rounding {
             policy.rounding = v;
         }
+        version = override_validity(version, "supplementary", o.valid_from, o.valid_to)?;
     }
     let claims: Vec<Claim<String>> = match (&s.claims, &s.claims_csv) {
         (Some(_), Some(_)) => {
@@ -505,19 +534,23 @@ fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -
             .collect(),
         (None, None) => Vec::new(),
     };
-    let result = medfund_insurer::split_claims(&policy, s.insured_persons, &claims).map_err(|e| match e {
+    let result = medfund_insurer::split_claims_in_force(&version, s.insured_persons, &claims).map_err(|e| match e {
         InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
+        InsurerError::ClaimOutsideValidity { index, .. } => CliError::input(format!(
+            "{}.date: {e}",
+            item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
+        )),
         other => lib_error("supplementary", other),
     })?;
     if trace.is_on() {
-        trace_supplementary(&policy, &claims, &result.claims, &result.years, s.insured_persons, trace);
+        trace_supplementary(version.params(), &claims, &result.claims, &result.years, s.insured_persons, trace);
     }
     let claims = claims
         .into_iter()
         .zip(result.claims)
         .map(|(c, split)| ClaimReport { person: c.person, date: c.date, split })
         .collect();
-    Ok(SupplementaryReport { policy: preset.id().to_owned(), claims, years: result.years })
+    Ok(SupplementaryReport { policy: version.id().to_owned(), claims, years: result.years })
 }
 
 fn trace_supplementary(
@@ -598,6 +631,9 @@ fn surplus(s: &SurplusSection, source: &Source, trace: &mut Trace) -> CliResult<
         if let Some(v) = &o.allowed_categories {
             policy.allowed_categories = v.clone();
         }
+        if let Some(v) = &o.other_categories {
+            policy.other_categories = v.clone();
+        }
         if let Some(v) = o.rounding {
             policy.rounding = v;
         }
@@ -630,6 +666,9 @@ fn surplus(s: &SurplusSection, source: &Source, trace: &mut Trace) -> CliResult<
             }
             SurplusError::UnknownInstitution { line, .. } => {
                 CliError::input(format!("{}.institution: {e}", item_path("surplus", "spending", csv_s, *line)))
+            }
+            SurplusError::UnknownCategory { line, .. } => {
+                CliError::input(format!("{}.category: {e}", item_path("surplus", "spending", csv_s, *line)))
             }
             SurplusError::OverCommitted { .. } => CliError::input(format!("surplus.policy: {e}")),
             _ => lib_error("surplus", &e),

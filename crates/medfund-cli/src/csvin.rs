@@ -13,18 +13,77 @@ use crate::error::{CliError, CliResult};
 use crate::scenario::Source;
 use crate::values::IsoDate;
 
-fn open(source: &Source, field: &str, file: &str) -> CliResult<(String, csv::Reader<std::fs::File>)> {
+/// The file under a CSV reader, noting where its line ends are as the
+/// reader pulls bytes, so that a record's byte offset gives its physical
+/// line.
+///
+/// The csv crate's own line count is one short per CRLF record and skips
+/// blank lines, and its record offsets point at the line ends that precede
+/// a record; both made messages name the wrong line. Only line ends not yet
+/// passed by the records are kept: memory stays within one read buffer.
+struct Lines<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// Offsets of the `\r` and `\n` bytes read but not yet passed.
+    pending: std::collections::VecDeque<(u64, u8)>,
+    /// `\n` bytes passed.
+    counted: u64,
+}
+
+impl<R> Lines<R> {
+    fn new(inner: R) -> Lines<R> {
+        Lines { inner, offset: 0, pending: std::collections::VecDeque::new(), counted: 0 }
+    }
+
+    /// The 1-based physical line of the first byte at or after `at` that
+    /// ends no line; `at` never decreases between calls.
+    fn line_of(&mut self, at: u64) -> u64 {
+        let mut next = at;
+        while let Some(&(position, byte)) = self.pending.front() {
+            if position > next {
+                break;
+            }
+            if position == next {
+                // A line end where the record is said to start: skip it.
+                next = next.saturating_add(1);
+            }
+            if byte == b'\n' {
+                self.counted = self.counted.saturating_add(1);
+            }
+            self.pending.pop_front();
+        }
+        self.counted.saturating_add(1)
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let start = self.offset;
+        for (i, &b) in buf.iter().take(n).enumerate() {
+            if b == b'\n' || b == b'\r' {
+                self.pending.push_back((start.saturating_add(i as u64), b));
+            }
+        }
+        self.offset = start.saturating_add(n as u64);
+        Ok(n)
+    }
+}
+
+type Reader = csv::Reader<Lines<std::fs::File>>;
+
+fn open(source: &Source, field: &str, file: &str) -> CliResult<(String, Reader)> {
     let path = source.base.join(file);
     let shown = path.display().to_string();
-    let reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(Path::new(&path))
+    let handle = std::fs::File::open(Path::new(&path))
         .map_err(|e| CliError::input(format!("{}: {field}: cannot open {shown}: {e}", source.name)))?;
+    let reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(Lines::new(handle));
     Ok((shown, reader))
 }
 
-fn record_error(shown: &str, e: &csv::Error) -> CliError {
-    let at = e.position().map_or_else(String::new, |p| format!(":{}", p.line()));
+fn record_error(shown: &str, reader: &mut Reader, e: &csv::Error) -> CliError {
+    let at = e.position().map_or_else(String::new, |p| format!(":{}", reader.get_mut().line_of(p.byte())));
     let detail = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
             format!("the row has {len} columns; expected {expected_len}, as in the header")
@@ -35,10 +94,12 @@ fn record_error(shown: &str, e: &csv::Error) -> CliError {
 }
 
 /// Calls `each(row, line, record)` for every data row (row 1 is the first
-/// after the header), stopping at the first error.
+/// after the header; `line` is the physical line where it starts),
+/// stopping at the first error. A row of empty cells only (`,,`, as
+/// spreadsheets write) is an error of its own.
 fn for_each_record(
     shown: &str,
-    reader: &mut csv::Reader<std::fs::File>,
+    reader: &mut Reader,
     mut each: impl FnMut(usize, u64, &csv::StringRecord) -> CliResult<()>,
 ) -> CliResult<()> {
     let mut record = csv::StringRecord::new();
@@ -47,10 +108,16 @@ fn for_each_record(
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => return Ok(()),
-            Err(e) => return Err(record_error(shown, &e)),
+            Err(e) => return Err(record_error(shown, reader, &e)),
         }
         row = row.saturating_add(1);
-        let line = record.position().map_or(0, csv::Position::line);
+        let byte = record.position().map_or(0, csv::Position::byte);
+        let line = reader.get_mut().line_of(byte);
+        if record.iter().all(str::is_empty) {
+            return Err(CliError::input(format!(
+                "{shown}:{line}: row {row}: every cell is empty (spreadsheets write such rows at the end); expected a value in each required column, or delete the row"
+            )));
+        }
         each(row, line, &record)?;
     }
 }
@@ -58,7 +125,10 @@ fn for_each_record(
 /// Reads every row of `file` (relative to the scenario) into `T`.
 pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file: &str) -> CliResult<Vec<T>> {
     let (shown, mut reader) = open(source, field, file)?;
-    let headers = reader.headers().map_err(|e| record_error(&shown, &e))?.clone();
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(record_error(&shown, &mut reader, &e)),
+    };
     let mut rows = Vec::new();
     for_each_record(&shown, &mut reader, |row, line, record| {
         let cells = headers.iter().zip(record.iter()).filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k, Cell(v)));
@@ -135,7 +205,10 @@ pub(crate) struct CsvClaim {
 /// per row: the fast path for millions of claims.
 pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult<Vec<CsvClaim>> {
     let (shown, mut reader) = open(source, field, file)?;
-    let headers = reader.headers().map_err(|e| record_error(&shown, &e))?.clone();
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(record_error(&shown, &mut reader, &e)),
+    };
     let mut index = [None; 3];
     for (i, h) in headers.iter().enumerate() {
         let slot = match h {

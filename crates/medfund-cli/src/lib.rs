@@ -50,10 +50,12 @@ pub fn parse_scenario(text: &str, format: ScenarioFormat, name: &str) -> CliResu
     scenario::parse(text, format, &scenario::Source { name: name.into(), base: PathBuf::from(".") })
 }
 
-/// Reads a scenario file (`.toml`, `.json`) or JSON from stdin (`-`);
-/// returns it with the folder its CSV paths are relative to.
-pub fn load_scenario(path: &str) -> CliResult<(Scenario, PathBuf)> {
-    scenario::load(path).map(|(s, source)| (s, source.base))
+/// Reads a scenario file (`.toml`, `.json`) or standard input (`-`: JSON
+/// or TOML, told apart by the first character); `format` overrides the
+/// extension and the detection. A leading UTF-8 byte-order mark is
+/// ignored. Returns the scenario with the folder its CSV paths are relative to.
+pub fn load_scenario(path: &str, format: Option<ScenarioFormat>) -> CliResult<(Scenario, PathBuf)> {
+    scenario::load(path, format).map(|(s, source)| (s, source.base))
 }
 
 /// Computes every section of a scenario. `base` is the folder CSV paths are
@@ -144,10 +146,11 @@ pub fn write_fan_chart(projection: &Projection, path: &std::path::Path) -> CliRe
     chart::fan_chart(projection, path)
 }
 
-/// Runs two scenario files and compares their JSON reports figure by figure (§9).
-pub fn compare_files(base: &str, variant: &str) -> CliResult<Comparison> {
+/// Runs two scenario files and compares their JSON reports figure by figure
+/// (§9); `format` as for [`load_scenario`].
+pub fn compare_files(base: &str, variant: &str, format: Option<ScenarioFormat>) -> CliResult<Comparison> {
     let report = |path: &str| -> CliResult<serde_json::Value> {
-        let (scenario, source) = scenario::load(path)?;
+        let (scenario, source) = scenario::load(path, format)?;
         let r = compute::run(&scenario, &source, false)?;
         serde_json::to_value(&r).map_err(|e| CliError::other(e.to_string()))
     };
@@ -161,9 +164,10 @@ pub fn comparison_table(c: &Comparison) -> render::Table {
 }
 
 /// Runs a scenario file once per combination of `settings` (cartesian
-/// product, in parallel) and collects each run's headline figures (§9).
-pub fn sweep_file(path: &str, settings: &[Setting]) -> CliResult<Sweep> {
-    let (doc, source) = variants::document(path)?;
+/// product, in parallel) and collects each run's headline figures (§9);
+/// `format` as for [`load_scenario`].
+pub fn sweep_file(path: &str, settings: &[Setting], format: Option<ScenarioFormat>) -> CliResult<Sweep> {
+    let (doc, source) = variants::document(path, format)?;
     variants::sweep(&doc, &source, settings)
 }
 

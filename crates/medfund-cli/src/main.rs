@@ -39,6 +39,32 @@ enum OutputFormat {
     Markdown,
 }
 
+/// The text format of a scenario read from standard input (or a file whose extension is not .toml or .json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InputFormat {
+    /// TOML.
+    Toml,
+    /// JSON.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct InputArgs {
+    /// Scenario format, overriding the file's extension; for - (standard input) the
+    /// default is JSON if the text starts with {, else TOML.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<InputFormat>,
+}
+
+impl InputArgs {
+    fn format(&self) -> Option<ScenarioFormat> {
+        self.input_format.map(|f| match f {
+            InputFormat::Toml => ScenarioFormat::Toml,
+            InputFormat::Json => ScenarioFormat::Json,
+        })
+    }
+}
+
 #[derive(Debug, clap::Args)]
 struct ReportArgs {
     /// Output format.
@@ -72,11 +98,13 @@ enum Command {
     },
     /// Compute every section of a scenario file and print the report.
     ///
-    /// FILE is a .toml or .json scenario, or - for JSON on standard input.
+    /// FILE is a .toml or .json scenario, or - for standard input (JSON or TOML; see --input-format).
     /// Example: medfund run examples/demo.toml --format json --explain
     Run {
-        /// The scenario file (.toml, .json, or - for JSON on stdin).
+        /// The scenario file (.toml, .json, or - for standard input).
         file: String,
+        #[command(flatten)]
+        input: InputArgs,
         #[command(flatten)]
         report: ReportArgs,
     },
@@ -84,8 +112,10 @@ enum Command {
     ///
     /// Example: medfund check my-scenario.toml
     Check {
-        /// The scenario file (.toml, .json, or - for JSON on stdin).
+        /// The scenario file (.toml, .json, or - for standard input).
         file: String,
+        #[command(flatten)]
+        input: InputArgs,
     },
     /// Project the risk-sharing fund over several years by Monte Carlo (the `[projection]` section, §8).
     ///
@@ -94,8 +124,10 @@ enum Command {
     /// byte-identical output with any number of threads.
     /// Example: medfund simulate examples/projection.toml --svg fan.svg
     Simulate {
-        /// The scenario file (.toml, .json, or - for JSON on stdin).
+        /// The scenario file (.toml, .json, or - for standard input).
         file: String,
+        #[command(flatten)]
+        input: InputArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
@@ -124,6 +156,8 @@ enum Command {
         base: String,
         /// The variant scenario.
         variant: String,
+        #[command(flatten)]
+        input: InputArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
@@ -139,6 +173,8 @@ enum Command {
     Sweep {
         /// The scenario file.
         file: String,
+        #[command(flatten)]
+        input: InputArgs,
         /// PATH=V1,V2,… (e.g. `riskpool.policy.levy_rate=5%,10%` or `riskpool.units[0].revenue=1亿,1.2亿`).
         #[arg(long = "set", value_name = "PATH=V1,V2,…", required = true)]
         set: Vec<String>,
@@ -341,14 +377,14 @@ fn dispatch(cli: Cli) -> CliResult<()> {
             let result = medfund_cli::run_scenario(&scenario, "demo", report.explain)?;
             emit(&result, &report)
         }
-        Command::Run { file, report } => {
+        Command::Run { file, input, report } => {
             check_args(&report)?;
-            let (scenario, base) = medfund_cli::load_scenario(&file)?;
+            let (scenario, base) = medfund_cli::load_scenario(&file, input.format())?;
             let result = medfund_cli::run_scenario_in(&scenario, &file, base, report.explain)?;
             emit(&result, &report)
         }
-        Command::Check { file } => {
-            let (scenario, base) = medfund_cli::load_scenario(&file)?;
+        Command::Check { file, input } => {
+            let (scenario, base) = medfund_cli::load_scenario(&file, input.format())?;
             // The same computation as `run`, so that every error `run` would
             // report (a year outside a policy's validity, duplicate ids…) is found.
             medfund_cli::run_scenario_in(&scenario, &file, base, false)?;
@@ -357,19 +393,19 @@ fn dispatch(cli: Cli) -> CliResult<()> {
             write_stdout(format!("{file}: valid ({listed})\n").as_bytes())
         }
         Command::Policies { format, lang } => policies(format, lang),
-        Command::Compare { base, variant, format, lang } => {
-            let c = medfund_cli::compare_files(&base, &variant)?;
+        Command::Compare { base, variant, input, format, lang } => {
+            let c = medfund_cli::compare_files(&base, &variant, input.format())?;
             emit_value(&c, "compare", &[medfund_cli::comparison_table(&c)], format, lang)
         }
-        Command::Sweep { file, set, format, lang } => {
+        Command::Sweep { file, input, set, format, lang } => {
             let settings = set.iter().map(|s| s.parse()).collect::<CliResult<Vec<medfund_cli::Setting>>>()?;
-            let s = medfund_cli::sweep_file(&file, &settings)?;
+            let s = medfund_cli::sweep_file(&file, &settings, input.format())?;
             emit_value(&s, "sweep", &[medfund_cli::sweep_table(&s)], format, lang)
         }
-        Command::Simulate { file, format, lang, svg, threads, out, pretty } => {
+        Command::Simulate { file, input, format, lang, svg, threads, out, pretty } => {
             let args = ReportArgs { format, explain: false, lang, out, pretty };
             check_args(&args)?;
-            let (scenario, base) = medfund_cli::load_scenario(&file)?;
+            let (scenario, base) = medfund_cli::load_scenario(&file, input.format())?;
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads.unwrap_or(0))
                 .build()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use medfund_core::{Rate, Rounding, Share, YearStart};
-use medfund_insurer::FeeBasis;
+use medfund_insurer::{FeeAdvanceDate, FeeBasis};
 use medfund_riskpool::{Rationing, Scheme};
 use medfund_surplus::{Earmark, EarmarkBase, FloorSplit, Level, Weights};
 use serde::Deserialize;
@@ -99,6 +99,7 @@ pub(crate) struct SchemeTable {
 #[serde(deny_unknown_fields)]
 pub(crate) struct UnitRow {
     /// Unit id.
+    #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,
     /// Name.
     pub name: Option<String>,
@@ -146,6 +147,8 @@ pub(crate) struct AssistancePolicyOverride {
     pub fee_settlement_days: Option<u32>,
     /// Fee basis.
     pub fee_basis: Option<FeeBasis>,
+    /// How the June fee advance is dated.
+    pub fee_advance_date: Option<FeeAdvanceDate>,
     /// First day (or year) of validity.
     pub valid_from: Option<DateOrYear>,
     /// Last day (or year) of validity.
@@ -159,6 +162,7 @@ pub(crate) struct AssistancePolicyOverride {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CountyRow {
     /// County id.
+    #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,
     /// Name.
     pub name: Option<String>,
@@ -180,6 +184,7 @@ pub(crate) struct CountyRow {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CountyCsvRow {
     /// County id.
+    #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,
     /// Name.
     pub name: Option<String>,
@@ -203,8 +208,12 @@ pub(crate) struct SupplementarySection {
     pub preset: Option<String>,
     /// Overrides.
     pub policy: Option<SupplementaryPolicyOverride>,
-    /// Insured persons, for the premiums.
+    /// Insured persons, for the premiums: at least 1, unless
+    /// `no_insured_persons` confirms a scheme without insured persons.
     pub insured_persons: u64,
+    /// Confirms `insured_persons = 0` (no premiums at all).
+    #[serde(default)]
+    pub no_insured_persons: bool,
     /// Claims, inline.
     pub claims: Option<Vec<ClaimRow>>,
     /// Claims, from a CSV file.
@@ -225,6 +234,10 @@ pub(crate) struct SupplementaryPolicyOverride {
     pub insurer_cap: Option<Amount>,
     /// Premium per person.
     pub premium_per_person: Option<Amount>,
+    /// First day (or year) of validity.
+    pub valid_from: Option<DateOrYear>,
+    /// Last day (or year) of validity.
+    pub valid_to: Option<DateOrYear>,
     /// Rounding.
     pub rounding: Option<Rounding>,
 }
@@ -234,6 +247,7 @@ pub(crate) struct SupplementaryPolicyOverride {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClaimRow {
     /// Person id.
+    #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub person: String,
     /// Date.
     pub date: IsoDate,
@@ -281,6 +295,8 @@ pub(crate) struct SurplusPolicyOverride {
     pub performance_includes_primary: Option<bool>,
     /// Allowed use categories.
     pub allowed_categories: Option<Vec<String>>,
+    /// Other known uses, outside the allowed ones.
+    pub other_categories: Option<Vec<String>>,
     /// Rounding.
     pub rounding: Option<Rounding>,
 }
@@ -290,6 +306,7 @@ pub(crate) struct SurplusPolicyOverride {
 #[serde(deny_unknown_fields)]
 pub(crate) struct InstitutionRow {
     /// Id.
+    #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,
     /// Name.
     pub name: Option<String>,
@@ -306,6 +323,7 @@ pub(crate) struct InstitutionRow {
 #[serde(deny_unknown_fields)]
 pub(crate) struct SpendingRow {
     /// Institution id.
+    #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub institution: String,
     /// Category.
     pub category: String,
@@ -354,6 +372,7 @@ pub(crate) struct Growth {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProjectionUnit {
     /// The riskpool unit id.
+    #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,
     /// Restrict to one scheme (default: the unit in every scheme).
     pub scheme: Option<Scheme>,
@@ -397,6 +416,8 @@ fn path_prefix(path: &serde_path_to_error::Path) -> String {
 /// Parses scenario text. Errors name the source, line and column where the
 /// parser knows them, the field path, and what was expected.
 pub(crate) fn parse(text: &str, format: Format, source: &Source) -> CliResult<Scenario> {
+    // Text handed over by an embedder may still start with a byte-order mark.
+    let text = text.strip_prefix(BOM).unwrap_or(text);
     match format {
         Format::Toml => {
             let de = toml::Deserializer::parse(text).map_err(|e| toml_error(&e, text, source, ""))?;
@@ -441,35 +462,57 @@ fn json_error(e: &serde_json::Error, source: &Source, prefix: &str) -> CliError 
     }
 }
 
-/// Reads the text of a scenario from a path, or JSON from standard input for `-`.
-pub(crate) fn read_text(path: &str) -> CliResult<(String, Format, Source)> {
+/// The UTF-8 byte-order mark that Windows editors put before text.
+const BOM: char = '\u{feff}';
+
+/// The format of text on standard input: JSON when its first character
+/// (after white space) opens an object, else TOML (whose tables open with
+/// `[`; a scenario is never a JSON array).
+fn detect(text: &str) -> Format {
+    if text.trim_start().starts_with('{') { Format::Json } else { Format::Toml }
+}
+
+/// Reads the text of a scenario from a path, or from standard input for
+/// `-`. `format` overrides the file's extension (and, for standard input,
+/// detection by the first character). A leading byte-order mark is dropped.
+pub(crate) fn read_text(path: &str, format: Option<Format>) -> CliResult<(String, Format, Source)> {
     if path == "-" {
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| CliError::input(format!("-: cannot read standard input: {e}; expected a JSON scenario")))?;
-        return Ok((text, Format::Json, Source { name: "-".into(), base: PathBuf::from(".") }));
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+            CliError::input(format!("-: cannot read standard input: {e}; expected a UTF-8 TOML or JSON scenario"))
+        })?;
+        let text = match text.strip_prefix(BOM) {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        };
+        let format = format.unwrap_or_else(|| detect(&text));
+        return Ok((text, format, Source { name: "-".into(), base: PathBuf::from(".") }));
     }
     let p = Path::new(path);
-    let format = match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("toml") => Format::Toml,
-        Some("json") => Format::Json,
-        _ => {
-            return Err(CliError::input(format!(
-                "{path}: unknown scenario format; expected a .toml or .json file, or - for JSON on standard input"
-            )));
-        }
+    let by_extension = match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("toml") => Some(Format::Toml),
+        Some("json") => Some(Format::Json),
+        _ => None,
+    };
+    let Some(format) = format.or(by_extension) else {
+        return Err(CliError::input(format!(
+            "{path}: unknown scenario format; expected a .toml or .json file, - for standard input, or --input-format toml|json"
+        )));
     };
     let bytes = std::fs::read(p).map_err(|e| CliError::input(format!("{path}: cannot read the file: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
         CliError::input(format!("{path}: the file is not UTF-8 text ({e}); expected a UTF-8 TOML or JSON file"))
     })?;
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len_utf8());
+    }
     let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
     let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
     Ok((text, format, Source { name: path.to_owned(), base }))
 }
 
-/// Reads a scenario from a path, or JSON from standard input for `-`.
-pub(crate) fn load(path: &str) -> CliResult<(Scenario, Source)> {
-    let (text, format, source) = read_text(path)?;
+/// Reads a scenario from a path or standard input (see [`read_text`]).
+pub(crate) fn load(path: &str, format: Option<Format>) -> CliResult<(Scenario, Source)> {
+    let (text, format, source) = read_text(path, format)?;
     Ok((parse(&text, format, &source)?, source))
 }

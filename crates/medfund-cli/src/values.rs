@@ -21,6 +21,16 @@ impl<'de> Deserialize<'de> for Amount {
     }
 }
 
+/// An identifier (unit, county, person, institution): not empty, not only
+/// white space — an empty id can match nothing and would merge records.
+pub(crate) fn non_empty_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let id = String::deserialize(d)?;
+    if id.trim().is_empty() {
+        return Err(de::Error::custom(format!("empty id {id:?}; expected a non-empty identifier")));
+    }
+    Ok(id)
+}
+
 /// A rate that must not be negative (a multiple such as `cap_multiple`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NonNegativeRate(pub Rate);
@@ -114,7 +124,7 @@ pub(crate) struct Year(pub i32);
 
 struct YearVisitor;
 
-impl Visitor<'_> for YearVisitor {
+impl<'de> Visitor<'de> for YearVisitor {
     type Value = Year;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a year such as 2023")
@@ -135,6 +145,11 @@ impl Visitor<'_> for YearVisitor {
         i32::try_from(v)
             .map(Year)
             .map_err(|_| E::custom(format!("year {v} is out of range; expected a year such as 2023")))
+    }
+    /// A JSON number that is not an integer (serde_json `arbitrary_precision`).
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Year, A::Error> {
+        let text = medfund_core::literal::json_number_text(map, &self)?;
+        Err(de::Error::custom(format!("invalid year {text}; expected a year such as 2023")))
     }
 }
 
@@ -173,8 +188,16 @@ impl<'de> Visitor<'de> for DateOrYearVisitor {
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<DateOrYear, E> {
         YearVisitor.visit_u64(v).map(|y| DateOrYear::Year(y.0))
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DateOrYear, A::Error> {
-        DateVisitor.visit_map(map).map(|d| DateOrYear::Date(d.0))
+    /// A TOML date, or a JSON number that is not an integer.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DateOrYear, A::Error> {
+        let entry: Option<(String, String)> = map.next_entry()?;
+        match entry {
+            Some((key, text)) if key.starts_with("$serde_json") => {
+                Err(de::Error::custom(format!("invalid year {text}; expected an ISO date YYYY-MM-DD or a year")))
+            }
+            Some((_, text)) => parse_date(&text).map(|d| DateOrYear::Date(d.0)),
+            None => Err(de::Error::custom("empty date; expected an ISO date YYYY-MM-DD or a year")),
+        }
     }
 }
 

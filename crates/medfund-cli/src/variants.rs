@@ -174,19 +174,47 @@ pub struct Setting {
     pub values: Vec<String>,
 }
 
+/// True when `next`, the piece after `previous` in a comma-separated list,
+/// reads as a group of thousands of it (`100,000`): three digits, then
+/// nothing but a decimal part or a unit.
+fn looks_like_thousands(previous: &str, next: &str) -> bool {
+    let digits = next.bytes().take_while(u8::is_ascii_digit).count();
+    previous.ends_with(|c: char| c.is_ascii_digit()) && digits == 3
+}
+
 impl std::str::FromStr for Setting {
     type Err = CliError;
-    /// `PATH=V1,V2,…`.
+    /// `PATH=V1,V2,…`, or `PATH=V1;V2;…` / `PATH=V1|V2|…` for values that
+    /// contain commas (`1,000,000.00`). A comma list whose pieces read as
+    /// thousands groups (`100,000,000.00`) is refused as ambiguous.
     fn from_str(s: &str) -> CliResult<Setting> {
-        let (path, values) =
+        let (path, list) =
             s.split_once('=').ok_or_else(|| CliError::input(format!("--set {s:?}: expected PATH=V1,V2,…")))?;
-        let values: Vec<String> = values.split(',').map(|v| v.trim().to_owned()).collect();
-        if path.trim().is_empty() || values.iter().any(String::is_empty) {
+        let path = path.trim();
+        let separator = match (list.contains(';'), list.contains('|')) {
+            (true, true) => {
+                return Err(CliError::input(format!(
+                    "--set {s:?}: the values mix ';' and '|'; expected one separator between values"
+                )));
+            }
+            (true, false) => ';',
+            (false, true) => '|',
+            (false, false) => ',',
+        };
+        let values: Vec<String> = list.split(separator).map(|v| v.trim().to_owned()).collect();
+        if path.is_empty() || values.iter().any(String::is_empty) {
             return Err(CliError::input(format!(
                 "--set {s:?}: expected PATH=V1,V2,… with a path and non-empty values"
             )));
         }
-        Ok(Setting { path: path.trim().to_owned(), values })
+        if separator == ',' && values.windows(2).any(|w| matches!(w, [a, b] if looks_like_thousands(a, b))) {
+            return Err(CliError::input(format!(
+                "--set {s:?}: ambiguous: the values {} read as one number with thousands separators; expected values separated by ';' or '|' when they contain commas (--set \"{path}={};…\"), or numbers without separators",
+                values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "),
+                list.trim()
+            )));
+        }
+        Ok(Setting { path: path.to_owned(), values })
     }
 }
 
@@ -248,8 +276,8 @@ fn set_path(doc: &mut Value, path: &str, value: Value) -> CliResult<()> {
 }
 
 /// The scenario file as a JSON document, for editing.
-pub(crate) fn document(path: &str) -> CliResult<(Value, Source)> {
-    let (text, format, source) = crate::scenario::read_text(path)?;
+pub(crate) fn document(path: &str, format: Option<Format>) -> CliResult<(Value, Source)> {
+    let (text, format, source) = crate::scenario::read_text(path, format)?;
     let doc = match format {
         Format::Toml => {
             let table: toml::Table =

@@ -11,13 +11,11 @@
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
+mod common;
+
+use common::{fen, medfund, tempdir};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn medfund() -> Command {
-    Command::cargo_bin("medfund").unwrap()
-}
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
@@ -33,15 +31,6 @@ fn json_of(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn fen(v: &Value) -> i64 {
-    let s = v.as_str().unwrap_or_else(|| panic!("money must be a string: {v}"));
-    let (int, frac) = s.split_once('.').unwrap();
-    assert_eq!(frac.len(), 2, "two decimals: {s}");
-    let neg = int.starts_with('-');
-    let magnitude = int.trim_start_matches('-').parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap();
-    if neg { -magnitude } else { magnitude }
-}
-
 /// Runs a scenario given as text in a temporary file and returns (status, stdout, stderr).
 fn run_text(name: &str, text: &str) -> (i32, String, String) {
     let dir = tempdir();
@@ -53,18 +42,6 @@ fn run_text(name: &str, text: &str) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn tempdir() -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "medfund-cli-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

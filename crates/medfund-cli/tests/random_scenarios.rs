@@ -170,7 +170,7 @@ proptest! {
 
     #[test]
     fn prop_supplementary_report_follows_the_contract(
-        claims in prop::collection::vec((0_u8..6, 0_i64..800, 0_i64..9_000_000), 0..40), persons in 0_u64..10_000_000,
+        claims in prop::collection::vec((0_u8..6, 0_i64..800, 0_i64..9_000_000), 0..40), persons in 1_u64..10_000_000,
     ) {
         let base = chrono::NaiveDate::from_ymd_opt(2022, 9, 1).unwrap();
         let dated: Vec<(String, chrono::NaiveDate, i64)> = claims.iter().map(|&(p, d, c)| (format!("p{p}"), base + chrono::Days::new(d as u64), c)).collect();
