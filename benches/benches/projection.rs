@@ -60,7 +60,7 @@ fn sweep(c: &mut Criterion) {
     group.throughput(Throughput::Elements(40));
     group.sample_size(10);
     group.bench_function("demo scenario, 40 combinations", |b| {
-        b.iter(|| medfund_cli::sweep_file(black_box(demo), &settings, None).unwrap())
+        b.iter(|| medfund_cli::sweep_file(black_box(demo), &settings, None, &medfund_cli::Limits::default()).unwrap())
     });
     group.finish();
 }

@@ -133,6 +133,11 @@ pub(crate) struct SurplusReport {
 pub(crate) fn run(scenario: &Scenario, source: &Source, explain: bool) -> CliResult<Report> {
     let mut trace = Trace::new(explain);
     let at = |e: CliError| e.at(&source.name);
+    if scenario.sections().is_empty() {
+        return Err(at(CliError::input(
+            "the scenario has no section: nothing to compute; expected at least one of [riskpool], [assistance], [supplementary], [surplus]",
+        )));
+    }
     // The units are read once (a CSV file, perhaps) and serve §3 and the §8 check.
     let units = scenario.riskpool.as_ref().map(|s| riskpool_rows(s, source)).transpose().map_err(at)?;
     let riskpool = scenario
@@ -147,15 +152,20 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, explain: bool) -> CliRes
         scenario.supplementary.as_ref().map(|s| supplementary(s, source, &mut trace)).transpose().map_err(at)?;
     let surplus = scenario.surplus.as_ref().map(|s| surplus(s, source, &mut trace)).transpose().map_err(at)?;
     if let Some(p) = &scenario.projection {
-        validate_projection(p, units.as_deref()).map_err(at)?;
+        validate_projection(p, scenario.riskpool.as_ref().zip(units.as_deref()), &source.limits).map_err(at)?;
     }
     Ok(Report { riskpool, assistance, supplementary, surplus, trace: explain.then(|| trace.into_steps()) })
 }
 
-/// Checks a `[projection]` against its `[riskpool]` (§8).
-/// `units` are the `[riskpool]` units, `None` without a `[riskpool]`.
-pub(crate) fn validate_projection(p: &crate::scenario::ProjectionSection, units: Option<&[UnitRow]>) -> CliResult<()> {
-    let Some(units) = units else {
+/// Checks a `[projection]` against its `[riskpool]` section and units
+/// (§8; `None` without a `[riskpool]`), and its estimated memory against
+/// the limit, before anything is allocated.
+pub(crate) fn validate_projection(
+    p: &crate::scenario::ProjectionSection,
+    riskpool: Option<(&RiskpoolSection, &[UnitRow])>,
+    limits: &crate::limits::Limits,
+) -> CliResult<()> {
+    let Some((section, units)) = riskpool else {
         return Err(CliError::input("projection: a [projection] needs a [riskpool] section to project; expected both"));
     };
     if p.years == 0 {
@@ -164,7 +174,48 @@ pub(crate) fn validate_projection(p: &crate::scenario::ProjectionSection, units:
     if p.trials == 0 {
         return Err(CliError::input("projection.trials: 0; expected at least 1 trial"));
     }
-    for (i, u) in p.units.iter().flatten().enumerate() {
+    let last = i64::from(section.year.0).saturating_add(i64::from(p.years)).saturating_sub(1);
+    if last > i64::from(*crate::values::YEARS.end()) {
+        return Err(CliError::input(format!(
+            "projection.years: {} years from {} would end in {last}; expected a last projected year of at most {}",
+            p.years,
+            section.year.0,
+            crate::values::YEARS.end()
+        )));
+    }
+    let schemes = Scheme::ALL
+        .iter()
+        .filter(|&&scheme| {
+            let table = match scheme {
+                Scheme::Employee => section.employee.is_some(),
+                Scheme::Resident => section.resident.is_some(),
+            };
+            table || units.iter().any(|u| u.scheme == scheme)
+        })
+        .count();
+    let spec =
+        medfund_riskpool::ProjectionSpec { first_year: section.year.0, years: p.years, trials: p.trials, seed: p.seed };
+    let needed = spec.memory_bytes(schemes);
+    if needed.is_none_or(|n| n > limits.projection_bytes) {
+        return Err(CliError::input(format!(
+            "projection: {} trials × {} years × {schemes} scheme(s) need about {} of memory, more than the limit of {}; expected fewer trials or years, or a larger --max-projection-memory",
+            p.trials,
+            p.years,
+            needed.map_or_else(|| "more than 16 EiB".to_owned(), crate::limits::show_size_approx),
+            crate::limits::show_size(limits.projection_bytes)
+        )));
+    }
+    let listed: Vec<&crate::scenario::ProjectionUnit> = p.units.iter().flatten().collect();
+    for (i, u) in listed.iter().enumerate() {
+        let overlaps = |o: &&crate::scenario::ProjectionUnit| {
+            o.id == u.id && (o.scheme.is_none() || u.scheme.is_none() || o.scheme == u.scheme)
+        };
+        if let Some(first) = listed.iter().take(i).position(overlaps) {
+            return Err(CliError::input(format!(
+                "projection.units[{i}].id: unit {:?} is already given growth by projection.units[{first}]; expected each unit (and scheme) once",
+                u.id
+            )));
+        }
         if !units.iter().any(|r| r.id == u.id && u.scheme.is_none_or(|s| s == r.scheme)) {
             return Err(CliError::input(format!(
                 "projection.units[{i}].id: no riskpool unit {:?}; expected the id of a [[riskpool.units]] entry",
@@ -247,12 +298,12 @@ fn riskpool(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) -> CliResu
     let version = riskpool_policy(s)?;
     let csv = s.units_csv.as_deref();
     let history = medfund_riskpool::history_of(version.clone()).map_err(|e| lib_error("riskpool", e))?;
-    if let Err(e) = history.for_year(s.year) {
+    if let Err(e) = history.for_year(s.year.0) {
         return Err(CliError::input(format!(
             "riskpool.year: policy {} ({}) is not in force for fund year {}: {e}; expected a year within its validity",
             version.id(),
             version.document(),
-            s.year
+            s.year.0
         )));
     }
     let mut inputs = Vec::new();
@@ -292,7 +343,7 @@ fn riskpool(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) -> CliResu
                 .collect(),
         });
     }
-    let year = medfund_riskpool::compute_year(&history, s.year, &inputs, trace)
+    let year = medfund_riskpool::compute_year(&history, s.year.0, &inputs, trace)
         .map_err(|e: RiskPoolError| lib_error("riskpool", e))?;
     let mut schemes = SchemesReport::default();
     for (result, input) in year.schemes.into_iter().zip(&inputs) {
@@ -310,7 +361,7 @@ fn riskpool(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) -> CliResu
             Scheme::Resident => schemes.resident = Some(report),
         }
     }
-    Ok(RiskpoolReport { year: s.year, policy: version.id().to_owned(), schemes })
+    Ok(RiskpoolReport { year: s.year.0, policy: version.id().to_owned(), schemes })
 }
 
 fn counties_from_csv(rows: Vec<CountyCsvRow>) -> CliResult<Vec<CountyRow>> {

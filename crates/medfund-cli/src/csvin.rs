@@ -23,6 +23,10 @@ use crate::values::IsoDate;
 /// passed by the records are kept: memory stays within one read buffer.
 struct Lines<R> {
     inner: R,
+    /// The longest physical line allowed, in bytes.
+    max_line: u64,
+    /// Bytes since the last `\n`.
+    line_bytes: u64,
     /// Bytes read so far.
     offset: u64,
     /// Offsets of the `\r` and `\n` bytes read but not yet passed.
@@ -32,8 +36,14 @@ struct Lines<R> {
 }
 
 impl<R> Lines<R> {
-    fn new(inner: R) -> Lines<R> {
-        Lines { inner, offset: 0, pending: std::collections::VecDeque::new(), counted: 0 }
+    fn new(inner: R, max_line: u64) -> Lines<R> {
+        Lines { inner, max_line, line_bytes: 0, offset: 0, pending: std::collections::VecDeque::new(), counted: 0 }
+    }
+
+    /// The 1-based physical line the reader has reached.
+    fn current_line(&self) -> u64 {
+        let ahead = self.pending.iter().filter(|(_, b)| *b == b'\n').count();
+        self.counted.saturating_add(u64::try_from(ahead).unwrap_or(u64::MAX)).saturating_add(1)
     }
 
     /// The 1-based physical line of the first byte at or after `at` that
@@ -65,32 +75,59 @@ impl<R: std::io::Read> std::io::Read for Lines<R> {
             if b == b'\n' || b == b'\r' {
                 self.pending.push_back((start.saturating_add(i as u64), b));
             }
+            // An endless line (`/dev/zero`, a corrupt file) must not grow memory.
+            self.line_bytes = if b == b'\n' { 0 } else { self.line_bytes.saturating_add(1) };
+            if self.line_bytes > self.max_line {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, LongLine(self.max_line)));
+            }
         }
         self.offset = start.saturating_add(n as u64);
         Ok(n)
     }
 }
 
+/// A physical line longer than the limit.
+#[derive(Debug)]
+struct LongLine(u64);
+
+impl std::fmt::Display for LongLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a line longer than {}; expected CSV records of at most that length (or --max-record-size)",
+            crate::limits::show_size(self.0)
+        )
+    }
+}
+
+impl std::error::Error for LongLine {}
+
 type Reader = csv::Reader<Lines<std::fs::File>>;
 
 fn open(source: &Source, field: &str, file: &str) -> CliResult<(String, Reader)> {
-    let path = source.base.join(file);
+    let path = source.limits.list_path(&source.base, field, file).map_err(|e| e.at(&source.name))?;
     let shown = path.display().to_string();
-    let handle = std::fs::File::open(Path::new(&path))
+    let (handle, _) = crate::limits::open_regular(Path::new(&path))
         .map_err(|e| CliError::input(format!("{}: {field}: cannot open {shown}: {e}", source.name)))?;
-    let reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(Lines::new(handle));
+    let lines = Lines::new(handle, source.limits.record_bytes);
+    let reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(lines);
     Ok((shown, reader))
 }
 
 fn record_error(shown: &str, reader: &mut Reader, e: &csv::Error) -> CliError {
-    let at = e.position().map_or_else(String::new, |p| format!(":{}", reader.get_mut().line_of(p.byte())));
+    let line = match e.position() {
+        Some(p) => reader.get_mut().line_of(p.byte()),
+        None => reader.get_ref().current_line(),
+    };
     let detail = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
             format!("the row has {len} columns; expected {expected_len}, as in the header")
         }
+        csv::ErrorKind::Io(io) => io.to_string(),
+        csv::ErrorKind::Utf8 { .. } => "the file is not UTF-8 text; expected a UTF-8 CSV file".to_owned(),
         _ => e.to_string(),
     };
-    CliError::input(format!("{shown}{at}: {detail}"))
+    CliError::input(format!("{shown}:{line}: {detail}"))
 }
 
 /// Calls `each(row, line, record)` for every data row (row 1 is the first

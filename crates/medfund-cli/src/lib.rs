@@ -26,6 +26,7 @@ mod chart;
 mod compute;
 mod csvin;
 mod error;
+mod limits;
 mod render;
 mod scenario;
 mod simulate;
@@ -36,6 +37,7 @@ use std::path::PathBuf;
 
 pub use crate::compute::Report;
 pub use crate::error::{CliError, CliResult, EXIT_INPUT, EXIT_OTHER};
+pub use crate::limits::{Limits, parse_size};
 pub use crate::render::Lang;
 pub use crate::scenario::{Format as ScenarioFormat, Scenario};
 pub use crate::simulate::Projection;
@@ -47,27 +49,39 @@ pub const DEMO: &str = include_str!("../scenarios/demo.toml");
 /// Parses scenario text; `name` is used in messages and CSV paths are
 /// relative to the current directory.
 pub fn parse_scenario(text: &str, format: ScenarioFormat, name: &str) -> CliResult<Scenario> {
-    scenario::parse(text, format, &scenario::Source { name: name.into(), base: PathBuf::from(".") })
+    scenario::parse(text, format, &source(name, PathBuf::from("."), &Limits::default()))
+}
+
+fn source(name: &str, base: PathBuf, limits: &Limits) -> scenario::Source {
+    scenario::Source { name: name.into(), base, limits: limits.clone() }
 }
 
 /// Reads a scenario file (`.toml`, `.json`) or standard input (`-`: JSON
 /// or TOML, told apart by the first character); `format` overrides the
 /// extension and the detection. A leading UTF-8 byte-order mark is
-/// ignored. Returns the scenario with the folder its CSV paths are relative to.
-pub fn load_scenario(path: &str, format: Option<ScenarioFormat>) -> CliResult<(Scenario, PathBuf)> {
-    scenario::load(path, format).map(|(s, source)| (s, source.base))
+/// ignored; only a regular file of at most `limits.scenario_bytes` is read.
+/// Returns the scenario with the folder its CSV paths are relative to.
+pub fn load_scenario(path: &str, format: Option<ScenarioFormat>, limits: &Limits) -> CliResult<(Scenario, PathBuf)> {
+    scenario::load(path, format, limits).map(|(s, source)| (s, source.base))
 }
 
 /// Computes every section of a scenario. `base` is the folder CSV paths are
-/// relative to (see [`load_scenario`]); `explain` adds the audit trail.
-pub fn run_scenario_in(scenario: &Scenario, name: &str, base: PathBuf, explain: bool) -> CliResult<Report> {
-    compute::run(scenario, &scenario::Source { name: name.into(), base }, explain)
+/// relative to (see [`load_scenario`]); `explain` adds the audit trail;
+/// `limits` bounds what list files and a projection may take.
+pub fn run_scenario_in(
+    scenario: &Scenario,
+    name: &str,
+    base: PathBuf,
+    explain: bool,
+    limits: &Limits,
+) -> CliResult<Report> {
+    compute::run(scenario, &source(name, base, limits), explain)
 }
 
 /// Computes every section of a scenario whose CSV paths (if any) are relative
-/// to the current directory.
+/// to the current directory, with the default limits.
 pub fn run_scenario(scenario: &Scenario, name: &str, explain: bool) -> CliResult<Report> {
-    run_scenario_in(scenario, name, PathBuf::from("."), explain)
+    run_scenario_in(scenario, name, PathBuf::from("."), explain, &Limits::default())
 }
 
 /// The JSON report of the contract (compact, or indented with `pretty`).
@@ -113,9 +127,10 @@ pub fn simulate_scenario(
     scenario: &Scenario,
     name: &str,
     base: PathBuf,
+    limits: &Limits,
     progress: &(dyn Fn(u64) + Sync),
 ) -> CliResult<Projection> {
-    simulate::run(scenario, &scenario::Source { name: name.into(), base }, progress)
+    simulate::run(scenario, &source(name, base, limits), progress)
 }
 
 /// The projection as the JSON of the contract: `{"projection": {…}}`.
@@ -148,14 +163,19 @@ pub fn write_fan_chart(projection: &Projection, path: &std::path::Path) -> CliRe
 
 /// Runs two scenario files and compares their JSON reports figure by figure
 /// (§9); `format` as for [`load_scenario`].
-pub fn compare_files(base: &str, variant: &str, format: Option<ScenarioFormat>) -> CliResult<Comparison> {
+pub fn compare_files(
+    base: &str,
+    variant: &str,
+    format: Option<ScenarioFormat>,
+    limits: &Limits,
+) -> CliResult<Comparison> {
     let report = |path: &str| -> CliResult<serde_json::Value> {
-        let (scenario, source) = scenario::load(path, format)?;
+        let (scenario, source) = scenario::load(path, format, limits)?;
         let r = compute::run(&scenario, &source, false)?;
         serde_json::to_value(&r).map_err(|e| CliError::other(e.to_string()))
     };
     let (a, b) = (report(base)?, report(variant)?);
-    Ok(variants::compare(base, &a, variant, &b))
+    variants::compare(base, &a, variant, &b)
 }
 
 /// The comparison as a table.
@@ -166,8 +186,13 @@ pub fn comparison_table(c: &Comparison) -> render::Table {
 /// Runs a scenario file once per combination of `settings` (cartesian
 /// product, in parallel) and collects each run's headline figures (§9);
 /// `format` as for [`load_scenario`].
-pub fn sweep_file(path: &str, settings: &[Setting], format: Option<ScenarioFormat>) -> CliResult<Sweep> {
-    let (doc, source) = variants::document(path, format)?;
+pub fn sweep_file(
+    path: &str,
+    settings: &[Setting],
+    format: Option<ScenarioFormat>,
+    limits: &Limits,
+) -> CliResult<Sweep> {
+    let (doc, source) = variants::document(path, format, limits)?;
     variants::sweep(&doc, &source, settings)
 }
 

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use medfund_cli::tables as render;
-use medfund_cli::{CliError, CliResult, DEMO, EXIT_OTHER, Lang, Report, ScenarioFormat};
+use medfund_cli::{CliError, CliResult, DEMO, EXIT_OTHER, Lang, Limits, Report, ScenarioFormat};
 
 /// medfund — exact, explainable rules for Chinese medical-insurance funds (医保基金).
 ///
@@ -48,12 +48,28 @@ enum InputFormat {
     Json,
 }
 
+fn size(text: &str) -> Result<u64, String> {
+    medfund_cli::parse_size(text)
+}
+
 #[derive(Debug, clap::Args)]
 struct InputArgs {
     /// Scenario format, overriding the file's extension; for - (standard input) the
     /// default is JSON if the text starts with {, else TOML.
     #[arg(long, value_enum, value_name = "FORMAT")]
     input_format: Option<InputFormat>,
+    /// Largest scenario file or standard input [default: 64MiB].
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    max_scenario_size: Option<u64>,
+    /// Longest line of a CSV list file [default: 1MiB].
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    max_record_size: Option<u64>,
+    /// Largest estimated memory of a [projection] [default: 2GiB].
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    max_projection_memory: Option<u64>,
+    /// Let *_csv paths lead outside the scenario's folder (absolute paths, '..').
+    #[arg(long)]
+    allow_outside_paths: bool,
 }
 
 impl InputArgs {
@@ -62,6 +78,21 @@ impl InputArgs {
             InputFormat::Toml => ScenarioFormat::Toml,
             InputFormat::Json => ScenarioFormat::Json,
         })
+    }
+
+    fn limits(&self) -> Limits {
+        let mut limits = Limits::default();
+        if let Some(v) = self.max_scenario_size {
+            limits.scenario_bytes = v;
+        }
+        if let Some(v) = self.max_record_size {
+            limits.record_bytes = v;
+        }
+        if let Some(v) = self.max_projection_memory {
+            limits.projection_bytes = v;
+        }
+        limits.paths_outside = self.allow_outside_paths;
+        limits
     }
 }
 
@@ -175,9 +206,13 @@ enum Command {
         file: String,
         #[command(flatten)]
         input: InputArgs,
-        /// PATH=V1,V2,… (e.g. `riskpool.policy.levy_rate=5%,10%` or `riskpool.units[0].revenue=1亿,1.2亿`).
+        /// PATH=V1,V2,… (e.g. `riskpool.policy.levy_rate=5%,10%` or `riskpool.units[0].revenue=1亿,1.2亿`);
+        /// separate values with ; or | when they contain commas (`x=1,000.00;2,000.00`).
         #[arg(long = "set", value_name = "PATH=V1,V2,…", required = true)]
         set: Vec<String>,
+        /// Most combinations to run [default: 10000].
+        #[arg(long, value_name = "N")]
+        max_combinations: Option<u64>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
@@ -198,30 +233,44 @@ enum Command {
     },
 }
 
+/// A failure to write the report: exit 1, since a report cut short (a
+/// closed pipe, a full disk) must never look like success.
+fn write_error(e: &std::io::Error) -> CliError {
+    CliError::other(format!("cannot write the report to standard output: {e}"))
+}
+
 fn write_stdout(bytes: &[u8]) -> CliResult<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        // A closed pipe (`| head`) is the reader's choice, not a failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::other(format!("cannot write the report: {e}"))),
-    }
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| write_error(&e))
+}
+
+/// A line on standard error. Writing it never panics: with stderr closed or
+/// full the message is lost, and the exit status still tells.
+fn say(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+/// Rust's standard output swallows writes to a closed descriptor (`>&-`);
+/// duplicating it tells whether it is open before any work is done.
+fn check_stdout_open() -> CliResult<()> {
+    use std::os::fd::AsFd;
+    std::io::stdout().as_fd().try_clone_to_owned().map(drop).map_err(|e| {
+        CliError::other(format!("standard output is not open ({e}); expected somewhere to write the report"))
+    })
 }
 
 fn emit(report: &Report, args: &ReportArgs) -> CliResult<()> {
     match args.format {
-        OutputFormat::Json => match medfund_cli::write_json(report, args.pretty, std::io::stdout().lock()) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            Err(e) => Err(CliError::other(format!("cannot write the report: {e}"))),
-        },
+        OutputFormat::Json => {
+            medfund_cli::write_json(report, args.pretty, std::io::stdout().lock()).map_err(|e| write_error(&e))
+        }
         OutputFormat::Table => write_stdout(medfund_cli::render_table(report, args.lang).as_bytes()),
         OutputFormat::Markdown => write_stdout(medfund_cli::render_markdown(report, args.lang).as_bytes()),
         OutputFormat::Csv => match &args.out {
             Some(dir) => {
                 let written = medfund_cli::write_csv_dir(report, dir)?;
                 let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-                eprintln!("medfund: wrote {} CSV files: {}", list.len(), list.join(", "));
+                say(&format!("medfund: wrote {} CSV files: {}", list.len(), list.join(", ")));
                 Ok(())
             }
             None => write_stdout(&medfund_cli::render_csv(report)?),
@@ -269,19 +318,14 @@ fn progress_bar(trials: u64) -> Option<indicatif::ProgressBar> {
 fn emit_projection(projection: &medfund_cli::Projection, args: &ReportArgs) -> CliResult<()> {
     let tables = medfund_cli::projection_tables(projection);
     match args.format {
-        OutputFormat::Json => {
-            match medfund_cli::write_projection_json(projection, args.pretty, std::io::stdout().lock()) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(CliError::other(format!("cannot write the report: {e}"))),
-            }
-        }
+        OutputFormat::Json => medfund_cli::write_projection_json(projection, args.pretty, std::io::stdout().lock())
+            .map_err(|e| write_error(&e)),
         OutputFormat::Table => write_stdout(render::render_table(&tables, args.lang).as_bytes()),
         OutputFormat::Markdown => write_stdout(render::render_markdown(&tables, args.lang).as_bytes()),
         OutputFormat::Csv => match &args.out {
             Some(dir) => {
                 let written = render::write_csv_dir(&tables, dir)?;
-                eprintln!("medfund: wrote {} CSV files", written.len());
+                say(&format!("medfund: wrote {} CSV files", written.len()));
                 Ok(())
             }
             None => write_stdout(&render::render_csv(&tables)?),
@@ -379,33 +423,41 @@ fn dispatch(cli: Cli) -> CliResult<()> {
         }
         Command::Run { file, input, report } => {
             check_args(&report)?;
-            let (scenario, base) = medfund_cli::load_scenario(&file, input.format())?;
-            let result = medfund_cli::run_scenario_in(&scenario, &file, base, report.explain)?;
+            let limits = input.limits();
+            let (scenario, base) = medfund_cli::load_scenario(&file, input.format(), &limits)?;
+            let result = medfund_cli::run_scenario_in(&scenario, &file, base, report.explain, &limits)?;
             emit(&result, &report)
         }
         Command::Check { file, input } => {
-            let (scenario, base) = medfund_cli::load_scenario(&file, input.format())?;
+            let limits = input.limits();
+            let (scenario, base) = medfund_cli::load_scenario(&file, input.format(), &limits)?;
             // The same computation as `run`, so that every error `run` would
             // report (a year outside a policy's validity, duplicate ids…) is found.
-            medfund_cli::run_scenario_in(&scenario, &file, base, false)?;
+            medfund_cli::run_scenario_in(&scenario, &file, base, false, &limits)?;
             let sections = scenario.sections();
             let listed = if sections.is_empty() { "no sections".to_owned() } else { sections.join(", ") };
             write_stdout(format!("{file}: valid ({listed})\n").as_bytes())
         }
         Command::Policies { format, lang } => policies(format, lang),
         Command::Compare { base, variant, input, format, lang } => {
-            let c = medfund_cli::compare_files(&base, &variant, input.format())?;
+            let c = medfund_cli::compare_files(&base, &variant, input.format(), &input.limits())?;
             emit_value(&c, "compare", &[medfund_cli::comparison_table(&c)], format, lang)
         }
-        Command::Sweep { file, input, set, format, lang } => {
+        Command::Sweep { file, input, set, max_combinations, format, lang } => {
             let settings = set.iter().map(|s| s.parse()).collect::<CliResult<Vec<medfund_cli::Setting>>>()?;
-            let s = medfund_cli::sweep_file(&file, &settings, input.format())?;
+            let mut limits = input.limits();
+            if let Some(n) = max_combinations {
+                limits.sweep_combinations = n;
+            }
+            let s = medfund_cli::sweep_file(&file, &settings, input.format(), &limits)?;
             emit_value(&s, "sweep", &[medfund_cli::sweep_table(&s)], format, lang)
         }
         Command::Simulate { file, input, format, lang, svg, threads, out, pretty } => {
             let args = ReportArgs { format, explain: false, lang, out, pretty };
             check_args(&args)?;
-            let (scenario, base) = medfund_cli::load_scenario(&file, input.format())?;
+            let limits = input.limits();
+            let threads = threads.map(|n| limits.check_threads(n)).transpose()?;
+            let (scenario, base) = medfund_cli::load_scenario(&file, input.format(), &limits)?;
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads.unwrap_or(0))
                 .build()
@@ -417,7 +469,7 @@ fn dispatch(cli: Cli) -> CliResult<()> {
                     b.set_position(n);
                 }
             };
-            let projection = pool.install(|| medfund_cli::simulate_scenario(&scenario, &file, base, &tick))?;
+            let projection = pool.install(|| medfund_cli::simulate_scenario(&scenario, &file, base, &limits, &tick))?;
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
@@ -432,13 +484,13 @@ fn dispatch(cli: Cli) -> CliResult<()> {
 fn main() -> ExitCode {
     // No input may make medfund panic; should a bug do so, say so in one line, not a stack trace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("medfund: internal error: {info}; please report this with the input that caused it");
+        say(&format!("medfund: internal error: {info}; please report this with the input that caused it"));
     }));
     let cli = Cli::parse();
-    match std::panic::catch_unwind(|| dispatch(cli)) {
+    match std::panic::catch_unwind(|| check_stdout_open().and_then(|()| dispatch(cli))) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            eprintln!("medfund: error: {e}");
+            say(&format!("medfund: error: {e}"));
             ExitCode::from(e.code)
         }
         Err(_) => ExitCode::from(EXIT_OTHER),

@@ -450,6 +450,31 @@ fn pick(s: &str, lang: Lang) -> String {
     s.to_owned()
 }
 
+/// Columns of the terminal report are aligned up to this width; a wider cell
+/// overflows its column instead of widening every row (a 1 MB name once
+/// padded 5,000 rows to 1 MB each).
+const MAX_ALIGN_WIDTH: usize = 60;
+/// The widest cell shown, in columns; longer text is cut with `…`.
+const MAX_CELL_WIDTH: usize = 240;
+
+/// Text for a terminal: control characters (ESC, CR, LF, …) shown escaped,
+/// never sent raw, and cut at [`MAX_CELL_WIDTH`] columns with `…`.
+fn terminal_text(s: &str) -> String {
+    let mut out = String::new();
+    let mut width = 0_usize;
+    for c in s.chars() {
+        let shown: String = if c.is_control() { c.escape_default().collect() } else { c.to_string() };
+        let w = shown.width();
+        if width.saturating_add(w) > MAX_CELL_WIDTH.saturating_sub(1) {
+            out.push('…');
+            return out;
+        }
+        width = width.saturating_add(w);
+        out.push_str(&shown);
+    }
+    out
+}
+
 fn is_numeric(cell: &Cell) -> bool {
     matches!(cell, Cell::Money(_) | Cell::Int(_))
 }
@@ -462,15 +487,23 @@ pub fn render_table(tables: &[Table], lang: Lang) -> String {
             Lang::Zh => &t.title.0,
             Lang::En => &t.title.1,
         };
-        let headers: Vec<&str> = t.columns.iter().map(|c| c.label(lang)).collect();
-        let cells: Vec<Vec<String>> = t.rows.iter().map(|r| r.iter().map(|c| human(c, lang)).collect()).collect();
+        let headers: Vec<String> = t.columns.iter().map(|c| terminal_text(c.label(lang))).collect();
+        let cells: Vec<Vec<String>> =
+            t.rows.iter().map(|r| r.iter().map(|c| terminal_text(&human(c, lang))).collect()).collect();
         let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
         for row in &cells {
             for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.width());
+                *w = (*w).max(c.width().min(MAX_ALIGN_WIDTH));
             }
         }
-        let _ = writeln!(out, "{title}");
+        let _ = writeln!(
+            out,
+            "{}",
+            title
+                .chars()
+                .map(|c| if c.is_control() { c.escape_default().collect() } else { c.to_string() })
+                .collect::<String>()
+        );
         let pad = |s: &str, w: usize, right: bool| {
             let fill = " ".repeat(w.saturating_sub(s.width()));
             if right { format!("{fill}{s}") } else { format!("{s}{fill}") }
@@ -519,17 +552,23 @@ pub fn render_markdown(tables: &[Table], lang: Lang) -> String {
     out
 }
 
+/// A text cell for a spreadsheet: one that starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return and is not a number would be run as a formula
+/// (`=1+2`, `=HYPERLINK(…)`); a leading `'` makes it text again.
+fn spreadsheet_safe(s: String) -> String {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && medfund_core::literal::parse_decimal_text(&s).is_err() { format!("'{s}") } else { s }
+}
+
 fn csv_cell(cell: &Cell) -> String {
     match cell {
-        Cell::Text(s) => {
-            if let Some(key) = s.split('\u{1}').nth(2) {
-                key.to_owned()
-            } else if let Some((name, amount)) = s.split_once('\u{2}') {
-                format!("{name}={amount}")
-            } else {
-                s.clone()
-            }
-        }
+        Cell::Text(s) => spreadsheet_safe(if let Some(key) = s.split('\u{1}').nth(2) {
+            key.to_owned()
+        } else if let Some((name, amount)) = s.split_once('\u{2}') {
+            format!("{name}={amount}")
+        } else {
+            s.clone()
+        }),
         Cell::Money(Some(m)) => m.to_string(),
         Cell::Money(None) | Cell::Flag(None) => String::new(),
         Cell::Flag(Some(b)) => b.to_string(),
@@ -562,6 +601,12 @@ pub fn render_csv(tables: &[Table]) -> CliResult<Vec<u8>> {
 
 /// Writes one `name.csv` per table into `dir`; returns the paths written.
 pub fn write_csv_dir(tables: &[Table], dir: &std::path::Path) -> CliResult<Vec<std::path::PathBuf>> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(CliError::input(format!(
+            "--out {}: a file of that name exists; expected a directory (new or existing) for the CSV files",
+            dir.display()
+        )));
+    }
     std::fs::create_dir_all(dir)
         .map_err(|e| CliError::other(format!("{}: cannot create the directory: {e}", dir.display())))?;
     let mut written = Vec::with_capacity(tables.len());

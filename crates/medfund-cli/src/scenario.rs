@@ -11,6 +11,7 @@ use medfund_surplus::{Earmark, EarmarkBase, FloorSplit, Level, Weights};
 use serde::Deserialize;
 
 use crate::error::{CliError, CliResult};
+use crate::limits::{Limits, show_size};
 use crate::values::{Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Year};
 
 /// A whole scenario: every section optional.
@@ -57,7 +58,7 @@ pub(crate) struct RiskpoolSection {
     /// Built-in policy id (default `alxa-2020`).
     pub preset: Option<String>,
     /// The fund year.
-    pub year: i32,
+    pub year: Year,
     /// Overrides of the preset.
     pub policy: Option<RiskpoolPolicyOverride>,
     /// The employee ledger.
@@ -167,15 +168,16 @@ pub(crate) struct CountyRow {
     /// Name.
     pub name: Option<String>,
     /// Spend by service year.
+    #[serde(deserialize_with = "crate::values::unique_years")]
     pub spend: BTreeMap<Year, Amount>,
     /// Fee under the previous plan.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::values::unique_years")]
     pub prior_plan_fee: BTreeMap<Year, Amount>,
     /// Annual settlement dates.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::values::unique_years")]
     pub settled_on: BTreeMap<Year, IsoDate>,
     /// Fee settlement dates.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::values::unique_years")]
     pub fee_settled_on: BTreeMap<Year, IsoDate>,
 }
 
@@ -389,6 +391,8 @@ pub(crate) struct Source {
     pub name: String,
     /// Folder for relative CSV paths.
     pub base: PathBuf,
+    /// What the run may read and hold.
+    pub limits: Limits,
 }
 
 /// The text format of a scenario.
@@ -420,7 +424,7 @@ pub(crate) fn parse(text: &str, format: Format, source: &Source) -> CliResult<Sc
     let text = text.strip_prefix(BOM).unwrap_or(text);
     match format {
         Format::Toml => {
-            let de = toml::Deserializer::parse(text).map_err(|e| toml_error(&e, text, source, ""))?;
+            let de = toml_document(text).map_err(|e| toml_error(&e, text, source, ""))?;
             serde_path_to_error::deserialize(de).map_err(|e| {
                 let prefix = path_prefix(e.path());
                 toml_error(e.inner(), text, source, &prefix)
@@ -435,6 +439,33 @@ pub(crate) fn parse(text: &str, format: Format, source: &Source) -> CliResult<Sc
             de.end().map_err(|e| json_error(&e, source, ""))?;
             Ok(scenario)
         }
+    }
+}
+
+/// A TOML document ready to deserialize, its floats handed on as their
+/// literal text: the toml crate reads a float through `f64`, which would
+/// turn `72344990687247.04` into `.05`. Money, rates and quantities read
+/// the text with the same grammar as strings and JSON numbers; spans stay
+/// as parsed, so errors keep their line and column.
+pub(crate) fn toml_document(text: &str) -> Result<toml::de::Deserializer<'_>, toml::de::Error> {
+    let mut root = toml::de::DeTable::parse(text)?;
+    for (_, value) in root.get_mut().iter_mut() {
+        floats_as_text(value.get_mut());
+    }
+    Ok(toml::de::Deserializer::from(root))
+}
+
+fn floats_as_text(value: &mut toml::de::DeValue<'_>) {
+    use toml::de::DeValue;
+    match value {
+        DeValue::Float(f) => {
+            // TOML allows `_` between digits; the number grammar does not.
+            let literal = f.as_str().replace('_', "");
+            *value = DeValue::String(std::borrow::Cow::Owned(literal));
+        }
+        DeValue::Array(items) => items.iter_mut().for_each(|item| floats_as_text(item.get_mut())),
+        DeValue::Table(table) => table.iter_mut().for_each(|(_, item)| floats_as_text(item.get_mut())),
+        DeValue::String(_) | DeValue::Integer(_) | DeValue::Boolean(_) | DeValue::Datetime(_) => {}
     }
 }
 
@@ -475,18 +506,34 @@ fn detect(text: &str) -> Format {
 /// Reads the text of a scenario from a path, or from standard input for
 /// `-`. `format` overrides the file's extension (and, for standard input,
 /// detection by the first character). A leading byte-order mark is dropped.
-pub(crate) fn read_text(path: &str, format: Option<Format>) -> CliResult<(String, Format, Source)> {
+/// Only a regular file is read, and no more than `limits.scenario_bytes`.
+pub(crate) fn read_text(path: &str, format: Option<Format>, limits: &Limits) -> CliResult<(String, Format, Source)> {
+    let too_large = || {
+        CliError::input(format!(
+            "{path}: the scenario is larger than {}; expected a smaller scenario, lists in CSV files, or --max-scenario-size",
+            show_size(limits.scenario_bytes)
+        ))
+    };
+    let read_all = |reader: &mut dyn std::io::Read, what: &str| -> CliResult<String> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(reader, limits.scenario_bytes.saturating_add(1)),
+            &mut bytes,
+        )
+        .map_err(|e| CliError::input(format!("{path}: cannot read {what}: {e}")))?;
+        if u64::try_from(bytes.len()).map_or(true, |n| n > limits.scenario_bytes) {
+            return Err(too_large());
+        }
+        String::from_utf8(bytes).map_err(|e| {
+            CliError::input(format!("{path}: {what} is not UTF-8 text ({e}); expected a UTF-8 TOML or JSON scenario"))
+        })
+    };
     if path == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
-            CliError::input(format!("-: cannot read standard input: {e}; expected a UTF-8 TOML or JSON scenario"))
-        })?;
-        let text = match text.strip_prefix(BOM) {
-            Some(rest) => rest.to_owned(),
-            None => text,
-        };
+        let text = read_all(&mut std::io::stdin().lock(), "standard input")?;
+        let text = text.strip_prefix(BOM).map(str::to_owned).unwrap_or(text);
         let format = format.unwrap_or_else(|| detect(&text));
-        return Ok((text, format, Source { name: "-".into(), base: PathBuf::from(".") }));
+        let source = Source { name: "-".into(), base: PathBuf::from("."), limits: limits.clone() };
+        return Ok((text, format, source));
     }
     let p = Path::new(path);
     let by_extension = match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
@@ -499,20 +546,22 @@ pub(crate) fn read_text(path: &str, format: Option<Format>) -> CliResult<(String
             "{path}: unknown scenario format; expected a .toml or .json file, - for standard input, or --input-format toml|json"
         )));
     };
-    let bytes = std::fs::read(p).map_err(|e| CliError::input(format!("{path}: cannot read the file: {e}")))?;
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        CliError::input(format!("{path}: the file is not UTF-8 text ({e}); expected a UTF-8 TOML or JSON file"))
-    })?;
+    let (mut file, len) =
+        crate::limits::open_regular(p).map_err(|e| CliError::input(format!("{path}: cannot read the file: {e}")))?;
+    if len > limits.scenario_bytes {
+        return Err(too_large());
+    }
+    let mut text = read_all(&mut file, "the file")?;
     if text.starts_with(BOM) {
         text.drain(..BOM.len_utf8());
     }
     let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
     let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
-    Ok((text, format, Source { name: path.to_owned(), base }))
+    Ok((text, format, Source { name: path.to_owned(), base, limits: limits.clone() }))
 }
 
 /// Reads a scenario from a path or standard input (see [`read_text`]).
-pub(crate) fn load(path: &str, format: Option<Format>) -> CliResult<(Scenario, Source)> {
-    let (text, format, source) = read_text(path, format)?;
+pub(crate) fn load(path: &str, format: Option<Format>, limits: &Limits) -> CliResult<(Scenario, Source)> {
+    let (text, format, source) = read_text(path, format, limits)?;
     Ok((parse(&text, format, &source)?, source))
 }

@@ -50,7 +50,7 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
         );
     };
     let rows: Vec<UnitRow> = crate::compute::riskpool_rows(r, source).map_err(at)?;
-    crate::compute::validate_projection(p, Some(&rows)).map_err(at)?;
+    crate::compute::validate_projection(p, Some((r, &rows)), &source.limits).map_err(at)?;
     let version: PolicyVersion<RiskPoolPolicy> = riskpool_policy(r).map_err(at)?;
     let mut schemes = Vec::new();
     for scheme in Scheme::ALL {
@@ -95,7 +95,7 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
     }
     let history = medfund_riskpool::history_of(version)
         .map_err(|e| CliError::input(format!("riskpool: {e}")).at(&source.name))?;
-    let spec = ProjectionSpec { first_year: r.year, years: p.years, trials: p.trials, seed: p.seed };
+    let spec = ProjectionSpec { first_year: r.year.0, years: p.years, trials: p.trials, seed: p.seed };
     let result = medfund_riskpool::simulate(&history, spec, &schemes, progress)
         .map_err(|e| CliError::input(format!("projection: {e}")).at(&source.name))?;
     let mut out = ProjectionSchemes::default();

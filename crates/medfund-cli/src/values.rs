@@ -73,6 +73,15 @@ impl<'de> Deserialize<'de> for NonNegativeQuantity {
     }
 }
 
+/// The years a scenario may name, in dates and as years: every date a
+/// report derives from them (a deadline in S+1, a projected year) then
+/// still reads back as `YYYY-MM-DD`.
+pub(crate) const YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
+
+fn out_of_calendar(what: &str) -> String {
+    format!("{what} is outside the supported calendar; expected a year from {} to {}", YEARS.start(), YEARS.end())
+}
+
 /// An ISO `YYYY-MM-DD` date, written as a string (or a TOML date).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct IsoDate(pub NaiveDate);
@@ -80,7 +89,8 @@ pub(crate) struct IsoDate(pub NaiveDate);
 fn parse_date<E: de::Error>(v: &str) -> Result<IsoDate, E> {
     let ok_shape = v.len() == 10 && v.as_bytes().get(4) == Some(&b'-') && v.as_bytes().get(7) == Some(&b'-');
     match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) if ok_shape => Ok(IsoDate(d)),
+        Ok(d) if ok_shape && YEARS.contains(&chrono::Datelike::year(&d)) => Ok(IsoDate(d)),
+        Ok(_) if ok_shape => Err(E::custom(out_of_calendar(&format!("date {v:?}")))),
         _ => Err(E::custom(format!("invalid date {v:?}; expected an ISO date YYYY-MM-DD"))),
     }
 }
@@ -134,17 +144,22 @@ impl<'de> Visitor<'de> for YearVisitor {
         if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
             return Err(E::custom(format!("invalid year {v:?}; expected a year such as 2023")));
         }
-        t.parse().map(Year).map_err(|_| E::custom(format!("invalid year {v:?}; expected a year such as 2023")))
+        match t.parse::<i64>() {
+            Ok(year) => self.visit_i64(year),
+            Err(_) => Err(E::custom(out_of_calendar(&format!("year {t}")))),
+        }
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Year, E> {
-        i32::try_from(v)
-            .map(Year)
-            .map_err(|_| E::custom(format!("year {v} is out of range; expected a year such as 2023")))
+        match i32::try_from(v) {
+            Ok(year) if YEARS.contains(&year) => Ok(Year(year)),
+            _ => Err(E::custom(out_of_calendar(&format!("year {v}")))),
+        }
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Year, E> {
-        i32::try_from(v)
-            .map(Year)
-            .map_err(|_| E::custom(format!("year {v} is out of range; expected a year such as 2023")))
+        match i32::try_from(v) {
+            Ok(year) if YEARS.contains(&year) => Ok(Year(year)),
+            _ => Err(E::custom(out_of_calendar(&format!("year {v}")))),
+        }
     }
     /// A JSON number that is not an integer (serde_json `arbitrary_precision`).
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Year, A::Error> {
@@ -157,6 +172,35 @@ impl<'de> Deserialize<'de> for Year {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Year, D::Error> {
         d.deserialize_any(YearVisitor)
     }
+}
+
+/// A map keyed by year (`spend = { 2022 = "…" }`) that refuses a year given
+/// twice: JSON keeps the last of two equal keys and TOML takes `2022` and
+/// `"02022"` as different keys, so either would drop a figure silently.
+pub(crate) fn unique_years<'de, D, T>(d: D) -> Result<std::collections::BTreeMap<Year, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct YearMap<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for YearMap<T> {
+        type Value = std::collections::BTreeMap<Year, T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table of values by year, such as { 2022 = \"1000.00\" }")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some(year) = map.next_key::<Year>()? {
+                if out.contains_key(&year) {
+                    return Err(de::Error::custom(format!("year {} is given twice; expected each year once", year.0)));
+                }
+                let value = map.next_value()?;
+                out.insert(year, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(YearMap(std::marker::PhantomData))
 }
 
 /// A validity bound: an ISO date, or a year (the first or last day of it).

@@ -69,23 +69,40 @@ fn as_money(v: &Value) -> Option<Money> {
         .flatten()
 }
 
-fn difference(base: &Value, variant: &Value) -> Value {
+/// Yuan with two decimals from a number of fen that may exceed the `Money` range.
+fn yuan_of_fen(fen: i128) -> String {
+    let abs = fen.unsigned_abs();
+    format!("{}{}.{:02}", if fen < 0 { "-" } else { "" }, abs / 100, abs % 100)
+}
+
+/// variant − base, exactly: money in `i128` fen (a difference of two
+/// amounts always fits), integers in `i128`; `null` for other leaves.
+fn difference(path: &str, base: &Value, variant: &Value) -> CliResult<Value> {
     if let (Some(a), Some(b)) = (as_money(base), as_money(variant)) {
-        return b.checked_sub(a).map_or(Value::Null, |d| Value::String(d.to_string()));
+        let d = i128::from(b.fen()).checked_sub(i128::from(a.fen()));
+        return Ok(Value::String(yuan_of_fen(d.expect("invariant: the difference of two i64 fits an i128"))));
     }
-    if let (Some(a), Some(b)) = (base.as_i64(), variant.as_i64()) {
-        return b.checked_sub(a).map_or(Value::Null, Value::from);
+    if let (Some(a), Some(b)) = (as_integer(base), as_integer(variant)) {
+        let d = b.checked_sub(a).expect("invariant: the difference of two integers of 64 bits fits an i128");
+        return Ok(i64::try_from(d).map_or_else(|_| Value::String(d.to_string()), Value::from));
     }
     if let (Some(a), Some(b)) = (base.as_f64(), variant.as_f64()) {
         #[allow(clippy::float_arithmetic)]
         let d = b - a;
-        return serde_json::Number::from_f64(d).map_or(Value::Null, Value::Number);
+        return serde_json::Number::from_f64(d).map(Value::Number).ok_or_else(|| {
+            CliError::other(format!("compare: {path}: the difference of {base} and {variant} is not a finite number"))
+        });
     }
-    Value::Null
+    Ok(Value::Null)
+}
+
+/// A JSON integer of 64 bits, signed or not.
+fn as_integer(v: &Value) -> Option<i128> {
+    v.as_i64().map(i128::from).or_else(|| v.as_u64().map(i128::from))
 }
 
 /// Compares two JSON reports leaf by leaf (arrays by position).
-pub(crate) fn compare(base_name: &str, base: &Value, variant_name: &str, variant: &Value) -> Comparison {
+pub(crate) fn compare(base_name: &str, base: &Value, variant_name: &str, variant: &Value) -> CliResult<Comparison> {
     let (mut a, mut b) = (Vec::new(), Vec::new());
     flatten(base, &mut String::new(), &mut a);
     flatten(variant, &mut String::new(), &mut b);
@@ -100,7 +117,7 @@ pub(crate) fn compare(base_name: &str, base: &Value, variant_name: &str, variant
                 path: path.clone(),
                 base: va.clone(),
                 variant: (*vb).clone(),
-                difference: difference(va, vb),
+                difference: difference(path, va, vb)?,
             }),
             None => differences.push(Difference {
                 path: path.clone(),
@@ -120,7 +137,7 @@ pub(crate) fn compare(base_name: &str, base: &Value, variant_name: &str, variant
             });
         }
     }
-    Comparison { base: base_name.into(), variant: variant_name.into(), identical, differences }
+    Ok(Comparison { base: base_name.into(), variant: variant_name.into(), identical, differences })
 }
 
 fn text(v: &Value) -> String {
@@ -276,13 +293,18 @@ fn set_path(doc: &mut Value, path: &str, value: Value) -> CliResult<()> {
 }
 
 /// The scenario file as a JSON document, for editing.
-pub(crate) fn document(path: &str, format: Option<Format>) -> CliResult<(Value, Source)> {
-    let (text, format, source) = crate::scenario::read_text(path, format)?;
+pub(crate) fn document(
+    path: &str,
+    format: Option<Format>,
+    limits: &crate::limits::Limits,
+) -> CliResult<(Value, Source)> {
+    let (text, format, source) = crate::scenario::read_text(path, format, limits)?;
     let doc = match format {
         Format::Toml => {
-            let table: toml::Table =
-                toml::from_str(&text).map_err(|e| CliError::input(format!("{path}: {}", e.message())))?;
-            serde_json::to_value(table).map_err(|e| CliError::input(format!("{path}: {e}")))?
+            let de = crate::scenario::toml_document(&text)
+                .map_err(|e| CliError::input(format!("{path}: {}", e.message())))?;
+            serde::Deserialize::deserialize(de)
+                .map_err(|e: toml::de::Error| CliError::input(format!("{path}: {}", e.message())))?
         }
         Format::Json => serde_json::from_str(&text).map_err(|e| CliError::input(format!("{path}: {e}")))?,
     };
@@ -316,10 +338,14 @@ pub struct Sweep {
 fn headline(report: &Value) -> serde_json::Map<String, Value> {
     let null = Value::Null;
     let at = |v: &'_ Value, pointer: &str| v.pointer(pointer).cloned().unwrap_or(Value::Null);
+    // Exact in i128 fen: a sum of report amounts never overflows it.
     let sum = |items: &[Value], key: &str| -> Value {
-        let total =
-            items.iter().filter_map(|v| v.get(key).and_then(as_money)).try_fold(Money::ZERO, Money::checked_add);
-        total.map_or(Value::Null, |m| Value::String(m.to_string()))
+        let total = items
+            .iter()
+            .filter_map(|v| v.get(key).and_then(as_money))
+            .try_fold(0_i128, |acc, m| acc.checked_add(i128::from(m.fen())))
+            .expect("invariant: fewer than 2^64 amounts of 64 bits sum within an i128");
+        Value::String(yuan_of_fen(total))
     };
     let list = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
     let mut f = serde_json::Map::new();
@@ -365,6 +391,25 @@ fn projection_headline(p: &crate::simulate::Projection, f: &mut serde_json::Map<
 
 /// Runs `doc` once per combination of `settings` (in parallel).
 pub(crate) fn sweep(doc: &Value, source: &Source, settings: &[Setting]) -> CliResult<Sweep> {
+    for (k, s) in settings.iter().enumerate() {
+        if let Some(first) = settings.iter().take(k).position(|o| o.path == s.path) {
+            return Err(CliError::input(format!(
+                "--set {}: the path is set twice (--set number {} and {}); expected each path once, with all its values",
+                s.path,
+                first.saturating_add(1),
+                k.saturating_add(1)
+            )));
+        }
+    }
+    // Counted before anything is built: 2^40 combinations must be refused, not allocated.
+    let count = settings.iter().try_fold(1_u64, |n, s| n.checked_mul(u64::try_from(s.values.len()).ok()?));
+    let limit = source.limits.sweep_combinations;
+    if count.is_none_or(|n| n > limit) {
+        return Err(CliError::input(format!(
+            "sweep: {} combinations, more than the limit of {limit}; expected fewer values, or --max-combinations",
+            count.map_or_else(|| "more than 18446744073709551615".to_owned(), |n| n.to_string())
+        )));
+    }
     let mut combos: Vec<Vec<(usize, &String)>> = vec![Vec::new()];
     for (k, s) in settings.iter().enumerate() {
         combos = combos

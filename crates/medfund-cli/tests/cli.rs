@@ -319,10 +319,11 @@ fn check_validates_without_a_report() {
 }
 
 #[test]
-fn empty_scenario_is_valid_and_empty() {
-    let (code, stdout, _) = run_text("empty.toml", "");
-    assert_eq!(code, 0);
-    assert_eq!(stdout.trim(), "{}");
+fn empty_scenario_has_nothing_to_compute() {
+    let (code, stdout, stderr) = run_text("empty.toml", "");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("nothing to compute"), "{stderr}");
 }
 
 #[test]

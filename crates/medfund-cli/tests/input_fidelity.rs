@@ -104,10 +104,17 @@ fn supplementary_claims_outside_the_policy_validity_are_refused() {
 #[test]
 fn assistance_years_that_serve_no_service_year_are_errors() {
     let county = |spend: &str| format!("[assistance]\n[[assistance.counties]]\nid = \"c\"\nspend = {{ {spend} }}\n");
-    let typo = county(r#"2021 = "1", 2022 = "2", 20222 = "3""#);
-    run_scenario("a.toml", &typo).input_error(&["assistance.counties[0].spend.20222", "county \"c\""]);
+    // A typo in a year key: 2032 for 2023 has no neighbour.
+    let typo = county(r#"2021 = "1", 2022 = "2", 2032 = "3""#);
+    run_scenario("a.toml", &typo).input_error(&["assistance.counties[0].spend.2032", "county \"c\""]);
     let path = write_files(&[("a.toml", typo.as_bytes())]);
-    run_path(&path, &["check"]).input_error(&["assistance.counties[0].spend.20222"]);
+    run_path(&path, &["check"]).input_error(&["assistance.counties[0].spend.2032"]);
+    // 20222 is outside the supported calendar altogether.
+    run_scenario("a.toml", &county(r#"2021 = "1", 2022 = "2", 20222 = "3""#)).input_error(&[
+        "assistance.counties[0].spend",
+        "20222",
+        "supported calendar",
+    ]);
     // A missing base year: 2022 alone gives no service year.
     run_scenario("a.toml", &county(r#"2022 = "2""#)).input_error(&["assistance.counties[0].spend.2022"]);
     // A settlement date for a year that is not reported.

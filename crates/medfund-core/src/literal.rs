@@ -23,6 +23,8 @@ pub enum LiteralError {
     /// Finer than the 28 decimal places a [`Decimal`] holds, or larger
     /// than about 7.9 × 10²⁸: the value cannot be held exactly.
     OutOfRange,
+    /// Thousands separators that do not group the integer part in threes.
+    Grouping,
 }
 
 impl LiteralError {
@@ -31,6 +33,7 @@ impl LiteralError {
         match self {
             LiteralError::Syntax => "expected digits, an optional decimal part and an optional exponent",
             LiteralError::OutOfRange => "more digits or a larger magnitude than can be held exactly",
+            LiteralError::Grouping => "thousands separators must group the integer part in threes",
         }
     }
 }
@@ -87,6 +90,35 @@ pub fn parse_number_literal(text: &str) -> Result<Decimal, LiteralError> {
         let factor = Decimal::try_from_i128_with_scale(factor, 0).map_err(|_| LiteralError::OutOfRange)?;
         value.checked_mul(factor).ok_or(LiteralError::OutOfRange)
     }
+}
+
+/// Reads a number written as text: the literal grammar of
+/// [`parse_number_literal`], whose integer part may also be grouped in
+/// threes by commas (`1,234,567.8`). This is the one number grammar of
+/// money, rates and quantities written as strings, so that `"1e-9"` and the
+/// literal `1e-9` mean the same.
+///
+/// ```
+/// use medfund_core::literal::parse_decimal_text;
+/// assert_eq!(parse_decimal_text("1,234,567.80").unwrap().to_string(), "1234567.80");
+/// assert!(parse_decimal_text("12,3456").is_err());
+/// ```
+pub fn parse_decimal_text(text: &str) -> Result<Decimal, LiteralError> {
+    if !text.contains(',') {
+        return parse_number_literal(text);
+    }
+    let end = text.find(['.', 'e', 'E']).unwrap_or(text.len());
+    let (int_part, rest) = text.split_at(end);
+    let (sign, digits) = match int_part.strip_prefix(['-', '+']) {
+        Some(d) => int_part.split_at(int_part.len().saturating_sub(d.len())),
+        None => ("", int_part),
+    };
+    let groups: Vec<&str> = digits.split(',').collect();
+    let first_ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()));
+    if !first_ok || groups.iter().skip(1).any(|g| g.len() != 3) || rest.contains(',') {
+        return Err(LiteralError::Grouping);
+    }
+    parse_number_literal(&format!("{sign}{}{rest}", groups.concat()))
 }
 
 /// In a `Visitor::visit_map`: the text of a JSON number passed by

@@ -157,8 +157,7 @@ impl Money {
         }
         // Rust's `Display` for f64 prints the shortest string that reads back
         // to the same f64, without an exponent.
-        let text = value.to_string();
-        parse_plain(&text, &text)
+        Money::from_number_literal(&value.to_string())
     }
 
     /// Reads the text of a JSON or TOML number literal (`1234.56`,
@@ -216,55 +215,14 @@ impl fmt::Display for Money {
     }
 }
 
-/// Checks "1,234,567" style grouping: a first group of 1–3 digits, then groups of exactly 3.
-fn strip_grouping<'a>(int_part: &'a str, original: &str) -> Result<std::borrow::Cow<'a, str>> {
-    if !int_part.contains(',') {
-        return Ok(std::borrow::Cow::Borrowed(int_part));
-    }
-    let groups: Vec<&str> = int_part.split(',').collect();
-    let first_ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()));
-    let rest_ok = groups.iter().skip(1).all(|g| g.len() == 3);
-    if !first_ok || !rest_ok {
-        return Err(CoreError::InvalidMoney {
-            input: original.to_owned(),
-            reason: "thousands separators must group the integer part in threes".into(),
-        });
-    }
-    Ok(std::borrow::Cow::Owned(groups.concat()))
-}
-
-/// True for a plain literal (no exponent) with a non-zero digit after the second decimal.
+/// True for a literal without exponent with a non-zero digit after the second decimal.
 fn has_sub_fen_digit(text: &str) -> bool {
     !text.contains(['e', 'E'])
         && text.split_once('.').is_some_and(|(_, f)| f.bytes().skip(2).any(|b| b.is_ascii_digit() && b != b'0'))
 }
 
-/// Parses `[-]digits[.digits]` (no grouping, no unit) into fen.
-fn parse_plain(text: &str, original: &str) -> Result<Money> {
-    let decimal = parse_decimal_strict(text, original)?;
-    decimal_to_money(decimal, original)
-}
-
 fn invalid(original: &str, reason: &str) -> CoreError {
     CoreError::InvalidMoney { input: original.to_owned(), reason: reason.to_owned() }
-}
-
-/// Accepts only `[+-]?[0-9]+(\.[0-9]+)?` after grouping is removed.
-fn parse_decimal_strict(text: &str, original: &str) -> Result<Decimal> {
-    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (int_part, frac_part) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
-    };
-    if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid(original, "expected digits before the decimal point"));
-    }
-    if let Some(f) = frac_part {
-        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid(original, "expected digits after the decimal point"));
-        }
-    }
-    Decimal::from_str_exact(text).map_err(|e| invalid(original, &format!("not a representable number ({e})")))
 }
 
 fn decimal_to_money(decimal: Decimal, original: &str) -> Result<Money> {
@@ -278,43 +236,33 @@ fn decimal_to_money(decimal: Decimal, original: &str) -> Result<Money> {
 impl FromStr for Money {
     type Err = CoreError;
 
-    /// Parses yuan: `"1234.56"`, `"1,234.56"`, `"-12"`, `"40万"` (×10⁴),
-    /// `"1.2亿"` (×10⁸). Surrounding white space is ignored. More than two
-    /// decimal places of a yuan (after the unit is applied) is an error;
-    /// trailing zeros are not (`"1.500"` is 1.50 yuan: nothing is rounded).
+    /// Parses yuan: `"1234.56"`, `"1,234.56"`, `"-12"`, `"1.2e3"`, `"40万"`
+    /// (×10⁴), `"1.2亿"` (×10⁸): the number grammar of
+    /// [`crate::literal::parse_decimal_text`], then an optional unit.
+    /// Surrounding white space is ignored. More than two decimal places of a
+    /// yuan (after the unit is applied) is an error; trailing zeros are not
+    /// (`"1.500"` is 1.50 yuan: nothing is rounded).
     fn from_str(input: &str) -> Result<Money> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(invalid(input, "empty text"));
         }
-        let (number, multiplier) = if let Some(n) = trimmed.strip_suffix('万') {
-            (n.trim_end(), Some(Decimal::from(10_000)))
+        let (number, unit) = if let Some(n) = trimmed.strip_suffix('万') {
+            (n.trim_end(), 10_000_u32)
         } else if let Some(n) = trimmed.strip_suffix('亿') {
-            (n.trim_end(), Some(Decimal::from(100_000_000)))
+            (n.trim_end(), 100_000_000)
         } else {
-            (trimmed, None)
+            (trimmed, 1)
         };
-        let (sign, body) = match number.strip_prefix('-') {
-            Some(b) => ("-", b),
-            None => ("", number.strip_prefix('+').unwrap_or(number)),
+        let decimal = match crate::literal::parse_decimal_text(number) {
+            Ok(d) => d,
+            Err(crate::literal::LiteralError::OutOfRange) if unit == 1 && has_sub_fen_digit(number) => {
+                return Err(CoreError::SubFenPrecision { input: input.to_owned() });
+            }
+            Err(e) => return Err(invalid(input, e.reason())),
         };
-        let (int_part, frac) = match body.split_once('.') {
-            Some((i, f)) => (i, Some(f)),
-            None => (body, None),
-        };
-        let int_part = strip_grouping(int_part, input)?;
-        let mut normalized = String::with_capacity(body.len().saturating_add(1));
-        normalized.push_str(sign);
-        normalized.push_str(&int_part);
-        if let Some(f) = frac {
-            normalized.push('.');
-            normalized.push_str(f);
-        }
-        let decimal = parse_decimal_strict(&normalized, input)?;
-        let decimal = match multiplier {
-            Some(m) => decimal.checked_mul(m).ok_or(CoreError::Overflow { operation: "parsing money" })?,
-            None => decimal,
-        };
+        let decimal =
+            decimal.checked_mul(Decimal::from(unit)).ok_or(CoreError::Overflow { operation: "parsing money" })?;
         decimal_to_money(decimal, input)
     }
 }
@@ -402,6 +350,9 @@ mod tests {
             ("1.500", 150),
             ("0", 0),
             ("400000.00", 40_000_000),
+            ("1e5", 10_000_000),
+            ("1.5E-1", 15),
+            ("1,234.5e1", 1_234_500),
         ];
         for &(text, fen) in cases {
             assert_eq!(text.parse::<Money>(), Ok(Money::from_fen(fen)), "{text}");
@@ -417,7 +368,9 @@ mod tests {
             "1,23.00",
             "12,3456",
             "1.2.3",
-            "1e5",
+            "1e",
+            "+-5",
+            "-+5",
             ".5",
             "5.",
             "--1",

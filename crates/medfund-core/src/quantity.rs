@@ -54,7 +54,7 @@ impl Quantity {
         if !value.is_finite() {
             return Err(CoreError::InvalidQuantity { input: value.to_string(), reason: "not a finite number".into() });
         }
-        value.to_string().parse()
+        Quantity::from_number_literal(&value.to_string())
     }
 }
 
@@ -66,21 +66,12 @@ impl From<i64> for Quantity {
 
 impl FromStr for Quantity {
     type Err = CoreError;
+    /// `"86"`, `"86.5"`, `"12,000"`, `"8.65e1"`: the number grammar of
+    /// [`crate::literal::parse_decimal_text`], exact.
     fn from_str(input: &str) -> Result<Quantity> {
-        let text = input.trim();
-        let body = text.strip_prefix(['-', '+']).unwrap_or(text);
-        let (int_part, frac) = match body.split_once('.') {
-            Some((i, f)) => (i, Some(f)),
-            None => (body, None),
-        };
-        let bad = |reason: &str| CoreError::InvalidQuantity { input: input.to_owned(), reason: reason.to_owned() };
-        if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("expected digits"));
-        }
-        if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(bad("expected digits after the decimal point"));
-        }
-        Decimal::from_str_exact(text).map(Quantity::new).map_err(|e| bad(&format!("not a representable number ({e})")))
+        crate::literal::parse_decimal_text(input.trim())
+            .map(Quantity::new)
+            .map_err(|e| CoreError::InvalidQuantity { input: input.to_owned(), reason: e.reason().to_owned() })
     }
 }
 
@@ -140,7 +131,9 @@ mod tests {
     #[test]
     fn parse_and_serde() {
         assert_eq!("12000".parse::<Quantity>().unwrap(), Quantity::from(12_000));
-        assert!("1e3".parse::<Quantity>().is_err());
+        assert_eq!("1e3".parse::<Quantity>().unwrap(), Quantity::from(1_000));
+        assert_eq!("12,000".parse::<Quantity>().unwrap(), Quantity::from(12_000));
+        assert!("+-1".parse::<Quantity>().is_err());
         assert!("".parse::<Quantity>().is_err());
         assert!(Quantity::from_f64(f64::NAN).is_err());
         assert!("-1".parse::<Quantity>().unwrap().is_negative());

@@ -144,37 +144,31 @@ impl Rate {
         if !value.is_finite() {
             return Err(CoreError::InvalidRate { input: value.to_string(), reason: "not a finite number".into() });
         }
-        value.to_string().parse()
+        Rate::from_number_literal(&value.to_string())
     }
 }
 
 impl FromStr for Rate {
     type Err = CoreError;
 
-    /// `"4%"`, `"4 %"`, `"2‰"`, `"0.04"`, `"-1.5%"`.
+    /// `"4%"`, `"4 %"`, `"2‰"`, `"0.04"`, `"-1.5%"`, `"1e-9"`: the number
+    /// grammar of [`crate::literal::parse_decimal_text`], then an optional
+    /// `%` or `‰`. The value is exact; a rate finer than 28 decimal places
+    /// is an error, never zero.
     fn from_str(input: &str) -> Result<Rate> {
         let trimmed = input.trim();
-        let (number, divisor) = if let Some(n) = trimmed.strip_suffix('%') {
-            (n.trim_end(), 100)
+        let (number, places) = if let Some(n) = trimmed.strip_suffix('%') {
+            (n.trim_end(), 2)
         } else if let Some(n) = trimmed.strip_suffix('‰') {
-            (n.trim_end(), 1_000)
+            (n.trim_end(), 3)
         } else {
-            (trimmed, 1)
+            (trimmed, 0)
         };
         let bad = |reason: &str| CoreError::InvalidRate { input: input.to_owned(), reason: reason.to_owned() };
-        let body = number.strip_prefix(['-', '+']).unwrap_or(number);
-        let (int_part, frac) = match body.split_once('.') {
-            Some((i, f)) => (i, Some(f)),
-            None => (body, None),
-        };
-        if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("expected digits"));
-        }
-        if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(bad("expected digits after the decimal point"));
-        }
-        let value = Decimal::from_str_exact(number).map_err(|e| bad(&format!("not a representable number ({e})")))?;
-        let value = value.checked_div(Decimal::from(divisor)).ok_or_else(|| bad("out of range"))?;
+        let mut value = crate::literal::parse_decimal_text(number).map_err(|e| bad(e.reason()))?;
+        // Percent and per mille shift the decimal point: exact, or refused.
+        let scale = value.scale().saturating_add(places);
+        value.set_scale(scale).map_err(|_| bad("finer than the 28 decimal places a rate holds"))?;
         Ok(Rate::from_decimal(value))
     }
 }
@@ -333,14 +327,23 @@ mod tests {
             ("100%", "1"),
             ("0", "0"),
             ("52.5%", "0.525"),
+            // One grammar with number literals: the string "1e-2" means what 1e-2 means.
+            ("1e-2", "0.01"),
+            ("1e-9", "0.000000001"),
+            ("2.5e-1%", "0.0025"),
         ];
         for &(text, want) in cases {
             let r: Rate = text.parse().unwrap();
             assert_eq!(r.to_decimal(), want.parse::<Decimal>().unwrap(), "{text}");
         }
-        for text in ["", "%", "abc", "4%%", "1e-2", ".5", "4 percent"] {
+        for text in ["", "%", "abc", "4%%", "+-5%", ".5", "4 percent", "1e", "inf", "NaN"] {
             assert!(text.parse::<Rate>().is_err(), "{text:?}");
         }
+        // Finer than 28 decimal places: an error, never a silent 0 %.
+        for text in ["1e-29", "0.000000000000000000000000001%", "0.00000000000000000000000001‰"] {
+            assert!(text.parse::<Rate>().is_err(), "{text:?}");
+        }
+        assert_eq!("0.0000000000000000000000001%".parse::<Rate>().unwrap().to_decimal().scale(), 27);
     }
 
     #[test]

@@ -97,6 +97,25 @@ pub struct ProjectionSpec {
     pub seed: u64,
 }
 
+impl ProjectionSpec {
+    /// The bytes [`simulate`] holds at once for `schemes` schemes: per
+    /// trial, year and scheme a closing balance, a Σ unresolved (8 bytes
+    /// each) and a review flag (1 byte), plus one column of trials for the
+    /// percentiles; `None` if that does not fit a `u64`. A front end checks
+    /// it against its limit before calling [`simulate`], which allocates it.
+    ///
+    /// ```
+    /// use medfund_riskpool::ProjectionSpec;
+    /// let spec = ProjectionSpec { first_year: 2024, years: 10, trials: 10_000, seed: 42 };
+    /// assert_eq!(spec.memory_bytes(2), Some(10 * 2 * 10_000 * 17 + 10_000 * 8));
+    /// ```
+    pub fn memory_bytes(&self, schemes: usize) -> Option<u64> {
+        let cells =
+            u64::from(self.years).checked_mul(u64::try_from(schemes).ok()?)?.checked_mul(u64::from(self.trials))?;
+        cells.checked_mul(17)?.checked_add(u64::from(self.trials).checked_mul(8)?)
+    }
+}
+
 /// Nearest-rank percentiles of the closing balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Percentiles {
