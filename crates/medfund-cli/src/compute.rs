@@ -12,7 +12,7 @@ use medfund_surplus::{Allocation, Institution, Spending, SurplusError, SurplusPo
 use serde::Serialize;
 
 use crate::csvin;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, excerpt};
 use crate::scenario::{
     AssistanceSection, CountyCsvRow, CountyRow, InstitutionRow, RiskpoolSection, Scenario, Source, SpendingRow,
     SupplementarySection, SurplusSection, UnitRow,
@@ -168,17 +168,17 @@ pub(crate) fn validate_projection(
     let Some((section, units)) = riskpool else {
         return Err(CliError::input("projection: a [projection] needs a [riskpool] section to project; expected both"));
     };
-    if p.years == 0 {
+    if p.years.0 == 0 {
         return Err(CliError::input("projection.years: 0; expected at least 1 projected year"));
     }
-    if p.trials == 0 {
+    if p.trials.0 == 0 {
         return Err(CliError::input("projection.trials: 0; expected at least 1 trial"));
     }
-    let last = i64::from(section.year.0).saturating_add(i64::from(p.years)).saturating_sub(1);
+    let last = i64::from(section.year.0).saturating_add(i64::from(p.years.0)).saturating_sub(1);
     if last > i64::from(*crate::values::YEARS.end()) {
         return Err(CliError::input(format!(
             "projection.years: {} years from {} would end in {last}; expected a last projected year of at most {}",
-            p.years,
+            p.years.0,
             section.year.0,
             crate::values::YEARS.end()
         )));
@@ -193,14 +193,18 @@ pub(crate) fn validate_projection(
             table || units.iter().any(|u| u.scheme == scheme)
         })
         .count();
-    let spec =
-        medfund_riskpool::ProjectionSpec { first_year: section.year.0, years: p.years, trials: p.trials, seed: p.seed };
+    let spec = medfund_riskpool::ProjectionSpec {
+        first_year: section.year.0,
+        years: p.years.0,
+        trials: p.trials.0,
+        seed: p.seed.0,
+    };
     let needed = spec.memory_bytes(schemes);
     if needed.is_none_or(|n| n > limits.projection_bytes) {
         return Err(CliError::input(format!(
             "projection: {} trials × {} years × {schemes} scheme(s) need about {} of memory, more than the limit of {}; expected fewer trials or years, or a larger --max-projection-memory",
-            p.trials,
-            p.years,
+            p.trials.0,
+            p.years.0,
             needed.map_or_else(|| "more than 16 EiB".to_owned(), crate::limits::show_size_approx),
             crate::limits::show_size(limits.projection_bytes)
         )));
@@ -253,7 +257,7 @@ fn list<T: Clone, R: serde::de::DeserializeOwned>(
 }
 
 fn unknown_preset(section: &str, id: &str, known: &[String]) -> CliError {
-    CliError::input(format!("{section}.preset: unknown preset {id:?}; expected one of {}", known.join(", ")))
+    CliError::input(format!("{section}.preset: unknown preset {}; expected one of {}", excerpt(id), known.join(", ")))
 }
 
 fn lib_error(section: &str, e: impl std::fmt::Display) -> CliError {
@@ -480,7 +484,7 @@ fn assistance(s: &AssistanceSection, source: &Source, trace: &mut Trace) -> CliR
             p.advance_rate = v;
         }
         if let Some(v) = o.fee_settlement_days {
-            p.fee_settlement_days = v;
+            p.fee_settlement_days = v.0;
         }
         if let Some(v) = o.fee_basis {
             p.fee_basis = v;
@@ -535,15 +539,15 @@ fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -
     if id != preset.id() {
         return Err(unknown_preset("supplementary", id, &[preset.id().to_owned()]));
     }
-    if s.insured_persons == 0 && !s.no_insured_persons {
+    if s.insured_persons.0 == 0 && !s.no_insured_persons {
         return Err(CliError::input(
             "supplementary.insured_persons: 0; expected the number of insured persons (at least 1), or no_insured_persons = true to confirm a scheme without any (no premiums)",
         ));
     }
-    if s.insured_persons > 0 && s.no_insured_persons {
+    if s.insured_persons.0 > 0 && s.no_insured_persons {
         return Err(CliError::input(format!(
             "supplementary.no_insured_persons: true, but insured_persons is {}; expected insured_persons = 0 with it",
-            s.insured_persons
+            s.insured_persons.0
         )));
     }
     let mut version = preset;
@@ -585,16 +589,17 @@ fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -
             .collect(),
         (None, None) => Vec::new(),
     };
-    let result = medfund_insurer::split_claims_in_force(&version, s.insured_persons, &claims).map_err(|e| match e {
-        InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
-        InsurerError::ClaimOutsideValidity { index, .. } => CliError::input(format!(
-            "{}.date: {e}",
-            item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
-        )),
-        other => lib_error("supplementary", other),
-    })?;
+    let result =
+        medfund_insurer::split_claims_in_force(&version, s.insured_persons.0, &claims).map_err(|e| match e {
+            InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
+            InsurerError::ClaimOutsideValidity { index, .. } => CliError::input(format!(
+                "{}.date: {e}",
+                item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
+            )),
+            other => lib_error("supplementary", other),
+        })?;
     if trace.is_on() {
-        trace_supplementary(version.params(), &claims, &result.claims, &result.years, s.insured_persons, trace);
+        trace_supplementary(version.params(), &claims, &result.claims, &result.years, s.insured_persons.0, trace);
     }
     let claims = claims
         .into_iter()

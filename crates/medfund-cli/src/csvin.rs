@@ -9,7 +9,7 @@ use medfund_core::Money;
 use serde::de::DeserializeOwned;
 use serde::de::value::MapDeserializer;
 
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, excerpt};
 use crate::scenario::Source;
 use crate::values::IsoDate;
 
@@ -216,7 +216,9 @@ impl<'de> serde::Deserializer<'de> for Cell<'_> {
         match self.0 {
             "true" => visitor.visit_bool(true),
             "false" => visitor.visit_bool(false),
-            other => Err(serde::de::Error::custom(format!("invalid boolean {other:?}; expected true or false"))),
+            other => {
+                Err(serde::de::Error::custom(format!("invalid boolean {}; expected true or false", excerpt(other))))
+            }
         }
     }
 
@@ -254,14 +256,16 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult
             "eligible_cost" => index.get_mut(2),
             other => {
                 return Err(CliError::input(format!(
-                    "{shown}:1: unknown column {other:?}; expected the columns person, date, eligible_cost"
+                    "{shown}:1: unknown column {}; expected the columns person, date, eligible_cost",
+                    excerpt(other)
                 )));
             }
         };
         if let Some(s) = slot {
             if s.is_some() {
                 return Err(CliError::input(format!(
-                    "{shown}:1: column {h:?} appears twice; expected each column once"
+                    "{shown}:1: column {} appears twice; expected each column once",
+                    excerpt(h)
                 )));
             }
             *s = Some(i);

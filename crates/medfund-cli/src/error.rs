@@ -48,21 +48,6 @@ impl std::error::Error for CliError {}
 /// Shorthand.
 pub type CliResult<T> = Result<T, CliError>;
 
-/// At most this many characters of an input value are quoted in a message.
-const EXCERPT_CHARS: usize = 60;
-
-/// A short, escaped quotation of an input value for a message: control
-/// characters and quotes escaped, cut after 60 characters with `…` and
-/// the full length, so that a huge or hostile value is never echoed whole.
-pub(crate) fn excerpt(value: &str) -> String {
-    let mut out = String::from("\"");
-    let mut chars = value.chars();
-    for c in chars.by_ref().take(EXCERPT_CHARS) {
-        out.extend(c.escape_debug());
-    }
-    out.push('"');
-    if chars.next().is_some() {
-        out.push_str(&format!("… ({} characters)", value.chars().count()));
-    }
-    out
-}
+/// A short, escaped quotation of an input value for a message (see
+/// [`medfund_core::error::excerpt`]).
+pub(crate) use medfund_core::error::excerpt;

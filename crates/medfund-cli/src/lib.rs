@@ -30,6 +30,7 @@ mod limits;
 mod render;
 mod scenario;
 mod simulate;
+mod strict;
 mod values;
 mod variants;
 

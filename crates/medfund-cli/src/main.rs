@@ -244,19 +244,49 @@ fn write_stdout(bytes: &[u8]) -> CliResult<()> {
     out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| write_error(&e))
 }
 
-/// A line on standard error. Writing it never panics: with stderr closed or
-/// full the message is lost, and the exit status still tells.
+/// The longest message printed, in characters: a message quotes inputs only
+/// in short excerpts, and this bounds any that slips through (a parser's
+/// quotation of a huge unknown key, say).
+const MAX_MESSAGE_CHARS: usize = 4_000;
+
+/// A line on standard error, control characters escaped and its length
+/// bounded. Writing it never panics: with stderr closed or full the message
+/// is lost, and the exit status still tells.
 fn say(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{message}");
+    let mut line = String::with_capacity(message.len().min(MAX_MESSAGE_CHARS));
+    let mut chars = message.chars();
+    for c in chars.by_ref().take(MAX_MESSAGE_CHARS) {
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    if chars.next().is_some() {
+        line.push_str(&format!(" … (message cut: {} characters)", message.chars().count()));
+    }
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// Rust's standard output swallows writes to a closed descriptor (`>&-`);
-/// duplicating it tells whether it is open before any work is done.
+/// A report written nowhere must not end in exit 0. The Rust runtime
+/// reopens a closed standard output (`>&-`) on `/dev/null` for reading and
+/// writing, so every write would "succeed"; a shell's `> /dev/null` opens it
+/// for writing only. On Linux `/proc` tells the two apart before any work is
+/// done; elsewhere, and for a deliberate `> /dev/null`, nothing is refused.
 fn check_stdout_open() -> CliResult<()> {
-    use std::os::fd::AsFd;
-    std::io::stdout().as_fd().try_clone_to_owned().map(drop).map_err(|e| {
-        CliError::other(format!("standard output is not open ({e}); expected somewhere to write the report"))
-    })
+    let target = std::fs::read_link("/proc/self/fd/1").ok();
+    let flags = std::fs::read_to_string("/proc/self/fdinfo/1").ok().and_then(|info| {
+        let octal = info.lines().find_map(|l| l.strip_prefix("flags:"))?.trim().to_owned();
+        u32::from_str_radix(&octal, 8).ok()
+    });
+    // O_ACCMODE = 0o3, O_RDWR = 0o2.
+    let on_null = target.is_some_and(|t| t == std::path::Path::new("/dev/null"));
+    if on_null && flags.is_some_and(|f| f & 0o3 == 0o2) {
+        return Err(CliError::other(
+            "standard output is closed; expected somewhere to write the report (a file, a pipe, or > /dev/null)",
+        ));
+    }
+    Ok(())
 }
 
 fn emit(report: &Report, args: &ReportArgs) -> CliResult<()> {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::error::{CliError, CliResult};
 use crate::limits::{Limits, show_size};
-use crate::values::{Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Year};
+use crate::values::{Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year};
 
 /// A whole scenario: every section optional.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -33,7 +33,7 @@ pub struct Scenario {
 impl Scenario {
     /// The number of Monte Carlo trials of the `[projection]`, if any.
     pub fn projection_trials(&self) -> Option<u64> {
-        self.projection.as_ref().map(|p| u64::from(p.trials))
+        self.projection.as_ref().map(|p| u64::from(p.trials.0))
     }
 
     /// The sections present, in contract order.
@@ -145,7 +145,7 @@ pub(crate) struct AssistancePolicyOverride {
     /// Advance rate.
     pub advance_rate: Option<Share>,
     /// Days for the fee settlement.
-    pub fee_settlement_days: Option<u32>,
+    pub fee_settlement_days: Option<Whole32>,
     /// Fee basis.
     pub fee_basis: Option<FeeBasis>,
     /// How the June fee advance is dated.
@@ -212,7 +212,7 @@ pub(crate) struct SupplementarySection {
     pub policy: Option<SupplementaryPolicyOverride>,
     /// Insured persons, for the premiums: at least 1, unless
     /// `no_insured_persons` confirms a scheme without insured persons.
-    pub insured_persons: u64,
+    pub insured_persons: Whole64,
     /// Confirms `insured_persons = 0` (no premiums at all).
     #[serde(default)]
     pub no_insured_persons: bool,
@@ -338,11 +338,11 @@ pub(crate) struct SpendingRow {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProjectionSection {
     /// Projected years, the riskpool year included.
-    pub years: u32,
+    pub years: Whole32,
     /// Monte Carlo trials.
-    pub trials: u32,
+    pub trials: Whole32,
     /// Seed.
-    pub seed: u64,
+    pub seed: Whole64,
     /// Growth for units not listed.
     pub default: Option<GrowthPair>,
     /// Per-unit growth.
@@ -425,14 +425,14 @@ pub(crate) fn parse(text: &str, format: Format, source: &Source) -> CliResult<Sc
     match format {
         Format::Toml => {
             let de = toml_document(text).map_err(|e| toml_error(&e, text, source, ""))?;
-            serde_path_to_error::deserialize(de).map_err(|e| {
+            serde_path_to_error::deserialize(crate::strict::Strict(de)).map_err(|e| {
                 let prefix = path_prefix(e.path());
                 toml_error(e.inner(), text, source, &prefix)
             })
         }
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
-            let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let scenario: Scenario = serde_path_to_error::deserialize(crate::strict::Strict(&mut de)).map_err(|e| {
                 let prefix = path_prefix(e.path());
                 json_error(e.inner(), source, &prefix)
             })?;
@@ -487,7 +487,8 @@ fn json_error(e: &serde_json::Error, source: &Source, prefix: &str) -> CliError 
         None => full,
     };
     if e.line() > 0 {
-        CliError::input(format!("{}:{}:{}: {prefix}{message}", source.name, e.line(), e.column()))
+        // serde_json says column 0 for an error before the first character.
+        CliError::input(format!("{}:{}:{}: {prefix}{message}", source.name, e.line(), e.column().max(1)))
     } else {
         CliError::input(format!("{}: {prefix}{message}", source.name))
     }

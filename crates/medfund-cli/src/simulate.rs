@@ -95,7 +95,7 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
     }
     let history = medfund_riskpool::history_of(version)
         .map_err(|e| CliError::input(format!("riskpool: {e}")).at(&source.name))?;
-    let spec = ProjectionSpec { first_year: r.year.0, years: p.years, trials: p.trials, seed: p.seed };
+    let spec = ProjectionSpec { first_year: r.year.0, years: p.years.0, trials: p.trials.0, seed: p.seed.0 };
     let result = medfund_riskpool::simulate(&history, spec, &schemes, progress)
         .map_err(|e| CliError::input(format!("projection: {e}")).at(&source.name))?;
     let mut out = ProjectionSchemes::default();
@@ -105,7 +105,7 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
             Scheme::Resident => out.resident = Some(years),
         }
     }
-    Ok(Projection { trials: p.trials, seed: p.seed, schemes: out })
+    Ok(Projection { trials: p.trials.0, seed: p.seed.0, schemes: out })
 }
 
 /// The projection as tables, one per scheme.

@@ -7,6 +7,8 @@ use medfund_core::{Money, NaiveDate, Quantity, Rate};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::error::excerpt;
+
 /// Money that must not be negative (a revenue, spend, cost, balance or total).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Amount(pub Money);
@@ -30,6 +32,52 @@ pub(crate) fn non_empty_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D:
     }
     Ok(id)
 }
+
+/// A whole number of a field (`trials`, `years`, `insured_persons`…), with
+/// messages in words: a decimal, a negative number or text is refused
+/// naming what was written and the range expected.
+macro_rules! whole_number {
+    ($name:ident, $int:ty) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub(crate) struct $name(pub $int);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        write!(f, "a whole number from 0 to {}", <$int>::MAX)
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$name, E> {
+                        <$int>::try_from(v).map($name).map_err(|_| E::custom(whole_error(&v.to_string(), <$int>::MAX)))
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$name, E> {
+                        <$int>::try_from(v).map($name).map_err(|_| E::custom(whole_error(&v.to_string(), <$int>::MAX)))
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
+                        Err(E::custom(whole_error(v, <$int>::MAX)))
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$name, E> {
+                        Err(E::custom(whole_error(&v.to_string(), <$int>::MAX)))
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<$name, A::Error> {
+                        let text = medfund_core::literal::json_number_text(map, &self)?;
+                        Err(de::Error::custom(whole_error(&text, <$int>::MAX)))
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+fn whole_error(written: &str, max: impl fmt::Display) -> String {
+    format!("invalid whole number {}; expected a whole number from 0 to {max}", excerpt(written))
+}
+
+whole_number!(Whole32, u32);
+whole_number!(Whole64, u64);
 
 /// A rate that must not be negative (a multiple such as `cap_multiple`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,8 +138,8 @@ fn parse_date<E: de::Error>(v: &str) -> Result<IsoDate, E> {
     let ok_shape = v.len() == 10 && v.as_bytes().get(4) == Some(&b'-') && v.as_bytes().get(7) == Some(&b'-');
     match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         Ok(d) if ok_shape && YEARS.contains(&chrono::Datelike::year(&d)) => Ok(IsoDate(d)),
-        Ok(_) if ok_shape => Err(E::custom(out_of_calendar(&format!("date {v:?}")))),
-        _ => Err(E::custom(format!("invalid date {v:?}; expected an ISO date YYYY-MM-DD"))),
+        Ok(_) if ok_shape => Err(E::custom(out_of_calendar(&format!("date {}", excerpt(v))))),
+        _ => Err(E::custom(format!("invalid date {}; expected an ISO date YYYY-MM-DD", excerpt(v)))),
     }
 }
 
@@ -142,7 +190,7 @@ impl<'de> Visitor<'de> for YearVisitor {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Year, E> {
         let t = v.trim();
         if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(E::custom(format!("invalid year {v:?}; expected a year such as 2023")));
+            return Err(E::custom(format!("invalid year {}; expected a year such as 2023", excerpt(v))));
         }
         match t.parse::<i64>() {
             Ok(year) => self.visit_i64(year),

@@ -312,9 +312,11 @@ pub(crate) fn document(
 }
 
 fn scenario_of(doc: Value, label: &str) -> CliResult<Scenario> {
-    serde_path_to_error::deserialize(doc).map_err(|e: serde_path_to_error::Error<serde_json::Error>| {
-        CliError::input(format!("{label}: {}: {}", e.path(), e.inner()))
-    })
+    serde_path_to_error::deserialize(crate::strict::Strict(doc)).map_err(
+        |e: serde_path_to_error::Error<serde_json::Error>| {
+            CliError::input(format!("{label}: {}: {}", e.path(), e.inner()))
+        },
+    )
 }
 
 /// One combination's values and headline figures.

@@ -231,7 +231,7 @@ fn byte_order_marks_and_toml_on_standard_input_are_accepted() {
         assert_eq!(run_with_stdin(&["run", "-", "--format", "json"], &text).json(), expected);
     }
     assert_eq!(run_with_stdin(&["run", "-", "--input-format", "toml", "--format", "json"], toml).json(), expected);
-    run_with_stdin(&["run", "-", "--input-format", "json"], toml).input_error(&["-:1:2", "expected value"]);
+    run_with_stdin(&["run", "-", "--input-format", "json"], toml).input_error(&["-:1:1", "expected a table"]);
     run_with_stdin(&["check", "-"], &bom(toml)).json_free_success();
 }
 

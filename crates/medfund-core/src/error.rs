@@ -12,7 +12,8 @@ use thiserror::Error;
 pub enum CoreError {
     /// A text could not be read as an amount of money.
     #[error(
-        "invalid money {input:?}: {reason}; expected yuan such as \"1234.56\", \"1,234.56\", \"40万\" or \"1.2亿\""
+        "invalid money {}: {reason}; expected yuan such as \"1234.56\", \"1,234.56\", \"40万\" or \"1.2亿\"",
+        excerpt(input)
     )]
     InvalidMoney {
         /// The text as given.
@@ -22,14 +23,15 @@ pub enum CoreError {
     },
     /// An amount has more than two decimal places (finer than one fen).
     #[error(
-        "money {input:?} has more than two decimal places; expected whole fen (at most two decimals), never a silent rounding"
+        "money {} has more than two decimal places; expected whole fen (at most two decimals), never a silent rounding",
+        excerpt(input)
     )]
     SubFenPrecision {
         /// The text or number as given.
         input: String,
     },
     /// A text could not be read as a rate.
-    #[error("invalid rate {input:?}: {reason}; expected a rate such as \"4%\", \"2‰\", \"0.04\" or 0.04")]
+    #[error("invalid rate {}: {reason}; expected a rate such as \"4%\", \"2‰\", \"0.04\" or 0.04", excerpt(input))]
     InvalidRate {
         /// The text as given.
         input: String,
@@ -37,7 +39,7 @@ pub enum CoreError {
         reason: String,
     },
     /// A text could not be read as a quantity (score, workload).
-    #[error("invalid number {input:?}: {reason}; expected a decimal number such as 86 or 86.5")]
+    #[error("invalid number {}: {reason}; expected a decimal number such as 86 or 86.5", excerpt(input))]
     InvalidQuantity {
         /// The text as given.
         input: String,
@@ -124,3 +126,29 @@ pub enum CoreError {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+/// At most this many characters of an input are quoted in a message.
+const EXCERPT_CHARS: usize = 60;
+
+/// A short, escaped quotation of an input for a message: quotes and control
+/// characters escaped, cut after 60 characters with `…` and the full length,
+/// so that a huge or hostile value is never echoed whole.
+///
+/// ```
+/// use medfund_core::error::excerpt;
+/// assert_eq!(excerpt("40万"), "\"40万\"");
+/// assert_eq!(excerpt("a\u{1b}[2J"), "\"a\\u{1b}[2J\"");
+/// assert!(excerpt(&"9".repeat(1_000_000)).ends_with("… (1000000 characters)"));
+/// ```
+pub fn excerpt(input: &str) -> String {
+    let mut out = String::from("\"");
+    let mut chars = input.chars();
+    for c in chars.by_ref().take(EXCERPT_CHARS) {
+        out.extend(c.escape_debug());
+    }
+    out.push('"');
+    if chars.next().is_some() {
+        out.push_str(&format!("… ({} characters)", input.chars().count()));
+    }
+    out
+}

@@ -32,7 +32,9 @@ impl LiteralError {
     pub fn reason(self) -> &'static str {
         match self {
             LiteralError::Syntax => "expected digits, an optional decimal part and an optional exponent",
-            LiteralError::OutOfRange => "more digits or a larger magnitude than can be held exactly",
+            LiteralError::OutOfRange => {
+                "more than 28 decimal places or a magnitude above 7.9 × 10^28: more than can be held exactly"
+            }
             LiteralError::Grouping => "thousands separators must group the integer part in threes",
         }
     }
