@@ -13,10 +13,11 @@ pub fn check_scenario(data: &[u8], format: ScenarioFormat, name: &str) {
     match parse_scenario(text, format, name) {
         Ok(scenario) => match run_scenario(&scenario, name, true) {
             Ok(report) => {
-                let _ = render_json(&report, false);
+                // Rendering a computed report can never fail.
+                render_json(&report, false).expect("a computed report renders as JSON");
                 let _ = render_table(&report, Lang::Zh);
                 let _ = render_markdown(&report, Lang::En);
-                let _ = render_csv(&report);
+                render_csv(&report).expect("a computed report renders as CSV");
             }
             Err(e) => assert_eq!(e.code, EXIT_INPUT, "{e}"),
         },

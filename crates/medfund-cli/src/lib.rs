@@ -31,6 +31,7 @@ mod render;
 mod scenario;
 mod simulate;
 mod strict;
+mod sweep;
 mod values;
 mod variants;
 
@@ -42,7 +43,8 @@ pub use crate::limits::{Limits, parse_size};
 pub use crate::render::Lang;
 pub use crate::scenario::{Format as ScenarioFormat, Scenario};
 pub use crate::simulate::Projection;
-pub use crate::variants::{Comparison, Difference, Setting, Sweep, SweepRow};
+pub use crate::sweep::{Setting, Sweep, SweepRow};
+pub use crate::variants::{Comparison, Difference};
 
 /// The bundled demo scenario (also shipped as `examples/demo.toml`).
 pub const DEMO: &str = include_str!("../scenarios/demo.toml");
@@ -170,10 +172,9 @@ pub fn compare_files(
     format: Option<ScenarioFormat>,
     limits: &Limits,
 ) -> CliResult<Comparison> {
-    let report = |path: &str| -> CliResult<serde_json::Value> {
+    let report = |path: &str| -> CliResult<Report> {
         let (scenario, source) = scenario::load(path, format, limits)?;
-        let r = compute::run(&scenario, &source, false)?;
-        serde_json::to_value(&r).map_err(|e| CliError::other(e.to_string()))
+        compute::run(&scenario, &source, false)
     };
     let (a, b) = (report(base)?, report(variant)?);
     variants::compare(base, &a, variant, &b)
@@ -193,13 +194,35 @@ pub fn sweep_file(
     format: Option<ScenarioFormat>,
     limits: &Limits,
 ) -> CliResult<Sweep> {
-    let (doc, source) = variants::document(path, format, limits)?;
-    variants::sweep(&doc, &source, settings)
+    let (doc, source) = sweep::document(path, format, limits)?;
+    sweep::sweep(&doc, &source, settings)
+}
+
+/// Runs a sweep as [`sweep_file`] does, but hands each row to `row` in
+/// cartesian order as soon as its chunk is done, so that a caller can write
+/// it out at once; `progress(done, total)` hears how far it got. Returns
+/// the number of combinations.
+pub fn sweep_file_each(
+    path: &str,
+    settings: &[Setting],
+    format: Option<ScenarioFormat>,
+    limits: &Limits,
+    progress: &dyn Fn(u64, u64),
+    row: &mut dyn FnMut(SweepRow) -> CliResult<()>,
+) -> CliResult<u64> {
+    let (doc, source) = sweep::document(path, format, limits)?;
+    sweep::sweep_each(&doc, &source, settings, progress, row)
+}
+
+/// The cells of one sweep row (parameters, then the named figures), for the
+/// renderers: with [`tables::csv_record`], a CSV row.
+pub fn sweep_row_cells(parameters: &[String], figure_names: &[String], row: &SweepRow) -> Vec<tables::Cell> {
+    sweep::sweep_cells(parameters, figure_names, row)
 }
 
 /// The sweep as a table.
 pub fn sweep_table(s: &Sweep) -> render::Table {
-    variants::sweep_table(s)
+    sweep::sweep_table(s)
 }
 
 /// Every table of a report, for the renderers.
@@ -209,5 +232,7 @@ pub fn report_tables(report: &Report) -> Vec<render::Table> {
 
 /// The typed table model and its renderers, for reports of your own.
 pub mod tables {
-    pub use crate::render::{Cell, Column, Table, columns, render_csv, render_markdown, render_table, write_csv_dir};
+    pub use crate::render::{
+        Cell, Column, Table, columns, csv_cells, csv_record, render_csv, render_markdown, render_table, write_csv_dir,
+    };
 }

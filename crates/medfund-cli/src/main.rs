@@ -330,16 +330,83 @@ fn emit_value<T: serde::Serialize>(
     }
 }
 
+/// `medfund sweep`: JSON and CSV rows are written as they finish (in
+/// cartesian order); a table or markdown report needs every row first.
+fn sweep(
+    file: &str,
+    settings: &[medfund_cli::Setting],
+    input: Option<ScenarioFormat>,
+    limits: &Limits,
+    format: OutputFormat,
+    lang: Lang,
+) -> CliResult<()> {
+    let parameters: Vec<String> = settings.iter().map(|s| s.path.clone()).collect();
+    let bar = std::sync::OnceLock::new();
+    let progress = |done: u64, total: u64| {
+        if let Some(b) = bar.get_or_init(|| progress_bar(total, "running {pos}/{len} combinations")) {
+            b.set_position(done);
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut put = |bytes: &[u8]| out.write_all(bytes).map_err(|e| write_error(&e));
+    match format {
+        OutputFormat::Json => {
+            let names = serde_json::to_string(&parameters).map_err(|e| CliError::other(e.to_string()))?;
+            put(format!("{{\"sweep\":{{\"parameters\":{names},\"rows\":[").as_bytes())?;
+            let mut first = true;
+            medfund_cli::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
+                let text = serde_json::to_string(&row).map_err(|e| CliError::other(e.to_string()))?;
+                put(if first { b"" } else { b"," })?;
+                first = false;
+                put(text.as_bytes())
+            })?;
+            put(b"]}}\n")?;
+        }
+        OutputFormat::Csv => {
+            // The same stream as `render_csv` of the one table: its name, then its rows.
+            put(b"# sweep\n")?;
+            let mut figures: Option<Vec<String>> = None;
+            medfund_cli::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
+                let names = match &figures {
+                    Some(names) => names,
+                    None => {
+                        let names: Vec<String> = row.figures.keys().cloned().collect();
+                        put(&render::csv_record(parameters.iter().chain(&names))?)?;
+                        figures.insert(names)
+                    }
+                };
+                let cells = medfund_cli::sweep_row_cells(&parameters, names, &row);
+                put(&render::csv_record(render::csv_cells(&cells))?)
+            })?;
+        }
+        OutputFormat::Table | OutputFormat::Markdown => {
+            let mut rows = Vec::new();
+            medfund_cli::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
+                rows.push(row);
+                Ok(())
+            })?;
+            let s = medfund_cli::Sweep { parameters, rows };
+            let text = match format {
+                OutputFormat::Markdown => render::render_markdown(&[medfund_cli::sweep_table(&s)], lang),
+                _ => render::render_table(&[medfund_cli::sweep_table(&s)], lang),
+            };
+            put(text.as_bytes())?;
+        }
+    }
+    if let Some(Some(b)) = bar.get() {
+        b.finish_and_clear();
+    }
+    out.flush().map_err(|e| write_error(&e))
+}
+
 /// A progress bar on stderr when it is a terminal; nothing otherwise.
-fn progress_bar(trials: u64) -> Option<indicatif::ProgressBar> {
+fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() || trials < 1_000 {
+    if !std::io::stderr().is_terminal() || total < 2 {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(trials);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} simulating {pos}/{len} trials [{bar:40}] {eta}")
-    {
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!("{{spinner}} {what} [{{bar:40}}] {{eta}}")) {
         bar.set_style(style.progress_chars("=> "));
     }
     Some(bar)
@@ -479,8 +546,7 @@ fn dispatch(cli: Cli) -> CliResult<()> {
             if let Some(n) = max_combinations {
                 limits.sweep_combinations = n;
             }
-            let s = medfund_cli::sweep_file(&file, &settings, input.format(), &limits)?;
-            emit_value(&s, "sweep", &[medfund_cli::sweep_table(&s)], format, lang)
+            sweep(&file, &settings, input.format(), &limits, format, lang)
         }
         Command::Simulate { file, input, format, lang, svg, threads, out, pretty } => {
             let args = ReportArgs { format, explain: false, lang, out, pretty };
@@ -493,7 +559,7 @@ fn dispatch(cli: Cli) -> CliResult<()> {
                 .build()
                 .map_err(|e| CliError::other(format!("cannot start worker threads: {e}")))?;
             let trials = scenario.projection_trials().unwrap_or(0);
-            let bar = progress_bar(trials);
+            let bar = if trials < 1_000 { None } else { progress_bar(trials, "simulating {pos}/{len} trials") };
             let tick = |n: u64| {
                 if let Some(b) = &bar {
                     b.set_position(n);

@@ -576,6 +576,23 @@ fn csv_cell(cell: &Cell) -> String {
     }
 }
 
+/// One CSV record (a header of names, or a row of cells), with its line end:
+/// for writers that stream rows as they come.
+pub fn csv_record<I, T>(fields: I) -> CliResult<Vec<u8>>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(fields).map_err(|e| CliError::other(format!("cannot write CSV: {e}")))?;
+    w.into_inner().map_err(|e| CliError::other(format!("cannot write CSV: {e}")))
+}
+
+/// The CSV text of each cell of a row.
+pub fn csv_cells(row: &[Cell]) -> Vec<String> {
+    row.iter().map(csv_cell).collect()
+}
+
 fn csv_bytes(t: &Table) -> CliResult<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| CliError::other(format!("cannot write CSV: {e}"));

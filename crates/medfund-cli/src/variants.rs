@@ -1,14 +1,13 @@
-//! Policy variants (§9): `compare` two scenarios figure by figure, and
-//! `sweep` a scenario over the cartesian product of field values.
+//! Policy variants (§9): `compare` two scenarios figure by figure (the
+//! sweep over field values is in `sweep`).
 
 use medfund_core::Money;
-use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::compute::{Report, SupplementaryReport};
 use crate::error::{CliError, CliResult};
-use crate::render::{Cell, Column, Table, columns};
-use crate::scenario::{Format, Scenario, Source};
+use crate::render::{Cell, Table, columns};
 
 /// One figure that differs.
 #[derive(Debug, Clone, Serialize)]
@@ -36,32 +35,7 @@ pub struct Comparison {
     pub differences: Vec<Difference>,
 }
 
-fn flatten(value: &Value, path: &mut String, out: &mut Vec<(String, Value)>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                flatten(v, path, out);
-                path.truncate(len);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                flatten(v, path, out);
-                path.truncate(len);
-            }
-        }
-        leaf => out.push((path.clone(), leaf.clone())),
-    }
-}
-
-fn as_money(v: &Value) -> Option<Money> {
+pub(crate) fn as_money(v: &Value) -> Option<Money> {
     let s = v.as_str()?;
     let (int, frac) = s.split_once('.')?;
     (frac.len() == 2 && !int.is_empty() && int.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()))
@@ -70,7 +44,7 @@ fn as_money(v: &Value) -> Option<Money> {
 }
 
 /// Yuan with two decimals from a number of fen that may exceed the `Money` range.
-fn yuan_of_fen(fen: i128) -> String {
+pub(crate) fn yuan_of_fen(fen: i128) -> String {
     let abs = fen.unsigned_abs();
     format!("{}{}.{:02}", if fen < 0 { "-" } else { "" }, abs / 100, abs % 100)
 }
@@ -101,46 +75,177 @@ fn as_integer(v: &Value) -> Option<i128> {
     v.as_i64().map(i128::from).or_else(|| v.as_u64().map(i128::from))
 }
 
-/// Compares two JSON reports leaf by leaf (arrays by position).
-pub(crate) fn compare(base_name: &str, base: &Value, variant_name: &str, variant: &Value) -> CliResult<Comparison> {
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    flatten(base, &mut String::new(), &mut a);
-    flatten(variant, &mut String::new(), &mut b);
-    let b_index: std::collections::HashMap<&str, &Value> = b.iter().map(|(p, v)| (p.as_str(), v)).collect();
-    let a_paths: std::collections::HashSet<&str> = a.iter().map(|(p, _)| p.as_str()).collect();
-    let mut identical: usize = 0;
-    let mut differences = Vec::new();
-    for (path, va) in &a {
-        match b_index.get(path.as_str()) {
-            Some(vb) if *vb == va => identical = identical.saturating_add(1),
-            Some(vb) => differences.push(Difference {
-                path: path.clone(),
-                base: va.clone(),
-                variant: (*vb).clone(),
-                difference: difference(path, va, vb)?,
-            }),
-            None => differences.push(Difference {
-                path: path.clone(),
-                base: va.clone(),
-                variant: Value::Null,
-                difference: Value::Null,
-            }),
-        }
-    }
-    for (path, vb) in &b {
-        if !a_paths.contains(path.as_str()) {
-            differences.push(Difference {
-                path: path.clone(),
-                base: Value::Null,
-                variant: vb.clone(),
-                difference: Value::Null,
-            });
-        }
-    }
-    Ok(Comparison { base: base_name.into(), variant: variant_name.into(), identical, differences })
+/// Which report a leaf found in only one of them belongs to.
+#[derive(Clone, Copy)]
+enum Side {
+    Base,
+    Variant,
 }
 
-fn text(v: &Value) -> String {
+/// A leaf-by-leaf walk of two reports in step: nothing is flattened or
+/// indexed, so memory stays with the two reports and the differences.
+struct Walk {
+    identical: usize,
+    differences: Vec<Difference>,
+}
+
+impl Walk {
+    fn push(&mut self, path: &str, base: Value, variant: Value, difference: Value) {
+        self.differences.push(Difference { path: path.to_owned(), base, variant, difference });
+    }
+
+    /// Every leaf under `v`, present in one report only.
+    fn one_side(&mut self, path: &mut String, v: &Value, side: Side) {
+        match v {
+            Value::Object(map) => {
+                for (k, item) in map {
+                    let len = enter_key(path, k);
+                    self.one_side(path, item, side);
+                    path.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = enter_index(path, i);
+                    self.one_side(path, item, side);
+                    path.truncate(len);
+                }
+            }
+            leaf => match side {
+                Side::Base => self.push(path, leaf.clone(), Value::Null, Value::Null),
+                Side::Variant => self.push(path, Value::Null, leaf.clone(), Value::Null),
+            },
+        }
+    }
+
+    /// Compares `a` and `b` at `path`: tables by key (base order, then keys
+    /// only the variant has), lists by position, leaves by value.
+    fn walk(&mut self, path: &mut String, a: Option<&Value>, b: Option<&Value>) -> CliResult<()> {
+        match (a, b) {
+            (Some(Value::Object(ma)), Some(Value::Object(mb))) => {
+                for (k, va) in ma {
+                    let len = enter_key(path, k);
+                    self.walk(path, Some(va), mb.get(k))?;
+                    path.truncate(len);
+                }
+                for (k, vb) in mb.iter().filter(|(k, _)| !ma.contains_key(*k)) {
+                    let len = enter_key(path, k);
+                    self.one_side(path, vb, Side::Variant);
+                    path.truncate(len);
+                }
+            }
+            (Some(Value::Array(la)), Some(Value::Array(lb))) => {
+                for i in 0..la.len().max(lb.len()) {
+                    let len = enter_index(path, i);
+                    self.walk(path, la.get(i), lb.get(i))?;
+                    path.truncate(len);
+                }
+            }
+            (Some(va), Some(vb)) if !is_container(va) && !is_container(vb) => {
+                if va == vb {
+                    self.identical = self.identical.checked_add(1).expect("invariant: fewer than usize::MAX figures");
+                } else {
+                    let d = difference(path, va, vb)?;
+                    self.push(path, va.clone(), vb.clone(), d);
+                }
+            }
+            (a, b) => {
+                if let Some(va) = a {
+                    self.one_side(path, va, Side::Base);
+                }
+                if let Some(vb) = b {
+                    self.one_side(path, vb, Side::Variant);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_container(v: &Value) -> bool {
+    matches!(v, Value::Object(_) | Value::Array(_))
+}
+
+fn enter_key(path: &mut String, key: &str) -> usize {
+    let len = path.len();
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(key);
+    len
+}
+
+fn enter_index(path: &mut String, i: usize) -> usize {
+    let len = path.len();
+    path.push_str(&format!("[{i}]"));
+    len
+}
+
+fn json<T: Serialize>(value: &T) -> CliResult<Value> {
+    serde_json::to_value(value).map_err(|e| CliError::other(format!("cannot read the report as JSON: {e}")))
+}
+
+/// Compares two reports figure by figure in report order (lists by
+/// position). Each section is turned into JSON on its own, and the claims
+/// of `[supplementary]` one by one, so that two reports of a million claims
+/// are compared without a JSON copy of either.
+pub(crate) fn compare(base_name: &str, base: &Report, variant_name: &str, variant: &Report) -> CliResult<Comparison> {
+    let mut walk = Walk { identical: 0, differences: Vec::new() };
+    let mut path = String::new();
+    let section = |r: &Report, key: &str| -> CliResult<Option<Value>> {
+        match key {
+            "riskpool" => r.riskpool.as_ref().map(json).transpose(),
+            "assistance" => r.assistance.as_ref().map(json).transpose(),
+            "surplus" => r.surplus.as_ref().map(json).transpose(),
+            _ => Ok(None),
+        }
+    };
+    for key in ["riskpool", "assistance", "supplementary", "surplus"] {
+        let len = enter_key(&mut path, key);
+        if key == "supplementary" {
+            compare_supplementary(&mut walk, &mut path, base.supplementary.as_ref(), variant.supplementary.as_ref())?;
+        } else {
+            walk.walk(&mut path, section(base, key)?.as_ref(), section(variant, key)?.as_ref())?;
+        }
+        path.truncate(len);
+    }
+    Ok(Comparison {
+        base: base_name.into(),
+        variant: variant_name.into(),
+        identical: walk.identical,
+        differences: walk.differences,
+    })
+}
+
+/// `[supplementary]`: the policy, each claim on its own, then the years.
+fn compare_supplementary(
+    walk: &mut Walk,
+    path: &mut String,
+    a: Option<&SupplementaryReport>,
+    b: Option<&SupplementaryReport>,
+) -> CliResult<()> {
+    let (Some(a), Some(b)) = (a, b) else {
+        return walk.walk(path, a.map(json).transpose()?.as_ref(), b.map(json).transpose()?.as_ref());
+    };
+    let len = enter_key(path, "policy");
+    walk.walk(path, Some(&Value::String(a.policy.clone())), Some(&Value::String(b.policy.clone())))?;
+    path.truncate(len);
+    let len = enter_key(path, "claims");
+    for i in 0..a.claims.len().max(b.claims.len()) {
+        let item = enter_index(path, i);
+        let ca = a.claims.get(i).map(json).transpose()?;
+        let cb = b.claims.get(i).map(json).transpose()?;
+        walk.walk(path, ca.as_ref(), cb.as_ref())?;
+        path.truncate(item);
+    }
+    path.truncate(len);
+    let len = enter_key(path, "years");
+    walk.walk(path, Some(&json(&a.years)?), Some(&json(&b.years)?))?;
+    path.truncate(len);
+    Ok(())
+}
+
+pub(crate) fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => "—".into(),
@@ -177,307 +282,6 @@ pub(crate) fn comparison_table(c: &Comparison) -> Table {
                     None => Cell::Text(text(v)),
                 };
                 vec![Cell::Text(d.path.clone()), cell(&d.base), cell(&d.variant), cell(&d.difference)]
-            })
-            .collect(),
-    }
-}
-
-/// One `--set PATH=V1,V2,…`.
-#[derive(Debug, Clone)]
-pub struct Setting {
-    /// The field path (`riskpool.policy.levy_rate`, `riskpool.units[0].revenue`).
-    pub path: String,
-    /// The values to try.
-    pub values: Vec<String>,
-}
-
-/// True when `next`, the piece after `previous` in a comma-separated list,
-/// reads as a group of thousands of it (`100,000`): three digits, then
-/// nothing but a decimal part or a unit.
-fn looks_like_thousands(previous: &str, next: &str) -> bool {
-    let digits = next.bytes().take_while(u8::is_ascii_digit).count();
-    previous.ends_with(|c: char| c.is_ascii_digit()) && digits == 3
-}
-
-impl std::str::FromStr for Setting {
-    type Err = CliError;
-    /// `PATH=V1,V2,…`, or `PATH=V1;V2;…` / `PATH=V1|V2|…` for values that
-    /// contain commas (`1,000,000.00`). A comma list whose pieces read as
-    /// thousands groups (`100,000,000.00`) is refused as ambiguous.
-    fn from_str(s: &str) -> CliResult<Setting> {
-        let (path, list) =
-            s.split_once('=').ok_or_else(|| CliError::input(format!("--set {s:?}: expected PATH=V1,V2,…")))?;
-        let path = path.trim();
-        let separator = match (list.contains(';'), list.contains('|')) {
-            (true, true) => {
-                return Err(CliError::input(format!(
-                    "--set {s:?}: the values mix ';' and '|'; expected one separator between values"
-                )));
-            }
-            (true, false) => ';',
-            (false, true) => '|',
-            (false, false) => ',',
-        };
-        let values: Vec<String> = list.split(separator).map(|v| v.trim().to_owned()).collect();
-        if path.is_empty() || values.iter().any(String::is_empty) {
-            return Err(CliError::input(format!(
-                "--set {s:?}: expected PATH=V1,V2,… with a path and non-empty values"
-            )));
-        }
-        if separator == ',' && values.windows(2).any(|w| matches!(w, [a, b] if looks_like_thousands(a, b))) {
-            return Err(CliError::input(format!(
-                "--set {s:?}: ambiguous: the values {} read as one number with thousands separators; expected values separated by ';' or '|' when they contain commas (--set \"{path}={};…\"), or numbers without separators",
-                values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "),
-                list.trim()
-            )));
-        }
-        Ok(Setting { path: path.to_owned(), values })
-    }
-}
-
-/// A value from the command line: integers and booleans as such, the rest as text
-/// (every money, rate and number field of the format also reads text).
-fn value_of(text: &str) -> Value {
-    if let Ok(i) = text.parse::<i64>() {
-        return Value::from(i);
-    }
-    match text {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => Value::String(text.to_owned()),
-    }
-}
-
-fn set_path(doc: &mut Value, path: &str, value: Value) -> CliResult<()> {
-    let bad = |why: &str| CliError::input(format!("--set {path}: {why}"));
-    let mut node = doc;
-    let segments: Vec<&str> = path.split('.').collect();
-    for (k, segment) in segments.iter().enumerate() {
-        let last = k.saturating_add(1) == segments.len();
-        let (name, index) = match segment.split_once('[') {
-            Some((n, rest)) => {
-                let i = rest
-                    .strip_suffix(']')
-                    .and_then(|r| r.parse::<usize>().ok())
-                    .ok_or_else(|| bad("expected an index such as units[0]"))?;
-                (n, Some(i))
-            }
-            None => (*segment, None),
-        };
-        if name.is_empty() {
-            return Err(bad("empty path segment; expected a path such as riskpool.policy.levy_rate"));
-        }
-        let map = node.as_object_mut().ok_or_else(|| bad(&format!("{name:?} is not inside a table")))?;
-        if last && index.is_none() {
-            map.insert(name.to_owned(), value);
-            return Ok(());
-        }
-        let child = map.entry(name.to_owned()).or_insert_with(|| Value::Object(serde_json::Map::new()));
-        node = match index {
-            Some(i) => {
-                let items = child.as_array_mut().ok_or_else(|| bad(&format!("{name:?} is not a list")))?;
-                let len = items.len();
-                let item = items
-                    .get_mut(i)
-                    .ok_or_else(|| bad(&format!("{name}[{i}] does not exist; the list has {len} entries")))?;
-                if last {
-                    *item = value;
-                    return Ok(());
-                }
-                item
-            }
-            None => child,
-        };
-    }
-    Err(bad("expected a path"))
-}
-
-/// The scenario file as a JSON document, for editing.
-pub(crate) fn document(
-    path: &str,
-    format: Option<Format>,
-    limits: &crate::limits::Limits,
-) -> CliResult<(Value, Source)> {
-    let (text, format, source) = crate::scenario::read_text(path, format, limits)?;
-    let doc = match format {
-        Format::Toml => {
-            let de = crate::scenario::toml_document(&text)
-                .map_err(|e| CliError::input(format!("{path}: {}", e.message())))?;
-            serde::Deserialize::deserialize(de)
-                .map_err(|e: toml::de::Error| CliError::input(format!("{path}: {}", e.message())))?
-        }
-        Format::Json => serde_json::from_str(&text).map_err(|e| CliError::input(format!("{path}: {e}")))?,
-    };
-    Ok((doc, source))
-}
-
-fn scenario_of(doc: Value, label: &str) -> CliResult<Scenario> {
-    serde_path_to_error::deserialize(crate::strict::Strict(doc)).map_err(
-        |e: serde_path_to_error::Error<serde_json::Error>| {
-            CliError::input(format!("{label}: {}: {}", e.path(), e.inner()))
-        },
-    )
-}
-
-/// One combination's values and headline figures.
-#[derive(Debug, Clone, Serialize)]
-pub struct SweepRow {
-    /// The values set, by path.
-    pub values: serde_json::Map<String, Value>,
-    /// Headline figures, by name.
-    pub figures: serde_json::Map<String, Value>,
-}
-
-/// The sweep: parameters and one row per combination.
-#[derive(Debug, Clone, Serialize)]
-pub struct Sweep {
-    /// The paths swept, in `--set` order.
-    pub parameters: Vec<String>,
-    /// Rows in cartesian order (the last `--set` varies fastest).
-    pub rows: Vec<SweepRow>,
-}
-
-fn headline(report: &Value) -> serde_json::Map<String, Value> {
-    let null = Value::Null;
-    let at = |v: &'_ Value, pointer: &str| v.pointer(pointer).cloned().unwrap_or(Value::Null);
-    // Exact in i128 fen: a sum of report amounts never overflows it.
-    let sum = |items: &[Value], key: &str| -> Value {
-        let total = items
-            .iter()
-            .filter_map(|v| v.get(key).and_then(as_money))
-            .try_fold(0_i128, |acc, m| acc.checked_add(i128::from(m.fen())))
-            .expect("invariant: fewer than 2^64 amounts of 64 bits sum within an i128");
-        Value::String(yuan_of_fen(total))
-    };
-    let list = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
-    let mut f = serde_json::Map::new();
-    if let Some(schemes) = report.pointer("/riskpool/schemes").and_then(Value::as_object) {
-        for (scheme, s) in schemes {
-            for key in ["levy", "draws", "closing_balance", "actuarial_review"] {
-                f.insert(format!("riskpool.{scheme}.{key}"), s.get(key).unwrap_or(&null).clone());
-            }
-            f.insert(format!("riskpool.{scheme}.unresolved"), sum(&list(s.get("units")), "unresolved"));
-        }
-    }
-    if let Some(a) = report.get("assistance") {
-        let years: Vec<Value> = list(a.get("counties")).iter().flat_map(|c| list(c.get("years"))).collect();
-        f.insert("assistance.fee".into(), sum(&years, "fee"));
-        f.insert("assistance.annual_balance".into(), sum(&years, "annual_balance"));
-    }
-    if let Some(s) = report.get("supplementary") {
-        let years = list(s.get("years"));
-        f.insert("supplementary.claims_paid".into(), sum(&years, "claims_paid"));
-        f.insert("supplementary.insurer_result".into(), sum(&years, "insurer_result"));
-    }
-    if report.get("surplus").is_some() {
-        for key in ["primary_pool", "performance_pool", "unallocated", "primary_share_of_total"] {
-            f.insert(format!("surplus.{key}"), at(report, &format!("/surplus/{key}")));
-        }
-    }
-    f
-}
-
-/// The last projected year's risk figures, per scheme.
-fn projection_headline(p: &crate::simulate::Projection, f: &mut serde_json::Map<String, Value>) {
-    for (scheme, years) in p.iter() {
-        let Some(last) = years.last() else { continue };
-        let key = |name: &str| format!("projection.{}.{}.{name}", scheme.key(), last.year);
-        f.insert(
-            key("p_actuarial_review"),
-            serde_json::Number::from_f64(last.p_actuarial_review).map_or(Value::Null, Value::Number),
-        );
-        f.insert(key("closing_p50"), Value::String(last.closing_balance.p50.to_string()));
-        f.insert(key("mean_unresolved"), Value::String(last.mean_unresolved.to_string()));
-    }
-}
-
-/// Runs `doc` once per combination of `settings` (in parallel).
-pub(crate) fn sweep(doc: &Value, source: &Source, settings: &[Setting]) -> CliResult<Sweep> {
-    for (k, s) in settings.iter().enumerate() {
-        if let Some(first) = settings.iter().take(k).position(|o| o.path == s.path) {
-            return Err(CliError::input(format!(
-                "--set {}: the path is set twice (--set number {} and {}); expected each path once, with all its values",
-                s.path,
-                first.saturating_add(1),
-                k.saturating_add(1)
-            )));
-        }
-    }
-    // Counted before anything is built: 2^40 combinations must be refused, not allocated.
-    let count = settings.iter().try_fold(1_u64, |n, s| n.checked_mul(u64::try_from(s.values.len()).ok()?));
-    let limit = source.limits.sweep_combinations;
-    if count.is_none_or(|n| n > limit) {
-        return Err(CliError::input(format!(
-            "sweep: {} combinations, more than the limit of {limit}; expected fewer values, or --max-combinations",
-            count.map_or_else(|| "more than 18446744073709551615".to_owned(), |n| n.to_string())
-        )));
-    }
-    let mut combos: Vec<Vec<(usize, &String)>> = vec![Vec::new()];
-    for (k, s) in settings.iter().enumerate() {
-        combos = combos
-            .into_iter()
-            .flat_map(|c| {
-                s.values.iter().map(move |v| {
-                    let mut c = c.clone();
-                    c.push((k, v));
-                    c
-                })
-            })
-            .collect();
-    }
-    let rows = combos
-        .par_iter()
-        .map(|combo| {
-            let mut doc = doc.clone();
-            let mut values = serde_json::Map::new();
-            let mut label = Vec::new();
-            for &(k, v) in combo {
-                let path = settings.get(k).map_or("", |s| s.path.as_str());
-                set_path(&mut doc, path, value_of(v))?;
-                values.insert(path.to_owned(), value_of(v));
-                label.push(format!("{path}={v}"));
-            }
-            let label = format!("{} with {}", source.name, label.join(", "));
-            let scenario = scenario_of(doc, &label)?;
-            let report = crate::compute::run(&scenario, source, false)
-                .map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
-            let json = serde_json::to_value(&report).map_err(|e| CliError::other(e.to_string()))?;
-            let mut figures = headline(&json);
-            if scenario.projection.is_some() {
-                let projection = crate::simulate::run(&scenario, source, &|_| {})
-                    .map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
-                projection_headline(&projection, &mut figures);
-            }
-            Ok(SweepRow { values, figures })
-        })
-        .collect::<CliResult<Vec<_>>>()?;
-    Ok(Sweep { parameters: settings.iter().map(|s| s.path.clone()).collect(), rows })
-}
-
-/// The sweep as one table: a column per parameter, then per headline figure.
-pub(crate) fn sweep_table(s: &Sweep) -> Table {
-    let figure_names: Vec<String> = s.rows.first().map(|r| r.figures.keys().cloned().collect()).unwrap_or_default();
-    let columns: Vec<Column> = s.parameters.iter().chain(&figure_names).map(|n| Column::plain(n.clone())).collect();
-    Table {
-        name: "sweep".into(),
-        title: (format!("参数扫描（{} 种组合）", s.rows.len()), format!("Sweep ({} combinations)", s.rows.len())),
-        columns,
-        rows: s
-            .rows
-            .iter()
-            .map(|r| {
-                let cell = |v: &Value| match as_money(v) {
-                    Some(m) => Cell::Money(Some(m)),
-                    None => match v {
-                        Value::Bool(b) => Cell::Flag(Some(*b)),
-                        other => Cell::Text(text(other)),
-                    },
-                };
-                s.parameters
-                    .iter()
-                    .map(|p| cell(r.values.get(p.as_str()).unwrap_or(&Value::Null)))
-                    .chain(figure_names.iter().map(|f| cell(r.figures.get(f.as_str()).unwrap_or(&Value::Null))))
-                    .collect()
             })
             .collect(),
     }

@@ -1,0 +1,364 @@
+//! `sweep` (§9): a scenario run once per combination of field values, rows
+//! in cartesian order (the last `--set` varying fastest), computed in
+//! parallel chunks and handed on in order as they finish, so that neither
+//! the combinations nor (for JSON and CSV) the rows are held at once.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{CliError, CliResult};
+use crate::render::{Cell, Column, Table};
+use crate::scenario::{Format, Scenario, Source};
+use crate::variants::{as_money, text, yuan_of_fen};
+
+/// One `--set PATH=V1,V2,…`.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    /// The field path (`riskpool.policy.levy_rate`, `riskpool.units[0].revenue`).
+    pub path: String,
+    /// The values to try.
+    pub values: Vec<String>,
+}
+
+/// True when `next`, the piece after `previous` in a comma-separated list,
+/// reads as a group of thousands of it (`100,000`): three digits, then
+/// nothing but a decimal part or a unit.
+fn looks_like_thousands(previous: &str, next: &str) -> bool {
+    let digits = next.bytes().take_while(u8::is_ascii_digit).count();
+    previous.ends_with(|c: char| c.is_ascii_digit()) && digits == 3
+}
+
+impl std::str::FromStr for Setting {
+    type Err = CliError;
+    /// `PATH=V1,V2,…`, or `PATH=V1;V2;…` / `PATH=V1|V2|…` for values that
+    /// contain commas (`1,000,000.00`). A comma list whose pieces read as
+    /// thousands groups (`100,000,000.00`) is refused as ambiguous.
+    fn from_str(s: &str) -> CliResult<Setting> {
+        let (path, list) =
+            s.split_once('=').ok_or_else(|| CliError::input(format!("--set {s:?}: expected PATH=V1,V2,…")))?;
+        let path = path.trim();
+        let separator = match (list.contains(';'), list.contains('|')) {
+            (true, true) => {
+                return Err(CliError::input(format!(
+                    "--set {s:?}: the values mix ';' and '|'; expected one separator between values"
+                )));
+            }
+            (true, false) => ';',
+            (false, true) => '|',
+            (false, false) => ',',
+        };
+        let values: Vec<String> = list.split(separator).map(|v| v.trim().to_owned()).collect();
+        if path.is_empty() || values.iter().any(String::is_empty) {
+            return Err(CliError::input(format!(
+                "--set {s:?}: expected PATH=V1,V2,… with a path and non-empty values"
+            )));
+        }
+        if separator == ',' && values.windows(2).any(|w| matches!(w, [a, b] if looks_like_thousands(a, b))) {
+            return Err(CliError::input(format!(
+                "--set {s:?}: ambiguous: the values {} read as one number with thousands separators; expected values separated by ';' or '|' when they contain commas (--set \"{path}={};…\"), or numbers without separators",
+                values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "),
+                list.trim()
+            )));
+        }
+        Ok(Setting { path: path.to_owned(), values })
+    }
+}
+
+/// A value from the command line: integers and booleans as such, the rest as text
+/// (every money, rate and number field of the format also reads text).
+fn value_of(text: &str) -> Value {
+    if let Ok(i) = text.parse::<i64>() {
+        return Value::from(i);
+    }
+    match text {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => Value::String(text.to_owned()),
+    }
+}
+
+fn set_path(doc: &mut Value, path: &str, value: Value) -> CliResult<()> {
+    let bad = |why: &str| CliError::input(format!("--set {path}: {why}"));
+    let mut node = doc;
+    let segments: Vec<&str> = path.split('.').collect();
+    for (k, segment) in segments.iter().enumerate() {
+        let last = k.saturating_add(1) == segments.len();
+        let (name, index) = match segment.split_once('[') {
+            Some((n, rest)) => {
+                let i = rest
+                    .strip_suffix(']')
+                    .and_then(|r| r.parse::<usize>().ok())
+                    .ok_or_else(|| bad("expected an index such as units[0]"))?;
+                (n, Some(i))
+            }
+            None => (*segment, None),
+        };
+        if name.is_empty() {
+            return Err(bad("empty path segment; expected a path such as riskpool.policy.levy_rate"));
+        }
+        let map = node.as_object_mut().ok_or_else(|| bad(&format!("{name:?} is not inside a table")))?;
+        if last && index.is_none() {
+            map.insert(name.to_owned(), value);
+            return Ok(());
+        }
+        let child = map.entry(name.to_owned()).or_insert_with(|| Value::Object(serde_json::Map::new()));
+        node = match index {
+            Some(i) => {
+                let items = child.as_array_mut().ok_or_else(|| bad(&format!("{name:?} is not a list")))?;
+                let len = items.len();
+                let item = items
+                    .get_mut(i)
+                    .ok_or_else(|| bad(&format!("{name}[{i}] does not exist; the list has {len} entries")))?;
+                if last {
+                    *item = value;
+                    return Ok(());
+                }
+                item
+            }
+            None => child,
+        };
+    }
+    Err(bad("expected a path"))
+}
+
+/// The scenario file as a JSON document, for editing.
+pub(crate) fn document(
+    path: &str,
+    format: Option<Format>,
+    limits: &crate::limits::Limits,
+) -> CliResult<(Value, Source)> {
+    let (text, format, source) = crate::scenario::read_text(path, format, limits)?;
+    let doc = match format {
+        Format::Toml => {
+            let de = crate::scenario::toml_document(&text)
+                .map_err(|e| CliError::input(format!("{path}: {}", e.message())))?;
+            serde::Deserialize::deserialize(de)
+                .map_err(|e: toml::de::Error| CliError::input(format!("{path}: {}", e.message())))?
+        }
+        Format::Json => serde_json::from_str(&text).map_err(|e| CliError::input(format!("{path}: {e}")))?,
+    };
+    Ok((doc, source))
+}
+
+fn scenario_of(doc: Value, label: &str) -> CliResult<Scenario> {
+    serde_path_to_error::deserialize(crate::strict::Strict(doc)).map_err(
+        |e: serde_path_to_error::Error<serde_json::Error>| {
+            CliError::input(format!("{label}: {}: {}", e.path(), e.inner()))
+        },
+    )
+}
+
+/// One combination's values and headline figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRow {
+    /// The values set, by path.
+    pub values: serde_json::Map<String, Value>,
+    /// Headline figures, by name.
+    pub figures: serde_json::Map<String, Value>,
+}
+
+/// The sweep: parameters and one row per combination.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sweep {
+    /// The paths swept, in `--set` order.
+    pub parameters: Vec<String>,
+    /// Rows in cartesian order (the last `--set` varies fastest).
+    pub rows: Vec<SweepRow>,
+}
+
+fn headline(report: &Value) -> serde_json::Map<String, Value> {
+    let null = Value::Null;
+    let at = |v: &'_ Value, pointer: &str| v.pointer(pointer).cloned().unwrap_or(Value::Null);
+    // Exact in i128 fen: a sum of report amounts never overflows it.
+    let sum = |items: &[Value], key: &str| -> Value {
+        let total = items
+            .iter()
+            .filter_map(|v| v.get(key).and_then(as_money))
+            .try_fold(0_i128, |acc, m| acc.checked_add(i128::from(m.fen())))
+            .expect("invariant: fewer than 2^64 amounts of 64 bits sum within an i128");
+        Value::String(yuan_of_fen(total))
+    };
+    let list = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut f = serde_json::Map::new();
+    if let Some(schemes) = report.pointer("/riskpool/schemes").and_then(Value::as_object) {
+        for (scheme, s) in schemes {
+            for key in ["levy", "draws", "closing_balance", "actuarial_review"] {
+                f.insert(format!("riskpool.{scheme}.{key}"), s.get(key).unwrap_or(&null).clone());
+            }
+            f.insert(format!("riskpool.{scheme}.unresolved"), sum(&list(s.get("units")), "unresolved"));
+        }
+    }
+    if let Some(a) = report.get("assistance") {
+        let years: Vec<Value> = list(a.get("counties")).iter().flat_map(|c| list(c.get("years"))).collect();
+        f.insert("assistance.fee".into(), sum(&years, "fee"));
+        f.insert("assistance.annual_balance".into(), sum(&years, "annual_balance"));
+    }
+    if let Some(s) = report.get("supplementary") {
+        let years = list(s.get("years"));
+        f.insert("supplementary.claims_paid".into(), sum(&years, "claims_paid"));
+        f.insert("supplementary.insurer_result".into(), sum(&years, "insurer_result"));
+    }
+    if report.get("surplus").is_some() {
+        for key in ["primary_pool", "performance_pool", "unallocated", "primary_share_of_total"] {
+            f.insert(format!("surplus.{key}"), at(report, &format!("/surplus/{key}")));
+        }
+    }
+    f
+}
+
+/// The last projected year's risk figures, per scheme.
+fn projection_headline(p: &crate::simulate::Projection, f: &mut serde_json::Map<String, Value>) {
+    for (scheme, years) in p.iter() {
+        let Some(last) = years.last() else { continue };
+        let key = |name: &str| format!("projection.{}.{}.{name}", scheme.key(), last.year);
+        f.insert(
+            key("p_actuarial_review"),
+            serde_json::Number::from_f64(last.p_actuarial_review).map_or(Value::Null, Value::Number),
+        );
+        f.insert(key("closing_p50"), Value::String(last.closing_balance.p50.to_string()));
+        f.insert(key("mean_unresolved"), Value::String(last.mean_unresolved.to_string()));
+    }
+}
+
+/// Combinations computed together: enough to keep every core busy, few
+/// enough that the rows waiting for their turn stay small.
+const CHUNK: u64 = 64;
+
+/// The settings checked (each path once) and the number of combinations
+/// (at most the limit), before anything is computed.
+fn combinations(settings: &[Setting], source: &Source) -> CliResult<u64> {
+    for (k, s) in settings.iter().enumerate() {
+        if let Some(first) = settings.iter().take(k).position(|o| o.path == s.path) {
+            return Err(CliError::input(format!(
+                "--set {}: the path is set twice (--set number {} and {}); expected each path once, with all its values",
+                s.path,
+                first.saturating_add(1),
+                k.saturating_add(1)
+            )));
+        }
+    }
+    // Counted, never built: 2^40 combinations are refused, not allocated.
+    let count = settings.iter().try_fold(1_u64, |n, s| n.checked_mul(u64::try_from(s.values.len()).ok()?));
+    let limit = source.limits.sweep_combinations;
+    match count {
+        Some(n) if n <= limit => Ok(n),
+        _ => Err(CliError::input(format!(
+            "sweep: {} combinations, more than the limit of {limit}; expected fewer values, or --max-combinations",
+            count.map_or_else(|| "more than 18446744073709551615".to_owned(), |n| n.to_string())
+        ))),
+    }
+}
+
+/// The values of combination `index`: mixed radix, the last setting fastest.
+fn combination(settings: &[Setting], index: u64) -> Vec<(&str, &str)> {
+    let mut rest = index;
+    let mut picked: Vec<(&str, &str)> = settings
+        .iter()
+        .rev()
+        .map(|s| {
+            let len = u64::try_from(s.values.len()).expect("invariant: a value list fits u64");
+            let digit = rest.checked_rem(len).expect("invariant: a setting has at least one value");
+            rest = rest.checked_div(len).expect("invariant: a setting has at least one value");
+            let value = s
+                .values
+                .get(usize::try_from(digit).expect("invariant: a digit below the list length fits usize"))
+                .expect("invariant: a digit indexes its list");
+            (s.path.as_str(), value.as_str())
+        })
+        .collect();
+    picked.reverse();
+    picked
+}
+
+/// Runs one combination and takes its headline figures.
+fn run_one(doc: &Value, source: &Source, picked: &[(&str, &str)]) -> CliResult<SweepRow> {
+    let mut doc = doc.clone();
+    let mut values = serde_json::Map::new();
+    for &(path, v) in picked {
+        set_path(&mut doc, path, value_of(v))?;
+        values.insert(path.to_owned(), value_of(v));
+    }
+    let label = picked.iter().map(|(p, v)| format!("{p}={v}")).collect::<Vec<_>>().join(", ");
+    let label = format!("{} with {label}", source.name);
+    let scenario = scenario_of(doc, &label)?;
+    let report = crate::compute::run(&scenario, source, false)
+        .map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
+    let json = serde_json::to_value(&report).map_err(|e| CliError::other(e.to_string()))?;
+    let mut figures = headline(&json);
+    if scenario.projection.is_some() {
+        let projection = crate::simulate::run(&scenario, source, &|_| {})
+            .map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
+        projection_headline(&projection, &mut figures);
+    }
+    Ok(SweepRow { values, figures })
+}
+
+/// Runs `doc` once per combination of `settings`, in parallel chunks, and
+/// hands each row to `row` in cartesian order; `progress(done, total)`
+/// hears how far it got. Returns the number of combinations.
+pub(crate) fn sweep_each(
+    doc: &Value,
+    source: &Source,
+    settings: &[Setting],
+    progress: &dyn Fn(u64, u64),
+    row: &mut dyn FnMut(SweepRow) -> CliResult<()>,
+) -> CliResult<u64> {
+    let total = combinations(settings, source)?;
+    let mut start = 0_u64;
+    while start < total {
+        let end = start.saturating_add(CHUNK).min(total);
+        let rows: Vec<SweepRow> = (start..end)
+            .into_par_iter()
+            .map(|i| run_one(doc, source, &combination(settings, i)))
+            .collect::<CliResult<_>>()?;
+        for r in rows {
+            row(r)?;
+        }
+        progress(end, total);
+        start = end;
+    }
+    Ok(total)
+}
+
+/// Runs `doc` once per combination of `settings` and collects the rows.
+pub(crate) fn sweep(doc: &Value, source: &Source, settings: &[Setting]) -> CliResult<Sweep> {
+    let mut rows = Vec::new();
+    sweep_each(doc, source, settings, &|_, _| {}, &mut |r| {
+        rows.push(r);
+        Ok(())
+    })?;
+    Ok(Sweep { parameters: settings.iter().map(|s| s.path.clone()).collect(), rows })
+}
+
+/// The cells of one row: the parameters, then the named figures.
+pub(crate) fn sweep_cells(parameters: &[String], figure_names: &[String], r: &SweepRow) -> Vec<Cell> {
+    let cell = |v: &Value| match as_money(v) {
+        Some(m) => Cell::Money(Some(m)),
+        None => match v {
+            Value::Bool(b) => Cell::Flag(Some(*b)),
+            other => Cell::Text(text(other)),
+        },
+    };
+    parameters
+        .iter()
+        .map(|p| cell(r.values.get(p.as_str()).unwrap_or(&Value::Null)))
+        .chain(figure_names.iter().map(|f| cell(r.figures.get(f.as_str()).unwrap_or(&Value::Null))))
+        .collect()
+}
+
+/// The columns of the sweep: a column per parameter, then per headline figure.
+pub(crate) fn sweep_columns(parameters: &[String], figure_names: &[String]) -> Vec<Column> {
+    parameters.iter().chain(figure_names).map(|n| Column::plain(n.clone())).collect()
+}
+
+/// The sweep as one table.
+pub(crate) fn sweep_table(s: &Sweep) -> Table {
+    let figure_names: Vec<String> = s.rows.first().map(|r| r.figures.keys().cloned().collect()).unwrap_or_default();
+    Table {
+        name: "sweep".into(),
+        title: (format!("参数扫描（{} 种组合）", s.rows.len()), format!("Sweep ({} combinations)", s.rows.len())),
+        columns: sweep_columns(&s.parameters, &figure_names),
+        rows: s.rows.iter().map(|r| sweep_cells(&s.parameters, &figure_names, r)).collect(),
+    }
+}
