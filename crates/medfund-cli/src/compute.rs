@@ -596,6 +596,11 @@ fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -
                 "{}.date: {e}",
                 item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
             )),
+            InsurerError::ClaimOverflow { index, .. } => CliError::input(format!(
+                "{}.eligible_cost: {e}",
+                item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
+            )),
+            InsurerError::PremiumOverflow { .. } => lib_error("supplementary.insured_persons", e),
             other => lib_error("supplementary", other),
         })?;
     if trace.is_on() {

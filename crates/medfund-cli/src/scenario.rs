@@ -434,9 +434,9 @@ pub(crate) fn parse(text: &str, format: Format, source: &Source) -> CliResult<Sc
             let mut de = serde_json::Deserializer::from_str(text);
             let scenario: Scenario = serde_path_to_error::deserialize(crate::strict::Strict(&mut de)).map_err(|e| {
                 let prefix = path_prefix(e.path());
-                json_error(e.inner(), source, &prefix)
+                json_error(e.inner(), text, source, &prefix)
             })?;
-            de.end().map_err(|e| json_error(&e, source, ""))?;
+            de.end().map_err(|e| json_error(&e, text, source, ""))?;
             Ok(scenario)
         }
     }
@@ -480,17 +480,56 @@ fn toml_error(e: &toml::de::Error, text: &str, source: &Source, prefix: &str) ->
     }
 }
 
-fn json_error(e: &serde_json::Error, source: &Source, prefix: &str) -> CliError {
+fn json_error(e: &serde_json::Error, text: &str, source: &Source, prefix: &str) -> CliError {
     let full = e.to_string();
     let message = match full.rfind(" at line ") {
         Some(i) => full.get(..i).unwrap_or(&full).to_owned(),
         None => full,
     };
-    if e.line() > 0 {
-        // serde_json says column 0 for an error before the first character.
-        CliError::input(format!("{}:{}:{}: {prefix}{message}", source.name, e.line(), e.column().max(1)))
+    if e.line() == 0 {
+        return CliError::input(format!("{}: {prefix}{message}", source.name));
+    }
+    // serde_json says column 0 for an error before the first character.
+    let (mut line, mut column) = (e.line(), e.column().max(1));
+    // A value that was read but refused is reported after its last
+    // character; point at its first instead, where a reader looks.
+    if e.classify() == serde_json::error::Category::Data {
+        if let Some(start) = value_start(text, line, column) {
+            (line, column) = line_col(text, start);
+        }
+    }
+    CliError::input(format!("{}:{line}:{column}: {prefix}{message}", source.name))
+}
+
+/// The byte offset where the JSON string or scalar ending just before
+/// 1-based `line`:`column` starts; `None` for anything else (a table or list).
+fn value_start(text: &str, line: usize, column: usize) -> Option<usize> {
+    let line_start = text.split_inclusive('\n').take(line.checked_sub(1)?).map(str::len).sum::<usize>();
+    let line_text = text.get(line_start..)?.split('\n').next()?;
+    let end = line_start
+        .checked_add(line_text.char_indices().nth(column.checked_sub(1)?).map_or(line_text.len(), |(i, _)| i))?;
+    // A string is reported at its closing quote, a scalar just after it.
+    let end = if text.get(end..)?.starts_with('"') { end.checked_add(1)? } else { end };
+    let before = text.get(..end)?;
+    let last = before.chars().next_back()?;
+    if last == '"' {
+        // Back to the opening quote: the first `"` not preceded by an odd run of `\`.
+        let body = before.get(..before.len().checked_sub(1)?)?;
+        let mut i = body.len();
+        while let Some(q) = body.get(..i)?.rfind('"') {
+            let slashes = body.get(..q)?.bytes().rev().take_while(|&b| b == b'\\').count();
+            if slashes % 2 == 0 {
+                return Some(q);
+            }
+            i = q;
+        }
+        None
+    } else if last.is_ascii_alphanumeric() || matches!(last, '.' | '+' | '-') {
+        let scalar =
+            before.bytes().rev().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-')).count();
+        before.len().checked_sub(scalar)
     } else {
-        CliError::input(format!("{}: {prefix}{message}", source.name))
+        None
     }
 }
 

@@ -281,14 +281,17 @@ fn run_one(doc: &Value, source: &Source, picked: &[(&str, &str)]) -> CliResult<S
     }
     let label = picked.iter().map(|(p, v)| format!("{p}={v}")).collect::<Vec<_>>().join(", ");
     let label = format!("{} with {label}", source.name);
+    // The engine's messages start with the file name, which the label already gives.
+    let named = |e: CliError| {
+        let rest = e.message.strip_prefix(&source.name).and_then(|m| m.strip_prefix(": ")).unwrap_or(&e.message);
+        CliError { code: e.code, message: format!("{label}: {rest}") }
+    };
     let scenario = scenario_of(doc, &label)?;
-    let report = crate::compute::run(&scenario, source, false)
-        .map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
+    let report = crate::compute::run(&scenario, source, false).map_err(named)?;
     let json = serde_json::to_value(&report).map_err(|e| CliError::other(e.to_string()))?;
     let mut figures = headline(&json);
     if scenario.projection.is_some() {
-        let projection = crate::simulate::run(&scenario, source, &|_| {})
-            .map_err(|e| CliError { code: e.code, message: format!("{label}: {}", e.message) })?;
+        let projection = crate::simulate::run(&scenario, source, &|_| {}).map_err(named)?;
         projection_headline(&projection, &mut figures);
     }
     Ok(SweepRow { values, figures })

@@ -58,6 +58,12 @@ macro_rules! whole_number {
                     fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
                         Err(E::custom(whole_error(v, <$int>::MAX)))
                     }
+                    fn visit_i128<E: de::Error>(self, v: i128) -> Result<$name, E> {
+                        <$int>::try_from(v).map($name).map_err(|_| E::custom(whole_error(&v.to_string(), <$int>::MAX)))
+                    }
+                    fn visit_u128<E: de::Error>(self, v: u128) -> Result<$name, E> {
+                        <$int>::try_from(v).map($name).map_err(|_| E::custom(whole_error(&v.to_string(), <$int>::MAX)))
+                    }
                     fn visit_f64<E: de::Error>(self, v: f64) -> Result<$name, E> {
                         Err(E::custom(whole_error(&v.to_string(), <$int>::MAX)))
                     }
@@ -135,7 +141,9 @@ fn out_of_calendar(what: &str) -> String {
 pub(crate) struct IsoDate(pub NaiveDate);
 
 fn parse_date<E: de::Error>(v: &str) -> Result<IsoDate, E> {
-    let ok_shape = v.len() == 10 && v.as_bytes().get(4) == Some(&b'-') && v.as_bytes().get(7) == Some(&b'-');
+    // Exactly `DDDD-DD-DD`: chrono alone would also take `2064- 6-30` or `+202-06-30`.
+    let ok_shape = v.len() == 10
+        && v.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
     match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         Ok(d) if ok_shape && YEARS.contains(&chrono::Datelike::year(&d)) => Ok(IsoDate(d)),
         Ok(_) if ok_shape => Err(E::custom(out_of_calendar(&format!("date {}", excerpt(v))))),
@@ -208,6 +216,12 @@ impl<'de> Visitor<'de> for YearVisitor {
             Ok(year) if YEARS.contains(&year) => Ok(Year(year)),
             _ => Err(E::custom(out_of_calendar(&format!("year {v}")))),
         }
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Year, E> {
+        Err(E::custom(out_of_calendar(&format!("year {v}"))))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Year, E> {
+        Err(E::custom(out_of_calendar(&format!("year {v}"))))
     }
     /// A JSON number that is not an integer (serde_json `arbitrary_precision`).
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Year, A::Error> {

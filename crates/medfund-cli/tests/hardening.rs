@@ -237,6 +237,11 @@ fn dates_and_years_outside_the_supported_calendar_are_errors() {
     };
     run_scenario("d.toml", &claim("0001-01-01")).input_error(&["supplementary.claims[0].date", "supported calendar"]);
     run_scenario("d.toml", &claim("9999-12-31")).input_error(&["supported calendar"]);
+    // Found by the claims_csv fuzz target: chrono alone accepts a space or a sign in a date.
+    for lax in ["2064- 6-30", "+202-06-30", "2023-06- 1"] {
+        run_scenario("d.toml", &claim(lax))
+            .input_error(&["supplementary.claims[0].date", "expected an ISO date YYYY-MM-DD"]);
+    }
     run_scenario("y.toml", &format!("[riskpool]\nyear = 9999\n{UNIT}")).input_error(&["riskpool.year", "1900 to 2999"]);
 }
 
@@ -271,4 +276,29 @@ fn messages_name_no_rust_types() {
             assert!(!out.stderr.contains(rust), "{rust} in {}", out.stderr);
         }
     }
+}
+
+#[test]
+fn messages_point_at_the_value_and_name_the_row() {
+    // JSON: the column of the refused value's first character.
+    run_with_stdin(&["run", "-"], br#"{"surplus": {"total": "abc", "institutions": []}}"#)
+        .input_error(&["-:1:23: surplus.total"]);
+    run_with_stdin(&["run", "-"], b"{\n  \"surplus\": {\n    \"total\": 1.234,\n \"institutions\": []}}")
+        .input_error(&["-:3:14: surplus.total"]);
+    // Integers beyond 64 bits are described in words.
+    run_with_stdin(&["run", "-"], b"[supplementary]\ninsured_persons = 99999999999999999999\n")
+        .input_error(&["supplementary.insured_persons: invalid whole number \"99999999999999999999\""]);
+    // Overflow names the claim; premiums are not head counts in yuan.
+    let claims = "[supplementary]\ninsured_persons = 1\n[[supplementary.claims]]\nperson = \"p\"\ndate = \"2023-08-01\"\neligible_cost = \"92233720368547758.07\"\n";
+    run_scenario("o.toml", claims).input_error(&["supplementary.claims[0].eligible_cost", "claim 0"]);
+    let premiums = "[supplementary]\ninsured_persons = 9223372036854775807\n";
+    run_scenario("o.toml", premiums).input_error(&[
+        "supplementary.insured_persons",
+        "premiums of 52.80 yuan for 9223372036854775807 insured persons",
+    ]);
+    // A sweep names its file once.
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo.toml");
+    let out = run(&["sweep", demo, "--set", "riskpool.year=1999"]);
+    out.input_error(&["with riskpool.year=1999: riskpool.year"]);
+    assert_eq!(out.stderr.matches("demo.toml").count(), 1, "{}", out.stderr);
 }

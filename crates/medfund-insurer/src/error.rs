@@ -48,6 +48,27 @@ pub enum InsurerError {
         /// The validity window as text.
         window: String,
     },
+    /// A claim's running totals (the person's year, or the insurer's year)
+    /// leave the money range.
+    #[error(
+        "claim {index}: arithmetic overflow in {operation}; expected claim costs whose sums per person and medical year stay within ±92,233,720,368,547,758.07 yuan"
+    )]
+    ClaimOverflow {
+        /// The claim's index in the input (0-based).
+        index: usize,
+        /// The sum that overflowed.
+        operation: &'static str,
+    },
+    /// premium_per_person × insured_persons leaves the money range.
+    #[error(
+        "premiums of {premium_per_person} yuan for {insured_persons} insured persons exceed ±92,233,720,368,547,758.07 yuan; expected fewer insured persons or a lower premium"
+    )]
+    PremiumOverflow {
+        /// The insured persons given.
+        insured_persons: u64,
+        /// The premium per person.
+        premium_per_person: medfund_core::Money,
+    },
     /// The spend of the year before a service year is missing.
     #[error(
         "county {county:?} has no spend for {missing}, needed for the prepayments of service year {year}; expected spend of the prior year"

@@ -223,9 +223,10 @@ pub fn split_claims<P: Hash + Eq + Clone + Sync>(
     claims: &[Claim<P>],
 ) -> Result<SupplementaryResult> {
     let schedule = policy.schedule()?;
-    let persons_insured = i64::try_from(insured_persons)
-        .map_err(|_| medfund_core::CoreError::Overflow { operation: "insured persons" })?;
-    let premiums = policy.premium_per_person.checked_mul_int(persons_insured)?;
+    let premium_overflow =
+        || InsurerError::PremiumOverflow { insured_persons, premium_per_person: policy.premium_per_person };
+    let persons_insured = i64::try_from(insured_persons).map_err(|_| premium_overflow())?;
+    let premiums = policy.premium_per_person.checked_mul_int(persons_insured).map_err(|_| premium_overflow())?;
     let grouped = group_by_person(claims)?;
     let year_start = policy.year_start;
 
@@ -508,7 +509,12 @@ fn run(
             let year = year_start.year_of(entry.date).label();
             let fresh = current_year != Some(year);
             current_year = Some(year);
-            let (fund, insurer) = apply(fresh, entry.cost)?;
+            let (fund, insurer) = apply(fresh, entry.cost).map_err(|e| match e {
+                InsurerError::Core(medfund_core::CoreError::Overflow { operation }) => {
+                    InsurerError::ClaimOverflow { index: entry.index as usize, operation }
+                }
+                other => other,
+            })?;
             // fund + insurer ≤ cost: the person's part is the rest.
             let person_pays = entry.cost.fen().wrapping_sub(fund).wrapping_sub(insurer);
             emit(

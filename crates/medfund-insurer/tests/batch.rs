@@ -129,5 +129,5 @@ fn batches_beyond_the_kernel_range_take_the_checked_path() {
     // Four times that does not: 4 × 10^18 × 5 ≥ 2^63.
     let overflowing = vec![claim("a", 4 * huge), claim("b", 1)];
     let err = split_claims(&policy, 1, &overflowing).unwrap_err();
-    assert!(matches!(err, InsurerError::Core(medfund_core::CoreError::Overflow { .. })), "{err}");
+    assert!(matches!(err, InsurerError::ClaimOverflow { index: 0, .. }), "{err}");
 }
