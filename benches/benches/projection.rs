@@ -52,7 +52,7 @@ fn monte_carlo(c: &mut Criterion) {
 
 fn sweep(c: &mut Criterion) {
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/demo.toml");
-    let settings: Vec<medfund_cli::Setting> = vec![
+    let settings: Vec<medfund_scenario::Setting> = vec![
         "riskpool.policy.levy_rate=5%,6%,7%,8%,9%,10%,11%,12%,13%,15%".parse().unwrap(),
         "surplus.policy.primary_floor=30%,35%,40%,45%".parse().unwrap(),
     ];
@@ -60,7 +60,10 @@ fn sweep(c: &mut Criterion) {
     group.throughput(Throughput::Elements(40));
     group.sample_size(10);
     group.bench_function("demo scenario, 40 combinations", |b| {
-        b.iter(|| medfund_cli::sweep_file(black_box(demo), &settings, None, &medfund_cli::Limits::default()).unwrap())
+        b.iter(|| {
+            medfund_scenario::sweep_file(black_box(demo), &settings, None, &medfund_scenario::Limits::default())
+                .unwrap()
+        })
     });
     group.finish();
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use medfund_cli::{EXIT_INPUT, Limits, ScenarioFormat, parse_scenario, render_json, run_scenario_in};
+use medfund_scenario::{EXIT_INPUT, Limits, ScenarioFormat, parse_scenario, render_json, run_scenario_in};
 
 const SCENARIO: &str = "[supplementary]\ninsured_persons = 1000\nclaims_csv = \"claims.csv\"\n";
 

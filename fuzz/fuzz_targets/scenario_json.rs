@@ -5,4 +5,4 @@ mod common;
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| common::check_scenario(data, medfund_cli::ScenarioFormat::Json, "fuzz.json"));
+fuzz_target!(|data: &[u8]| common::check_scenario(data, medfund_scenario::ScenarioFormat::Json, "fuzz.json"));

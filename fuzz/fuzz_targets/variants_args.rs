@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use medfund_cli::{EXIT_INPUT, Limits, ScenarioFormat, Setting, parse_scenario, simulate_scenario};
+use medfund_scenario::{EXIT_INPUT, Limits, ScenarioFormat, Setting, parse_scenario, simulate_scenario};
 
 fn projection(years: &str, trials: &str, mean: &str, sd: &str) -> String {
     format!(

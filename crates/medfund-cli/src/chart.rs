@@ -3,8 +3,7 @@
 
 use plotters::prelude::*;
 
-use crate::error::{CliError, CliResult};
-use crate::simulate::Projection;
+use medfund_scenario::{Projection, ScenarioError, ScenarioResult};
 
 /// Yuan with 万/亿 units for axis labels: `3,500万`, `1.25亿`.
 #[allow(clippy::float_arithmetic)]
@@ -28,8 +27,9 @@ fn yuan(m: medfund_core::Money) -> f64 {
 
 /// Draws the chart into an SVG file.
 #[allow(clippy::float_arithmetic)]
-pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path) -> CliResult<()> {
-    let fail = |e: &dyn std::fmt::Display| CliError::other(format!("{}: cannot draw the chart: {e}", path.display()));
+pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path) -> ScenarioResult<()> {
+    let fail =
+        |e: &dyn std::fmt::Display| ScenarioError::other(format!("{}: cannot draw the chart: {e}", path.display()));
     let panels: Vec<_> = p.iter().collect();
     let count = u32::try_from(panels.len().max(1)).unwrap_or(1);
     let root = SVGBackend::new(path, (900, 380_u32.saturating_mul(count))).into_drawing_area();
@@ -42,7 +42,8 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path) -> CliResult<()>
         let hi = years.iter().map(|y| yuan(y.closing_balance.p95)).fold(f64::NEG_INFINITY, f64::max).max(1.0);
         let pad = (hi - lo) * 0.08;
         let x_range = first.year..last.year.max(first.year.saturating_add(1));
-        let title = format!("Closing balance of the {} risk fund ({} trials, seed {})", scheme.key(), p.trials, p.seed);
+        let title =
+            format!("Closing balance of the {} risk fund ({} trials, seed {})", scheme.key(), p.trials(), p.seed());
         let mut chart = ChartBuilder::on(area)
             .caption(title, ("sans-serif", 20))
             .margin(16)

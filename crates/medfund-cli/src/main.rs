@@ -9,8 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use medfund_cli::tables as render;
-use medfund_cli::{CliError, CliResult, DEMO, EXIT_OTHER, Lang, Limits, Report, ScenarioFormat};
+mod chart;
+
+use medfund_scenario::tables as render;
+use medfund_scenario::{DEMO, EXIT_OTHER, Lang, Limits, Report, ScenarioError, ScenarioFormat, ScenarioResult};
 
 /// medfund — exact, explainable rules for Chinese medical-insurance funds (医保基金).
 ///
@@ -24,6 +26,24 @@ use medfund_cli::{CliError, CliResult, DEMO, EXIT_OTHER, Lang, Limits, Report, S
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Language of labels (tables, markdown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LangArg {
+    /// Chinese (default).
+    Zh,
+    /// English.
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
 }
 
 /// Output format of a report.
@@ -49,7 +69,7 @@ enum InputFormat {
 }
 
 fn size(text: &str) -> Result<u64, String> {
-    medfund_cli::parse_size(text)
+    medfund_scenario::parse_size(text)
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,7 +84,7 @@ struct InputArgs {
     /// Longest line of a CSV list file [default: 1MiB].
     #[arg(long, value_name = "SIZE", value_parser = size)]
     max_record_size: Option<u64>,
-    /// Largest estimated memory of a [projection] [default: 2GiB].
+    /// Largest estimated memory of a `[projection]` [default: 2GiB].
     #[arg(long, value_name = "SIZE", value_parser = size)]
     max_projection_memory: Option<u64>,
     /// Let *_csv paths lead outside the scenario's folder (absolute paths, '..').
@@ -105,8 +125,8 @@ struct ReportArgs {
     #[arg(long)]
     explain: bool,
     /// Language of table and markdown labels.
-    #[arg(long, value_enum, default_value_t = Lang::Zh)]
-    lang: Lang,
+    #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+    lang: LangArg,
     /// With --format csv: write one CSV file per table into this directory instead of stdout.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -163,8 +183,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
         /// Language of table and markdown labels.
-        #[arg(long, value_enum, default_value_t = Lang::Zh)]
-        lang: Lang,
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
         /// Also draw a fan chart of the closing balance (p5–p95 band, p50 line) to this SVG file.
         #[arg(long, value_name = "CHART.svg")]
         svg: Option<PathBuf>,
@@ -193,8 +213,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
         /// Language of table and markdown labels.
-        #[arg(long, value_enum, default_value_t = Lang::Zh)]
-        lang: Lang,
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
     },
     /// Run a scenario once per combination of field values and report each run's headline figures.
     ///
@@ -217,8 +237,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
         /// Language of table and markdown labels.
-        #[arg(long, value_enum, default_value_t = Lang::Zh)]
-        lang: Lang,
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
     },
     /// List the built-in policy presets: id, title, source document, effective dates.
     ///
@@ -228,18 +248,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
         /// Language of table labels.
-        #[arg(long, value_enum, default_value_t = Lang::Zh)]
-        lang: Lang,
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
     },
 }
 
 /// A failure to write the report: exit 1, since a report cut short (a
 /// closed pipe, a full disk) must never look like success.
-fn write_error(e: &std::io::Error) -> CliError {
-    CliError::other(format!("cannot write the report to standard output: {e}"))
+fn write_error(e: &std::io::Error) -> ScenarioError {
+    ScenarioError::other(format!("cannot write the report to standard output: {e}"))
 }
 
-fn write_stdout(bytes: &[u8]) -> CliResult<()> {
+fn write_stdout(bytes: &[u8]) -> ScenarioResult<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| write_error(&e))
 }
@@ -273,7 +293,7 @@ fn say(message: &str) {
 /// writing, so every write would "succeed"; a shell's `> /dev/null` opens it
 /// for writing only. On Linux `/proc` tells the two apart before any work is
 /// done; elsewhere, and for a deliberate `> /dev/null`, nothing is refused.
-fn check_stdout_open() -> CliResult<()> {
+fn check_stdout_open() -> ScenarioResult<()> {
     let target = std::fs::read_link("/proc/self/fd/1").ok();
     let flags = std::fs::read_to_string("/proc/self/fdinfo/1").ok().and_then(|info| {
         let octal = info.lines().find_map(|l| l.strip_prefix("flags:"))?.trim().to_owned();
@@ -282,28 +302,28 @@ fn check_stdout_open() -> CliResult<()> {
     // O_ACCMODE = 0o3, O_RDWR = 0o2.
     let on_null = target.is_some_and(|t| t == std::path::Path::new("/dev/null"));
     if on_null && flags.is_some_and(|f| f & 0o3 == 0o2) {
-        return Err(CliError::other(
+        return Err(ScenarioError::other(
             "standard output is closed; expected somewhere to write the report (a file, a pipe, or > /dev/null)",
         ));
     }
     Ok(())
 }
 
-fn emit(report: &Report, args: &ReportArgs) -> CliResult<()> {
+fn emit(report: &Report, args: &ReportArgs) -> ScenarioResult<()> {
     match args.format {
         OutputFormat::Json => {
-            medfund_cli::write_json(report, args.pretty, std::io::stdout().lock()).map_err(|e| write_error(&e))
+            medfund_scenario::write_json(report, args.pretty, std::io::stdout().lock()).map_err(|e| write_error(&e))
         }
-        OutputFormat::Table => write_stdout(medfund_cli::render_table(report, args.lang).as_bytes()),
-        OutputFormat::Markdown => write_stdout(medfund_cli::render_markdown(report, args.lang).as_bytes()),
+        OutputFormat::Table => write_stdout(medfund_scenario::render_table(report, args.lang.into()).as_bytes()),
+        OutputFormat::Markdown => write_stdout(medfund_scenario::render_markdown(report, args.lang.into()).as_bytes()),
         OutputFormat::Csv => match &args.out {
             Some(dir) => {
-                let written = medfund_cli::write_csv_dir(report, dir)?;
+                let written = medfund_scenario::write_csv_dir(report, dir)?;
                 let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
                 say(&format!("medfund: wrote {} CSV files: {}", list.len(), list.join(", ")));
                 Ok(())
             }
-            None => write_stdout(&medfund_cli::render_csv(report)?),
+            None => write_stdout(&medfund_scenario::render_csv(report)?),
         },
     }
 }
@@ -315,12 +335,13 @@ fn emit_value<T: serde::Serialize>(
     tables: &[render::Table],
     format: OutputFormat,
     lang: Lang,
-) -> CliResult<()> {
+) -> ScenarioResult<()> {
     match format {
         OutputFormat::Json => {
             let mut wrapper = serde_json::Map::new();
-            wrapper.insert(key.to_owned(), serde_json::to_value(value).map_err(|e| CliError::other(e.to_string()))?);
-            let mut text = serde_json::to_string(&wrapper).map_err(|e| CliError::other(e.to_string()))?;
+            wrapper
+                .insert(key.to_owned(), serde_json::to_value(value).map_err(|e| ScenarioError::other(e.to_string()))?);
+            let mut text = serde_json::to_string(&wrapper).map_err(|e| ScenarioError::other(e.to_string()))?;
             text.push('\n');
             write_stdout(text.as_bytes())
         }
@@ -334,12 +355,12 @@ fn emit_value<T: serde::Serialize>(
 /// cartesian order); a table or markdown report needs every row first.
 fn sweep(
     file: &str,
-    settings: &[medfund_cli::Setting],
+    settings: &[medfund_scenario::Setting],
     input: Option<ScenarioFormat>,
     limits: &Limits,
     format: OutputFormat,
     lang: Lang,
-) -> CliResult<()> {
+) -> ScenarioResult<()> {
     let parameters: Vec<String> = settings.iter().map(|s| s.path.clone()).collect();
     let bar = std::sync::OnceLock::new();
     let progress = |done: u64, total: u64| {
@@ -351,11 +372,11 @@ fn sweep(
     let mut put = |bytes: &[u8]| out.write_all(bytes).map_err(|e| write_error(&e));
     match format {
         OutputFormat::Json => {
-            let names = serde_json::to_string(&parameters).map_err(|e| CliError::other(e.to_string()))?;
+            let names = serde_json::to_string(&parameters).map_err(|e| ScenarioError::other(e.to_string()))?;
             put(format!("{{\"sweep\":{{\"parameters\":{names},\"rows\":[").as_bytes())?;
             let mut first = true;
-            medfund_cli::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
-                let text = serde_json::to_string(&row).map_err(|e| CliError::other(e.to_string()))?;
+            medfund_scenario::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
+                let text = serde_json::to_string(&row).map_err(|e| ScenarioError::other(e.to_string()))?;
                 put(if first { b"" } else { b"," })?;
                 first = false;
                 put(text.as_bytes())
@@ -366,7 +387,7 @@ fn sweep(
             // The same stream as `render_csv` of the one table: its name, then its rows.
             put(b"# sweep\n")?;
             let mut figures: Option<Vec<String>> = None;
-            medfund_cli::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
+            medfund_scenario::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
                 let names = match &figures {
                     Some(names) => names,
                     None => {
@@ -375,20 +396,20 @@ fn sweep(
                         figures.insert(names)
                     }
                 };
-                let cells = medfund_cli::sweep_row_cells(&parameters, names, &row);
+                let cells = medfund_scenario::sweep_row_cells(&parameters, names, &row);
                 put(&render::csv_record(render::csv_cells(&cells))?)
             })?;
         }
         OutputFormat::Table | OutputFormat::Markdown => {
             let mut rows = Vec::new();
-            medfund_cli::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
+            medfund_scenario::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
                 rows.push(row);
                 Ok(())
             })?;
-            let s = medfund_cli::Sweep { parameters, rows };
+            let s = medfund_scenario::Sweep { parameters, rows };
             let text = match format {
-                OutputFormat::Markdown => render::render_markdown(&[medfund_cli::sweep_table(&s)], lang),
-                _ => render::render_table(&[medfund_cli::sweep_table(&s)], lang),
+                OutputFormat::Markdown => render::render_markdown(&[medfund_scenario::sweep_table(&s)], lang),
+                _ => render::render_table(&[medfund_scenario::sweep_table(&s)], lang),
             };
             put(text.as_bytes())?;
         }
@@ -412,13 +433,15 @@ fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-fn emit_projection(projection: &medfund_cli::Projection, args: &ReportArgs) -> CliResult<()> {
-    let tables = medfund_cli::projection_tables(projection);
+fn emit_projection(projection: &medfund_scenario::Projection, args: &ReportArgs) -> ScenarioResult<()> {
+    let tables = medfund_scenario::projection_tables(projection);
     match args.format {
-        OutputFormat::Json => medfund_cli::write_projection_json(projection, args.pretty, std::io::stdout().lock())
-            .map_err(|e| write_error(&e)),
-        OutputFormat::Table => write_stdout(render::render_table(&tables, args.lang).as_bytes()),
-        OutputFormat::Markdown => write_stdout(render::render_markdown(&tables, args.lang).as_bytes()),
+        OutputFormat::Json => {
+            medfund_scenario::write_projection_json(projection, args.pretty, std::io::stdout().lock())
+                .map_err(|e| write_error(&e))
+        }
+        OutputFormat::Table => write_stdout(render::render_table(&tables, args.lang.into()).as_bytes()),
+        OutputFormat::Markdown => write_stdout(render::render_markdown(&tables, args.lang.into()).as_bytes()),
         OutputFormat::Csv => match &args.out {
             Some(dir) => {
                 let written = render::write_csv_dir(&tables, dir)?;
@@ -430,14 +453,14 @@ fn emit_projection(projection: &medfund_cli::Projection, args: &ReportArgs) -> C
     }
 }
 
-fn check_args(args: &ReportArgs) -> CliResult<()> {
+fn check_args(args: &ReportArgs) -> ScenarioResult<()> {
     if args.out.is_some() && args.format != OutputFormat::Csv {
-        return Err(CliError::input("--out goes with --format csv; expected --format csv --out DIR"));
+        return Err(ScenarioError::input("--out goes with --format csv; expected --format csv --out DIR"));
     }
     Ok(())
 }
 
-fn policies(format: OutputFormat, lang: Lang) -> CliResult<()> {
+fn policies(format: OutputFormat, lang: Lang) -> ScenarioResult<()> {
     #[derive(serde::Serialize)]
     struct Row {
         id: String,
@@ -457,7 +480,7 @@ fn policies(format: OutputFormat, lang: Lang) -> CliResult<()> {
             valid_to: v.validity().to(),
         }
     }
-    let internal = |e: &dyn std::fmt::Display| CliError::other(e.to_string());
+    let internal = |e: &dyn std::fmt::Display| ScenarioError::other(e.to_string());
     let mut rows = Vec::new();
     for v in medfund_riskpool::presets().map_err(|e| internal(&e))? {
         rows.push(row("riskpool", &v));
@@ -507,57 +530,57 @@ fn policies(format: OutputFormat, lang: Lang) -> CliResult<()> {
     }
 }
 
-fn dispatch(cli: Cli) -> CliResult<()> {
+fn dispatch(cli: Cli) -> ScenarioResult<()> {
     match cli.command {
         Command::Demo { report, print } => {
             check_args(&report)?;
             if print {
                 return write_stdout(DEMO.as_bytes());
             }
-            let scenario = medfund_cli::parse_scenario(DEMO, ScenarioFormat::Toml, "demo")?;
-            let result = medfund_cli::run_scenario(&scenario, "demo", report.explain)?;
+            let scenario = medfund_scenario::parse_scenario(DEMO, ScenarioFormat::Toml, "demo")?;
+            let result = medfund_scenario::run_scenario(&scenario, "demo", report.explain)?;
             emit(&result, &report)
         }
         Command::Run { file, input, report } => {
             check_args(&report)?;
             let limits = input.limits();
-            let (scenario, base) = medfund_cli::load_scenario(&file, input.format(), &limits)?;
-            let result = medfund_cli::run_scenario_in(&scenario, &file, base, report.explain, &limits)?;
+            let (scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
+            let result = medfund_scenario::run_scenario_in(&scenario, &file, base, report.explain, &limits)?;
             emit(&result, &report)
         }
         Command::Check { file, input } => {
             let limits = input.limits();
-            let (scenario, base) = medfund_cli::load_scenario(&file, input.format(), &limits)?;
+            let (scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
             // The same computation as `run`, so that every error `run` would
             // report (a year outside a policy's validity, duplicate ids…) is found.
-            medfund_cli::run_scenario_in(&scenario, &file, base, false, &limits)?;
+            medfund_scenario::run_scenario_in(&scenario, &file, base, false, &limits)?;
             let sections = scenario.sections();
             let listed = if sections.is_empty() { "no sections".to_owned() } else { sections.join(", ") };
             write_stdout(format!("{file}: valid ({listed})\n").as_bytes())
         }
-        Command::Policies { format, lang } => policies(format, lang),
+        Command::Policies { format, lang } => policies(format, lang.into()),
         Command::Compare { base, variant, input, format, lang } => {
-            let c = medfund_cli::compare_files(&base, &variant, input.format(), &input.limits())?;
-            emit_value(&c, "compare", &[medfund_cli::comparison_table(&c)], format, lang)
+            let c = medfund_scenario::compare_files(&base, &variant, input.format(), &input.limits())?;
+            emit_value(&c, "compare", &[medfund_scenario::comparison_table(&c)], format, lang.into())
         }
         Command::Sweep { file, input, set, max_combinations, format, lang } => {
-            let settings = set.iter().map(|s| s.parse()).collect::<CliResult<Vec<medfund_cli::Setting>>>()?;
+            let settings = set.iter().map(|s| s.parse()).collect::<ScenarioResult<Vec<medfund_scenario::Setting>>>()?;
             let mut limits = input.limits();
             if let Some(n) = max_combinations {
                 limits.sweep_combinations = n;
             }
-            sweep(&file, &settings, input.format(), &limits, format, lang)
+            sweep(&file, &settings, input.format(), &limits, format, lang.into())
         }
         Command::Simulate { file, input, format, lang, svg, threads, out, pretty } => {
             let args = ReportArgs { format, explain: false, lang, out, pretty };
             check_args(&args)?;
             let limits = input.limits();
             let threads = threads.map(|n| limits.check_threads(n)).transpose()?;
-            let (scenario, base) = medfund_cli::load_scenario(&file, input.format(), &limits)?;
+            let (scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads.unwrap_or(0))
                 .build()
-                .map_err(|e| CliError::other(format!("cannot start worker threads: {e}")))?;
+                .map_err(|e| ScenarioError::other(format!("cannot start worker threads: {e}")))?;
             let trials = scenario.projection_trials().unwrap_or(0);
             let bar = if trials < 1_000 { None } else { progress_bar(trials, "simulating {pos}/{len} trials") };
             let tick = |n: u64| {
@@ -565,12 +588,13 @@ fn dispatch(cli: Cli) -> CliResult<()> {
                     b.set_position(n);
                 }
             };
-            let projection = pool.install(|| medfund_cli::simulate_scenario(&scenario, &file, base, &limits, &tick))?;
+            let projection =
+                pool.install(|| medfund_scenario::simulate_scenario(&scenario, &file, base, &limits, &tick))?;
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
             if let Some(path) = &svg {
-                medfund_cli::write_fan_chart(&projection, path)?;
+                chart::fan_chart(&projection, path)?;
             }
             emit_projection(&projection, &args)
         }

@@ -58,10 +58,12 @@ fn demo_runs_in_both_languages() {
 
 #[test]
 fn shipped_example_is_the_embedded_demo() {
-    let embedded =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/demo.toml")).unwrap();
+    let embedded = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../medfund-scenario/scenarios/demo.toml"),
+    )
+    .unwrap();
     let shipped = std::fs::read_to_string(examples().join("demo.toml")).unwrap();
-    assert_eq!(embedded, shipped, "examples/demo.toml must equal crates/medfund-cli/scenarios/demo.toml");
+    assert_eq!(embedded, shipped, "examples/demo.toml must equal crates/medfund-scenario/scenarios/demo.toml");
     let from_file = json_of(&["run", examples().join("demo.toml").to_str().unwrap(), "--format", "json"]);
     assert_eq!(from_file, json_of(&["demo", "--format", "json"]));
     medfund().args(["demo", "--print"]).assert().success().stdout(predicate::str::contains("[riskpool]"));

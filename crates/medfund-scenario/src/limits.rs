@@ -4,7 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{CliError, CliResult};
+use crate::error::{ScenarioError, ScenarioResult};
 
 /// The limits of one run. `Limits::default()` is what the command line
 /// uses unless a flag says otherwise.
@@ -89,14 +89,14 @@ impl Limits {
     /// The path of a list file named in a scenario whose folder is `base`:
     /// relative paths only, with no `..`, unless `paths_outside` allows any
     /// path. `field` names the scenario key in the message.
-    pub(crate) fn list_path(&self, base: &Path, field: &str, file: &str) -> CliResult<PathBuf> {
+    pub(crate) fn list_path(&self, base: &Path, field: &str, file: &str) -> ScenarioResult<PathBuf> {
         let relative = Path::new(file);
         let escapes = relative.is_absolute()
             || relative
                 .components()
                 .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)));
         if escapes && !self.paths_outside {
-            return Err(CliError::input(format!(
+            return Err(ScenarioError::input(format!(
                 "{field}: the path {} leads outside the scenario's folder; expected a path relative to it without '..' (or --allow-outside-paths)",
                 crate::error::excerpt(file)
             )));
@@ -105,9 +105,9 @@ impl Limits {
     }
 
     /// The number of worker threads asked for, or an input error past `threads`.
-    pub fn check_threads(&self, asked: usize) -> CliResult<usize> {
+    pub fn check_threads(&self, asked: usize) -> ScenarioResult<usize> {
         if asked > self.threads {
-            return Err(CliError::input(format!(
+            return Err(ScenarioError::input(format!(
                 "--threads {asked}: more than {} worker threads; expected at most {} (the result does not depend on it)",
                 self.threads, self.threads
             )));

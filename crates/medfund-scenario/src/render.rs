@@ -8,13 +8,15 @@ use medfund_core::{Money, Step};
 use unicode_width::UnicodeWidthStr;
 
 use crate::compute::{Report, RiskpoolReport, SupplementaryReport, SurplusReport};
-use crate::error::{CliError, CliResult};
+use crate::error::{ScenarioError, ScenarioResult};
 use medfund_insurer::AssistanceSettlement;
 
 /// Label language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Lang {
     /// Chinese (default).
+    #[default]
     Zh,
     /// English.
     En,
@@ -578,14 +580,14 @@ fn csv_cell(cell: &Cell) -> String {
 
 /// One CSV record (a header of names, or a row of cells), with its line end:
 /// for writers that stream rows as they come.
-pub fn csv_record<I, T>(fields: I) -> CliResult<Vec<u8>>
+pub fn csv_record<I, T>(fields: I) -> ScenarioResult<Vec<u8>>
 where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,
 {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(fields).map_err(|e| CliError::other(format!("cannot write CSV: {e}")))?;
-    w.into_inner().map_err(|e| CliError::other(format!("cannot write CSV: {e}")))
+    w.write_record(fields).map_err(|e| ScenarioError::other(format!("cannot write CSV: {e}")))?;
+    w.into_inner().map_err(|e| ScenarioError::other(format!("cannot write CSV: {e}")))
 }
 
 /// The CSV text of each cell of a row.
@@ -593,18 +595,18 @@ pub fn csv_cells(row: &[Cell]) -> Vec<String> {
     row.iter().map(csv_cell).collect()
 }
 
-fn csv_bytes(t: &Table) -> CliResult<Vec<u8>> {
+fn csv_bytes(t: &Table) -> ScenarioResult<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| CliError::other(format!("cannot write CSV: {e}"));
+    let fail = |e: csv::Error| ScenarioError::other(format!("cannot write CSV: {e}"));
     w.write_record(t.columns.iter().map(|c| c.key.as_bytes())).map_err(fail)?;
     for row in &t.rows {
         w.write_record(row.iter().map(csv_cell)).map_err(fail)?;
     }
-    w.into_inner().map_err(|e| CliError::other(format!("cannot write CSV: {e}")))
+    w.into_inner().map_err(|e| ScenarioError::other(format!("cannot write CSV: {e}")))
 }
 
 /// All tables as CSV on one stream: each preceded by `# name`, separated by a blank line.
-pub fn render_csv(tables: &[Table]) -> CliResult<Vec<u8>> {
+pub fn render_csv(tables: &[Table]) -> ScenarioResult<Vec<u8>> {
     let mut out = Vec::new();
     for (i, t) in tables.iter().enumerate() {
         if i > 0 {
@@ -617,20 +619,20 @@ pub fn render_csv(tables: &[Table]) -> CliResult<Vec<u8>> {
 }
 
 /// Writes one `name.csv` per table into `dir`; returns the paths written.
-pub fn write_csv_dir(tables: &[Table], dir: &std::path::Path) -> CliResult<Vec<std::path::PathBuf>> {
+pub fn write_csv_dir(tables: &[Table], dir: &std::path::Path) -> ScenarioResult<Vec<std::path::PathBuf>> {
     if dir.exists() && !dir.is_dir() {
-        return Err(CliError::input(format!(
+        return Err(ScenarioError::input(format!(
             "--out {}: a file of that name exists; expected a directory (new or existing) for the CSV files",
             dir.display()
         )));
     }
     std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::other(format!("{}: cannot create the directory: {e}", dir.display())))?;
+        .map_err(|e| ScenarioError::other(format!("{}: cannot create the directory: {e}", dir.display())))?;
     let mut written = Vec::with_capacity(tables.len());
     for t in tables {
         let path = dir.join(format!("{}.csv", t.name));
         std::fs::write(&path, csv_bytes(t)?)
-            .map_err(|e| CliError::other(format!("{}: cannot write: {e}", path.display())))?;
+            .map_err(|e| ScenarioError::other(format!("{}: cannot write: {e}", path.display())))?;
         written.push(path);
     }
     Ok(written)

@@ -12,7 +12,7 @@ use medfund_surplus::{Allocation, Institution, Spending, SurplusError, SurplusPo
 use serde::Serialize;
 
 use crate::csvin;
-use crate::error::{CliError, CliResult, excerpt};
+use crate::error::{ScenarioError, ScenarioResult, excerpt};
 use crate::scenario::{
     AssistanceSection, CountyCsvRow, CountyRow, InstitutionRow, RiskpoolSection, Scenario, Source, SpendingRow,
     SupplementarySection, SurplusSection, UnitRow,
@@ -130,11 +130,11 @@ pub(crate) struct SurplusReport {
 }
 
 /// Computes every section of `scenario`.
-pub(crate) fn run(scenario: &Scenario, source: &Source, explain: bool) -> CliResult<Report> {
+pub(crate) fn run(scenario: &Scenario, source: &Source, explain: bool) -> ScenarioResult<Report> {
     let mut trace = Trace::new(explain);
-    let at = |e: CliError| e.at(&source.name);
+    let at = |e: ScenarioError| e.at(&source.name);
     if scenario.sections().is_empty() {
-        return Err(at(CliError::input(
+        return Err(at(ScenarioError::input(
             "the scenario has no section: nothing to compute; expected at least one of [riskpool], [assistance], [supplementary], [surplus]",
         )));
     }
@@ -164,19 +164,21 @@ pub(crate) fn validate_projection(
     p: &crate::scenario::ProjectionSection,
     riskpool: Option<(&RiskpoolSection, &[UnitRow])>,
     limits: &crate::limits::Limits,
-) -> CliResult<()> {
+) -> ScenarioResult<()> {
     let Some((section, units)) = riskpool else {
-        return Err(CliError::input("projection: a [projection] needs a [riskpool] section to project; expected both"));
+        return Err(ScenarioError::input(
+            "projection: a [projection] needs a [riskpool] section to project; expected both",
+        ));
     };
     if p.years.0 == 0 {
-        return Err(CliError::input("projection.years: 0; expected at least 1 projected year"));
+        return Err(ScenarioError::input("projection.years: 0; expected at least 1 projected year"));
     }
     if p.trials.0 == 0 {
-        return Err(CliError::input("projection.trials: 0; expected at least 1 trial"));
+        return Err(ScenarioError::input("projection.trials: 0; expected at least 1 trial"));
     }
     let last = i64::from(section.year.0).saturating_add(i64::from(p.years.0)).saturating_sub(1);
     if last > i64::from(*crate::values::YEARS.end()) {
-        return Err(CliError::input(format!(
+        return Err(ScenarioError::input(format!(
             "projection.years: {} years from {} would end in {last}; expected a last projected year of at most {}",
             p.years.0,
             section.year.0,
@@ -201,7 +203,7 @@ pub(crate) fn validate_projection(
     };
     let needed = spec.memory_bytes(schemes);
     if needed.is_none_or(|n| n > limits.projection_bytes) {
-        return Err(CliError::input(format!(
+        return Err(ScenarioError::input(format!(
             "projection: {} trials × {} years × {schemes} scheme(s) need about {} of memory, more than the limit of {}; expected fewer trials or years, or a larger --max-projection-memory",
             p.trials.0,
             p.years.0,
@@ -215,13 +217,13 @@ pub(crate) fn validate_projection(
             o.id == u.id && (o.scheme.is_none() || u.scheme.is_none() || o.scheme == u.scheme)
         };
         if let Some(first) = listed.iter().take(i).position(overlaps) {
-            return Err(CliError::input(format!(
+            return Err(ScenarioError::input(format!(
                 "projection.units[{i}].id: unit {:?} is already given growth by projection.units[{first}]; expected each unit (and scheme) once",
                 u.id
             )));
         }
         if !units.iter().any(|r| r.id == u.id && u.scheme.is_none_or(|s| s == r.scheme)) {
-            return Err(CliError::input(format!(
+            return Err(ScenarioError::input(format!(
                 "projection.units[{i}].id: no riskpool unit {:?}; expected the id of a [[riskpool.units]] entry",
                 u.id
             )));
@@ -244,29 +246,33 @@ fn list<T: Clone, R: serde::de::DeserializeOwned>(
     name: &str,
     inline: Option<&Vec<T>>,
     csv: Option<&String>,
-    from_csv: impl Fn(Vec<R>) -> CliResult<Vec<T>>,
-) -> CliResult<Vec<T>> {
+    from_csv: impl Fn(Vec<R>) -> ScenarioResult<Vec<T>>,
+) -> ScenarioResult<Vec<T>> {
     match (inline, csv) {
-        (Some(_), Some(_)) => {
-            Err(CliError::input(format!("{section}: both {name} and {name}_csv are given; expected one or the other")))
-        }
+        (Some(_), Some(_)) => Err(ScenarioError::input(format!(
+            "{section}: both {name} and {name}_csv are given; expected one or the other"
+        ))),
         (Some(rows), None) => Ok(rows.clone()),
         (None, Some(file)) => from_csv(csvin::read_rows(source, &format!("{section}.{name}_csv"), file)?),
         (None, None) => Ok(Vec::new()),
     }
 }
 
-fn unknown_preset(section: &str, id: &str, known: &[String]) -> CliError {
-    CliError::input(format!("{section}.preset: unknown preset {}; expected one of {}", excerpt(id), known.join(", ")))
+fn unknown_preset(section: &str, id: &str, known: &[String]) -> ScenarioError {
+    ScenarioError::input(format!(
+        "{section}.preset: unknown preset {}; expected one of {}",
+        excerpt(id),
+        known.join(", ")
+    ))
 }
 
-fn lib_error(section: &str, e: impl std::fmt::Display) -> CliError {
-    CliError::input(format!("{section}: {e}"))
+fn lib_error(section: &str, e: impl std::fmt::Display) -> ScenarioError {
+    ScenarioError::input(format!("{section}: {e}"))
 }
 
 /// The preset of a `[riskpool]` with its `[riskpool.policy]` overrides.
-pub(crate) fn riskpool_policy(s: &RiskpoolSection) -> CliResult<PolicyVersion<RiskPoolPolicy>> {
-    let presets = medfund_riskpool::presets().map_err(|e| CliError::other(e.to_string()))?;
+pub(crate) fn riskpool_policy(s: &RiskpoolSection) -> ScenarioResult<PolicyVersion<RiskPoolPolicy>> {
+    let presets = medfund_riskpool::presets().map_err(|e| ScenarioError::other(e.to_string()))?;
     let id = s.preset.as_deref().unwrap_or(medfund_riskpool::ALXA_2020);
     let mut version: PolicyVersion<RiskPoolPolicy> =
         presets.iter().find(|p| p.id() == id).cloned().ok_or_else(|| {
@@ -294,16 +300,16 @@ pub(crate) fn riskpool_policy(s: &RiskpoolSection) -> CliResult<PolicyVersion<Ri
 }
 
 /// The units of a `[riskpool]`, inline or from CSV.
-pub(crate) fn riskpool_rows(s: &RiskpoolSection, source: &Source) -> CliResult<Vec<UnitRow>> {
+pub(crate) fn riskpool_rows(s: &RiskpoolSection, source: &Source) -> ScenarioResult<Vec<UnitRow>> {
     list(source, "riskpool", "units", s.units.as_ref(), s.units_csv.as_ref(), Ok)
 }
 
-fn riskpool(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) -> CliResult<RiskpoolReport> {
+fn riskpool(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) -> ScenarioResult<RiskpoolReport> {
     let version = riskpool_policy(s)?;
     let csv = s.units_csv.as_deref();
     let history = medfund_riskpool::history_of(version.clone()).map_err(|e| lib_error("riskpool", e))?;
     if let Err(e) = history.for_year(s.year.0) {
-        return Err(CliError::input(format!(
+        return Err(ScenarioError::input(format!(
             "riskpool.year: policy {} ({}) is not in force for fund year {}: {e}; expected a year within its validity",
             version.id(),
             version.document(),
@@ -323,7 +329,7 @@ fn riskpool(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) -> CliResu
         let mut seen = BTreeMap::new();
         for &(i, u) in &members {
             if let Some(first) = seen.insert(u.id.as_str(), i) {
-                return Err(CliError::input(format!(
+                return Err(ScenarioError::input(format!(
                     "{}.id: duplicate unit id {:?} in the {scheme} scheme (first at {}); expected unique unit ids per scheme",
                     item_path("riskpool", "units", csv, i),
                     u.id,
@@ -368,7 +374,7 @@ fn riskpool(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) -> CliResu
     Ok(RiskpoolReport { year: s.year.0, policy: version.id().to_owned(), schemes })
 }
 
-fn counties_from_csv(rows: Vec<CountyCsvRow>) -> CliResult<Vec<CountyRow>> {
+fn counties_from_csv(rows: Vec<CountyCsvRow>) -> ScenarioResult<Vec<CountyRow>> {
     let mut order: Vec<CountyRow> = Vec::new();
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, r) in rows.into_iter().enumerate() {
@@ -386,7 +392,7 @@ fn counties_from_csv(rows: Vec<CountyCsvRow>) -> CliResult<Vec<CountyRow>> {
         let Some(county) = order.get_mut(at) else { continue };
         let row = i.saturating_add(1);
         let dup = || {
-            CliError::input(format!(
+            ScenarioError::input(format!(
                 "assistance.counties_csv row {row}: county {:?} has year {} twice; expected one row per county and year",
                 r.id, r.year.0
             ))
@@ -434,13 +440,15 @@ fn override_validity<P>(
     section: &str,
     valid_from: Option<DateOrYear>,
     valid_to: Option<DateOrYear>,
-) -> CliResult<PolicyVersion<P>> {
+) -> ScenarioResult<PolicyVersion<P>> {
     if valid_from.is_none() && valid_to.is_none() {
         return Ok(version);
     }
     let old = version.validity();
     let outside = |field: &str| {
-        CliError::input(format!("{section}.policy.{field}: out of the supported calendar; expected a date or year"))
+        ScenarioError::input(format!(
+            "{section}.policy.{field}: out of the supported calendar; expected a date or year"
+        ))
     };
     let from = match valid_from {
         Some(v) => bound(v, true).ok_or_else(|| outside("valid_from"))?,
@@ -451,7 +459,7 @@ fn override_validity<P>(
         None => old.to(),
     };
     let validity = Validity::new(from, to).map_err(|_| {
-        CliError::input(format!(
+        ScenarioError::input(format!(
             "{section}.policy.valid_to: the validity would end ({}) before it starts ({from}); expected valid_to on or after valid_from",
             to.map_or_else(String::new, |d| d.to_string())
         ))
@@ -459,8 +467,8 @@ fn override_validity<P>(
     Ok(version.with_validity(validity))
 }
 
-fn assistance(s: &AssistanceSection, source: &Source, trace: &mut Trace) -> CliResult<AssistanceSettlement> {
-    let preset = medfund_insurer::huizhou_2021().map_err(|e| CliError::other(e.to_string()))?;
+fn assistance(s: &AssistanceSection, source: &Source, trace: &mut Trace) -> ScenarioResult<AssistanceSettlement> {
+    let preset = medfund_insurer::huizhou_2021().map_err(|e| ScenarioError::other(e.to_string()))?;
     let id = s.preset.as_deref().unwrap_or(medfund_insurer::HUIZHOU_2021);
     if id != preset.id() {
         return Err(unknown_preset("assistance", id, &[preset.id().to_owned()]));
@@ -516,16 +524,17 @@ fn assistance(s: &AssistanceSection, source: &Source, trace: &mut Trace) -> CliR
     medfund_insurer::settle(&history, &counties, trace).map_err(|e| match &e {
         InsurerError::DuplicateCounty { id } => {
             let second = counties.iter().enumerate().filter(|(_, c)| &c.id == id).nth(1).map_or(0, |(i, _)| i);
-            CliError::input(format!("{}.id: {e}", item_path("assistance", "counties", csv, second)))
+            ScenarioError::input(format!("{}.id: {e}", item_path("assistance", "counties", csv, second)))
         }
-        InsurerError::SettlementBeforeYearEnd { county, field, year, .. } => CliError::input(format!(
+        InsurerError::SettlementBeforeYearEnd { county, field, year, .. } => ScenarioError::input(format!(
             "{}.{field}.{year}: {e}",
             item_path("assistance", "counties", csv, position(county))
         )),
-        InsurerError::YearOutsideValidity { county, year, .. } => {
-            CliError::input(format!("{}.spend.{year}: {e}", item_path("assistance", "counties", csv, position(county))))
-        }
-        InsurerError::UnusedYear { county, field, year, .. } => CliError::input(format!(
+        InsurerError::YearOutsideValidity { county, year, .. } => ScenarioError::input(format!(
+            "{}.spend.{year}: {e}",
+            item_path("assistance", "counties", csv, position(county))
+        )),
+        InsurerError::UnusedYear { county, field, year, .. } => ScenarioError::input(format!(
             "{}.{field}.{year}: {e}",
             item_path("assistance", "counties", csv, position(county))
         )),
@@ -533,19 +542,19 @@ fn assistance(s: &AssistanceSection, source: &Source, trace: &mut Trace) -> CliR
     })
 }
 
-fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -> CliResult<SupplementaryReport> {
-    let preset = medfund_insurer::xiamen_2007().map_err(|e| CliError::other(e.to_string()))?;
+fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -> ScenarioResult<SupplementaryReport> {
+    let preset = medfund_insurer::xiamen_2007().map_err(|e| ScenarioError::other(e.to_string()))?;
     let id = s.preset.as_deref().unwrap_or(medfund_insurer::XIAMEN_2007);
     if id != preset.id() {
         return Err(unknown_preset("supplementary", id, &[preset.id().to_owned()]));
     }
     if s.insured_persons.0 == 0 && !s.no_insured_persons {
-        return Err(CliError::input(
+        return Err(ScenarioError::input(
             "supplementary.insured_persons: 0; expected the number of insured persons (at least 1), or no_insured_persons = true to confirm a scheme without any (no premiums)",
         ));
     }
     if s.insured_persons.0 > 0 && s.no_insured_persons {
-        return Err(CliError::input(format!(
+        return Err(ScenarioError::input(format!(
             "supplementary.no_insured_persons: true, but insured_persons is {}; expected insured_persons = 0 with it",
             s.insured_persons.0
         )));
@@ -575,7 +584,7 @@ fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -
     }
     let claims: Vec<Claim<String>> = match (&s.claims, &s.claims_csv) {
         (Some(_), Some(_)) => {
-            return Err(CliError::input(
+            return Err(ScenarioError::input(
                 "supplementary: both claims and claims_csv are given; expected one or the other",
             ));
         }
@@ -592,11 +601,11 @@ fn supplementary(s: &SupplementarySection, source: &Source, trace: &mut Trace) -
     let result =
         medfund_insurer::split_claims_in_force(&version, s.insured_persons.0, &claims).map_err(|e| match e {
             InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
-            InsurerError::ClaimOutsideValidity { index, .. } => CliError::input(format!(
+            InsurerError::ClaimOutsideValidity { index, .. } => ScenarioError::input(format!(
                 "{}.date: {e}",
                 item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
             )),
-            InsurerError::ClaimOverflow { index, .. } => CliError::input(format!(
+            InsurerError::ClaimOverflow { index, .. } => ScenarioError::input(format!(
                 "{}.eligible_cost: {e}",
                 item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
             )),
@@ -655,8 +664,8 @@ fn trace_supplementary(
     }
 }
 
-fn surplus(s: &SurplusSection, source: &Source, trace: &mut Trace) -> CliResult<SurplusReport> {
-    let preset = medfund_surplus::framework_2025().map_err(|e| CliError::other(e.to_string()))?;
+fn surplus(s: &SurplusSection, source: &Source, trace: &mut Trace) -> ScenarioResult<SurplusReport> {
+    let preset = medfund_surplus::framework_2025().map_err(|e| ScenarioError::other(e.to_string()))?;
     let id = s.preset.as_deref().unwrap_or(medfund_surplus::FRAMEWORK_2025);
     if id != preset.id() {
         return Err(unknown_preset("surplus", id, &[preset.id().to_owned()]));
@@ -674,7 +683,7 @@ fn surplus(s: &SurplusSection, source: &Source, trace: &mut Trace) -> CliResult<
         }
         if let Some(v) = o.weights {
             if v.chronic_care.is_negative() || v.workload.is_negative() {
-                return Err(CliError::input(
+                return Err(ScenarioError::input(
                     "surplus.policy.weights: a weight is negative; expected weights of zero or more",
                 ));
             }
@@ -723,15 +732,15 @@ fn surplus(s: &SurplusSection, source: &Source, trace: &mut Trace) -> CliResult<
         medfund_surplus::allocate(&policy, s.total.0, &institutions, &spending, trace).map_err(|e| match &e {
             SurplusError::DuplicateInstitution { id } => {
                 let second = institutions.iter().enumerate().filter(|(_, i)| &i.id == id).nth(1).map_or(0, |(i, _)| i);
-                CliError::input(format!("{}.id: {e}", item_path("surplus", "institutions", csv_i, second)))
+                ScenarioError::input(format!("{}.id: {e}", item_path("surplus", "institutions", csv_i, second)))
             }
             SurplusError::UnknownInstitution { line, .. } => {
-                CliError::input(format!("{}.institution: {e}", item_path("surplus", "spending", csv_s, *line)))
+                ScenarioError::input(format!("{}.institution: {e}", item_path("surplus", "spending", csv_s, *line)))
             }
             SurplusError::UnknownCategory { line, .. } => {
-                CliError::input(format!("{}.category: {e}", item_path("surplus", "spending", csv_s, *line)))
+                ScenarioError::input(format!("{}.category: {e}", item_path("surplus", "spending", csv_s, *line)))
             }
-            SurplusError::OverCommitted { .. } => CliError::input(format!("surplus.policy: {e}")),
+            SurplusError::OverCommitted { .. } => ScenarioError::input(format!("surplus.policy: {e}")),
             _ => lib_error("surplus", &e),
         })?;
     Ok(SurplusReport {

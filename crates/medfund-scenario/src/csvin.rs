@@ -9,7 +9,7 @@ use medfund_core::Money;
 use serde::de::DeserializeOwned;
 use serde::de::value::MapDeserializer;
 
-use crate::error::{CliError, CliResult, excerpt};
+use crate::error::{ScenarioError, ScenarioResult, excerpt};
 use crate::scenario::Source;
 use crate::values::IsoDate;
 
@@ -104,17 +104,17 @@ impl std::error::Error for LongLine {}
 
 type Reader = csv::Reader<Lines<std::fs::File>>;
 
-fn open(source: &Source, field: &str, file: &str) -> CliResult<(String, Reader)> {
+fn open(source: &Source, field: &str, file: &str) -> ScenarioResult<(String, Reader)> {
     let path = source.limits.list_path(&source.base, field, file).map_err(|e| e.at(&source.name))?;
     let shown = path.display().to_string();
     let (handle, _) = crate::limits::open_regular(Path::new(&path))
-        .map_err(|e| CliError::input(format!("{}: {field}: cannot open {shown}: {e}", source.name)))?;
+        .map_err(|e| ScenarioError::input(format!("{}: {field}: cannot open {shown}: {e}", source.name)))?;
     let lines = Lines::new(handle, source.limits.record_bytes);
     let reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(lines);
     Ok((shown, reader))
 }
 
-fn record_error(shown: &str, reader: &mut Reader, e: &csv::Error) -> CliError {
+fn record_error(shown: &str, reader: &mut Reader, e: &csv::Error) -> ScenarioError {
     let line = match e.position() {
         Some(p) => reader.get_mut().line_of(p.byte()),
         None => reader.get_ref().current_line(),
@@ -127,7 +127,7 @@ fn record_error(shown: &str, reader: &mut Reader, e: &csv::Error) -> CliError {
         csv::ErrorKind::Utf8 { .. } => "the file is not UTF-8 text; expected a UTF-8 CSV file".to_owned(),
         _ => e.to_string(),
     };
-    CliError::input(format!("{shown}:{line}: {detail}"))
+    ScenarioError::input(format!("{shown}:{line}: {detail}"))
 }
 
 /// Calls `each(row, line, record)` for every data row (row 1 is the first
@@ -137,8 +137,8 @@ fn record_error(shown: &str, reader: &mut Reader, e: &csv::Error) -> CliError {
 fn for_each_record(
     shown: &str,
     reader: &mut Reader,
-    mut each: impl FnMut(usize, u64, &csv::StringRecord) -> CliResult<()>,
-) -> CliResult<()> {
+    mut each: impl FnMut(usize, u64, &csv::StringRecord) -> ScenarioResult<()>,
+) -> ScenarioResult<()> {
     let mut record = csv::StringRecord::new();
     let mut row = 0_usize;
     loop {
@@ -151,7 +151,7 @@ fn for_each_record(
         let byte = record.position().map_or(0, csv::Position::byte);
         let line = reader.get_mut().line_of(byte);
         if record.iter().all(str::is_empty) {
-            return Err(CliError::input(format!(
+            return Err(ScenarioError::input(format!(
                 "{shown}:{line}: row {row}: every cell is empty (spreadsheets write such rows at the end); expected a value in each required column, or delete the row"
             )));
         }
@@ -160,7 +160,7 @@ fn for_each_record(
 }
 
 /// Reads every row of `file` (relative to the scenario) into `T`.
-pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file: &str) -> CliResult<Vec<T>> {
+pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file: &str) -> ScenarioResult<Vec<T>> {
     let (shown, mut reader) = open(source, field, file)?;
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
@@ -173,7 +173,7 @@ pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file:
         let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
             let column = e.path().to_string();
             let column = if column == "." { String::new() } else { format!("column {column}: ") };
-            CliError::input(format!("{shown}:{line}: row {row}: {column}{}", e.inner()))
+            ScenarioError::input(format!("{shown}:{line}: row {row}: {column}{}", e.inner()))
         })?;
         rows.push(value);
         Ok(())
@@ -242,7 +242,7 @@ pub(crate) struct CsvClaim {
 
 /// Reads a claims CSV (`person,date,eligible_cost`) row by row, without serde
 /// per row: the fast path for millions of claims.
-pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult<Vec<CsvClaim>> {
+pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> ScenarioResult<Vec<CsvClaim>> {
     let (shown, mut reader) = open(source, field, file)?;
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
@@ -255,7 +255,7 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult
             "date" => index.get_mut(1),
             "eligible_cost" => index.get_mut(2),
             other => {
-                return Err(CliError::input(format!(
+                return Err(ScenarioError::input(format!(
                     "{shown}:1: unknown column {}; expected the columns person, date, eligible_cost",
                     excerpt(other)
                 )));
@@ -263,7 +263,7 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult
         };
         if let Some(s) = slot {
             if s.is_some() {
-                return Err(CliError::input(format!(
+                return Err(ScenarioError::input(format!(
                     "{shown}:1: column {} appears twice; expected each column once",
                     excerpt(h)
                 )));
@@ -278,7 +278,7 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult
             .filter(|(_, i)| i.is_none())
             .map(|(n, _)| *n)
             .collect();
-        return Err(CliError::input(format!(
+        return Err(ScenarioError::input(format!(
             "{shown}:1: missing column {}; expected the columns person, date, eligible_cost",
             missing.join(", ")
         )));
@@ -286,7 +286,7 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> CliResult
     let mut claims = Vec::new();
     for_each_record(&shown, &mut reader, |row, line, record| {
         let bad = |column: &str, detail: String| {
-            CliError::input(format!("{shown}:{line}: row {row}: column {column}: {detail}"))
+            ScenarioError::input(format!("{shown}:{line}: row {row}: column {column}: {detail}"))
         };
         let cell = |i: usize, name: &str| match record.get(i) {
             Some(v) if !v.is_empty() => Ok(v),

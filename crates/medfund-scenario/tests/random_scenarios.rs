@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use medfund_cli::{ScenarioFormat, parse_scenario, render_json, run_scenario};
+use medfund_scenario::{ScenarioFormat, parse_scenario, render_json, run_scenario};
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -1,10 +1,17 @@
-//! The engine of the `medfund` command, as a library: parse a scenario (TOML
-//! or JSON), compute every section, render the report. The binary is a thin
-//! clap front end over these functions; fuzz targets and embedders call them
-//! directly.
+//! # medfund-scenario
+//!
+//! The scenario contract of medfund as a library: parse a scenario (TOML or
+//! JSON, with CSV files for large lists), check it, compute every section
+//! through the rule crates, and build the report of the contract (JSON, and
+//! tables for the table, markdown and CSV renderers). The `medfund` command,
+//! the HTTP service and the Python package are front ends over these
+//! functions; none of them computes anything of its own.
+//!
+//! The contract itself is `docs/scenario-format.md` in the repository; the
+//! bounds a run keeps to are [`Limits`] (`docs/limits.md`).
 //!
 //! ```
-//! use medfund_cli::{parse_scenario, render_json, run_scenario, ScenarioFormat};
+//! use medfund_scenario::{parse_scenario, render_json, run_scenario, ScenarioFormat};
 //! let text = r#"
 //! [surplus]
 //! total = "100万"
@@ -17,12 +24,11 @@
 //! let scenario = parse_scenario(text, ScenarioFormat::Toml, "example.toml")?;
 //! let report = run_scenario(&scenario, "example.toml", false)?;
 //! assert!(render_json(&report, false)?.contains(r#""total":"980000.00""#));
-//! # Ok::<(), medfund_cli::CliError>(())
+//! # Ok::<(), medfund_scenario::ScenarioError>(())
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod chart;
 mod compute;
 mod csvin;
 mod error;
@@ -38,7 +44,7 @@ mod variants;
 use std::path::PathBuf;
 
 pub use crate::compute::Report;
-pub use crate::error::{CliError, CliResult, EXIT_INPUT, EXIT_OTHER};
+pub use crate::error::{EXIT_INPUT, EXIT_OTHER, ScenarioError, ScenarioResult};
 pub use crate::limits::{Limits, parse_size};
 pub use crate::render::Lang;
 pub use crate::scenario::{Format as ScenarioFormat, Scenario};
@@ -51,7 +57,7 @@ pub const DEMO: &str = include_str!("../scenarios/demo.toml");
 
 /// Parses scenario text; `name` is used in messages and CSV paths are
 /// relative to the current directory.
-pub fn parse_scenario(text: &str, format: ScenarioFormat, name: &str) -> CliResult<Scenario> {
+pub fn parse_scenario(text: &str, format: ScenarioFormat, name: &str) -> ScenarioResult<Scenario> {
     scenario::parse(text, format, &source(name, PathBuf::from("."), &Limits::default()))
 }
 
@@ -64,7 +70,11 @@ fn source(name: &str, base: PathBuf, limits: &Limits) -> scenario::Source {
 /// extension and the detection. A leading UTF-8 byte-order mark is
 /// ignored; only a regular file of at most `limits.scenario_bytes` is read.
 /// Returns the scenario with the folder its CSV paths are relative to.
-pub fn load_scenario(path: &str, format: Option<ScenarioFormat>, limits: &Limits) -> CliResult<(Scenario, PathBuf)> {
+pub fn load_scenario(
+    path: &str,
+    format: Option<ScenarioFormat>,
+    limits: &Limits,
+) -> ScenarioResult<(Scenario, PathBuf)> {
     scenario::load(path, format, limits).map(|(s, source)| (s, source.base))
 }
 
@@ -77,20 +87,20 @@ pub fn run_scenario_in(
     base: PathBuf,
     explain: bool,
     limits: &Limits,
-) -> CliResult<Report> {
+) -> ScenarioResult<Report> {
     compute::run(scenario, &source(name, base, limits), explain)
 }
 
 /// Computes every section of a scenario whose CSV paths (if any) are relative
 /// to the current directory, with the default limits.
-pub fn run_scenario(scenario: &Scenario, name: &str, explain: bool) -> CliResult<Report> {
+pub fn run_scenario(scenario: &Scenario, name: &str, explain: bool) -> ScenarioResult<Report> {
     run_scenario_in(scenario, name, PathBuf::from("."), explain, &Limits::default())
 }
 
 /// The JSON report of the contract (compact, or indented with `pretty`).
-pub fn render_json(report: &Report, pretty: bool) -> CliResult<String> {
+pub fn render_json(report: &Report, pretty: bool) -> ScenarioResult<String> {
     let text = if pretty { serde_json::to_string_pretty(report) } else { serde_json::to_string(report) };
-    text.map_err(|e| CliError::other(format!("cannot write JSON: {e}")))
+    text.map_err(|e| ScenarioError::other(format!("cannot write JSON: {e}")))
 }
 
 /// Streams the JSON report to `out` (buffered), followed by a newline.
@@ -115,12 +125,12 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
 }
 
 /// Every table as CSV on one stream (`# name` before each table).
-pub fn render_csv(report: &Report) -> CliResult<Vec<u8>> {
+pub fn render_csv(report: &Report) -> ScenarioResult<Vec<u8>> {
     render::render_csv(&render::tables(report))
 }
 
 /// Writes one CSV file per table into `dir`.
-pub fn write_csv_dir(report: &Report, dir: &std::path::Path) -> CliResult<Vec<PathBuf>> {
+pub fn write_csv_dir(report: &Report, dir: &std::path::Path) -> ScenarioResult<Vec<PathBuf>> {
     render::write_csv_dir(&render::tables(report), dir)
 }
 
@@ -132,7 +142,7 @@ pub fn simulate_scenario(
     base: PathBuf,
     limits: &Limits,
     progress: &(dyn Fn(u64) + Sync),
-) -> CliResult<Projection> {
+) -> ScenarioResult<Projection> {
     simulate::run(scenario, &source(name, base, limits), progress)
 }
 
@@ -159,11 +169,6 @@ pub fn projection_tables(projection: &Projection) -> Vec<render::Table> {
     simulate::tables(projection)
 }
 
-/// Draws the fan chart of the closing balance (p5–p95 band, p50 line) as SVG.
-pub fn write_fan_chart(projection: &Projection, path: &std::path::Path) -> CliResult<()> {
-    chart::fan_chart(projection, path)
-}
-
 /// Runs two scenario files and compares their JSON reports figure by figure
 /// (§9); `format` as for [`load_scenario`].
 pub fn compare_files(
@@ -171,8 +176,8 @@ pub fn compare_files(
     variant: &str,
     format: Option<ScenarioFormat>,
     limits: &Limits,
-) -> CliResult<Comparison> {
-    let report = |path: &str| -> CliResult<Report> {
+) -> ScenarioResult<Comparison> {
+    let report = |path: &str| -> ScenarioResult<Report> {
         let (scenario, source) = scenario::load(path, format, limits)?;
         compute::run(&scenario, &source, false)
     };
@@ -193,7 +198,7 @@ pub fn sweep_file(
     settings: &[Setting],
     format: Option<ScenarioFormat>,
     limits: &Limits,
-) -> CliResult<Sweep> {
+) -> ScenarioResult<Sweep> {
     let (doc, source) = sweep::document(path, format, limits)?;
     sweep::sweep(&doc, &source, settings)
 }
@@ -208,8 +213,8 @@ pub fn sweep_file_each(
     format: Option<ScenarioFormat>,
     limits: &Limits,
     progress: &dyn Fn(u64, u64),
-    row: &mut dyn FnMut(SweepRow) -> CliResult<()>,
-) -> CliResult<u64> {
+    row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
+) -> ScenarioResult<u64> {
     let (doc, source) = sweep::document(path, format, limits)?;
     sweep::sweep_each(&doc, &source, settings, progress, row)
 }

@@ -7,7 +7,7 @@ use medfund_riskpool::{
 use serde::Serialize;
 
 use crate::compute::riskpool_policy;
-use crate::error::{CliError, CliResult};
+use crate::error::{ScenarioError, ScenarioResult};
 use crate::render::{Cell, Table, columns};
 use crate::scenario::{self, Scenario, Source, UnitRow};
 
@@ -29,8 +29,18 @@ pub(crate) struct ProjectionSchemes {
 }
 
 impl Projection {
-    /// The schemes present, in report order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (Scheme, &[medfund_riskpool::YearStats])> {
+    /// The number of Monte Carlo trials.
+    pub fn trials(&self) -> u32 {
+        self.trials
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The schemes present, in report order, each with its projected years.
+    pub fn iter(&self) -> impl Iterator<Item = (Scheme, &[medfund_riskpool::YearStats])> {
         [(Scheme::Employee, self.schemes.employee.as_deref()), (Scheme::Resident, self.schemes.resident.as_deref())]
             .into_iter()
             .filter_map(|(s, v)| v.map(|v| (s, v)))
@@ -42,12 +52,11 @@ fn growth(g: scenario::Growth) -> Growth {
 }
 
 /// Runs the projection of `scenario` (needs `[riskpool]` and `[projection]`).
-pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> CliResult<Projection> {
-    let at = |e: CliError| e.at(&source.name);
+pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> ScenarioResult<Projection> {
+    let at = |e: ScenarioError| e.at(&source.name);
     let (Some(r), Some(p)) = (&scenario.riskpool, &scenario.projection) else {
-        return Err(
-            CliError::input("simulate needs a [riskpool] and a [projection] section; expected both").at(&source.name)
-        );
+        return Err(ScenarioError::input("simulate needs a [riskpool] and a [projection] section; expected both")
+            .at(&source.name));
     };
     let rows: Vec<UnitRow> = crate::compute::riskpool_rows(r, source).map_err(at)?;
     crate::compute::validate_projection(p, Some((r, &rows)), &source.limits).map_err(at)?;
@@ -69,7 +78,7 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
                 (Some(g), _) => (g.revenue_growth, g.expenditure_growth),
                 (None, Some(d)) => (d.revenue_growth, d.expenditure_growth),
                 (None, None) => {
-                    return Err(CliError::input(format!(
+                    return Err(ScenarioError::input(format!(
                         "projection.default: missing, and unit {:?} ({scheme}) has no [[projection.units]] entry; expected growth for every unit",
                         u.id
                     ))
@@ -94,10 +103,10 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
         });
     }
     let history = medfund_riskpool::history_of(version)
-        .map_err(|e| CliError::input(format!("riskpool: {e}")).at(&source.name))?;
+        .map_err(|e| ScenarioError::input(format!("riskpool: {e}")).at(&source.name))?;
     let spec = ProjectionSpec { first_year: r.year.0, years: p.years.0, trials: p.trials.0, seed: p.seed.0 };
     let result = medfund_riskpool::simulate(&history, spec, &schemes, progress)
-        .map_err(|e| CliError::input(format!("projection: {e}")).at(&source.name))?;
+        .map_err(|e| ScenarioError::input(format!("projection: {e}")).at(&source.name))?;
     let mut out = ProjectionSchemes::default();
     for SchemeProjection { scheme, years } in result {
         match scheme {

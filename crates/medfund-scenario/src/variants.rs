@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::compute::{Report, SupplementaryReport};
-use crate::error::{CliError, CliResult};
+use crate::error::{ScenarioError, ScenarioResult};
 use crate::render::{Cell, Table, columns};
 
 /// One figure that differs.
@@ -51,7 +51,7 @@ pub(crate) fn yuan_of_fen(fen: i128) -> String {
 
 /// variant − base, exactly: money in `i128` fen (a difference of two
 /// amounts always fits), integers in `i128`; `null` for other leaves.
-fn difference(path: &str, base: &Value, variant: &Value) -> CliResult<Value> {
+fn difference(path: &str, base: &Value, variant: &Value) -> ScenarioResult<Value> {
     if let (Some(a), Some(b)) = (as_money(base), as_money(variant)) {
         let d = i128::from(b.fen()).checked_sub(i128::from(a.fen()));
         return Ok(Value::String(yuan_of_fen(d.expect("invariant: the difference of two i64 fits an i128"))));
@@ -64,7 +64,9 @@ fn difference(path: &str, base: &Value, variant: &Value) -> CliResult<Value> {
         #[allow(clippy::float_arithmetic)]
         let d = b - a;
         return serde_json::Number::from_f64(d).map(Value::Number).ok_or_else(|| {
-            CliError::other(format!("compare: {path}: the difference of {base} and {variant} is not a finite number"))
+            ScenarioError::other(format!(
+                "compare: {path}: the difference of {base} and {variant} is not a finite number"
+            ))
         });
     }
     Ok(Value::Null)
@@ -120,7 +122,7 @@ impl Walk {
 
     /// Compares `a` and `b` at `path`: tables by key (base order, then keys
     /// only the variant has), lists by position, leaves by value.
-    fn walk(&mut self, path: &mut String, a: Option<&Value>, b: Option<&Value>) -> CliResult<()> {
+    fn walk(&mut self, path: &mut String, a: Option<&Value>, b: Option<&Value>) -> ScenarioResult<()> {
         match (a, b) {
             (Some(Value::Object(ma)), Some(Value::Object(mb))) => {
                 for (k, va) in ma {
@@ -181,18 +183,23 @@ fn enter_index(path: &mut String, i: usize) -> usize {
     len
 }
 
-fn json<T: Serialize>(value: &T) -> CliResult<Value> {
-    serde_json::to_value(value).map_err(|e| CliError::other(format!("cannot read the report as JSON: {e}")))
+fn json<T: Serialize>(value: &T) -> ScenarioResult<Value> {
+    serde_json::to_value(value).map_err(|e| ScenarioError::other(format!("cannot read the report as JSON: {e}")))
 }
 
 /// Compares two reports figure by figure in report order (lists by
 /// position). Each section is turned into JSON on its own, and the claims
 /// of `[supplementary]` one by one, so that two reports of a million claims
 /// are compared without a JSON copy of either.
-pub(crate) fn compare(base_name: &str, base: &Report, variant_name: &str, variant: &Report) -> CliResult<Comparison> {
+pub(crate) fn compare(
+    base_name: &str,
+    base: &Report,
+    variant_name: &str,
+    variant: &Report,
+) -> ScenarioResult<Comparison> {
     let mut walk = Walk { identical: 0, differences: Vec::new() };
     let mut path = String::new();
-    let section = |r: &Report, key: &str| -> CliResult<Option<Value>> {
+    let section = |r: &Report, key: &str| -> ScenarioResult<Option<Value>> {
         match key {
             "riskpool" => r.riskpool.as_ref().map(json).transpose(),
             "assistance" => r.assistance.as_ref().map(json).transpose(),
@@ -223,7 +230,7 @@ fn compare_supplementary(
     path: &mut String,
     a: Option<&SupplementaryReport>,
     b: Option<&SupplementaryReport>,
-) -> CliResult<()> {
+) -> ScenarioResult<()> {
     let (Some(a), Some(b)) = (a, b) else {
         return walk.walk(path, a.map(json).transpose()?.as_ref(), b.map(json).transpose()?.as_ref());
     };

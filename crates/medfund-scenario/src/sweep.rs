@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::{CliError, CliResult};
+use crate::error::{ScenarioError, ScenarioResult};
 use crate::render::{Cell, Column, Table};
 use crate::scenario::{Format, Scenario, Source};
 use crate::variants::{as_money, text, yuan_of_fen};
@@ -30,17 +30,17 @@ fn looks_like_thousands(previous: &str, next: &str) -> bool {
 }
 
 impl std::str::FromStr for Setting {
-    type Err = CliError;
+    type Err = ScenarioError;
     /// `PATH=V1,V2,…`, or `PATH=V1;V2;…` / `PATH=V1|V2|…` for values that
     /// contain commas (`1,000,000.00`). A comma list whose pieces read as
     /// thousands groups (`100,000,000.00`) is refused as ambiguous.
-    fn from_str(s: &str) -> CliResult<Setting> {
+    fn from_str(s: &str) -> ScenarioResult<Setting> {
         let (path, list) =
-            s.split_once('=').ok_or_else(|| CliError::input(format!("--set {s:?}: expected PATH=V1,V2,…")))?;
+            s.split_once('=').ok_or_else(|| ScenarioError::input(format!("--set {s:?}: expected PATH=V1,V2,…")))?;
         let path = path.trim();
         let separator = match (list.contains(';'), list.contains('|')) {
             (true, true) => {
-                return Err(CliError::input(format!(
+                return Err(ScenarioError::input(format!(
                     "--set {s:?}: the values mix ';' and '|'; expected one separator between values"
                 )));
             }
@@ -50,12 +50,12 @@ impl std::str::FromStr for Setting {
         };
         let values: Vec<String> = list.split(separator).map(|v| v.trim().to_owned()).collect();
         if path.is_empty() || values.iter().any(String::is_empty) {
-            return Err(CliError::input(format!(
+            return Err(ScenarioError::input(format!(
                 "--set {s:?}: expected PATH=V1,V2,… with a path and non-empty values"
             )));
         }
         if separator == ',' && values.windows(2).any(|w| matches!(w, [a, b] if looks_like_thousands(a, b))) {
-            return Err(CliError::input(format!(
+            return Err(ScenarioError::input(format!(
                 "--set {s:?}: ambiguous: the values {} read as one number with thousands separators; expected values separated by ';' or '|' when they contain commas (--set \"{path}={};…\"), or numbers without separators",
                 values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "),
                 list.trim()
@@ -78,8 +78,8 @@ fn value_of(text: &str) -> Value {
     }
 }
 
-fn set_path(doc: &mut Value, path: &str, value: Value) -> CliResult<()> {
-    let bad = |why: &str| CliError::input(format!("--set {path}: {why}"));
+fn set_path(doc: &mut Value, path: &str, value: Value) -> ScenarioResult<()> {
+    let bad = |why: &str| ScenarioError::input(format!("--set {path}: {why}"));
     let mut node = doc;
     let segments: Vec<&str> = path.split('.').collect();
     for (k, segment) in segments.iter().enumerate() {
@@ -127,24 +127,24 @@ pub(crate) fn document(
     path: &str,
     format: Option<Format>,
     limits: &crate::limits::Limits,
-) -> CliResult<(Value, Source)> {
+) -> ScenarioResult<(Value, Source)> {
     let (text, format, source) = crate::scenario::read_text(path, format, limits)?;
     let doc = match format {
         Format::Toml => {
             let de = crate::scenario::toml_document(&text)
-                .map_err(|e| CliError::input(format!("{path}: {}", e.message())))?;
+                .map_err(|e| ScenarioError::input(format!("{path}: {}", e.message())))?;
             serde::Deserialize::deserialize(de)
-                .map_err(|e: toml::de::Error| CliError::input(format!("{path}: {}", e.message())))?
+                .map_err(|e: toml::de::Error| ScenarioError::input(format!("{path}: {}", e.message())))?
         }
-        Format::Json => serde_json::from_str(&text).map_err(|e| CliError::input(format!("{path}: {e}")))?,
+        Format::Json => serde_json::from_str(&text).map_err(|e| ScenarioError::input(format!("{path}: {e}")))?,
     };
     Ok((doc, source))
 }
 
-fn scenario_of(doc: Value, label: &str) -> CliResult<Scenario> {
+fn scenario_of(doc: Value, label: &str) -> ScenarioResult<Scenario> {
     serde_path_to_error::deserialize(crate::strict::Strict(doc)).map_err(
         |e: serde_path_to_error::Error<serde_json::Error>| {
-            CliError::input(format!("{label}: {}: {}", e.path(), e.inner()))
+            ScenarioError::input(format!("{label}: {}: {}", e.path(), e.inner()))
         },
     )
 }
@@ -227,10 +227,10 @@ const CHUNK: u64 = 64;
 
 /// The settings checked (each path once) and the number of combinations
 /// (at most the limit), before anything is computed.
-fn combinations(settings: &[Setting], source: &Source) -> CliResult<u64> {
+fn combinations(settings: &[Setting], source: &Source) -> ScenarioResult<u64> {
     for (k, s) in settings.iter().enumerate() {
         if let Some(first) = settings.iter().take(k).position(|o| o.path == s.path) {
-            return Err(CliError::input(format!(
+            return Err(ScenarioError::input(format!(
                 "--set {}: the path is set twice (--set number {} and {}); expected each path once, with all its values",
                 s.path,
                 first.saturating_add(1),
@@ -243,7 +243,7 @@ fn combinations(settings: &[Setting], source: &Source) -> CliResult<u64> {
     let limit = source.limits.sweep_combinations;
     match count {
         Some(n) if n <= limit => Ok(n),
-        _ => Err(CliError::input(format!(
+        _ => Err(ScenarioError::input(format!(
             "sweep: {} combinations, more than the limit of {limit}; expected fewer values, or --max-combinations",
             count.map_or_else(|| "more than 18446744073709551615".to_owned(), |n| n.to_string())
         ))),
@@ -272,7 +272,7 @@ fn combination(settings: &[Setting], index: u64) -> Vec<(&str, &str)> {
 }
 
 /// Runs one combination and takes its headline figures.
-fn run_one(doc: &Value, source: &Source, picked: &[(&str, &str)]) -> CliResult<SweepRow> {
+fn run_one(doc: &Value, source: &Source, picked: &[(&str, &str)]) -> ScenarioResult<SweepRow> {
     let mut doc = doc.clone();
     let mut values = serde_json::Map::new();
     for &(path, v) in picked {
@@ -282,13 +282,13 @@ fn run_one(doc: &Value, source: &Source, picked: &[(&str, &str)]) -> CliResult<S
     let label = picked.iter().map(|(p, v)| format!("{p}={v}")).collect::<Vec<_>>().join(", ");
     let label = format!("{} with {label}", source.name);
     // The engine's messages start with the file name, which the label already gives.
-    let named = |e: CliError| {
+    let named = |e: ScenarioError| {
         let rest = e.message.strip_prefix(&source.name).and_then(|m| m.strip_prefix(": ")).unwrap_or(&e.message);
-        CliError { code: e.code, message: format!("{label}: {rest}") }
+        ScenarioError { code: e.code, message: format!("{label}: {rest}") }
     };
     let scenario = scenario_of(doc, &label)?;
     let report = crate::compute::run(&scenario, source, false).map_err(named)?;
-    let json = serde_json::to_value(&report).map_err(|e| CliError::other(e.to_string()))?;
+    let json = serde_json::to_value(&report).map_err(|e| ScenarioError::other(e.to_string()))?;
     let mut figures = headline(&json);
     if scenario.projection.is_some() {
         let projection = crate::simulate::run(&scenario, source, &|_| {}).map_err(named)?;
@@ -305,8 +305,8 @@ pub(crate) fn sweep_each(
     source: &Source,
     settings: &[Setting],
     progress: &dyn Fn(u64, u64),
-    row: &mut dyn FnMut(SweepRow) -> CliResult<()>,
-) -> CliResult<u64> {
+    row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
+) -> ScenarioResult<u64> {
     let total = combinations(settings, source)?;
     let mut start = 0_u64;
     while start < total {
@@ -314,7 +314,7 @@ pub(crate) fn sweep_each(
         let rows: Vec<SweepRow> = (start..end)
             .into_par_iter()
             .map(|i| run_one(doc, source, &combination(settings, i)))
-            .collect::<CliResult<_>>()?;
+            .collect::<ScenarioResult<_>>()?;
         for r in rows {
             row(r)?;
         }
@@ -325,7 +325,7 @@ pub(crate) fn sweep_each(
 }
 
 /// Runs `doc` once per combination of `settings` and collects the rows.
-pub(crate) fn sweep(doc: &Value, source: &Source, settings: &[Setting]) -> CliResult<Sweep> {
+pub(crate) fn sweep(doc: &Value, source: &Source, settings: &[Setting]) -> ScenarioResult<Sweep> {
     let mut rows = Vec::new();
     sweep_each(doc, source, settings, &|_, _| {}, &mut |r| {
         rows.push(r);

@@ -10,7 +10,7 @@ use medfund_riskpool::{Rationing, Scheme};
 use medfund_surplus::{Earmark, EarmarkBase, FloorSplit, Level, Weights};
 use serde::Deserialize;
 
-use crate::error::{CliError, CliResult};
+use crate::error::{ScenarioError, ScenarioResult};
 use crate::limits::{Limits, show_size};
 use crate::values::{Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year};
 
@@ -419,7 +419,7 @@ fn path_prefix(path: &serde_path_to_error::Path) -> String {
 
 /// Parses scenario text. Errors name the source, line and column where the
 /// parser knows them, the field path, and what was expected.
-pub(crate) fn parse(text: &str, format: Format, source: &Source) -> CliResult<Scenario> {
+pub(crate) fn parse(text: &str, format: Format, source: &Source) -> ScenarioResult<Scenario> {
     // Text handed over by an embedder may still start with a byte-order mark.
     let text = text.strip_prefix(BOM).unwrap_or(text);
     match format {
@@ -469,25 +469,25 @@ fn floats_as_text(value: &mut toml::de::DeValue<'_>) {
     }
 }
 
-fn toml_error(e: &toml::de::Error, text: &str, source: &Source, prefix: &str) -> CliError {
+fn toml_error(e: &toml::de::Error, text: &str, source: &Source, prefix: &str) -> ScenarioError {
     let message = e.message().trim().replace('\n', " ");
     match e.span() {
         Some(span) => {
             let (line, col) = line_col(text, span.start);
-            CliError::input(format!("{}:{line}:{col}: {prefix}{message}", source.name))
+            ScenarioError::input(format!("{}:{line}:{col}: {prefix}{message}", source.name))
         }
-        None => CliError::input(format!("{}: {prefix}{message}", source.name)),
+        None => ScenarioError::input(format!("{}: {prefix}{message}", source.name)),
     }
 }
 
-fn json_error(e: &serde_json::Error, text: &str, source: &Source, prefix: &str) -> CliError {
+fn json_error(e: &serde_json::Error, text: &str, source: &Source, prefix: &str) -> ScenarioError {
     let full = e.to_string();
     let message = match full.rfind(" at line ") {
         Some(i) => full.get(..i).unwrap_or(&full).to_owned(),
         None => full,
     };
     if e.line() == 0 {
-        return CliError::input(format!("{}: {prefix}{message}", source.name));
+        return ScenarioError::input(format!("{}: {prefix}{message}", source.name));
     }
     // serde_json says column 0 for an error before the first character.
     let (mut line, mut column) = (e.line(), e.column().max(1));
@@ -498,7 +498,7 @@ fn json_error(e: &serde_json::Error, text: &str, source: &Source, prefix: &str) 
             (line, column) = line_col(text, start);
         }
     }
-    CliError::input(format!("{}:{line}:{column}: {prefix}{message}", source.name))
+    ScenarioError::input(format!("{}:{line}:{column}: {prefix}{message}", source.name))
 }
 
 /// The byte offset where the JSON string or scalar ending just before
@@ -547,25 +547,31 @@ fn detect(text: &str) -> Format {
 /// `-`. `format` overrides the file's extension (and, for standard input,
 /// detection by the first character). A leading byte-order mark is dropped.
 /// Only a regular file is read, and no more than `limits.scenario_bytes`.
-pub(crate) fn read_text(path: &str, format: Option<Format>, limits: &Limits) -> CliResult<(String, Format, Source)> {
+pub(crate) fn read_text(
+    path: &str,
+    format: Option<Format>,
+    limits: &Limits,
+) -> ScenarioResult<(String, Format, Source)> {
     let too_large = || {
-        CliError::input(format!(
+        ScenarioError::input(format!(
             "{path}: the scenario is larger than {}; expected a smaller scenario, lists in CSV files, or --max-scenario-size",
             show_size(limits.scenario_bytes)
         ))
     };
-    let read_all = |reader: &mut dyn std::io::Read, what: &str| -> CliResult<String> {
+    let read_all = |reader: &mut dyn std::io::Read, what: &str| -> ScenarioResult<String> {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(
             &mut std::io::Read::take(reader, limits.scenario_bytes.saturating_add(1)),
             &mut bytes,
         )
-        .map_err(|e| CliError::input(format!("{path}: cannot read {what}: {e}")))?;
+        .map_err(|e| ScenarioError::input(format!("{path}: cannot read {what}: {e}")))?;
         if u64::try_from(bytes.len()).map_or(true, |n| n > limits.scenario_bytes) {
             return Err(too_large());
         }
         String::from_utf8(bytes).map_err(|e| {
-            CliError::input(format!("{path}: {what} is not UTF-8 text ({e}); expected a UTF-8 TOML or JSON scenario"))
+            ScenarioError::input(format!(
+                "{path}: {what} is not UTF-8 text ({e}); expected a UTF-8 TOML or JSON scenario"
+            ))
         })
     };
     if path == "-" {
@@ -582,12 +588,12 @@ pub(crate) fn read_text(path: &str, format: Option<Format>, limits: &Limits) -> 
         _ => None,
     };
     let Some(format) = format.or(by_extension) else {
-        return Err(CliError::input(format!(
+        return Err(ScenarioError::input(format!(
             "{path}: unknown scenario format; expected a .toml or .json file, - for standard input, or --input-format toml|json"
         )));
     };
-    let (mut file, len) =
-        crate::limits::open_regular(p).map_err(|e| CliError::input(format!("{path}: cannot read the file: {e}")))?;
+    let (mut file, len) = crate::limits::open_regular(p)
+        .map_err(|e| ScenarioError::input(format!("{path}: cannot read the file: {e}")))?;
     if len > limits.scenario_bytes {
         return Err(too_large());
     }
@@ -601,7 +607,7 @@ pub(crate) fn read_text(path: &str, format: Option<Format>, limits: &Limits) -> 
 }
 
 /// Reads a scenario from a path or standard input (see [`read_text`]).
-pub(crate) fn load(path: &str, format: Option<Format>, limits: &Limits) -> CliResult<(Scenario, Source)> {
+pub(crate) fn load(path: &str, format: Option<Format>, limits: &Limits) -> ScenarioResult<(Scenario, Source)> {
     let (text, format, source) = read_text(path, format, limits)?;
     Ok((parse(&text, format, &source)?, source))
 }
