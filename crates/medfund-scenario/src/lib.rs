@@ -33,7 +33,10 @@ mod compute;
 mod csvin;
 mod error;
 mod limits;
+mod parse;
 mod render;
+mod report;
+mod report_tables;
 mod scenario;
 mod simulate;
 mod strict;
@@ -43,11 +46,12 @@ mod variants;
 
 use std::path::PathBuf;
 
-pub use crate::compute::Report;
 pub use crate::error::{EXIT_INPUT, EXIT_OTHER, ScenarioError, ScenarioResult};
 pub use crate::limits::{Limits, parse_size};
+pub use crate::parse::Format as ScenarioFormat;
 pub use crate::render::Lang;
-pub use crate::scenario::{Format as ScenarioFormat, Scenario};
+pub use crate::report::Report;
+pub use crate::scenario::Scenario;
 pub use crate::simulate::Projection;
 pub use crate::sweep::{Setting, Sweep, SweepRow};
 pub use crate::variants::{Comparison, Difference};
@@ -116,22 +120,22 @@ pub fn write_json<W: std::io::Write>(report: &Report, pretty: bool, out: W) -> s
 
 /// The aligned terminal report.
 pub fn render_table(report: &Report, lang: Lang) -> String {
-    render::render_table(&render::tables(report), lang)
+    render::render_table(&report_tables::tables(report), lang)
 }
 
 /// Markdown tables.
 pub fn render_markdown(report: &Report, lang: Lang) -> String {
-    render::render_markdown(&render::tables(report), lang)
+    render::render_markdown(&report_tables::tables(report), lang)
 }
 
 /// Every table as CSV on one stream (`# name` before each table).
 pub fn render_csv(report: &Report) -> ScenarioResult<Vec<u8>> {
-    render::render_csv(&render::tables(report))
+    render::render_csv(&report_tables::tables(report))
 }
 
 /// Writes one CSV file per table into `dir`.
 pub fn write_csv_dir(report: &Report, dir: &std::path::Path) -> ScenarioResult<Vec<PathBuf>> {
-    render::write_csv_dir(&render::tables(report), dir)
+    render::write_csv_dir(&report_tables::tables(report), dir)
 }
 
 /// Runs the Monte Carlo projection (§8) of a scenario with `[riskpool]` and
@@ -232,7 +236,7 @@ pub fn sweep_table(s: &Sweep) -> render::Table {
 
 /// Every table of a report, for the renderers.
 pub fn report_tables(report: &Report) -> Vec<render::Table> {
-    render::tables(report)
+    report_tables::tables(report)
 }
 
 /// The typed table model and its renderers, for reports of your own.

@@ -5,9 +5,9 @@ use medfund_core::Money;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::compute::{Report, SupplementaryReport};
 use crate::error::{ScenarioError, ScenarioResult};
 use crate::render::{Cell, Table, columns};
+use crate::report::{Report, SupplementaryReport};
 
 /// One figure that differs.
 #[derive(Debug, Clone, Serialize)]

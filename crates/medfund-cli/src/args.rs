@@ -1,0 +1,245 @@
+//! The command line: subcommands, flags and their help (clap).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use medfund_scenario::{Lang, Limits, ScenarioFormat};
+
+/// medfund — exact, explainable rules for Chinese medical-insurance funds (医保基金).
+///
+/// Runs scenario files (TOML or JSON) through the policy libraries: the risk-sharing
+/// fund of 阿署办发〔2020〕30号, insurer contracts of 惠医保发〔2021〕96号, Xiamen
+/// supplementary insurance, and the retained-surplus framework. Money is exact to the fen.
+///
+/// Exit status: 0 success; 2 invalid input or policy not in force; 1 any other failure.
+#[derive(Debug, Parser)]
+#[command(name = "medfund", version, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Language of labels (tables, markdown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LangArg {
+    /// Chinese (default).
+    Zh,
+    /// English.
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Aligned tables for the terminal (money with thousands separators).
+    Table,
+    /// The JSON report of the contract, for programs.
+    Json,
+    /// One CSV table per part of each section.
+    Csv,
+    /// Markdown tables for pasting into reports.
+    Markdown,
+}
+
+/// The text format of a scenario read from standard input (or a file whose extension is not .toml or .json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InputFormat {
+    /// TOML.
+    Toml,
+    /// JSON.
+    Json,
+}
+
+pub(crate) fn size(text: &str) -> Result<u64, String> {
+    medfund_scenario::parse_size(text)
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct InputArgs {
+    /// Scenario format, overriding the file's extension; for - (standard input) the
+    /// default is JSON if the text starts with {, else TOML.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Largest scenario file or standard input [default: 64MiB].
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub(crate) max_scenario_size: Option<u64>,
+    /// Longest line of a CSV list file [default: 1MiB].
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub(crate) max_record_size: Option<u64>,
+    /// Largest estimated memory of a `[projection]` [default: 2GiB].
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub(crate) max_projection_memory: Option<u64>,
+    /// Let *_csv paths lead outside the scenario's folder (absolute paths, '..').
+    #[arg(long)]
+    pub(crate) allow_outside_paths: bool,
+}
+
+impl InputArgs {
+    pub(crate) fn format(&self) -> Option<ScenarioFormat> {
+        self.input_format.map(|f| match f {
+            InputFormat::Toml => ScenarioFormat::Toml,
+            InputFormat::Json => ScenarioFormat::Json,
+        })
+    }
+
+    pub(crate) fn limits(&self) -> Limits {
+        let mut limits = Limits::default();
+        if let Some(v) = self.max_scenario_size {
+            limits.scenario_bytes = v;
+        }
+        if let Some(v) = self.max_record_size {
+            limits.record_bytes = v;
+        }
+        if let Some(v) = self.max_projection_memory {
+            limits.projection_bytes = v;
+        }
+        limits.paths_outside = self.allow_outside_paths;
+        limits
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+    /// Add the audit trail: every figure with its rule (document and article), inputs and formula.
+    #[arg(long)]
+    pub(crate) explain: bool,
+    /// Language of table and markdown labels.
+    #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+    pub(crate) lang: LangArg,
+    /// With --format csv: write one CSV file per table into this directory instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// With --format json: indent the JSON.
+    #[arg(long)]
+    pub(crate) pretty: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the bundled demo scenario and print its report.
+    ///
+    /// Example: medfund demo --lang en
+    Demo {
+        #[command(flatten)]
+        report: ReportArgs,
+        /// Print the demo scenario itself (TOML) instead of running it.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Compute every section of a scenario file and print the report.
+    ///
+    /// FILE is a .toml or .json scenario, or - for standard input (JSON or TOML; see --input-format).
+    /// Example: medfund run examples/demo.toml --format json --explain
+    Run {
+        /// The scenario file (.toml, .json, or - for standard input).
+        file: String,
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// Validate a scenario file without printing a report (exit 0 if valid, 2 if not).
+    ///
+    /// Example: medfund check my-scenario.toml
+    Check {
+        /// The scenario file (.toml, .json, or - for standard input).
+        file: String,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Project the risk-sharing fund over several years by Monte Carlo (the `[projection]` section, §8).
+    ///
+    /// Prints per scheme and year the p5/p50/p95 of the closing balance, the share of
+    /// trials needing an actuarial review and the mean unresolved gap. The same seed gives
+    /// byte-identical output with any number of threads.
+    /// Example: medfund simulate examples/projection.toml --svg fan.svg
+    Simulate {
+        /// The scenario file (.toml, .json, or - for standard input).
+        file: String,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Language of table and markdown labels.
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
+        /// Also draw a fan chart of the closing balance (p5–p95 band, p50 line) to this SVG file.
+        #[arg(long, value_name = "CHART.svg")]
+        svg: Option<PathBuf>,
+        /// Worker threads (default: one per core). The result does not depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// With --format csv: write one CSV file per table into this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// With --format json: indent the JSON.
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// Compare two scenarios: every figure of the report that differs, with both values and
+    /// the difference; identical figures are counted.
+    ///
+    /// Example: medfund compare examples/demo.toml my-variant.toml --format markdown
+    Compare {
+        /// The base scenario.
+        base: String,
+        /// The variant scenario.
+        variant: String,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Language of table and markdown labels.
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
+    },
+    /// Run a scenario once per combination of field values and report each run's headline figures.
+    ///
+    /// Repeat --set for a cartesian product; runs are parallel. Values that are whole numbers
+    /// or true/false are read as such, others as text (money, rates: "8%", "40万").
+    /// Example: medfund sweep examples/demo.toml --set riskpool.policy.levy_rate=5%,8%,10%,15% --format csv
+    Sweep {
+        /// The scenario file.
+        file: String,
+        #[command(flatten)]
+        input: InputArgs,
+        /// PATH=V1,V2,… (e.g. `riskpool.policy.levy_rate=5%,10%` or `riskpool.units[0].revenue=1亿,1.2亿`);
+        /// separate values with ; or | when they contain commas (`x=1,000.00;2,000.00`).
+        #[arg(long = "set", value_name = "PATH=V1,V2,…", required = true)]
+        set: Vec<String>,
+        /// Most combinations to run [default: 10000].
+        #[arg(long, value_name = "N")]
+        max_combinations: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Language of table and markdown labels.
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
+    },
+    /// List the built-in policy presets: id, title, source document, effective dates.
+    ///
+    /// Example: medfund policies --format json
+    Policies {
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+        /// Language of table labels.
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
+    },
+}

@@ -1,0 +1,286 @@
+//! Writing what a command produced: reports in every format, messages on
+//! standard error (which never panic), progress bars on a terminal.
+
+use std::io::Write;
+
+use medfund_scenario::tables as render;
+use medfund_scenario::{Lang, Limits, Report, ScenarioError, ScenarioFormat, ScenarioResult};
+
+use crate::args::{OutputFormat, ReportArgs};
+
+/// A failure to write the report: exit 1, since a report cut short (a
+/// closed pipe, a full disk) must never look like success.
+pub(crate) fn write_error(e: &std::io::Error) -> ScenarioError {
+    ScenarioError::other(format!("cannot write the report to standard output: {e}"))
+}
+
+pub(crate) fn write_stdout(bytes: &[u8]) -> ScenarioResult<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| write_error(&e))
+}
+
+/// The longest message printed, in characters: a message quotes inputs only
+/// in short excerpts, and this bounds any that slips through (a parser's
+/// quotation of a huge unknown key, say).
+const MAX_MESSAGE_CHARS: usize = 4_000;
+
+/// A line on standard error, control characters escaped and its length
+/// bounded. Writing it never panics: with stderr closed or full the message
+/// is lost, and the exit status still tells.
+pub(crate) fn say(message: &str) {
+    let mut line = String::with_capacity(message.len().min(MAX_MESSAGE_CHARS));
+    let mut chars = message.chars();
+    for c in chars.by_ref().take(MAX_MESSAGE_CHARS) {
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    if chars.next().is_some() {
+        line.push_str(&format!(" … (message cut: {} characters)", message.chars().count()));
+    }
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// A report written nowhere must not end in exit 0. The Rust runtime
+/// reopens a closed standard output (`>&-`) on `/dev/null` for reading and
+/// writing, so every write would "succeed"; a shell's `> /dev/null` opens it
+/// for writing only. On Linux `/proc` tells the two apart before any work is
+/// done; elsewhere, and for a deliberate `> /dev/null`, nothing is refused.
+pub(crate) fn check_stdout_open() -> ScenarioResult<()> {
+    let target = std::fs::read_link("/proc/self/fd/1").ok();
+    let flags = std::fs::read_to_string("/proc/self/fdinfo/1").ok().and_then(|info| {
+        let octal = info.lines().find_map(|l| l.strip_prefix("flags:"))?.trim().to_owned();
+        u32::from_str_radix(&octal, 8).ok()
+    });
+    // O_ACCMODE = 0o3, O_RDWR = 0o2.
+    let on_null = target.is_some_and(|t| t == std::path::Path::new("/dev/null"));
+    if on_null && flags.is_some_and(|f| f & 0o3 == 0o2) {
+        return Err(ScenarioError::other(
+            "standard output is closed; expected somewhere to write the report (a file, a pipe, or > /dev/null)",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn emit(report: &Report, args: &ReportArgs) -> ScenarioResult<()> {
+    match args.format {
+        OutputFormat::Json => {
+            medfund_scenario::write_json(report, args.pretty, std::io::stdout().lock()).map_err(|e| write_error(&e))
+        }
+        OutputFormat::Table => write_stdout(medfund_scenario::render_table(report, args.lang.into()).as_bytes()),
+        OutputFormat::Markdown => write_stdout(medfund_scenario::render_markdown(report, args.lang.into()).as_bytes()),
+        OutputFormat::Csv => match &args.out {
+            Some(dir) => {
+                let written = medfund_scenario::write_csv_dir(report, dir)?;
+                let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+                say(&format!("medfund: wrote {} CSV files: {}", list.len(), list.join(", ")));
+                Ok(())
+            }
+            None => write_stdout(&medfund_scenario::render_csv(report)?),
+        },
+    }
+}
+
+/// Prints `{key: value}` as JSON, or the tables in another format.
+pub(crate) fn emit_value<T: serde::Serialize>(
+    value: &T,
+    key: &str,
+    tables: &[render::Table],
+    format: OutputFormat,
+    lang: Lang,
+) -> ScenarioResult<()> {
+    match format {
+        OutputFormat::Json => {
+            let mut wrapper = serde_json::Map::new();
+            wrapper
+                .insert(key.to_owned(), serde_json::to_value(value).map_err(|e| ScenarioError::other(e.to_string()))?);
+            let mut text = serde_json::to_string(&wrapper).map_err(|e| ScenarioError::other(e.to_string()))?;
+            text.push('\n');
+            write_stdout(text.as_bytes())
+        }
+        OutputFormat::Table => write_stdout(render::render_table(tables, lang).as_bytes()),
+        OutputFormat::Markdown => write_stdout(render::render_markdown(tables, lang).as_bytes()),
+        OutputFormat::Csv => write_stdout(&render::render_csv(tables)?),
+    }
+}
+
+/// `medfund sweep`: JSON and CSV rows are written as they finish (in
+/// cartesian order); a table or markdown report needs every row first.
+pub(crate) fn sweep(
+    file: &str,
+    settings: &[medfund_scenario::Setting],
+    input: Option<ScenarioFormat>,
+    limits: &Limits,
+    format: OutputFormat,
+    lang: Lang,
+) -> ScenarioResult<()> {
+    let parameters: Vec<String> = settings.iter().map(|s| s.path.clone()).collect();
+    let bar = std::sync::OnceLock::new();
+    let progress = |done: u64, total: u64| {
+        if let Some(b) = bar.get_or_init(|| progress_bar(total, "running {pos}/{len} combinations")) {
+            b.set_position(done);
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut put = |bytes: &[u8]| out.write_all(bytes).map_err(|e| write_error(&e));
+    match format {
+        OutputFormat::Json => {
+            let names = serde_json::to_string(&parameters).map_err(|e| ScenarioError::other(e.to_string()))?;
+            put(format!("{{\"sweep\":{{\"parameters\":{names},\"rows\":[").as_bytes())?;
+            let mut first = true;
+            medfund_scenario::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
+                let text = serde_json::to_string(&row).map_err(|e| ScenarioError::other(e.to_string()))?;
+                put(if first { b"" } else { b"," })?;
+                first = false;
+                put(text.as_bytes())
+            })?;
+            put(b"]}}\n")?;
+        }
+        OutputFormat::Csv => {
+            // The same stream as `render_csv` of the one table: its name, then its rows.
+            put(b"# sweep\n")?;
+            let mut figures: Option<Vec<String>> = None;
+            medfund_scenario::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
+                let names = match &figures {
+                    Some(names) => names,
+                    None => {
+                        let names: Vec<String> = row.figures.keys().cloned().collect();
+                        put(&render::csv_record(parameters.iter().chain(&names))?)?;
+                        figures.insert(names)
+                    }
+                };
+                let cells = medfund_scenario::sweep_row_cells(&parameters, names, &row);
+                put(&render::csv_record(render::csv_cells(&cells))?)
+            })?;
+        }
+        OutputFormat::Table | OutputFormat::Markdown => {
+            let mut rows = Vec::new();
+            medfund_scenario::sweep_file_each(file, settings, input, limits, &progress, &mut |row| {
+                rows.push(row);
+                Ok(())
+            })?;
+            let s = medfund_scenario::Sweep { parameters, rows };
+            let text = match format {
+                OutputFormat::Markdown => render::render_markdown(&[medfund_scenario::sweep_table(&s)], lang),
+                _ => render::render_table(&[medfund_scenario::sweep_table(&s)], lang),
+            };
+            put(text.as_bytes())?;
+        }
+    }
+    if let Some(Some(b)) = bar.get() {
+        b.finish_and_clear();
+    }
+    out.flush().map_err(|e| write_error(&e))
+}
+
+/// A progress bar on stderr when it is a terminal; nothing otherwise.
+pub(crate) fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() || total < 2 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!("{{spinner}} {what} [{{bar:40}}] {{eta}}")) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
+}
+
+pub(crate) fn emit_projection(projection: &medfund_scenario::Projection, args: &ReportArgs) -> ScenarioResult<()> {
+    let tables = medfund_scenario::projection_tables(projection);
+    match args.format {
+        OutputFormat::Json => {
+            medfund_scenario::write_projection_json(projection, args.pretty, std::io::stdout().lock())
+                .map_err(|e| write_error(&e))
+        }
+        OutputFormat::Table => write_stdout(render::render_table(&tables, args.lang.into()).as_bytes()),
+        OutputFormat::Markdown => write_stdout(render::render_markdown(&tables, args.lang.into()).as_bytes()),
+        OutputFormat::Csv => match &args.out {
+            Some(dir) => {
+                let written = render::write_csv_dir(&tables, dir)?;
+                say(&format!("medfund: wrote {} CSV files", written.len()));
+                Ok(())
+            }
+            None => write_stdout(&render::render_csv(&tables)?),
+        },
+    }
+}
+
+pub(crate) fn check_args(args: &ReportArgs) -> ScenarioResult<()> {
+    if args.out.is_some() && args.format != OutputFormat::Csv {
+        return Err(ScenarioError::input("--out goes with --format csv; expected --format csv --out DIR"));
+    }
+    Ok(())
+}
+
+pub(crate) fn policies(format: OutputFormat, lang: Lang) -> ScenarioResult<()> {
+    #[derive(serde::Serialize)]
+    struct Row {
+        id: String,
+        section: &'static str,
+        title: String,
+        document: String,
+        valid_from: medfund_core::NaiveDate,
+        valid_to: Option<medfund_core::NaiveDate>,
+    }
+    fn row<P>(section: &'static str, v: &medfund_core::PolicyVersion<P>) -> Row {
+        Row {
+            id: v.id().into(),
+            section,
+            title: v.title().into(),
+            document: v.document().into(),
+            valid_from: v.validity().from(),
+            valid_to: v.validity().to(),
+        }
+    }
+    let internal = |e: &dyn std::fmt::Display| ScenarioError::other(e.to_string());
+    let mut rows = Vec::new();
+    for v in medfund_riskpool::presets().map_err(|e| internal(&e))? {
+        rows.push(row("riskpool", &v));
+    }
+    rows.push(row("assistance", &medfund_insurer::huizhou_2021().map_err(|e| internal(&e))?));
+    rows.push(row("supplementary", &medfund_insurer::xiamen_2007().map_err(|e| internal(&e))?));
+    rows.push(row("surplus", &medfund_surplus::framework_2025().map_err(|e| internal(&e))?));
+    match format {
+        OutputFormat::Json => {
+            let mut bytes = serde_json::to_vec(&rows).map_err(|e| internal(&e))?;
+            bytes.push(b'\n');
+            write_stdout(&bytes)
+        }
+        other => {
+            let table = render::Table {
+                name: "policies".into(),
+                title: ("内置政策".into(), "Built-in policy presets".into()),
+                columns: render::columns([
+                    ("id", "编号", "id"),
+                    ("section", "模块", "section"),
+                    ("title", "名称", "title"),
+                    ("document", "文号", "document"),
+                    ("valid_from", "生效", "valid from"),
+                    ("valid_to", "失效", "valid to"),
+                ]),
+                rows: rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            render::Cell::Text(r.id.clone()),
+                            render::Cell::Text(r.section.into()),
+                            render::Cell::Text(r.title.clone()),
+                            render::Cell::Text(r.document.clone()),
+                            render::Cell::Text(r.valid_from.to_string()),
+                            render::Cell::Text(r.valid_to.map_or_else(|| "—".into(), |d| d.to_string())),
+                        ]
+                    })
+                    .collect(),
+            };
+            let text = match other {
+                OutputFormat::Markdown => render::render_markdown(&[table], lang),
+                OutputFormat::Csv => String::from_utf8_lossy(&render::render_csv(&[table])?).into_owned(),
+                _ => render::render_table(&[table], lang),
+            };
+            write_stdout(text.as_bytes())
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! §4: insurer-run medical assistance of a scenario.
+
+use std::collections::BTreeMap;
+
+use medfund_core::{PolicyHistory, PolicyVersion, Trace};
+use medfund_insurer::{AssistancePolicy, AssistanceSettlement, County, InsurerError};
+
+use super::*;
+use crate::error::{ScenarioError, ScenarioResult};
+use crate::scenario::{AssistanceSection, CountyCsvRow, CountyRow, Source};
+
+fn counties_from_csv(rows: Vec<CountyCsvRow>) -> ScenarioResult<Vec<CountyRow>> {
+    let mut order: Vec<CountyRow> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, r) in rows.into_iter().enumerate() {
+        let at = *index.entry(r.id.clone()).or_insert_with(|| {
+            order.push(CountyRow {
+                id: r.id.clone(),
+                name: r.name.clone(),
+                spend: BTreeMap::new(),
+                prior_plan_fee: BTreeMap::new(),
+                settled_on: BTreeMap::new(),
+                fee_settled_on: BTreeMap::new(),
+            });
+            order.len().saturating_sub(1)
+        });
+        let Some(county) = order.get_mut(at) else { continue };
+        let row = i.saturating_add(1);
+        let dup = || {
+            ScenarioError::input(format!(
+                "assistance.counties_csv row {row}: county {:?} has year {} twice; expected one row per county and year",
+                r.id, r.year.0
+            ))
+        };
+        if let Some(v) = r.spend {
+            if county.spend.insert(r.year, v).is_some() {
+                return Err(dup());
+            }
+        }
+        if let Some(v) = r.prior_plan_fee {
+            if county.prior_plan_fee.insert(r.year, v).is_some() {
+                return Err(dup());
+            }
+        }
+        if let Some(v) = r.settled_on {
+            if county.settled_on.insert(r.year, v).is_some() {
+                return Err(dup());
+            }
+        }
+        if let Some(v) = r.fee_settled_on {
+            if county.fee_settled_on.insert(r.year, v).is_some() {
+                return Err(dup());
+            }
+        }
+    }
+    Ok(order)
+}
+
+/// §4: the settlement of a `[assistance]` through `medfund_insurer::settle`,
+/// with library errors mapped back to the county and field they concern.
+pub(super) fn compute(
+    s: &AssistanceSection,
+    source: &Source,
+    trace: &mut Trace,
+) -> ScenarioResult<AssistanceSettlement> {
+    let preset = medfund_insurer::huizhou_2021().map_err(|e| ScenarioError::other(e.to_string()))?;
+    let id = s.preset.as_deref().unwrap_or(medfund_insurer::HUIZHOU_2021);
+    if id != preset.id() {
+        return Err(unknown_preset("assistance", id, &[preset.id().to_owned()]));
+    }
+    let mut version: PolicyVersion<AssistancePolicy> = preset;
+    if let Some(o) = &s.policy {
+        let p = version.params_mut();
+        if let Some(v) = o.fee_rate {
+            p.fee_rate = v;
+        }
+        if let Some(v) = o.fee_cap {
+            p.fee_cap = v.0;
+        }
+        if let Some(v) = o.prepay_march {
+            p.prepay_march = v;
+        }
+        if let Some(v) = o.prepay_september {
+            p.prepay_september = v;
+        }
+        if let Some(v) = o.advance_rate {
+            p.advance_rate = v;
+        }
+        if let Some(v) = o.fee_settlement_days {
+            p.fee_settlement_days = v.0;
+        }
+        if let Some(v) = o.fee_basis {
+            p.fee_basis = v;
+        }
+        if let Some(v) = o.rounding {
+            p.rounding = v;
+        }
+        if let Some(v) = o.fee_advance_date {
+            p.fee_advance_date = v;
+        }
+        version = override_validity(version, "assistance", o.valid_from, o.valid_to)?;
+    }
+    let rows: Vec<CountyRow> =
+        list(source, "assistance", "counties", s.counties.as_ref(), s.counties_csv.as_ref(), counties_from_csv)?;
+    let csv = s.counties_csv.as_deref();
+    let counties: Vec<County> = rows
+        .iter()
+        .map(|c| County {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            spend: c.spend.iter().map(|(y, a)| (y.0, a.0)).collect(),
+            prior_plan_fee: c.prior_plan_fee.iter().map(|(y, a)| (y.0, a.0)).collect(),
+            settled_on: c.settled_on.iter().map(|(y, d)| (y.0, d.0)).collect(),
+            fee_settled_on: c.fee_settled_on.iter().map(|(y, d)| (y.0, d.0)).collect(),
+        })
+        .collect();
+    let history = PolicyHistory::new("assistance", vec![version]).map_err(|e| lib_error("assistance", e))?;
+    let position = |id: &str| counties.iter().position(|c| c.id == id).unwrap_or(0);
+    medfund_insurer::settle(&history, &counties, trace).map_err(|e| match &e {
+        InsurerError::DuplicateCounty { id } => {
+            let second = counties.iter().enumerate().filter(|(_, c)| &c.id == id).nth(1).map_or(0, |(i, _)| i);
+            ScenarioError::input(format!("{}.id: {e}", item_path("assistance", "counties", csv, second)))
+        }
+        InsurerError::SettlementBeforeYearEnd { county, field, year, .. } => ScenarioError::input(format!(
+            "{}.{field}.{year}: {e}",
+            item_path("assistance", "counties", csv, position(county))
+        )),
+        InsurerError::YearOutsideValidity { county, year, .. } => ScenarioError::input(format!(
+            "{}.spend.{year}: {e}",
+            item_path("assistance", "counties", csv, position(county))
+        )),
+        InsurerError::UnusedYear { county, field, year, .. } => ScenarioError::input(format!(
+            "{}.{field}.{year}: {e}",
+            item_path("assistance", "counties", csv, position(county))
+        )),
+        _ => lib_error("assistance", &e),
+    })
+}

@@ -1,0 +1,210 @@
+//! Runs every section of a scenario through the libraries and builds the
+//! report of the contract (§3–§7). One file per section.
+
+mod assistance;
+mod riskpool;
+mod supplementary;
+mod surplus;
+
+use medfund_core::{NaiveDate, PolicyVersion, Trace, Validity};
+use medfund_riskpool::Scheme;
+
+use crate::csvin;
+use crate::error::{ScenarioError, ScenarioResult, excerpt};
+use crate::report::*;
+use crate::scenario::{RiskpoolSection, Scenario, Source, UnitRow};
+use crate::values::DateOrYear;
+
+pub(crate) use riskpool::{riskpool_policy, riskpool_rows};
+
+/// Computes every section of `scenario`.
+pub(crate) fn run(scenario: &Scenario, source: &Source, explain: bool) -> ScenarioResult<Report> {
+    let mut trace = Trace::new(explain);
+    let at = |e: ScenarioError| e.at(&source.name);
+    if scenario.sections().is_empty() {
+        return Err(at(ScenarioError::input(
+            "the scenario has no section: nothing to compute; expected at least one of [riskpool], [assistance], [supplementary], [surplus]",
+        )));
+    }
+    // The units are read once (a CSV file, perhaps) and serve §3 and the §8 check.
+    let units = scenario.riskpool.as_ref().map(|s| riskpool_rows(s, source)).transpose().map_err(at)?;
+    let riskpool = scenario
+        .riskpool
+        .as_ref()
+        .zip(units.as_deref())
+        .map(|(s, rows)| riskpool::compute(s, rows, &mut trace))
+        .transpose()
+        .map_err(at)?;
+    let assistance =
+        scenario.assistance.as_ref().map(|s| assistance::compute(s, source, &mut trace)).transpose().map_err(at)?;
+    let supplementary = scenario
+        .supplementary
+        .as_ref()
+        .map(|s| supplementary::compute(s, source, &mut trace))
+        .transpose()
+        .map_err(at)?;
+    let surplus = scenario.surplus.as_ref().map(|s| surplus::compute(s, source, &mut trace)).transpose().map_err(at)?;
+    if let Some(p) = &scenario.projection {
+        validate_projection(p, scenario.riskpool.as_ref().zip(units.as_deref()), &source.limits).map_err(at)?;
+    }
+    Ok(Report { riskpool, assistance, supplementary, surplus, trace: explain.then(|| trace.into_steps()) })
+}
+
+/// Checks a `[projection]` against its `[riskpool]` section and units
+/// (§8; `None` without a `[riskpool]`), and its estimated memory against
+/// the limit, before anything is allocated.
+pub(crate) fn validate_projection(
+    p: &crate::scenario::ProjectionSection,
+    riskpool: Option<(&RiskpoolSection, &[UnitRow])>,
+    limits: &crate::limits::Limits,
+) -> ScenarioResult<()> {
+    let Some((section, units)) = riskpool else {
+        return Err(ScenarioError::input(
+            "projection: a [projection] needs a [riskpool] section to project; expected both",
+        ));
+    };
+    if p.years.0 == 0 {
+        return Err(ScenarioError::input("projection.years: 0; expected at least 1 projected year"));
+    }
+    if p.trials.0 == 0 {
+        return Err(ScenarioError::input("projection.trials: 0; expected at least 1 trial"));
+    }
+    let last = i64::from(section.year.0).saturating_add(i64::from(p.years.0)).saturating_sub(1);
+    if last > i64::from(*crate::values::YEARS.end()) {
+        return Err(ScenarioError::input(format!(
+            "projection.years: {} years from {} would end in {last}; expected a last projected year of at most {}",
+            p.years.0,
+            section.year.0,
+            crate::values::YEARS.end()
+        )));
+    }
+    let schemes = Scheme::ALL
+        .iter()
+        .filter(|&&scheme| {
+            let table = match scheme {
+                Scheme::Employee => section.employee.is_some(),
+                Scheme::Resident => section.resident.is_some(),
+            };
+            table || units.iter().any(|u| u.scheme == scheme)
+        })
+        .count();
+    let spec = medfund_riskpool::ProjectionSpec {
+        first_year: section.year.0,
+        years: p.years.0,
+        trials: p.trials.0,
+        seed: p.seed.0,
+    };
+    let needed = spec.memory_bytes(schemes);
+    if needed.is_none_or(|n| n > limits.projection_bytes) {
+        return Err(ScenarioError::input(format!(
+            "projection: {} trials × {} years × {schemes} scheme(s) need about {} of memory, more than the limit of {}; expected fewer trials or years, or a larger --max-projection-memory",
+            p.trials.0,
+            p.years.0,
+            needed.map_or_else(|| "more than 16 EiB".to_owned(), crate::limits::show_size_approx),
+            crate::limits::show_size(limits.projection_bytes)
+        )));
+    }
+    let listed: Vec<&crate::scenario::ProjectionUnit> = p.units.iter().flatten().collect();
+    for (i, u) in listed.iter().enumerate() {
+        let overlaps = |o: &&crate::scenario::ProjectionUnit| {
+            o.id == u.id && (o.scheme.is_none() || u.scheme.is_none() || o.scheme == u.scheme)
+        };
+        if let Some(first) = listed.iter().take(i).position(overlaps) {
+            return Err(ScenarioError::input(format!(
+                "projection.units[{i}].id: unit {:?} is already given growth by projection.units[{first}]; expected each unit (and scheme) once",
+                u.id
+            )));
+        }
+        if !units.iter().any(|r| r.id == u.id && u.scheme.is_none_or(|s| s == r.scheme)) {
+            return Err(ScenarioError::input(format!(
+                "projection.units[{i}].id: no riskpool unit {:?}; expected the id of a [[riskpool.units]] entry",
+                u.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Where list item `i` of a section came from, for messages.
+fn item_path(section: &str, list: &str, csv: Option<&str>, i: usize) -> String {
+    match csv {
+        Some(file) => format!("{section}.{list}_csv ({file}) row {}", i.saturating_add(1)),
+        None => format!("{section}.{list}[{i}]"),
+    }
+}
+
+fn list<T: Clone, R: serde::de::DeserializeOwned>(
+    source: &Source,
+    section: &str,
+    name: &str,
+    inline: Option<&Vec<T>>,
+    csv: Option<&String>,
+    from_csv: impl Fn(Vec<R>) -> ScenarioResult<Vec<T>>,
+) -> ScenarioResult<Vec<T>> {
+    match (inline, csv) {
+        (Some(_), Some(_)) => Err(ScenarioError::input(format!(
+            "{section}: both {name} and {name}_csv are given; expected one or the other"
+        ))),
+        (Some(rows), None) => Ok(rows.clone()),
+        (None, Some(file)) => from_csv(csvin::read_rows(source, &format!("{section}.{name}_csv"), file)?),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
+fn unknown_preset(section: &str, id: &str, known: &[String]) -> ScenarioError {
+    ScenarioError::input(format!(
+        "{section}.preset: unknown preset {}; expected one of {}",
+        excerpt(id),
+        known.join(", ")
+    ))
+}
+
+fn lib_error(section: &str, e: impl std::fmt::Display) -> ScenarioError {
+    ScenarioError::input(format!("{section}: {e}"))
+}
+
+fn bound(value: DateOrYear, first: bool) -> Option<NaiveDate> {
+    match value {
+        DateOrYear::Date(d) => Some(d),
+        DateOrYear::Year(y) => {
+            if first {
+                NaiveDate::from_ymd_opt(y, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(y, 12, 31)
+            }
+        }
+    }
+}
+
+/// A preset with its validity overridden by `valid_from` / `valid_to` (either may be absent).
+fn override_validity<P>(
+    version: PolicyVersion<P>,
+    section: &str,
+    valid_from: Option<DateOrYear>,
+    valid_to: Option<DateOrYear>,
+) -> ScenarioResult<PolicyVersion<P>> {
+    if valid_from.is_none() && valid_to.is_none() {
+        return Ok(version);
+    }
+    let old = version.validity();
+    let outside = |field: &str| {
+        ScenarioError::input(format!(
+            "{section}.policy.{field}: out of the supported calendar; expected a date or year"
+        ))
+    };
+    let from = match valid_from {
+        Some(v) => bound(v, true).ok_or_else(|| outside("valid_from"))?,
+        None => old.from(),
+    };
+    let to = match valid_to {
+        Some(v) => Some(bound(v, false).ok_or_else(|| outside("valid_to"))?),
+        None => old.to(),
+    };
+    let validity = Validity::new(from, to).map_err(|_| {
+        ScenarioError::input(format!(
+            "{section}.policy.valid_to: the validity would end ({}) before it starts ({from}); expected valid_to on or after valid_from",
+            to.map_or_else(String::new, |d| d.to_string())
+        ))
+    })?;
+    Ok(version.with_validity(validity))
+}

@@ -1,0 +1,138 @@
+//! §5: supplementary large-amount insurance of a scenario.
+
+use medfund_core::{Step, Trace};
+use medfund_insurer::{Claim, ClaimSplit, InsurerError, SupplementaryPolicy, YearSummary};
+
+use super::*;
+use crate::csvin;
+use crate::error::{ScenarioError, ScenarioResult};
+use crate::report::*;
+use crate::scenario::{Source, SupplementarySection};
+
+/// §5: the claims of a `[supplementary]` through
+/// `medfund_insurer::split_claims_in_force`, with errors mapped to claim rows.
+pub(super) fn compute(
+    s: &SupplementarySection,
+    source: &Source,
+    trace: &mut Trace,
+) -> ScenarioResult<SupplementaryReport> {
+    let preset = medfund_insurer::xiamen_2007().map_err(|e| ScenarioError::other(e.to_string()))?;
+    let id = s.preset.as_deref().unwrap_or(medfund_insurer::XIAMEN_2007);
+    if id != preset.id() {
+        return Err(unknown_preset("supplementary", id, &[preset.id().to_owned()]));
+    }
+    if s.insured_persons.0 == 0 && !s.no_insured_persons {
+        return Err(ScenarioError::input(
+            "supplementary.insured_persons: 0; expected the number of insured persons (at least 1), or no_insured_persons = true to confirm a scheme without any (no premiums)",
+        ));
+    }
+    if s.insured_persons.0 > 0 && s.no_insured_persons {
+        return Err(ScenarioError::input(format!(
+            "supplementary.no_insured_persons: true, but insured_persons is {}; expected insured_persons = 0 with it",
+            s.insured_persons.0
+        )));
+    }
+    let mut version = preset;
+    let policy = version.params_mut();
+    if let Some(o) = &s.policy {
+        if let Some(v) = o.year_start {
+            policy.year_start = v;
+        }
+        if let Some(v) = o.fund_cap {
+            policy.fund_cap = v.0;
+        }
+        if let Some(v) = o.insurer_rate {
+            policy.insurer_rate = v;
+        }
+        if let Some(v) = o.insurer_cap {
+            policy.insurer_cap = v.0;
+        }
+        if let Some(v) = o.premium_per_person {
+            policy.premium_per_person = v.0;
+        }
+        if let Some(v) = o.rounding {
+            policy.rounding = v;
+        }
+        version = override_validity(version, "supplementary", o.valid_from, o.valid_to)?;
+    }
+    let claims: Vec<Claim<String>> = match (&s.claims, &s.claims_csv) {
+        (Some(_), Some(_)) => {
+            return Err(ScenarioError::input(
+                "supplementary: both claims and claims_csv are given; expected one or the other",
+            ));
+        }
+        (Some(rows), None) => rows
+            .iter()
+            .map(|c| Claim { person: c.person.clone(), date: c.date.0, eligible_cost: c.eligible_cost.0 })
+            .collect(),
+        (None, Some(file)) => csvin::read_claims(source, "supplementary.claims_csv", file)?
+            .into_iter()
+            .map(|c| Claim { person: c.person, date: c.date.0, eligible_cost: c.eligible_cost })
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    let result =
+        medfund_insurer::split_claims_in_force(&version, s.insured_persons.0, &claims).map_err(|e| match e {
+            InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
+            InsurerError::ClaimOutsideValidity { index, .. } => ScenarioError::input(format!(
+                "{}.date: {e}",
+                item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
+            )),
+            InsurerError::ClaimOverflow { index, .. } => ScenarioError::input(format!(
+                "{}.eligible_cost: {e}",
+                item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
+            )),
+            InsurerError::PremiumOverflow { .. } => lib_error("supplementary.insured_persons", e),
+            other => lib_error("supplementary", other),
+        })?;
+    if trace.is_on() {
+        trace_supplementary(version.params(), &claims, &result.claims, &result.years, s.insured_persons.0, trace);
+    }
+    let claims = claims
+        .into_iter()
+        .zip(result.claims)
+        .map(|(c, split)| ClaimReport { person: c.person, date: c.date, split })
+        .collect();
+    Ok(SupplementaryReport { policy: version.id().to_owned(), claims, years: result.years })
+}
+
+fn trace_supplementary(
+    policy: &SupplementaryPolicy,
+    claims: &[Claim<String>],
+    splits: &[ClaimSplit],
+    years: &[YearSummary],
+    persons: u64,
+    trace: &mut Trace,
+) {
+    use medfund_insurer::supplementary::XIAMEN_RULE;
+    for (i, (c, s)) in claims.iter().zip(splits).enumerate() {
+        trace.record(|| {
+            Step::new(
+                format!("supplementary.claims[{i}]"),
+                XIAMEN_RULE,
+                "by the person's running eligible total in the medical year: the fund pays up to fund_cap; above it the insurer pays insurer_rate (rounded per claim) until insurer_cap; the person pays the rest",
+            )
+            .input("person", &c.person)
+            .input("date", c.date)
+            .input("medical_year", s.medical_year)
+            .input("eligible_cost", c.eligible_cost)
+            .input("fund_cap", policy.fund_cap)
+            .input("insurer_rate", policy.insurer_rate)
+            .input("insurer_cap", policy.insurer_cap)
+            .result(format!("fund {}; insurer {}; person_pays {}", s.fund, s.insurer, s.person_pays))
+        });
+    }
+    for y in years {
+        trace.record(|| {
+            Step::new(
+                format!("supplementary.years.{}.insurer_result", y.medical_year),
+                XIAMEN_RULE,
+                "premium_per_person × insured_persons − Σ insurer",
+            )
+            .input("premium_per_person", policy.premium_per_person)
+            .input("insured_persons", persons)
+            .input("claims_paid", y.claims_paid)
+            .result(y.insurer_result)
+        });
+    }
+}

@@ -1,0 +1,97 @@
+//! §6: the retained-surplus allocation of a scenario.
+
+use medfund_core::Trace;
+use medfund_surplus::{Institution, Spending, SurplusError, SurplusPolicy};
+
+use super::*;
+use crate::error::{ScenarioError, ScenarioResult};
+use crate::report::*;
+use crate::scenario::{InstitutionRow, Source, SpendingRow, SurplusSection};
+
+/// §6: the allocation of a `[surplus]` through `medfund_surplus::allocate`,
+/// with errors mapped to institution and spending rows.
+pub(super) fn compute(s: &SurplusSection, source: &Source, trace: &mut Trace) -> ScenarioResult<SurplusReport> {
+    let preset = medfund_surplus::framework_2025().map_err(|e| ScenarioError::other(e.to_string()))?;
+    let id = s.preset.as_deref().unwrap_or(medfund_surplus::FRAMEWORK_2025);
+    if id != preset.id() {
+        return Err(unknown_preset("surplus", id, &[preset.id().to_owned()]));
+    }
+    let mut policy: SurplusPolicy = preset.params().clone();
+    if let Some(o) = &s.policy {
+        if let Some(v) = &o.earmarks {
+            policy.earmarks = v.clone();
+        }
+        if let Some(v) = o.primary_floor {
+            policy.primary_floor = v;
+        }
+        if let Some(v) = o.floor_split {
+            policy.floor_split = v;
+        }
+        if let Some(v) = o.weights {
+            if v.chronic_care.is_negative() || v.workload.is_negative() {
+                return Err(ScenarioError::input(
+                    "surplus.policy.weights: a weight is negative; expected weights of zero or more",
+                ));
+            }
+            policy.weights = v;
+        }
+        if let Some(v) = o.min_score {
+            policy.min_score = v.0;
+        }
+        if let Some(v) = o.earmark_base {
+            policy.earmark_base = v;
+        }
+        if let Some(v) = o.performance_includes_primary {
+            policy.performance_includes_primary = v;
+        }
+        if let Some(v) = &o.allowed_categories {
+            policy.allowed_categories = v.clone();
+        }
+        if let Some(v) = &o.other_categories {
+            policy.other_categories = v.clone();
+        }
+        if let Some(v) = o.rounding {
+            policy.rounding = v;
+        }
+    }
+    let rows: Vec<InstitutionRow> =
+        list(source, "surplus", "institutions", s.institutions.as_ref(), s.institutions_csv.as_ref(), Ok)?;
+    let spending_rows: Vec<SpendingRow> =
+        list(source, "surplus", "spending", s.spending.as_ref(), s.spending_csv.as_ref(), Ok)?;
+    let institutions: Vec<Institution> = rows
+        .iter()
+        .map(|r| Institution {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            level: r.level,
+            chronic_care_score: r.chronic_care_score.0,
+            workload: r.workload.0,
+        })
+        .collect();
+    let spending: Vec<Spending> = spending_rows
+        .iter()
+        .map(|r| Spending { institution: r.institution.clone(), category: r.category.clone(), amount: r.amount.0 })
+        .collect();
+    let csv_i = s.institutions_csv.as_deref();
+    let csv_s = s.spending_csv.as_deref();
+    let allocation =
+        medfund_surplus::allocate(&policy, s.total.0, &institutions, &spending, trace).map_err(|e| match &e {
+            SurplusError::DuplicateInstitution { id } => {
+                let second = institutions.iter().enumerate().filter(|(_, i)| &i.id == id).nth(1).map_or(0, |(i, _)| i);
+                ScenarioError::input(format!("{}.id: {e}", item_path("surplus", "institutions", csv_i, second)))
+            }
+            SurplusError::UnknownInstitution { line, .. } => {
+                ScenarioError::input(format!("{}.institution: {e}", item_path("surplus", "spending", csv_s, *line)))
+            }
+            SurplusError::UnknownCategory { line, .. } => {
+                ScenarioError::input(format!("{}.category: {e}", item_path("surplus", "spending", csv_s, *line)))
+            }
+            SurplusError::OverCommitted { .. } => ScenarioError::input(format!("surplus.policy: {e}")),
+            _ => lib_error("surplus", &e),
+        })?;
+    Ok(SurplusReport {
+        policy: preset.id().to_owned(),
+        allocation,
+        names: rows.iter().map(|r| r.name.clone()).collect(),
+    })
+}
