@@ -216,65 +216,15 @@ pub(crate) fn check_args(args: &ReportArgs) -> ScenarioResult<()> {
 }
 
 pub(crate) fn policies(format: OutputFormat, lang: Lang) -> ScenarioResult<()> {
-    #[derive(serde::Serialize)]
-    struct Row {
-        id: String,
-        section: &'static str,
-        title: String,
-        document: String,
-        valid_from: medfund_core::NaiveDate,
-        valid_to: Option<medfund_core::NaiveDate>,
-    }
-    fn row<P>(section: &'static str, v: &medfund_core::PolicyVersion<P>) -> Row {
-        Row {
-            id: v.id().into(),
-            section,
-            title: v.title().into(),
-            document: v.document().into(),
-            valid_from: v.validity().from(),
-            valid_to: v.validity().to(),
-        }
-    }
-    let internal = |e: &dyn std::fmt::Display| ScenarioError::other(e.to_string());
-    let mut rows = Vec::new();
-    for v in medfund_riskpool::presets().map_err(|e| internal(&e))? {
-        rows.push(row("riskpool", &v));
-    }
-    rows.push(row("assistance", &medfund_insurer::huizhou_2021().map_err(|e| internal(&e))?));
-    rows.push(row("supplementary", &medfund_insurer::xiamen_2007().map_err(|e| internal(&e))?));
-    rows.push(row("surplus", &medfund_surplus::framework_2025().map_err(|e| internal(&e))?));
+    let presets = medfund_scenario::policies()?;
     match format {
         OutputFormat::Json => {
-            let mut bytes = serde_json::to_vec(&rows).map_err(|e| internal(&e))?;
+            let mut bytes = serde_json::to_vec(&presets).map_err(|e| ScenarioError::other(e.to_string()))?;
             bytes.push(b'\n');
             write_stdout(&bytes)
         }
         other => {
-            let table = render::Table {
-                name: "policies".into(),
-                title: ("内置政策".into(), "Built-in policy presets".into()),
-                columns: render::columns([
-                    ("id", "编号", "id"),
-                    ("section", "模块", "section"),
-                    ("title", "名称", "title"),
-                    ("document", "文号", "document"),
-                    ("valid_from", "生效", "valid from"),
-                    ("valid_to", "失效", "valid to"),
-                ]),
-                rows: rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            render::Cell::Text(r.id.clone()),
-                            render::Cell::Text(r.section.into()),
-                            render::Cell::Text(r.title.clone()),
-                            render::Cell::Text(r.document.clone()),
-                            render::Cell::Text(r.valid_from.to_string()),
-                            render::Cell::Text(r.valid_to.map_or_else(|| "—".into(), |d| d.to_string())),
-                        ]
-                    })
-                    .collect(),
-            };
+            let table = medfund_scenario::policies_table(&presets);
             let text = match other {
                 OutputFormat::Markdown => render::render_markdown(&[table], lang),
                 OutputFormat::Csv => String::from_utf8_lossy(&render::render_csv(&[table])?).into_owned(),

@@ -34,6 +34,7 @@ mod csvin;
 mod error;
 mod limits;
 mod parse;
+mod presets;
 mod render;
 mod report;
 mod report_tables;
@@ -49,6 +50,7 @@ use std::path::PathBuf;
 pub use crate::error::{EXIT_INPUT, EXIT_OTHER, ScenarioError, ScenarioResult};
 pub use crate::limits::{Limits, parse_size};
 pub use crate::parse::Format as ScenarioFormat;
+pub use crate::presets::PresetInfo;
 pub use crate::render::Lang;
 pub use crate::report::Report;
 pub use crate::scenario::Scenario;
@@ -232,6 +234,17 @@ pub fn sweep_row_cells(parameters: &[String], figure_names: &[String], row: &Swe
 /// The sweep as a table.
 pub fn sweep_table(s: &Sweep) -> render::Table {
     sweep::sweep_table(s)
+}
+
+/// Every built-in policy preset of every section: id, section, region,
+/// title, document (文号) and validity.
+pub fn policies() -> ScenarioResult<Vec<PresetInfo>> {
+    Ok(presets::Registry::built_in()?.list())
+}
+
+/// The presets as a table, for the renderers.
+pub fn policies_table(presets: &[PresetInfo]) -> tables::Table {
+    presets::presets_table(presets)
 }
 
 /// Every table of a report, for the renderers.

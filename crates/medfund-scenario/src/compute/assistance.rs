@@ -63,11 +63,7 @@ pub(super) fn compute(
     source: &Source,
     trace: &mut Trace,
 ) -> ScenarioResult<AssistanceSettlement> {
-    let preset = medfund_insurer::huizhou_2021().map_err(|e| ScenarioError::other(e.to_string()))?;
-    let id = s.preset.as_deref().unwrap_or(medfund_insurer::HUIZHOU_2021);
-    if id != preset.id() {
-        return Err(unknown_preset("assistance", id, &[preset.id().to_owned()]));
-    }
+    let preset = crate::presets::Registry::built_in()?.assistance(s.preset.as_deref())?;
     let mut version: PolicyVersion<AssistancePolicy> = preset;
     if let Some(o) = &s.policy {
         let p = version.params_mut();

@@ -10,7 +10,7 @@ use medfund_core::{NaiveDate, PolicyVersion, Trace, Validity};
 use medfund_riskpool::Scheme;
 
 use crate::csvin;
-use crate::error::{ScenarioError, ScenarioResult, excerpt};
+use crate::error::{ScenarioError, ScenarioResult};
 use crate::report::*;
 use crate::scenario::{RiskpoolSection, Scenario, Source, UnitRow};
 use crate::values::DateOrYear;
@@ -149,14 +149,6 @@ fn list<T: Clone, R: serde::de::DeserializeOwned>(
         (None, Some(file)) => from_csv(csvin::read_rows(source, &format!("{section}.{name}_csv"), file)?),
         (None, None) => Ok(Vec::new()),
     }
-}
-
-fn unknown_preset(section: &str, id: &str, known: &[String]) -> ScenarioError {
-    ScenarioError::input(format!(
-        "{section}.preset: unknown preset {}; expected one of {}",
-        excerpt(id),
-        known.join(", ")
-    ))
 }
 
 fn lib_error(section: &str, e: impl std::fmt::Display) -> ScenarioError {

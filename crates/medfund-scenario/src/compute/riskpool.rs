@@ -12,12 +12,7 @@ use crate::scenario::{RiskpoolSection, Source, UnitRow};
 
 /// The preset of a `[riskpool]` with its `[riskpool.policy]` overrides.
 pub(crate) fn riskpool_policy(s: &RiskpoolSection) -> ScenarioResult<PolicyVersion<RiskPoolPolicy>> {
-    let presets = medfund_riskpool::presets().map_err(|e| ScenarioError::other(e.to_string()))?;
-    let id = s.preset.as_deref().unwrap_or(medfund_riskpool::ALXA_2020);
-    let mut version: PolicyVersion<RiskPoolPolicy> =
-        presets.iter().find(|p| p.id() == id).cloned().ok_or_else(|| {
-            unknown_preset("riskpool", id, &presets.iter().map(|p| p.id().to_owned()).collect::<Vec<_>>())
-        })?;
+    let mut version = crate::presets::Registry::built_in()?.riskpool(s.preset.as_deref())?;
     if let Some(o) = &s.policy {
         let p = version.params_mut();
         if let Some(v) = o.levy_rate {

@@ -16,11 +16,7 @@ pub(super) fn compute(
     source: &Source,
     trace: &mut Trace,
 ) -> ScenarioResult<SupplementaryReport> {
-    let preset = medfund_insurer::xiamen_2007().map_err(|e| ScenarioError::other(e.to_string()))?;
-    let id = s.preset.as_deref().unwrap_or(medfund_insurer::XIAMEN_2007);
-    if id != preset.id() {
-        return Err(unknown_preset("supplementary", id, &[preset.id().to_owned()]));
-    }
+    let preset = crate::presets::Registry::built_in()?.supplementary(s.preset.as_deref())?;
     if s.insured_persons.0 == 0 && !s.no_insured_persons {
         return Err(ScenarioError::input(
             "supplementary.insured_persons: 0; expected the number of insured persons (at least 1), or no_insured_persons = true to confirm a scheme without any (no premiums)",

@@ -11,11 +11,7 @@ use crate::scenario::{InstitutionRow, Source, SpendingRow, SurplusSection};
 /// §6: the allocation of a `[surplus]` through `medfund_surplus::allocate`,
 /// with errors mapped to institution and spending rows.
 pub(super) fn compute(s: &SurplusSection, source: &Source, trace: &mut Trace) -> ScenarioResult<SurplusReport> {
-    let preset = medfund_surplus::framework_2025().map_err(|e| ScenarioError::other(e.to_string()))?;
-    let id = s.preset.as_deref().unwrap_or(medfund_surplus::FRAMEWORK_2025);
-    if id != preset.id() {
-        return Err(unknown_preset("surplus", id, &[preset.id().to_owned()]));
-    }
+    let preset = crate::presets::Registry::built_in()?.surplus(s.preset.as_deref())?;
     let mut policy: SurplusPolicy = preset.params().clone();
     if let Some(o) = &s.policy {
         if let Some(v) = &o.earmarks {
