@@ -153,6 +153,7 @@ pub struct County {
 /// The settlement of one county's service year. Unknowable values are `None`
 /// (reported as `null`), never invented.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ServiceYearSettlement {
     /// The service year S.
     pub service_year: i32,
@@ -182,6 +183,7 @@ pub struct ServiceYearSettlement {
 
 /// A county's settled service years, in year order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CountySettlement {
     /// The county id.
     pub id: String,
@@ -228,6 +230,7 @@ pub enum Party {
 /// One dated payment. `amount` is signed as in the county table (negative:
 /// a refund); `payer` and `payee` give the actual direction of the money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Payment {
     /// The date: the last day of the month for prepayments and the advance,
     /// else the settlement date (or its deadline if unknown).
@@ -250,6 +253,7 @@ pub struct Payment {
 
 /// The whole settlement: per county and a dated payment calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AssistanceSettlement {
     /// The policy id applied.
     pub policy: String,

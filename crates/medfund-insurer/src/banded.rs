@@ -85,6 +85,7 @@ pub struct BandedSchedule {
 
 /// One cost split among the payers and the person; the parts sum to the cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BandSplit {
     /// Paid by the fund.
     pub fund: Money,

@@ -104,6 +104,7 @@ pub struct Claim<P> {
 
 /// One claim's split. `fund + insurer + person_pays = eligible_cost` exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ClaimSplit {
     /// The medical year (labelled by the year in which it starts).
     pub medical_year: i32,
@@ -117,6 +118,7 @@ pub struct ClaimSplit {
 
 /// The insurer's account for one medical year (X5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct YearSummary {
     /// The medical year.
     pub medical_year: i32,
@@ -130,6 +132,7 @@ pub struct YearSummary {
 
 /// Splits of every claim (input order) and the yearly summaries (year order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SupplementaryResult {
     /// One split per claim, in input order.
     pub claims: Vec<ClaimSplit>,

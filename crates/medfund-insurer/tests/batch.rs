@@ -63,7 +63,8 @@ fn reference(policy: &SupplementaryPolicy, claims: &[Claim<String>]) -> Vec<Clai
                 (state, year) = (RunningTotals::default(), Some(y));
             }
             let s = schedule.apply(&mut state, claims[i].eligible_cost).unwrap();
-            out[i] = ClaimSplit { medical_year: y, fund: s.fund, insurer: s.insurer, person_pays: s.person };
+            let split = &mut out[i];
+            (split.medical_year, split.fund, split.insurer, split.person_pays) = (y, s.fund, s.insurer, s.person);
         }
     }
     out

@@ -118,6 +118,7 @@ impl ProjectionSpec {
 
 /// Nearest-rank percentiles of the closing balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Percentiles {
     /// 5th percentile.
     pub p5: Money,
@@ -129,6 +130,7 @@ pub struct Percentiles {
 
 /// One scheme's statistics for one projected year.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct YearStats {
     /// The year.
     pub year: i32,
@@ -142,6 +144,7 @@ pub struct YearStats {
 
 /// One scheme's projection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SchemeProjection {
     /// The scheme.
     pub scheme: Scheme,

@@ -44,6 +44,7 @@ pub enum RemittanceStatus {
 
 /// The check of one collection month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RemittanceCheck {
     /// The unit.
     pub unit: String,

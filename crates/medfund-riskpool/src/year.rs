@@ -86,6 +86,7 @@ pub struct SchemeInput {
 /// from_risk_fund + unresolved`; `fiscal_subsidy_league + fiscal_subsidy_unit
 /// = unresolved` when a fiscal share is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnitOutcome {
     /// The unit's part of the levy (pro rata to revenue).
     pub levy_charge: Money,
@@ -109,6 +110,7 @@ pub struct UnitOutcome {
 
 /// The scheme-level figures of one year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SchemeTotals {
     /// Σ revenue of the scheme's units.
     pub revenue_base: Money,
@@ -128,6 +130,7 @@ pub struct SchemeTotals {
 
 /// One scheme's year: totals and each unit's outcome, in input order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SchemeYear {
     /// The scheme.
     pub scheme: Scheme,
@@ -142,6 +145,7 @@ pub struct SchemeYear {
 
 /// A whole fund year: the policy used and every scheme present.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FundYear {
     /// The fund year.
     pub year: i32,

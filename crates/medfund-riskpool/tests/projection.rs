@@ -69,7 +69,8 @@ proptest! {
         for (stats, year) in projected[0].years.iter().zip(&det) {
             let t = year.schemes[0].totals;
             prop_assert_eq!(stats.year, year.year);
-            prop_assert_eq!(stats.closing_balance, Percentiles { p5: t.closing_balance, p50: t.closing_balance, p95: t.closing_balance });
+            let p = stats.closing_balance;
+            prop_assert_eq!((p.p5, p.p50, p.p95), (t.closing_balance, t.closing_balance, t.closing_balance));
             let unresolved = Money::checked_sum(year.schemes[0].outcomes.iter().map(|o| o.unresolved)).unwrap();
             prop_assert_eq!(stats.mean_unresolved, unresolved);
             prop_assert_eq!(stats.p_actuarial_review, if t.actuarial_review { 1.0 } else { 0.0 });

@@ -108,7 +108,7 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
     let result = medfund_riskpool::simulate(&history, spec, &schemes, progress)
         .map_err(|e| ScenarioError::input(format!("projection: {e}")).at(&source.name))?;
     let mut out = ProjectionSchemes::default();
-    for SchemeProjection { scheme, years } in result {
+    for SchemeProjection { scheme, years, .. } in result {
         match scheme {
             Scheme::Employee => out.employee = Some(years),
             Scheme::Resident => out.resident = Some(years),

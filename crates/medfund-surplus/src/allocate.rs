@@ -51,6 +51,7 @@ pub struct Spending {
 
 /// One earmark's amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EarmarkAmount {
     /// The project.
     pub name: String,
@@ -60,6 +61,7 @@ pub struct EarmarkAmount {
 
 /// One institution's allocation: `total = floor_share + performance_share`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InstitutionShare {
     /// The institution.
     pub id: String,
@@ -84,6 +86,7 @@ pub enum ViolationRule {
 /// A breach of the earmarked-use rule (专款专用, S5). Violations are reported;
 /// they never stop the allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Violation {
     /// The institution.
     pub institution: String,
@@ -95,6 +98,7 @@ pub struct Violation {
 
 /// The whole allocation. `Σ earmarks + Σ totals + unallocated = total`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Allocation {
     /// The surplus distributed.
     pub total: Money,

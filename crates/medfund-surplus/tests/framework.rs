@@ -39,7 +39,7 @@ fn conserved(a: &Allocation) -> bool {
 #[test]
 fn s1_s3_pipeline_amounts() {
     let a = run(&policy(), y(10_000_000), &[inst("a", Level::Primary, 80, 100), inst("b", Level::Tertiary, 90, 900)]);
-    assert_eq!(a.earmarks, vec![EarmarkAmount { name: "医康养结合".into(), amount: y(200_000) }]);
+    assert_eq!((a.earmarks.len(), a.earmarks[0].name.as_str(), a.earmarks[0].amount), (1, "医康养结合", y(200_000)));
     assert_eq!(a.primary_pool, y(3_000_000));
     assert_eq!(a.performance_pool, y(6_800_000));
     assert_eq!(a.institutions[0].floor_share, y(3_000_000));
