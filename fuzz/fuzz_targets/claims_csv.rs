@@ -61,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
     let scenario = parse_scenario(SCENARIO, ScenarioFormat::Toml, "fuzz.toml").expect("the scenario is valid");
     let limits = Limits::default();
     match run_scenario_in(&scenario, "fuzz.toml", dir.clone(), false, &limits) {
-        Err(e) => assert_eq!(e.code, EXIT_INPUT, "{e}"),
+        Err(e) => assert_eq!(e.exit_status(), EXIT_INPUT, "{e}"),
         Ok(report) => {
             let json: serde_json::Value =
                 serde_json::from_str(&render_json(&report, false).expect("renders")).expect("valid JSON");

@@ -19,8 +19,8 @@ pub fn check_scenario(data: &[u8], format: ScenarioFormat, name: &str) {
                 let _ = render_markdown(&report, Lang::En);
                 render_csv(&report).expect("a computed report renders as CSV");
             }
-            Err(e) => assert_eq!(e.code, EXIT_INPUT, "{e}"),
+            Err(e) => assert_eq!(e.exit_status(), EXIT_INPUT, "{e}"),
         },
-        Err(e) => assert_eq!(e.code, EXIT_INPUT, "{e}"),
+        Err(e) => assert_eq!(e.exit_status(), EXIT_INPUT, "{e}"),
     }
 }

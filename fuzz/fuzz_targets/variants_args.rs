@@ -29,12 +29,12 @@ fuzz_target!(|data: &[u8]| {
     limits.sweep_combinations = 16;
     if let Ok(scenario) = parse_scenario(&projection(years, trials, mean, sd), ScenarioFormat::Toml, "fuzz.toml") {
         if let Err(e) = simulate_scenario(&scenario, "fuzz.toml", ".".into(), &limits, &|_| {}) {
-            assert_eq!(e.code, EXIT_INPUT, "{e}");
+            assert_eq!(e.exit_status(), EXIT_INPUT, "{e}");
         }
     }
     if let Some(set) = parts.next() {
         if let Err(e) = set.parse::<Setting>() {
-            assert_eq!(e.code, EXIT_INPUT, "{e}");
+            assert_eq!(e.exit_status(), EXIT_INPUT, "{e}");
         }
     }
 });

@@ -15,8 +15,21 @@ use medfund_scenario::{Lang, Limits, ScenarioFormat};
 #[derive(Debug, Parser)]
 #[command(name = "medfund", version, propagate_version = true)]
 pub(crate) struct Cli {
+    /// How errors are written on standard error: one line of text (the first
+    /// error), or a JSON array of every input error found (up to 100).
+    #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Text)]
+    pub(crate) error_format: ErrorFormat,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// How errors are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ErrorFormat {
+    /// `medfund: error: FILE:LINE:COLUMN: PATH: message` (the first error).
+    Text,
+    /// A JSON array of error objects (kind, code, path, file, line, column, value, expected, message).
+    Json,
 }
 
 /// Language of labels (tables, markdown).

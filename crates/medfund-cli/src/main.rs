@@ -12,43 +12,54 @@ mod args;
 mod chart;
 mod output;
 
-use args::{Cli, Command, ReportArgs};
+use args::{Cli, Command, ErrorFormat, ReportArgs};
 use output::{
-    check_args, check_stdout_open, emit, emit_projection, emit_value, policies, progress_bar, say, sweep, write_stdout,
+    check_args, check_stdout_open, emit, emit_projection, emit_value, policies, progress_bar, say, say_json, sweep,
+    write_stdout,
 };
 
-fn dispatch(cli: Cli) -> ScenarioResult<()> {
+/// The errors of a failed command, at least one.
+struct Failure(Vec<ScenarioError>);
+
+impl From<ScenarioError> for Failure {
+    fn from(e: ScenarioError) -> Failure {
+        Failure(vec![e])
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Demo { report, print } => {
             check_args(&report)?;
             if print {
-                return write_stdout(DEMO.as_bytes());
+                return Ok(write_stdout(DEMO.as_bytes())?);
             }
             let scenario = medfund_scenario::parse_scenario(DEMO, ScenarioFormat::Toml, "demo")?;
             let result = medfund_scenario::run_scenario(&scenario, "demo", report.explain)?;
-            emit(&result, &report)
+            Ok(emit(&result, &report)?)
         }
         Command::Run { file, input, report } => {
             check_args(&report)?;
             let limits = input.limits();
             let (scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
-            let result = medfund_scenario::run_scenario_in(&scenario, &file, base, report.explain, &limits)?;
-            emit(&result, &report)
+            let result =
+                medfund_scenario::run_scenario_all(&scenario, &file, base, report.explain, &limits).map_err(Failure)?;
+            Ok(emit(&result, &report)?)
         }
         Command::Check { file, input } => {
             let limits = input.limits();
             let (scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
             // The same computation as `run`, so that every error `run` would
             // report (a year outside a policy's validity, duplicate ids…) is found.
-            medfund_scenario::run_scenario_in(&scenario, &file, base, false, &limits)?;
+            medfund_scenario::run_scenario_all(&scenario, &file, base, false, &limits).map_err(Failure)?;
             let sections = scenario.sections();
             let listed = if sections.is_empty() { "no sections".to_owned() } else { sections.join(", ") };
-            write_stdout(format!("{file}: valid ({listed})\n").as_bytes())
+            Ok(write_stdout(format!("{file}: valid ({listed})\n").as_bytes())?)
         }
-        Command::Policies { format, lang } => policies(format, lang.into()),
+        Command::Policies { format, lang } => Ok(policies(format, lang.into())?),
         Command::Compare { base, variant, input, format, lang } => {
             let c = medfund_scenario::compare_files(&base, &variant, input.format(), &input.limits())?;
-            emit_value(&c, "compare", &[medfund_scenario::comparison_table(&c)], format, lang.into())
+            Ok(emit_value(&c, "compare", &[medfund_scenario::comparison_table(&c)], format, lang.into())?)
         }
         Command::Sweep { file, input, set, max_combinations, format, lang } => {
             let settings = set.iter().map(|s| s.parse()).collect::<ScenarioResult<Vec<medfund_scenario::Setting>>>()?;
@@ -56,7 +67,7 @@ fn dispatch(cli: Cli) -> ScenarioResult<()> {
             if let Some(n) = max_combinations {
                 limits.sweep_combinations = n;
             }
-            sweep(&file, &settings, input.format(), &limits, format, lang.into())
+            Ok(sweep(&file, &settings, input.format(), &limits, format, lang.into())?)
         }
         Command::Simulate { file, input, format, lang, svg, threads, out, pretty } => {
             let args = ReportArgs { format, explain: false, lang, out, pretty };
@@ -83,7 +94,7 @@ fn dispatch(cli: Cli) -> ScenarioResult<()> {
             if let Some(path) = &svg {
                 chart::fan_chart(&projection, path)?;
             }
-            emit_projection(&projection, &args)
+            Ok(emit_projection(&projection, &args)?)
         }
     }
 }
@@ -94,11 +105,24 @@ fn main() -> ExitCode {
         say(&format!("medfund: internal error: {info}; please report this with the input that caused it"));
     }));
     let cli = Cli::parse();
-    match std::panic::catch_unwind(|| check_stdout_open().and_then(|()| dispatch(cli))) {
+    let error_format = cli.error_format;
+    let outcome = std::panic::catch_unwind(|| {
+        check_stdout_open()?;
+        dispatch(cli)
+    });
+    match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(e)) => {
-            say(&format!("medfund: error: {e}"));
-            ExitCode::from(e.code)
+        Ok(Err(Failure(errors))) => {
+            let status = errors.first().map_or(EXIT_OTHER, ScenarioError::exit_status);
+            match error_format {
+                ErrorFormat::Text => {
+                    if let Some(e) = errors.first() {
+                        say(&format!("medfund: error: {e}"));
+                    }
+                }
+                ErrorFormat::Json => say_json(&errors),
+            }
+            ExitCode::from(status)
         }
         Err(_) => ExitCode::from(EXIT_OTHER),
     }

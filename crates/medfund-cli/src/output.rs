@@ -234,3 +234,10 @@ pub(crate) fn policies(format: OutputFormat, lang: Lang) -> ScenarioResult<()> {
         }
     }
 }
+
+/// Every error as a JSON array on standard error (one line); writing it never panics.
+pub(crate) fn say_json(errors: &[ScenarioError]) {
+    let text = serde_json::to_string(errors)
+        .unwrap_or_else(|e| format!("[{{\"kind\":\"internal\",\"message\":{:?}}}]", e.to_string()));
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}

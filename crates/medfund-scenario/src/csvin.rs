@@ -9,7 +9,7 @@ use medfund_core::Money;
 use serde::de::DeserializeOwned;
 use serde::de::value::MapDeserializer;
 
-use crate::error::{ScenarioError, ScenarioResult, excerpt};
+use crate::error::{ScenarioError, ScenarioResult, codes, excerpt};
 use crate::scenario::Source;
 use crate::values::IsoDate;
 
@@ -107,11 +107,17 @@ type Reader = csv::Reader<Lines<std::fs::File>>;
 fn open(source: &Source, field: &str, file: &str) -> ScenarioResult<(String, Reader)> {
     let path = source.limits.list_path(&source.base, field, file).map_err(|e| e.at(&source.name))?;
     let shown = path.display().to_string();
-    let (handle, _) = crate::limits::open_regular(Path::new(&path))
-        .map_err(|e| ScenarioError::input(format!("{}: {field}: cannot open {shown}: {e}", source.name)))?;
+    let (handle, _) = crate::limits::open_regular(Path::new(&path)).map_err(|e| {
+        ScenarioError::input(format!("{field}: cannot open {shown}: {e}")).with_code(codes::UNREADABLE).at(&source.name)
+    })?;
     let lines = Lines::new(handle, source.limits.record_bytes);
     let reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(lines);
     Ok((shown, reader))
+}
+
+/// An error in a list file at a physical line.
+fn at_line(shown: &str, line: u64, message: String) -> ScenarioError {
+    ScenarioError::input(message).at(shown).with_position(line, None)
 }
 
 fn record_error(shown: &str, reader: &mut Reader, e: &csv::Error) -> ScenarioError {
@@ -127,7 +133,7 @@ fn record_error(shown: &str, reader: &mut Reader, e: &csv::Error) -> ScenarioErr
         csv::ErrorKind::Utf8 { .. } => "the file is not UTF-8 text; expected a UTF-8 CSV file".to_owned(),
         _ => e.to_string(),
     };
-    ScenarioError::input(format!("{shown}:{line}: {detail}"))
+    at_line(shown, line, detail)
 }
 
 /// Calls `each(row, line, record)` for every data row (row 1 is the first
@@ -151,9 +157,13 @@ fn for_each_record(
         let byte = record.position().map_or(0, csv::Position::byte);
         let line = reader.get_mut().line_of(byte);
         if record.iter().all(str::is_empty) {
-            return Err(ScenarioError::input(format!(
-                "{shown}:{line}: row {row}: every cell is empty (spreadsheets write such rows at the end); expected a value in each required column, or delete the row"
-            )));
+            return Err(at_line(
+                shown,
+                line,
+                format!(
+                    "row {row}: every cell is empty (spreadsheets write such rows at the end); expected a value in each required column, or delete the row"
+                ),
+            ));
         }
         each(row, line, &record)?;
     }
@@ -173,7 +183,7 @@ pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file:
         let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
             let column = e.path().to_string();
             let column = if column == "." { String::new() } else { format!("column {column}: ") };
-            ScenarioError::input(format!("{shown}:{line}: row {row}: {column}{}", e.inner()))
+            at_line(&shown, line, format!("row {row}: {column}{}", e.inner()))
         })?;
         rows.push(value);
         Ok(())
@@ -255,18 +265,20 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> ScenarioR
             "date" => index.get_mut(1),
             "eligible_cost" => index.get_mut(2),
             other => {
-                return Err(ScenarioError::input(format!(
-                    "{shown}:1: unknown column {}; expected the columns person, date, eligible_cost",
-                    excerpt(other)
-                )));
+                return Err(at_line(
+                    &shown,
+                    1,
+                    format!("unknown column {}; expected the columns person, date, eligible_cost", excerpt(other)),
+                ));
             }
         };
         if let Some(s) = slot {
             if s.is_some() {
-                return Err(ScenarioError::input(format!(
-                    "{shown}:1: column {} appears twice; expected each column once",
-                    excerpt(h)
-                )));
+                return Err(at_line(
+                    &shown,
+                    1,
+                    format!("column {} appears twice; expected each column once", excerpt(h)),
+                ));
             }
             *s = Some(i);
         }
@@ -278,16 +290,15 @@ pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> ScenarioR
             .filter(|(_, i)| i.is_none())
             .map(|(n, _)| *n)
             .collect();
-        return Err(ScenarioError::input(format!(
-            "{shown}:1: missing column {}; expected the columns person, date, eligible_cost",
-            missing.join(", ")
-        )));
+        return Err(at_line(
+            &shown,
+            1,
+            format!("missing column {}; expected the columns person, date, eligible_cost", missing.join(", ")),
+        ));
     };
     let mut claims = Vec::new();
     for_each_record(&shown, &mut reader, |row, line, record| {
-        let bad = |column: &str, detail: String| {
-            ScenarioError::input(format!("{shown}:{line}: row {row}: column {column}: {detail}"))
-        };
+        let bad = |column: &str, detail: String| at_line(&shown, line, format!("row {row}: column {column}: {detail}"));
         let cell = |i: usize, name: &str| match record.get(i) {
             Some(v) if !v.is_empty() => Ok(v),
             _ => Err(bad(name, "empty cell; expected a value".into())),

@@ -47,7 +47,7 @@ mod variants;
 
 use std::path::PathBuf;
 
-pub use crate::error::{EXIT_INPUT, EXIT_OTHER, ScenarioError, ScenarioResult};
+pub use crate::error::{EXIT_INPUT, EXIT_OTHER, ErrorKind, ScenarioError, ScenarioResult, codes};
 pub use crate::limits::{Limits, parse_size};
 pub use crate::parse::Format as ScenarioFormat;
 pub use crate::presets::PresetInfo;
@@ -95,6 +95,19 @@ pub fn run_scenario_in(
     limits: &Limits,
 ) -> ScenarioResult<Report> {
     compute::run(scenario, &source(name, base, limits), explain)
+}
+
+/// As [`run_scenario_in`], but a section that fails does not stop the
+/// others: `Err` holds the first error of each failing section (at most 100),
+/// for front ends that report every error at once.
+pub fn run_scenario_all(
+    scenario: &Scenario,
+    name: &str,
+    base: PathBuf,
+    explain: bool,
+    limits: &Limits,
+) -> Result<Report, Vec<ScenarioError>> {
+    compute::run_collecting(scenario, &source(name, base, limits), explain)
 }
 
 /// Computes every section of a scenario whose CSV paths (if any) are relative

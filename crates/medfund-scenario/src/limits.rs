@@ -4,7 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{ScenarioError, ScenarioResult};
+use crate::error::{ScenarioError, ScenarioResult, codes};
 
 /// The limits of one run. `Limits::default()` is what the command line
 /// uses unless a flag says otherwise.
@@ -99,7 +99,8 @@ impl Limits {
             return Err(ScenarioError::input(format!(
                 "{field}: the path {} leads outside the scenario's folder; expected a path relative to it without '..' (or --allow-outside-paths)",
                 crate::error::excerpt(file)
-            )));
+            ))
+            .with_code(codes::LIMIT));
         }
         Ok(base.join(relative))
     }
@@ -110,7 +111,8 @@ impl Limits {
             return Err(ScenarioError::input(format!(
                 "--threads {asked}: more than {} worker threads; expected at most {} (the result does not depend on it)",
                 self.threads, self.threads
-            )));
+            ))
+            .with_code(codes::LIMIT));
         }
         Ok(asked)
     }

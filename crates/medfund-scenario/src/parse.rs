@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{ScenarioError, ScenarioResult};
+use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::limits::{Limits, show_size};
 use crate::scenario::Scenario;
 
@@ -48,10 +48,10 @@ pub(crate) fn parse(text: &str, format: Format, source: &Source) -> ScenarioResu
     let text = text.strip_prefix(BOM).unwrap_or(text);
     match format {
         Format::Toml => {
-            let de = toml_document(text).map_err(|e| toml_error(&e, text, source, ""))?;
+            let de = toml_document(text).map_err(|e| toml_error(&e, text, source, "", true))?;
             serde_path_to_error::deserialize(crate::strict::Strict(de)).map_err(|e| {
                 let prefix = path_prefix(e.path());
-                toml_error(e.inner(), text, source, &prefix)
+                toml_error(e.inner(), text, source, &prefix, false)
             })
         }
         Format::Json => {
@@ -93,14 +93,30 @@ fn floats_as_text(value: &mut toml::de::DeValue<'_>) {
     }
 }
 
-fn toml_error(e: &toml::de::Error, text: &str, source: &Source, prefix: &str) -> ScenarioError {
+/// The machine code of a serde message about a value (serde has no error kinds).
+pub(crate) fn serde_code(message: &str) -> &'static str {
+    if message.starts_with("unknown field") {
+        codes::UNKNOWN_FIELD
+    } else if message.starts_with("missing field") {
+        codes::MISSING_FIELD
+    } else if message.starts_with("duplicate") || message.contains("given twice") {
+        codes::DUPLICATE
+    } else {
+        codes::INVALID_VALUE
+    }
+}
+
+/// A TOML error; `syntax` for the parser's (the text is not TOML), else a value's.
+fn toml_error(e: &toml::de::Error, text: &str, source: &Source, prefix: &str, syntax: bool) -> ScenarioError {
     let message = e.message().trim().replace('\n', " ");
+    let code = if syntax { codes::SYNTAX } else { serde_code(&message) };
+    let error = ScenarioError::input(format!("{prefix}{message}")).with_code(code).at(&source.name);
     match e.span() {
         Some(span) => {
             let (line, col) = line_col(text, span.start);
-            ScenarioError::input(format!("{}:{line}:{col}: {prefix}{message}", source.name))
+            error.with_position(line as u64, Some(col as u64))
         }
-        None => ScenarioError::input(format!("{}: {prefix}{message}", source.name)),
+        None => error,
     }
 }
 
@@ -110,8 +126,14 @@ fn json_error(e: &serde_json::Error, text: &str, source: &Source, prefix: &str) 
         Some(i) => full.get(..i).unwrap_or(&full).to_owned(),
         None => full,
     };
+    let code = match e.classify() {
+        serde_json::error::Category::Data => serde_code(&message),
+        serde_json::error::Category::Io => codes::UNREADABLE,
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => codes::SYNTAX,
+    };
+    let error = ScenarioError::input(format!("{prefix}{message}")).with_code(code).at(&source.name);
     if e.line() == 0 {
-        return ScenarioError::input(format!("{}: {prefix}{message}", source.name));
+        return error;
     }
     // serde_json says column 0 for an error before the first character.
     let (mut line, mut column) = (e.line(), e.column().max(1));
@@ -122,7 +144,7 @@ fn json_error(e: &serde_json::Error, text: &str, source: &Source, prefix: &str) 
             (line, column) = line_col(text, start);
         }
     }
-    ScenarioError::input(format!("{}:{line}:{column}: {prefix}{message}", source.name))
+    error.with_position(line as u64, Some(column as u64))
 }
 
 /// The byte offset where the JSON string or scalar ending just before
@@ -178,9 +200,11 @@ pub(crate) fn read_text(
 ) -> ScenarioResult<(String, Format, Source)> {
     let too_large = || {
         ScenarioError::input(format!(
-            "{path}: the scenario is larger than {}; expected a smaller scenario, lists in CSV files, or --max-scenario-size",
+            "the scenario is larger than {}; expected a smaller scenario, lists in CSV files, or --max-scenario-size",
             show_size(limits.scenario_bytes)
         ))
+        .with_code(codes::LIMIT)
+        .at(path)
     };
     let read_all = |reader: &mut dyn std::io::Read, what: &str| -> ScenarioResult<String> {
         let mut bytes = Vec::new();
@@ -188,14 +212,14 @@ pub(crate) fn read_text(
             &mut std::io::Read::take(reader, limits.scenario_bytes.saturating_add(1)),
             &mut bytes,
         )
-        .map_err(|e| ScenarioError::input(format!("{path}: cannot read {what}: {e}")))?;
+        .map_err(|e| ScenarioError::input(format!("cannot read {what}: {e}")).with_code(codes::UNREADABLE).at(path))?;
         if u64::try_from(bytes.len()).map_or(true, |n| n > limits.scenario_bytes) {
             return Err(too_large());
         }
         String::from_utf8(bytes).map_err(|e| {
-            ScenarioError::input(format!(
-                "{path}: {what} is not UTF-8 text ({e}); expected a UTF-8 TOML or JSON scenario"
-            ))
+            ScenarioError::input(format!("{what} is not UTF-8 text ({e}); expected a UTF-8 TOML or JSON scenario"))
+                .with_code(codes::UNREADABLE)
+                .at(path)
         })
     };
     if path == "-" {
@@ -212,12 +236,14 @@ pub(crate) fn read_text(
         _ => None,
     };
     let Some(format) = format.or(by_extension) else {
-        return Err(ScenarioError::input(format!(
-            "{path}: unknown scenario format; expected a .toml or .json file, - for standard input, or --input-format toml|json"
-        )));
+        return Err(ScenarioError::input(
+            "unknown scenario format; expected a .toml or .json file, - for standard input, or --input-format toml|json",
+        )
+        .at(path));
     };
-    let (mut file, len) = crate::limits::open_regular(p)
-        .map_err(|e| ScenarioError::input(format!("{path}: cannot read the file: {e}")))?;
+    let (mut file, len) = crate::limits::open_regular(p).map_err(|e| {
+        ScenarioError::input(format!("cannot read the file: {e}")).with_code(codes::UNREADABLE).at(path)
+    })?;
     if len > limits.scenario_bytes {
         return Err(too_large());
     }

@@ -176,6 +176,8 @@ mod tests {
             assert_eq!(found.unwrap(), p.id);
         }
         let err = registry.riskpool(Some("nope")).unwrap_err();
-        assert!(err.message.contains("riskpool.preset: unknown preset \"nope\"; expected one of alxa-2020"));
+        assert_eq!(err.path.as_deref(), Some("riskpool.preset"));
+        assert_eq!(err.expected.as_deref(), Some("one of alxa-2020"));
+        assert!(err.to_string().contains("riskpool.preset: unknown preset \"nope\"; expected one of alxa-2020"));
     }
 }

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::{ScenarioError, ScenarioResult};
+use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::render::{Cell, Column, Table};
 use crate::scenario::{Format, Scenario, Source};
 use crate::variants::{as_money, text, yuan_of_fen};
@@ -132,11 +132,11 @@ pub(crate) fn document(
     let doc = match format {
         Format::Toml => {
             let de = crate::scenario::toml_document(&text)
-                .map_err(|e| ScenarioError::input(format!("{path}: {}", e.message())))?;
+                .map_err(|e| ScenarioError::input(e.message()).with_code(codes::SYNTAX).at(path))?;
             serde::Deserialize::deserialize(de)
-                .map_err(|e: toml::de::Error| ScenarioError::input(format!("{path}: {}", e.message())))?
+                .map_err(|e: toml::de::Error| ScenarioError::input(e.message()).at(path))?
         }
-        Format::Json => serde_json::from_str(&text).map_err(|e| ScenarioError::input(format!("{path}: {e}")))?,
+        Format::Json => serde_json::from_str(&text).map_err(|e| ScenarioError::input(e.to_string()).at(path))?,
     };
     Ok((doc, source))
 }
@@ -144,7 +144,10 @@ pub(crate) fn document(
 fn scenario_of(doc: Value, label: &str) -> ScenarioResult<Scenario> {
     serde_path_to_error::deserialize(crate::strict::Strict(doc)).map_err(
         |e: serde_path_to_error::Error<serde_json::Error>| {
-            ScenarioError::input(format!("{label}: {}: {}", e.path(), e.inner()))
+            let message = e.inner().to_string();
+            ScenarioError::input(format!("{}: {message}", e.path()))
+                .with_code(crate::parse::serde_code(&message))
+                .at(label)
         },
     )
 }
@@ -235,7 +238,8 @@ fn combinations(settings: &[Setting], source: &Source) -> ScenarioResult<u64> {
                 s.path,
                 first.saturating_add(1),
                 k.saturating_add(1)
-            )));
+            ))
+            .with_code(codes::DUPLICATE));
         }
     }
     // Counted, never built: 2^40 combinations are refused, not allocated.
@@ -246,7 +250,8 @@ fn combinations(settings: &[Setting], source: &Source) -> ScenarioResult<u64> {
         _ => Err(ScenarioError::input(format!(
             "sweep: {} combinations, more than the limit of {limit}; expected fewer values, or --max-combinations",
             count.map_or_else(|| "more than 18446744073709551615".to_owned(), |n| n.to_string())
-        ))),
+        ))
+        .with_code(codes::LIMIT)),
     }
 }
 
@@ -281,10 +286,13 @@ fn run_one(doc: &Value, source: &Source, picked: &[(&str, &str)]) -> ScenarioRes
     }
     let label = picked.iter().map(|(p, v)| format!("{p}={v}")).collect::<Vec<_>>().join(", ");
     let label = format!("{} with {label}", source.name);
-    // The engine's messages start with the file name, which the label already gives.
-    let named = |e: ScenarioError| {
-        let rest = e.message.strip_prefix(&source.name).and_then(|m| m.strip_prefix(": ")).unwrap_or(&e.message);
-        ScenarioError { code: e.code, message: format!("{label}: {rest}") }
+    // An error of one combination names it where the file goes: the
+    // scenario's own name, and the values that made it.
+    let named = |mut e: ScenarioError| {
+        if e.file.as_deref().is_none_or(|f| f == source.name) {
+            e.file = Some(label.clone());
+        }
+        e
     };
     let scenario = scenario_of(doc, &label)?;
     let report = crate::compute::run(&scenario, source, false).map_err(named)?;

@@ -6,7 +6,7 @@ use medfund_core::{PolicyHistory, PolicyVersion, Trace};
 use medfund_insurer::{AssistancePolicy, AssistanceSettlement, County, InsurerError};
 
 use super::*;
-use crate::error::{ScenarioError, ScenarioResult};
+use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::scenario::{AssistanceSection, CountyCsvRow, CountyRow, Source};
 
 fn counties_from_csv(rows: Vec<CountyCsvRow>) -> ScenarioResult<Vec<CountyRow>> {
@@ -31,6 +31,7 @@ fn counties_from_csv(rows: Vec<CountyCsvRow>) -> ScenarioResult<Vec<CountyRow>> 
                 "assistance.counties_csv row {row}: county {:?} has year {} twice; expected one row per county and year",
                 r.id, r.year.0
             ))
+            .with_code(codes::DUPLICATE)
         };
         if let Some(v) = r.spend {
             if county.spend.insert(r.year, v).is_some() {
@@ -116,19 +117,21 @@ pub(super) fn compute(
         InsurerError::DuplicateCounty { id } => {
             let second = counties.iter().enumerate().filter(|(_, c)| &c.id == id).nth(1).map_or(0, |(i, _)| i);
             ScenarioError::input(format!("{}.id: {e}", item_path("assistance", "counties", csv, second)))
+                .with_code(codes::DUPLICATE)
         }
         InsurerError::SettlementBeforeYearEnd { county, field, year, .. } => ScenarioError::input(format!(
             "{}.{field}.{year}: {e}",
             item_path("assistance", "counties", csv, position(county))
         )),
-        InsurerError::YearOutsideValidity { county, year, .. } => ScenarioError::input(format!(
+        InsurerError::YearOutsideValidity { county, year, .. } => ScenarioError::not_in_force(format!(
             "{}.spend.{year}: {e}",
             item_path("assistance", "counties", csv, position(county))
         )),
         InsurerError::UnusedYear { county, field, year, .. } => ScenarioError::input(format!(
             "{}.{field}.{year}: {e}",
             item_path("assistance", "counties", csv, position(county))
-        )),
+        ))
+        .with_code(codes::UNUSED),
         _ => lib_error("assistance", &e),
     })
 }

@@ -10,42 +10,77 @@ use medfund_core::{NaiveDate, PolicyVersion, Trace, Validity};
 use medfund_riskpool::Scheme;
 
 use crate::csvin;
-use crate::error::{ScenarioError, ScenarioResult};
+use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::report::*;
 use crate::scenario::{RiskpoolSection, Scenario, Source, UnitRow};
 use crate::values::DateOrYear;
 
 pub(crate) use riskpool::{riskpool_policy, riskpool_rows};
 
-/// Computes every section of `scenario`.
+/// At most this many errors are collected from one scenario.
+pub(crate) const MAX_ERRORS: usize = 100;
+
+/// The errors of one run, each in its file.
+struct Errors<'a> {
+    list: Vec<ScenarioError>,
+    file: &'a str,
+}
+
+impl Errors<'_> {
+    /// The value, or `None` with its error kept (up to [`MAX_ERRORS`]).
+    fn keep<T>(&mut self, result: ScenarioResult<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                if self.list.len() < MAX_ERRORS {
+                    self.list.push(e.at(self.file));
+                }
+                None
+            }
+        }
+    }
+}
+
+/// Computes every section of `scenario`; the first error found.
 pub(crate) fn run(scenario: &Scenario, source: &Source, explain: bool) -> ScenarioResult<Report> {
+    run_collecting(scenario, source, explain)
+        .map_err(|errors| errors.into_iter().next().expect("invariant: a failed run holds at least one error"))
+}
+
+/// Computes every section of `scenario`. A section that fails does not stop
+/// the others, so that one run finds the errors of every section (the first
+/// of each, at most [`MAX_ERRORS`]); `Err` holds at least one.
+pub(crate) fn run_collecting(
+    scenario: &Scenario,
+    source: &Source,
+    explain: bool,
+) -> Result<Report, Vec<ScenarioError>> {
     let mut trace = Trace::new(explain);
-    let at = |e: ScenarioError| e.at(&source.name);
+    let mut errors = Errors { list: Vec::new(), file: &source.name };
     if scenario.sections().is_empty() {
-        return Err(at(ScenarioError::input(
+        errors.keep(Err::<(), _>(ScenarioError::input(
             "the scenario has no section: nothing to compute; expected at least one of [riskpool], [assistance], [supplementary], [surplus]",
         )));
     }
     // The units are read once (a CSV file, perhaps) and serve §3 and the §8 check.
-    let units = scenario.riskpool.as_ref().map(|s| riskpool_rows(s, source)).transpose().map_err(at)?;
+    let units = scenario.riskpool.as_ref().and_then(|s| errors.keep(riskpool_rows(s, source)));
     let riskpool = scenario
         .riskpool
         .as_ref()
         .zip(units.as_deref())
-        .map(|(s, rows)| riskpool::compute(s, rows, &mut trace))
-        .transpose()
-        .map_err(at)?;
-    let assistance =
-        scenario.assistance.as_ref().map(|s| assistance::compute(s, source, &mut trace)).transpose().map_err(at)?;
-    let supplementary = scenario
-        .supplementary
-        .as_ref()
-        .map(|s| supplementary::compute(s, source, &mut trace))
-        .transpose()
-        .map_err(at)?;
-    let surplus = scenario.surplus.as_ref().map(|s| surplus::compute(s, source, &mut trace)).transpose().map_err(at)?;
+        .and_then(|(s, rows)| errors.keep(riskpool::compute(s, rows, &mut trace)));
+    let assistance = scenario.assistance.as_ref().and_then(|s| errors.keep(assistance::compute(s, source, &mut trace)));
+    let supplementary =
+        scenario.supplementary.as_ref().and_then(|s| errors.keep(supplementary::compute(s, source, &mut trace)));
+    let surplus = scenario.surplus.as_ref().and_then(|s| errors.keep(surplus::compute(s, source, &mut trace)));
     if let Some(p) = &scenario.projection {
-        validate_projection(p, scenario.riskpool.as_ref().zip(units.as_deref()), &source.limits).map_err(at)?;
+        // Without readable units there is nothing to check the projection against.
+        if scenario.riskpool.is_none() || units.is_some() {
+            errors.keep(validate_projection(p, scenario.riskpool.as_ref().zip(units.as_deref()), &source.limits));
+        }
+    }
+    if !errors.list.is_empty() {
+        return Err(errors.list);
     }
     Ok(Report { riskpool, assistance, supplementary, surplus, trace: explain.then(|| trace.into_steps()) })
 }
@@ -102,7 +137,8 @@ pub(crate) fn validate_projection(
             p.years.0,
             needed.map_or_else(|| "more than 16 EiB".to_owned(), crate::limits::show_size_approx),
             crate::limits::show_size(limits.projection_bytes)
-        )));
+        ))
+        .with_code(codes::LIMIT));
     }
     let listed: Vec<&crate::scenario::ProjectionUnit> = p.units.iter().flatten().collect();
     for (i, u) in listed.iter().enumerate() {
@@ -113,7 +149,8 @@ pub(crate) fn validate_projection(
             return Err(ScenarioError::input(format!(
                 "projection.units[{i}].id: unit {:?} is already given growth by projection.units[{first}]; expected each unit (and scheme) once",
                 u.id
-            )));
+            ))
+            .with_code(codes::DUPLICATE));
         }
         if !units.iter().any(|r| r.id == u.id && u.scheme.is_none_or(|s| s == r.scheme)) {
             return Err(ScenarioError::input(format!(

@@ -6,7 +6,7 @@ use medfund_core::{PolicyVersion, Trace};
 use medfund_riskpool::{RiskPoolError, RiskPoolPolicy, Scheme, SchemeInput, Unit};
 
 use super::*;
-use crate::error::{ScenarioError, ScenarioResult};
+use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::report::*;
 use crate::scenario::{RiskpoolSection, Source, UnitRow};
 
@@ -46,7 +46,7 @@ pub(super) fn compute(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) 
     let csv = s.units_csv.as_deref();
     let history = medfund_riskpool::history_of(version.clone()).map_err(|e| lib_error("riskpool", e))?;
     if let Err(e) = history.for_year(s.year.0) {
-        return Err(ScenarioError::input(format!(
+        return Err(ScenarioError::not_in_force(format!(
             "riskpool.year: policy {} ({}) is not in force for fund year {}: {e}; expected a year within its validity",
             version.id(),
             version.document(),
@@ -71,7 +71,8 @@ pub(super) fn compute(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) 
                     item_path("riskpool", "units", csv, i),
                     u.id,
                     item_path("riskpool", "units", csv, first)
-                )));
+                ))
+                .with_code(codes::DUPLICATE));
             }
         }
         inputs.push(SchemeInput {

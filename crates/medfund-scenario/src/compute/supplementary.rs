@@ -70,7 +70,7 @@ pub(super) fn compute(
     let result =
         medfund_insurer::split_claims_in_force(&version, s.insured_persons.0, &claims).map_err(|e| match e {
             InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
-            InsurerError::ClaimOutsideValidity { index, .. } => ScenarioError::input(format!(
+            InsurerError::ClaimOutsideValidity { index, .. } => ScenarioError::not_in_force(format!(
                 "{}.date: {e}",
                 item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
             )),

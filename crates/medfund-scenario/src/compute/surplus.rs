@@ -4,7 +4,7 @@ use medfund_core::Trace;
 use medfund_surplus::{Institution, Spending, SurplusError, SurplusPolicy};
 
 use super::*;
-use crate::error::{ScenarioError, ScenarioResult};
+use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::report::*;
 use crate::scenario::{InstitutionRow, Source, SpendingRow, SurplusSection};
 
@@ -75,6 +75,7 @@ pub(super) fn compute(s: &SurplusSection, source: &Source, trace: &mut Trace) ->
             SurplusError::DuplicateInstitution { id } => {
                 let second = institutions.iter().enumerate().filter(|(_, i)| &i.id == id).nth(1).map_or(0, |(i, _)| i);
                 ScenarioError::input(format!("{}.id: {e}", item_path("surplus", "institutions", csv_i, second)))
+                    .with_code(codes::DUPLICATE)
             }
             SurplusError::UnknownInstitution { line, .. } => {
                 ScenarioError::input(format!("{}.institution: {e}", item_path("surplus", "spending", csv_s, *line)))
