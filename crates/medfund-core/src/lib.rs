@@ -74,6 +74,8 @@ pub mod policy;
 pub mod quantity;
 pub mod rate;
 pub mod rounding;
+#[cfg(feature = "schemars")]
+mod schema;
 pub mod split;
 pub mod trace;
 

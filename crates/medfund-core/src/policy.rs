@@ -10,6 +10,7 @@ use crate::error::{CoreError, Result};
 /// The days on which a policy version is in force, both ends inclusive;
 /// `to = None` means "until replaced".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Validity {
     from: NaiveDate,
     to: Option<NaiveDate>,
@@ -59,6 +60,7 @@ impl fmt::Display for Validity {
 
 /// One version of a policy: its parameters and where they come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PolicyVersion<P> {
     id: String,
     title: String,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// configured otherwise. Negative amounts mirror positive ones
 /// (`round(-x) == -round(x)`) in every symmetric mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Rounding {

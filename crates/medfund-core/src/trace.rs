@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A rule's source: document number and article, e.g.
 /// `阿署办发〔2020〕30号` and `第十五条`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Citation {
     /// The document number (文号) or title.
     pub document: Cow<'static, str>,
@@ -29,6 +30,7 @@ impl core::fmt::Display for Citation {
 
 /// One named input of a step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Input {
     /// The input's name (`"revenue_base"`).
     pub name: String,
@@ -38,6 +40,7 @@ pub struct Input {
 
 /// One step of a computation: which figure, by which rule, from what, how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Step {
     /// The figure produced, as a report path (`riskpool.employee.levy`).
     pub figure: String,
@@ -90,6 +93,7 @@ impl Step {
 /// assert_eq!(on.steps()[0].rule.article, "第十五条");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Trace {
     steps: Option<Vec<Step>>,

@@ -25,6 +25,7 @@ pub const VALIDITY_RULE: Citation = Citation::new(DOC, "四、施行日期");
 /// "上年度实际支出" — the year before the one in which the fee is settled —
 /// which can be read either way (an open question of the source).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum FeeBasis {
@@ -40,6 +41,7 @@ pub enum FeeBasis {
 /// nets the advance falls 20 days after the annual settlement, which may
 /// itself come before June 30 (an open question of the source).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum FeeAdvanceDate {
@@ -55,6 +57,7 @@ pub enum FeeAdvanceDate {
 
 /// Parameters of an insurer-run assistance contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssistancePolicy {
     /// Fee as a share of the spend (H1: 4 %).
@@ -131,6 +134,7 @@ pub fn huizhou_2021() -> Result<PolicyVersion<AssistancePolicy>> {
 
 /// One county's inputs. Maps are keyed by service year.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct County {
     /// Unique id.
     pub id: String,
@@ -153,6 +157,7 @@ pub struct County {
 /// The settlement of one county's service year. Unknowable values are `None`
 /// (reported as `null`), never invented.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ServiceYearSettlement {
     /// The service year S.
@@ -183,6 +188,7 @@ pub struct ServiceYearSettlement {
 
 /// A county's settled service years, in year order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CountySettlement {
     /// The county id.
@@ -193,6 +199,7 @@ pub struct CountySettlement {
 
 /// Which ledger a payment belongs to (H7: two separate flows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Flow {
     /// The medical-assistance fund (prepayments, annual settlement).
@@ -203,6 +210,7 @@ pub enum Flow {
 
 /// What a payment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum PaymentKind {
     /// March or September prepayment of assistance money.
@@ -217,6 +225,7 @@ pub enum PaymentKind {
 
 /// A party to a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Party {
     /// The assistance fund (via the municipal agency).
@@ -230,6 +239,7 @@ pub enum Party {
 /// One dated payment. `amount` is signed as in the county table (negative:
 /// a refund); `payer` and `payee` give the actual direction of the money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Payment {
     /// The date: the last day of the month for prepayments and the advance,
@@ -253,6 +263,7 @@ pub struct Payment {
 
 /// The whole settlement: per county and a dated payment calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssistanceSettlement {
     /// The policy id applied.

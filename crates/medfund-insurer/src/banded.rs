@@ -11,6 +11,7 @@ use crate::error::{InsurerError, Result};
 /// Who pays a part of a cost. The person is the residual payer: whatever no
 /// band pays (or a cap cuts off) falls to them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Payer {
     /// The pooling fund (社会统筹).
@@ -36,6 +37,7 @@ impl Payer {
 /// One band: the part of the running total from `from` (inclusive) to the next
 /// band's `from` (or without end) is paid `rate` by `payer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Band {
     /// Where the band starts on the running total.
     pub from: Money,
@@ -85,6 +87,7 @@ pub struct BandedSchedule {
 
 /// One cost split among the payers and the person; the parts sum to the cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BandSplit {
     /// Paid by the fund.

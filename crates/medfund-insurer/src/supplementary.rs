@@ -18,6 +18,7 @@ pub const XIAMEN_RULE: Citation = Citation::new("厦门市基本医疗保险实�
 
 /// Parameters of a supplementary large-amount insurance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupplementaryPolicy {
     /// Start of the medical year (X1: July 1).
@@ -93,6 +94,7 @@ pub fn xiamen_2007() -> Result<PolicyVersion<SupplementaryPolicy>> {
 /// One claim: a person's eligible cost on a date. `P` is the person key
 /// (a `String` id, or an interned integer for speed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Claim<P> {
     /// The person.
     pub person: P,
@@ -104,6 +106,7 @@ pub struct Claim<P> {
 
 /// One claim's split. `fund + insurer + person_pays = eligible_cost` exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ClaimSplit {
     /// The medical year (labelled by the year in which it starts).
@@ -118,6 +121,7 @@ pub struct ClaimSplit {
 
 /// The insurer's account for one medical year (X5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct YearSummary {
     /// The medical year.
@@ -132,6 +136,7 @@ pub struct YearSummary {
 
 /// Splits of every claim (input order) and the yearly summaries (year order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SupplementaryResult {
     /// One split per claim, in input order.

@@ -10,6 +10,7 @@ use crate::error::{Result, RiskPoolError};
 /// The two insurance schemes, each with its own risk-fund ledger
 /// (阿署办发〔2020〕30号 第十四条: 按城镇职工、城乡居民分别记账).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
     /// 城镇职工基本医疗保险 (pooled fund of urban employees).
@@ -48,6 +49,7 @@ impl fmt::Display for Scheme {
 /// Who is served first when the fund cannot cover every unit's remaining gap.
 /// The source does not say (open question of 阿署办发〔2020〕30号 第十七条).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Rationing {
@@ -63,6 +65,7 @@ pub enum Rationing {
 /// Jining) levy on the prior year's collections. Only the Alxa basis is shipped;
 /// the enum is the place where the others will go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum LevyBasis {
@@ -73,6 +76,7 @@ pub enum LevyBasis {
 
 /// The parameters of a risk-sharing fund. Every field of a preset can be overridden.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RiskPoolPolicy {
     /// Share of the revenue base levied each year (R3/R5: 10 %).

@@ -25,6 +25,7 @@ const PPB: i64 = 1_000_000_000;
 
 /// A normal distribution of a yearly growth rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Growth {
     /// Mean rate (e.g. 5 %).
     pub mean: Rate,
@@ -86,6 +87,7 @@ pub struct ProjectedScheme {
 
 /// How many years and trials, from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ProjectionSpec {
     /// The first projected year (computed from the given figures).
     pub first_year: i32,
@@ -118,6 +120,7 @@ impl ProjectionSpec {
 
 /// Nearest-rank percentiles of the closing balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Percentiles {
     /// 5th percentile.
@@ -130,6 +133,7 @@ pub struct Percentiles {
 
 /// One scheme's statistics for one projected year.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct YearStats {
     /// The year.
@@ -144,6 +148,7 @@ pub struct YearStats {
 
 /// One scheme's projection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SchemeProjection {
     /// The scheme.

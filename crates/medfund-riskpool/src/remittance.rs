@@ -10,6 +10,7 @@ pub const ART06: Citation = Citation::new("阿署办发〔2020〕30号", "第六
 
 /// One month's collection of a unit, and when (if ever) it was remitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Collection {
     /// The unit that collected.
     pub unit: String,
@@ -24,6 +25,7 @@ pub struct Collection {
 
 /// Whether a remittance was on time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum RemittanceStatus {
     /// Remitted on or before the due date.
@@ -44,6 +46,7 @@ pub enum RemittanceStatus {
 
 /// The check of one collection month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct RemittanceCheck {
     /// The unit.

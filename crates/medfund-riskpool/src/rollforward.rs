@@ -9,6 +9,7 @@ use crate::year::{FundYear, SchemeInput, Unit, compute_year};
 
 /// A unit's yearly figures over the projected years.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct UnitSeries {
     /// Unique id within the scheme.
     pub id: String,
@@ -25,6 +26,7 @@ pub struct UnitSeries {
 
 /// A scheme's opening balance and its units' series.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SchemeSeries {
     /// The scheme.
     pub scheme: Scheme,

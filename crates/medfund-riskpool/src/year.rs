@@ -28,6 +28,7 @@ pub const ART17_4: Citation = Citation::new(DOC, "第十七条（四）");
 
 /// A unit (盟本级 or a banner 旗/区) of one scheme, for one year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Unit {
     /// Unique id within the scheme.
     pub id: String,
@@ -73,6 +74,7 @@ pub struct UnitFigures {
 
 /// One scheme's ledger for one year: its opening balance and its units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SchemeInput {
     /// The scheme.
     pub scheme: Scheme,
@@ -86,6 +88,7 @@ pub struct SchemeInput {
 /// from_risk_fund + unresolved`; `fiscal_subsidy_league + fiscal_subsidy_unit
 /// = unresolved` when a fiscal share is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UnitOutcome {
     /// The unit's part of the levy (pro rata to revenue).
@@ -110,6 +113,7 @@ pub struct UnitOutcome {
 
 /// The scheme-level figures of one year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SchemeTotals {
     /// Σ revenue of the scheme's units.
@@ -130,6 +134,7 @@ pub struct SchemeTotals {
 
 /// One scheme's year: totals and each unit's outcome, in input order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SchemeYear {
     /// The scheme.
@@ -145,6 +150,7 @@ pub struct SchemeYear {
 
 /// A whole fund year: the policy used and every scheme present.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct FundYear {
     /// The fund year.

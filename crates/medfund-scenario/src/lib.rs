@@ -260,6 +260,17 @@ pub fn policies_table(presets: &[PresetInfo]) -> tables::Table {
     presets::presets_table(presets)
 }
 
+/// The JSON Schema of a scenario document (JSON, or TOML read as JSON),
+/// generated from the model: `docs/schema/scenario.schema.json`.
+pub fn scenario_schema() -> serde_json::Value {
+    schemars::schema_for!(Scenario).to_value()
+}
+
+/// The JSON Schema of the JSON report of `run`: `docs/schema/report.schema.json`.
+pub fn report_schema() -> serde_json::Value {
+    schemars::schema_for!(Report).to_value()
+}
+
 /// Every table of a report, for the renderers.
 pub fn report_tables(report: &Report) -> Vec<render::Table> {
     report_tables::tables(report)

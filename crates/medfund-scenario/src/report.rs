@@ -8,7 +8,7 @@ use medfund_surplus::Allocation;
 use serde::Serialize;
 
 /// The whole report; sections appear when the scenario has them.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct Report {
     /// §3.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -28,7 +28,7 @@ pub struct Report {
 }
 
 /// §3 report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub(crate) struct RiskpoolReport {
     /// The fund year.
     pub year: i32,
@@ -39,7 +39,7 @@ pub(crate) struct RiskpoolReport {
 }
 
 /// The schemes present, employee first.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub(crate) struct SchemesReport {
     /// Employee ledger.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,7 +59,7 @@ impl SchemesReport {
 }
 
 /// One scheme's year.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub(crate) struct SchemeReport {
     /// Scheme-level figures.
     #[serde(flatten)]
@@ -69,7 +69,7 @@ pub(crate) struct SchemeReport {
 }
 
 /// One unit's year.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub(crate) struct UnitReport {
     /// Unit id.
     pub id: String,
@@ -82,7 +82,7 @@ pub(crate) struct UnitReport {
 }
 
 /// §5 report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub(crate) struct SupplementaryReport {
     /// The preset id.
     pub policy: String,
@@ -93,7 +93,7 @@ pub(crate) struct SupplementaryReport {
 }
 
 /// One claim's split.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub(crate) struct ClaimReport {
     /// Person id.
     pub person: String,
@@ -105,7 +105,7 @@ pub(crate) struct ClaimReport {
 }
 
 /// §6 report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub(crate) struct SurplusReport {
     /// The preset id.
     pub policy: String,

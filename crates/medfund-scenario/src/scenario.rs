@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::values::{Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year};
 
 /// A whole scenario: every section optional.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// §3.
@@ -49,7 +49,7 @@ impl Scenario {
 }
 
 /// `[riskpool]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RiskpoolSection {
     /// Built-in policy id (default `alxa-2020`).
@@ -69,7 +69,7 @@ pub(crate) struct RiskpoolSection {
 }
 
 /// `[riskpool.policy]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RiskpoolPolicyOverride {
     /// Levy rate.
@@ -85,7 +85,7 @@ pub(crate) struct RiskpoolPolicyOverride {
 }
 
 /// `[riskpool.employee]` / `[riskpool.resident]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SchemeTable {
     /// Opening balance (default 0).
@@ -93,7 +93,7 @@ pub(crate) struct SchemeTable {
 }
 
 /// `[[riskpool.units]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UnitRow {
     /// Unit id.
@@ -114,7 +114,7 @@ pub(crate) struct UnitRow {
 }
 
 /// `[assistance]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssistanceSection {
     /// Built-in policy id (default `huizhou-2021`).
@@ -128,7 +128,7 @@ pub(crate) struct AssistanceSection {
 }
 
 /// `[assistance.policy]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AssistancePolicyOverride {
     /// Fee rate.
@@ -156,7 +156,7 @@ pub(crate) struct AssistancePolicyOverride {
 }
 
 /// `[[assistance.counties]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CountyRow {
     /// County id.
@@ -179,7 +179,7 @@ pub(crate) struct CountyRow {
 }
 
 /// One row of a counties CSV: a county and a year.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CountyCsvRow {
     /// County id.
@@ -200,7 +200,7 @@ pub(crate) struct CountyCsvRow {
 }
 
 /// `[supplementary]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SupplementarySection {
     /// Built-in policy id (default `xiamen-2007`).
@@ -220,7 +220,7 @@ pub(crate) struct SupplementarySection {
 }
 
 /// `[supplementary.policy]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SupplementaryPolicyOverride {
     /// Medical-year start.
@@ -242,7 +242,7 @@ pub(crate) struct SupplementaryPolicyOverride {
 }
 
 /// `[[supplementary.claims]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClaimRow {
     /// Person id.
@@ -255,7 +255,7 @@ pub(crate) struct ClaimRow {
 }
 
 /// `[surplus]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SurplusSection {
     /// Built-in policy id (default `framework-2025`).
@@ -275,7 +275,7 @@ pub(crate) struct SurplusSection {
 }
 
 /// `[surplus.policy]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SurplusPolicyOverride {
     /// Earmarks (replace the preset's list).
@@ -301,7 +301,7 @@ pub(crate) struct SurplusPolicyOverride {
 }
 
 /// `[[surplus.institutions]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct InstitutionRow {
     /// Id.
@@ -318,7 +318,7 @@ pub(crate) struct InstitutionRow {
 }
 
 /// `[[surplus.spending]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SpendingRow {
     /// Institution id.
@@ -331,7 +331,7 @@ pub(crate) struct SpendingRow {
 }
 
 /// `[projection]` (§8): computed by `medfund simulate`; `run` and `check` validate it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProjectionSection {
     /// Projected years, the riskpool year included.
@@ -347,7 +347,7 @@ pub(crate) struct ProjectionSection {
 }
 
 /// Revenue and expenditure growth.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GrowthPair {
     /// Revenue growth.
@@ -357,7 +357,7 @@ pub(crate) struct GrowthPair {
 }
 
 /// A normal distribution of a yearly growth rate.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Growth {
     /// Mean.
@@ -367,7 +367,7 @@ pub(crate) struct Growth {
 }
 
 /// `[[projection.units]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ProjectionUnit {
     /// The riskpool unit id.

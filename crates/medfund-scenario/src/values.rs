@@ -312,3 +312,76 @@ impl<'de> Deserialize<'de> for DateOrYear {
         d.deserialize_any(DateOrYearVisitor)
     }
 }
+
+/// JSON Schemas of the value types, for `docs/schema/scenario.schema.json`.
+mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year};
+
+    /// A schema that is another type's, described anew.
+    fn described<T: JsonSchema>(generator: &mut SchemaGenerator, description: &str) -> Schema {
+        let mut schema = T::json_schema(generator);
+        schema.insert("description".into(), description.into());
+        schema
+    }
+
+    macro_rules! schema {
+        ($ty:ty, $name:literal, |$generator:ident| $body:expr) => {
+            impl JsonSchema for $ty {
+                fn schema_name() -> Cow<'static, str> {
+                    $name.into()
+                }
+                fn json_schema($generator: &mut SchemaGenerator) -> Schema {
+                    $body
+                }
+            }
+        };
+    }
+
+    schema!(Amount, "Amount", |g| described::<medfund_core::Money>(
+        g,
+        "Money that is not negative (a revenue, spend, cost, balance or total): a string (\"1234.56\", \"40万\") or a number, at most two decimals."
+    ));
+    schema!(NonNegativeRate, "NonNegativeRate", |g| described::<medfund_core::Rate>(
+        g,
+        "A rate of zero or more (\"1\", \"150%\")."
+    ));
+    schema!(Score, "Score", |g| described::<medfund_core::Quantity>(g, "A score from 0 to 100."));
+    schema!(NonNegativeQuantity, "NonNegativeQuantity", |g| described::<medfund_core::Quantity>(
+        g,
+        "A quantity of zero or more (a workload)."
+    ));
+    schema!(IsoDate, "IsoDate", |_g| json_schema!({
+        "description": "An ISO date YYYY-MM-DD, years 1900 to 2999.",
+        "type": "string",
+        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+    }));
+    schema!(Year, "Year", |_g| json_schema!({
+        "description": "A year from 1900 to 2999: an integer or a string of digits.",
+        "type": ["integer", "string"],
+        "minimum": 1900,
+        "maximum": 2999,
+        "pattern": "^[0-9]+$"
+    }));
+    schema!(DateOrYear, "DateOrYear", |_g| json_schema!({
+        "description": "A date YYYY-MM-DD or a year (its first or last day).",
+        "type": ["integer", "string"],
+        "minimum": 1900,
+        "maximum": 2999,
+        "pattern": "^([0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
+    }));
+    schema!(Whole32, "Whole32", |_g| json_schema!({
+        "description": "A whole number from 0 to 4294967295.",
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 4294967295_u64
+    }));
+    schema!(Whole64, "Whole64", |_g| json_schema!({
+        "description": "A whole number from 0 to 18446744073709551615.",
+        "type": "integer",
+        "minimum": 0
+    }));
+}

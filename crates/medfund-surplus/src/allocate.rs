@@ -12,6 +12,7 @@ use crate::policy::{
 
 /// An institution's level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// 基层 (township health centres, community centres).
@@ -24,6 +25,7 @@ pub enum Level {
 
 /// An institution taking part in the allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Institution {
     /// Unique id.
     pub id: String,
@@ -40,6 +42,7 @@ pub struct Institution {
 
 /// A line of spending to check against the allowed uses (S5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Spending {
     /// The institution that spent.
     pub institution: String,
@@ -51,6 +54,7 @@ pub struct Spending {
 
 /// One earmark's amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EarmarkAmount {
     /// The project.
@@ -61,6 +65,7 @@ pub struct EarmarkAmount {
 
 /// One institution's allocation: `total = floor_share + performance_share`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InstitutionShare {
     /// The institution.
@@ -75,6 +80,7 @@ pub struct InstitutionShare {
 
 /// The rule a violation breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ViolationRule {
     /// Spending in a category outside the allowed ones.
@@ -86,6 +92,7 @@ pub enum ViolationRule {
 /// A breach of the earmarked-use rule (专款专用, S5). Violations are reported;
 /// they never stop the allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Violation {
     /// The institution.
@@ -98,6 +105,7 @@ pub struct Violation {
 
 /// The whole allocation. `Σ earmarks + Σ totals + unallocated = total`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Allocation {
     /// The surplus distributed.
@@ -113,6 +121,7 @@ pub struct Allocation {
     /// Per institution, in input order.
     pub institutions: Vec<InstitutionShare>,
     /// Σ totals of primary institutions ÷ total, to 4 places (`None` if the total is zero).
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub primary_share_of_total: Option<Decimal>,
     /// Spending violations: category violations in line order, then
     /// over-allocations in institution order.

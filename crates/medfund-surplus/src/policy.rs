@@ -49,6 +49,7 @@ pub enum CategoryStatus<'a> {
 
 /// A fixed share of the surplus set aside for a named project (S1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Earmark {
     /// The project (医康养结合).
@@ -60,6 +61,7 @@ pub struct Earmark {
 /// How the primary-level pool is split among primary institutions (the source
 /// gives no rule: an open question).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum FloorSplit {
@@ -74,6 +76,7 @@ pub enum FloorSplit {
 
 /// What an earmark's rate applies to (open question of the source).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum EarmarkBase {
@@ -86,6 +89,7 @@ pub enum EarmarkBase {
 
 /// The weights of the composite performance measure (S4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
     /// Weight of the chronic-care score (`w_c`).
@@ -98,6 +102,7 @@ pub struct Weights {
 
 /// The parameters of a surplus allocation. Every field of a preset can be overridden.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SurplusPolicy {
     /// Earmarks taken before anything is split (S1).
