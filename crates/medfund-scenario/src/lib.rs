@@ -52,7 +52,7 @@ pub use crate::limits::{Limits, parse_size};
 pub use crate::parse::Format as ScenarioFormat;
 pub use crate::presets::PresetInfo;
 pub use crate::render::Lang;
-pub use crate::report::Report;
+pub use crate::report::{REPORT_FORMAT, Report};
 pub use crate::scenario::Scenario;
 pub use crate::simulate::Projection;
 pub use crate::sweep::{Setting, Sweep, SweepRow};

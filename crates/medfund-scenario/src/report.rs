@@ -7,9 +7,16 @@ use medfund_riskpool::{Scheme, SchemeTotals, UnitOutcome};
 use medfund_surplus::Allocation;
 use serde::Serialize;
 
+/// The name and version of the report format, first in every JSON report.
+pub const REPORT_FORMAT: &str = "medfund-report/1";
+
 /// The whole report; sections appear when the scenario has them.
-#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
+    /// The report format: `medfund-report/1`.
+    pub(crate) format: &'static str,
+    /// The version of medfund that computed it.
+    pub(crate) medfund: &'static str,
     /// §3.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) riskpool: Option<RiskpoolReport>,
@@ -25,6 +32,27 @@ pub struct Report {
     /// §7, with `--explain`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) trace: Option<Vec<Step>>,
+}
+
+impl Report {
+    /// A report of these sections, stamped with the format and medfund's version.
+    pub(crate) fn new(
+        riskpool: Option<RiskpoolReport>,
+        assistance: Option<AssistanceSettlement>,
+        supplementary: Option<SupplementaryReport>,
+        surplus: Option<SurplusReport>,
+        trace: Option<Vec<Step>>,
+    ) -> Report {
+        Report {
+            format: REPORT_FORMAT,
+            medfund: env!("CARGO_PKG_VERSION"),
+            riskpool,
+            assistance,
+            supplementary,
+            surplus,
+            trace,
+        }
+    }
 }
 
 /// §3 report.

@@ -82,7 +82,7 @@ pub(crate) fn run_collecting(
     if !errors.list.is_empty() {
         return Err(errors.list);
     }
-    Ok(Report { riskpool, assistance, supplementary, surplus, trace: explain.then(|| trace.into_steps()) })
+    Ok(Report::new(riskpool, assistance, supplementary, surplus, explain.then(|| trace.into_steps())))
 }
 
 /// Checks a `[projection]` against its `[riskpool]` section and units
