@@ -396,6 +396,16 @@ fn settle_year_checked(
         let c = &county.id;
         let path = |f: &str| format!("assistance.counties.{c}.years.{year}.{f}");
         trace.record(|| {
+            Step::new(
+                path("service_year"),
+                VALIDITY_RULE,
+                "the service year lies within the validity of the plan applied (its version on December 31 of the year)",
+            )
+            .input("service_year", year)
+            .input("validity", version.validity())
+            .result(version.id())
+        });
+        trace.record(|| {
             Step::new(path("fee"), FEE_RULE, "min(fee_rate × spend, fee_cap), the product rounded to the fen first")
                 .input("fee_rate", p.fee_rate)
                 .input("spend", basis)

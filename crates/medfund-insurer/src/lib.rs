@@ -74,3 +74,12 @@ pub use supplementary::{
     Claim, ClaimSplit, SupplementaryPolicy, SupplementaryResult, XIAMEN_2007, YearSummary, check_in_force,
     split_claims, split_claims_in_force, xiamen_2007,
 };
+
+/// Every rule this crate implements, as its trace steps cite them.
+pub const CITATIONS: &[medfund_core::Citation] = &[
+    assistance::FEE_RULE,
+    assistance::PREPAY_RULE,
+    assistance::ADVANCE_RULE,
+    assistance::VALIDITY_RULE,
+    supplementary::XIAMEN_RULE,
+];

@@ -28,6 +28,7 @@ fn county(spend: &[(i32, i64)]) -> County {
     County { id: "c".into(), spend: spend.iter().map(|&(yr, v)| (yr, y(v))).collect(), ..County::default() }
 }
 
+/// Rule: 惠医保发〔2021〕96号 （四）资金管理 第2点
 #[test]
 fn h1_fee_is_four_percent_capped_at_400000() {
     // (spend of the service year, fee, capped)
@@ -65,6 +66,7 @@ fn h1_prior_year_fee_basis_is_a_named_option() {
     assert_eq!(s.fee_due, None);
 }
 
+/// Rule: 惠医保发〔2021〕96号 （四）资金管理 第3点
 #[test]
 fn h2_h3_prepayments_and_annual_balance() {
     let c = County {
@@ -80,6 +82,7 @@ fn h2_h3_prepayments_and_annual_balance() {
     assert_eq!(s.fee_settlement_deadline, d(2024, 7, 22));
 }
 
+/// Rule: 惠医保发〔2021〕96号 （四）资金管理 第4点
 #[test]
 fn h4_h5_advance_and_fee_settlement() {
     let c = County {
@@ -109,6 +112,7 @@ fn h4_first_year_without_previous_plan_fee_is_unknown_not_invented() {
     assert!(s.schedule.iter().all(|p| p.flow == Flow::Assistance));
 }
 
+/// Rule: 惠医保发〔2021〕96号 四、施行日期
 #[test]
 fn h6_years_outside_validity_are_errors_unless_overridden() {
     let c = county(&[(2026, 1), (2027, 1)]);
@@ -179,6 +183,7 @@ fn xiamen() -> SupplementaryPolicy {
     xiamen_2007().unwrap().params().clone()
 }
 
+/// Rule: 厦门市基本医疗保险实践（2007） 四、完善大额医疗费用补充保险
 #[test]
 fn x2_x4_claim_splits() {
     // (running total before, cost, fund, insurer, person)

@@ -104,3 +104,17 @@ pub use year::{
     FundYear, SchemeEngine, SchemeInput, SchemeTotals, SchemeYear, Unit, UnitFigures, UnitOutcome, compute_scheme,
     compute_year,
 };
+
+/// Every article of 阿署办发〔2020〕30号 this crate implements, as its trace steps cite them.
+pub const CITATIONS: &[medfund_core::Citation] = &[
+    remittance::ART06,
+    year::ART07,
+    year::ART14,
+    year::ART15,
+    year::ART16,
+    year::ART17,
+    year::ART17_1,
+    year::ART17_2,
+    year::ART17_3,
+    year::ART17_4,
+];

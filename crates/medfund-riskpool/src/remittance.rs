@@ -1,6 +1,6 @@
 //! R10: monthly remittance of collected premiums by the 10th of the following month.
 
-use medfund_core::{Citation, NaiveDate, tenth_of_following_month};
+use medfund_core::{Citation, NaiveDate, Step, Trace, tenth_of_following_month};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, RiskPoolError};
@@ -72,24 +72,33 @@ impl RemittanceCheck {
 }
 
 /// Lists, for each collection month, the remittance due date (the 10th of the
-/// following month, 第六条) and flags late or overdue remittances as of `as_of`.
+/// following month) and flags late or overdue remittances as of `as_of`; each
+/// check is a trace step.
+///
+/// Rule: 阿署办发〔2020〕30号 第六条
 ///
 /// ```
-/// use medfund_core::NaiveDate;
+/// use medfund_core::{NaiveDate, Trace};
 /// use medfund_riskpool::{check_remittances, Collection, RemittanceStatus};
 /// let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
 /// let checks = check_remittances(
 ///     &[Collection { unit: "left-banner".into(), year: 2023, month: 12, remitted_on: Some(d(2024, 1, 12)) }],
 ///     d(2024, 2, 1),
+///     &mut Trace::off(),
 /// )?;
 /// assert_eq!(checks[0].due, d(2024, 1, 10));
 /// assert_eq!(checks[0].status, RemittanceStatus::Late { days_late: 2 });
 /// # Ok::<(), medfund_riskpool::RiskPoolError>(())
 /// ```
-pub fn check_remittances(collections: &[Collection], as_of: NaiveDate) -> Result<Vec<RemittanceCheck>> {
+pub fn check_remittances(
+    collections: &[Collection],
+    as_of: NaiveDate,
+    trace: &mut Trace,
+) -> Result<Vec<RemittanceCheck>> {
     collections
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let first = NaiveDate::from_ymd_opt(c.year, c.month, 1).ok_or_else(|| RiskPoolError::InvalidMonth {
                 unit: c.unit.clone(),
                 year: c.year,
@@ -104,6 +113,18 @@ pub fn check_remittances(collections: &[Collection], as_of: NaiveDate) -> Result
                 }
                 None => RemittanceStatus::NotYetDue,
             };
+            trace.record(|| {
+                Step::new(
+                    format!("remittances[{i}].due"),
+                    ART06,
+                    "the 10th of the month after the collection month; remitted after it: late; not remitted by the date checked: overdue",
+                )
+                .input("unit", &c.unit)
+                .input("collection_month", format!("{}-{:02}", c.year, c.month))
+                .input("remitted_on", c.remitted_on.map_or_else(|| "null".to_owned(), |d| d.to_string()))
+                .input("as_of", as_of)
+                .result(format!("{due} ({status:?})"))
+            });
             Ok(RemittanceCheck {
                 unit: c.unit.clone(),
                 year: c.year,

@@ -51,6 +51,7 @@ fn run(policy: &RiskPoolPolicy, opening: &str, units: Vec<Unit>) -> SchemeYear {
     .unwrap()
 }
 
+/// Rule: 阿署办发〔2020〕30号 第十五条
 #[test]
 fn art15_levy_is_ten_percent_of_current_revenue() {
     let y = run(&policy(), "0", vec![unit("a", "1000", "0", "0"), unit("b", "234.56", "0", "0")]);
@@ -75,6 +76,8 @@ fn art15_no_levy_once_balance_is_above_the_cap() {
     assert_eq!(y.totals.closing_balance, m("1500"));
 }
 
+/// Rule: 阿署办发〔2020〕30号 第十六条
+/// Rule: 阿署办发〔2020〕30号 第七条 (separate books per unit and scheme)
 #[test]
 fn art16_resident_ledger_is_separate() {
     let history = history_of(alxa_2020().unwrap()).unwrap();
@@ -90,6 +93,12 @@ fn art16_resident_ledger_is_separate() {
     assert_eq!(year.schemes[1].totals.closing_balance, m("10000"));
 }
 
+/// Rule: 阿署办发〔2020〕30号 第十七条
+/// Rule: 阿署办发〔2020〕30号 第十七条（一）
+/// Rule: 阿署办发〔2020〕30号 第十七条（二）
+/// Rule: 阿署办发〔2020〕30号 第十七条（三）
+/// Rule: 阿署办发〔2020〕30号 第十七条（四）
+/// Rule: 阿署办发〔2020〕30号 第十四条 (the rolling surplus covers first)
 #[test]
 fn art17_cover_order_own_surplus_then_fund_then_unresolved() {
     let mut p = policy();
@@ -169,6 +178,7 @@ fn art33_validity_starts_at_issuance() {
     assert!(compute_year(&history, 2020, &[], &mut Trace::off()).is_ok());
 }
 
+/// Rule: 阿署办发〔2020〕30号 第六条
 #[test]
 fn art06_remittance_due_on_the_tenth_of_next_month() {
     let d = |y, mo, day| NaiveDate::from_ymd_opt(y, mo, day).unwrap();
@@ -178,14 +188,17 @@ fn art06_remittance_due_on_the_tenth_of_next_month() {
         Collection { unit: "a".into(), year: 2023, month: 3, remitted_on: None },
         Collection { unit: "a".into(), year: 2023, month: 4, remitted_on: None },
     ];
-    let checks = check_remittances(&collections, d(2023, 5, 1)).unwrap();
+    let checks = check_remittances(&collections, d(2023, 5, 1), &mut Trace::off()).unwrap();
     assert_eq!(checks[0].status, RemittanceStatus::OnTime);
     assert_eq!(checks[1].status, RemittanceStatus::Late { days_late: 5 });
     assert_eq!(checks[2].status, RemittanceStatus::Overdue { days_overdue: 21 });
     assert_eq!(checks[3].status, RemittanceStatus::NotYetDue);
     assert!(checks[1].is_flagged() && !checks[3].is_flagged());
-    let bad =
-        check_remittances(&[Collection { unit: "a".into(), year: 2023, month: 13, remitted_on: None }], d(2023, 1, 1));
+    let bad = check_remittances(
+        &[Collection { unit: "a".into(), year: 2023, month: 13, remitted_on: None }],
+        d(2023, 1, 1),
+        &mut Trace::off(),
+    );
     assert!(matches!(bad, Err(RiskPoolError::InvalidMonth { .. })));
 }
 

@@ -346,6 +346,18 @@ pub fn allocate(
         trace_allocation(policy, total, primary_pool, performance_pool, unallocated, institutions, &shares, trace);
     }
     let violations = check_spending(policy, spending, institutions, &shares, &index)?;
+    if !spending.is_empty() {
+        trace.record(|| {
+            Step::new(
+                "surplus.violations",
+                ART_USES,
+                "each spending line in an allowed use category; each institution's spending within its allocation",
+            )
+            .input("spending_lines", spending.len())
+            .input("allowed_categories", policy.allowed_categories.join(", "))
+            .result(format!("{} violations", violations.len()))
+        });
+    }
     Ok(Allocation {
         total,
         earmarks,

@@ -81,3 +81,6 @@ pub use policy::{
     ALLOWED_CATEGORIES, CATEGORY_NAMES, CategoryStatus, Earmark, EarmarkBase, FRAMEWORK_2025, FloorSplit,
     SurplusPolicy, Weights, canonical_category, framework_2025,
 };
+
+/// Every rule of the framework this crate implements, as its trace steps cite them.
+pub const CITATIONS: &[medfund_core::Citation] = &[policy::ART_SHARES, policy::ART_PERFORMANCE, policy::ART_USES];

@@ -36,6 +36,7 @@ fn conserved(a: &Allocation) -> bool {
     sum == a.total
 }
 
+/// Rule: 医保结余留用资金分配方案（2025） 2. 分配比例
 #[test]
 fn s1_s3_pipeline_amounts() {
     let a = run(&policy(), y(10_000_000), &[inst("a", Level::Primary, 80, 100), inst("b", Level::Tertiary, 90, 900)]);
@@ -71,6 +72,7 @@ fn one_institution_takes_everything_but_earmarks() {
     assert!(conserved(&a));
 }
 
+/// Rule: 医保结余留用资金分配方案（2025） 4. 绩效考核
 #[test]
 fn zero_workloads_split_by_score_alone() {
     let a = run(&policy(), y(1_000), &[inst("a", Level::Primary, 30, 0), inst("b", Level::Primary, 10, 0)]);
@@ -144,6 +146,7 @@ fn floor_split_modes() {
     assert_eq!(run(&p, y(1_000), &insts).institutions[0].floor_share, y(75));
 }
 
+/// Rule: 医保结余留用资金分配方案（2025） 4. 绩效考核
 #[test]
 fn min_score_and_primary_exclusion() {
     let mut p = policy();
@@ -165,6 +168,7 @@ fn earmark_base_after_floor() {
     assert_eq!(a.earmarks[0].amount, y(14));
 }
 
+/// Rule: 医保结余留用资金分配方案（2025） 3. 使用范围
 #[test]
 fn s5_violations_are_listed_and_do_not_stop_the_allocation() {
     let spending = vec![

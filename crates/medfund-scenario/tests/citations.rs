@@ -1,0 +1,50 @@
+//! Every rule the crates cite is cited where a figure is computed (a trace
+//! step of the demo, or of the remittance check the scenario does not run)
+//! and named by a test of its crate, spelled one way: `document article`.
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use medfund_core::{Citation, NaiveDate, Trace};
+use medfund_scenario::{DEMO, ScenarioFormat, parse_scenario, render_json, run_scenario};
+
+fn all() -> Vec<(&'static str, &'static Citation)> {
+    let of = |name, list: &'static [Citation]| list.iter().map(move |c| (name, c));
+    of("medfund-riskpool", medfund_riskpool::CITATIONS)
+        .chain(of("medfund-insurer", medfund_insurer::CITATIONS))
+        .chain(of("medfund-surplus", medfund_surplus::CITATIONS))
+        .collect()
+}
+
+#[test]
+fn every_citation_is_cited_by_a_trace_step() {
+    let scenario = parse_scenario(DEMO, ScenarioFormat::Toml, "demo").unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&render_json(&run_scenario(&scenario, "demo", true).unwrap(), false).unwrap()).unwrap();
+    let mut cited: BTreeSet<String> = report["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{} {}", s["rule"]["document"].as_str().unwrap(), s["rule"]["article"].as_str().unwrap()))
+        .collect();
+    let mut trace = Trace::on();
+    let collection = medfund_riskpool::Collection { unit: "u".into(), year: 2023, month: 1, remitted_on: None };
+    medfund_riskpool::check_remittances(&[collection], NaiveDate::from_ymd_opt(2023, 3, 1).unwrap(), &mut trace)
+        .unwrap();
+    cited.extend(trace.steps().iter().map(|s| s.rule.to_string()));
+    let missing: Vec<String> = all().iter().map(|(_, c)| c.to_string()).filter(|c| !cited.contains(c)).collect();
+    assert!(missing.is_empty(), "cited by no trace step: {missing:?}");
+}
+
+#[test]
+fn every_citation_is_named_by_a_test_of_its_crate() {
+    for (krate, citation) in all() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(krate).join("tests");
+        let named = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+            .any(|text| text.contains(&citation.to_string()));
+        assert!(named, "no test of {krate} names {citation} (write `/// Rule: {citation}` on the test of that rule)");
+    }
+}
