@@ -23,6 +23,10 @@ pub struct Limits {
     pub threads: usize,
     /// Whether a `*_csv` path may lead outside the scenario's folder (no).
     pub paths_outside: bool,
+    /// Whether `*_csv` keys may name files at all (yes). A service that takes
+    /// scenarios from the network sets it to `false`: no path from a request
+    /// ever reaches the filesystem, and lists come inline.
+    pub list_files: bool,
 }
 
 impl Default for Limits {
@@ -34,6 +38,7 @@ impl Default for Limits {
             sweep_combinations: 10_000,
             threads: 256,
             paths_outside: false,
+            list_files: true,
         }
     }
 }
@@ -90,6 +95,13 @@ impl Limits {
     /// relative paths only, with no `..`, unless `paths_outside` allows any
     /// path. `field` names the scenario key in the message.
     pub(crate) fn list_path(&self, base: &Path, field: &str, file: &str) -> ScenarioResult<PathBuf> {
+        if !self.list_files {
+            return Err(ScenarioError::input(format!(
+                "{field}: list files are not read here; expected the list inline (`{}` as an array)",
+                field.strip_suffix("_csv").unwrap_or(field)
+            ))
+            .with_code(codes::LIMIT));
+        }
         let relative = Path::new(file);
         let escapes = relative.is_absolute()
             || relative
@@ -159,5 +171,10 @@ mod tests {
         }
         let open = Limits { paths_outside: true, ..Limits::default() };
         assert!(open.list_path(Path::new("dir"), "x_csv", "/etc/passwd").is_ok());
+        // Where list files are off, no path is accepted, however harmless.
+        let closed = Limits { list_files: false, ..Limits::default() };
+        let err = closed.list_path(Path::new("dir"), "supplementary.claims_csv", "claims.csv").unwrap_err();
+        assert_eq!(err.path.as_deref(), Some("supplementary.claims_csv"));
+        assert!(err.message.contains("`supplementary.claims` as an array"), "{err}");
     }
 }
