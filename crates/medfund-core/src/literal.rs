@@ -137,6 +137,32 @@ pub fn json_number_text<'de, A: MapAccess<'de>>(mut map: A, expecting: &dyn de::
     }
 }
 
+/// The visits of a number type's serde `Visitor` that read a literal's
+/// text: a JSON number that is not a 64-bit integer (`visit_map`, serde_json
+/// `arbitrary_precision`) and a TOML integer beyond 64 bits (`visit_i128`,
+/// `visit_u128`), each through `$from(&text)`.
+macro_rules! literal_visits {
+    ($ty:ty, $from:path) => {
+        /// A TOML integer beyond 64 bits.
+        fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<$ty, E> {
+            $from(&v.to_string()).map_err(E::custom)
+        }
+
+        /// A TOML integer beyond 64 bits.
+        fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<$ty, E> {
+            $from(&v.to_string()).map_err(E::custom)
+        }
+
+        /// A JSON number with its literal text (serde_json `arbitrary_precision`).
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> std::result::Result<$ty, A::Error> {
+            let text = crate::literal::json_number_text(map, &self)?;
+            $from(&text).map_err(de::Error::custom)
+        }
+    };
+}
+
+pub(crate) use literal_visits;
+
 #[cfg(test)]
 mod tests {
     use super::*;

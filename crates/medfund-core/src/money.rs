@@ -317,21 +317,7 @@ impl<'de> Visitor<'de> for MoneyVisitor {
         Money::from_f64(v).map_err(E::custom)
     }
 
-    /// A TOML integer beyond 64 bits.
-    fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<Money, E> {
-        Money::from_number_literal(&v.to_string()).map_err(E::custom)
-    }
-
-    /// A TOML integer beyond 64 bits.
-    fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<Money, E> {
-        Money::from_number_literal(&v.to_string()).map_err(E::custom)
-    }
-
-    /// A JSON number with its literal text (serde_json `arbitrary_precision`).
-    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> std::result::Result<Money, A::Error> {
-        let text = crate::literal::json_number_text(map, &self)?;
-        Money::from_number_literal(&text).map_err(de::Error::custom)
-    }
+    crate::literal::literal_visits!(Money, Money::from_number_literal);
 }
 
 impl<'de> Deserialize<'de> for Money {

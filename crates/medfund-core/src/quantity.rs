@@ -111,21 +111,8 @@ impl<'de> Visitor<'de> for QuantityVisitor {
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Quantity, E> {
         Quantity::from_f64(v).map_err(E::custom)
     }
-    /// A TOML integer beyond 64 bits.
-    fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<Quantity, E> {
-        Quantity::from_number_literal(&v.to_string()).map_err(E::custom)
-    }
 
-    /// A TOML integer beyond 64 bits.
-    fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<Quantity, E> {
-        Quantity::from_number_literal(&v.to_string()).map_err(E::custom)
-    }
-
-    /// A JSON number with its literal text (serde_json `arbitrary_precision`).
-    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> std::result::Result<Quantity, A::Error> {
-        let text = crate::literal::json_number_text(map, &self)?;
-        Quantity::from_number_literal(&text).map_err(de::Error::custom)
-    }
+    crate::literal::literal_visits!(Quantity, Quantity::from_number_literal);
 }
 
 impl<'de> Deserialize<'de> for Quantity {

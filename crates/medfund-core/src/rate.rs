@@ -215,21 +215,7 @@ impl<'de> Visitor<'de> for RateVisitor {
         Rate::from_f64(v).map_err(E::custom)
     }
 
-    /// A TOML integer beyond 64 bits.
-    fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<Rate, E> {
-        Rate::from_number_literal(&v.to_string()).map_err(E::custom)
-    }
-
-    /// A TOML integer beyond 64 bits.
-    fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<Rate, E> {
-        Rate::from_number_literal(&v.to_string()).map_err(E::custom)
-    }
-
-    /// A JSON number with its literal text (serde_json `arbitrary_precision`).
-    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> std::result::Result<Rate, A::Error> {
-        let text = crate::literal::json_number_text(map, &self)?;
-        Rate::from_number_literal(&text).map_err(de::Error::custom)
-    }
+    crate::literal::literal_visits!(Rate, Rate::from_number_literal);
 }
 
 impl<'de> Deserialize<'de> for Rate {

@@ -140,14 +140,26 @@ fn is_numeric(cell: &Cell) -> bool {
     matches!(cell, Cell::Money(_) | Cell::Int(_))
 }
 
+impl Table {
+    /// The title in `lang`.
+    fn title(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.title.0,
+            Lang::En => &self.title.1,
+        }
+    }
+
+    /// Per column: whether it holds numbers (aligned right).
+    fn numeric_columns(&self) -> Vec<bool> {
+        (0..self.columns.len()).map(|i| self.rows.iter().any(|r| r.get(i).is_some_and(is_numeric))).collect()
+    }
+}
+
 /// The aligned terminal report.
 pub fn render_table(tables: &[Table], lang: Lang) -> String {
     let mut out = String::new();
     for t in tables {
-        let title = match lang {
-            Lang::Zh => &t.title.0,
-            Lang::En => &t.title.1,
-        };
+        let title = t.title(lang);
         let headers: Vec<String> = t.columns.iter().map(|c| terminal_text(c.label(lang))).collect();
         let cells: Vec<Vec<String>> =
             t.rows.iter().map(|r| r.iter().map(|c| terminal_text(&human(c, lang))).collect()).collect();
@@ -169,8 +181,7 @@ pub fn render_table(tables: &[Table], lang: Lang) -> String {
             let fill = " ".repeat(w.saturating_sub(s.width()));
             if right { format!("{fill}{s}") } else { format!("{s}{fill}") }
         };
-        let numeric: Vec<bool> =
-            (0..headers.len()).map(|i| t.rows.iter().any(|r| r.get(i).is_some_and(is_numeric))).collect();
+        let numeric = t.numeric_columns();
         let line: Vec<String> = headers.iter().zip(&widths).zip(&numeric).map(|((h, &w), &n)| pad(h, w, n)).collect();
         let _ = writeln!(out, "  {}", line.join("  ").trim_end());
         let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
@@ -193,15 +204,11 @@ fn md_escape(s: &str) -> String {
 pub fn render_markdown(tables: &[Table], lang: Lang) -> String {
     let mut out = String::new();
     for t in tables {
-        let title = match lang {
-            Lang::Zh => &t.title.0,
-            Lang::En => &t.title.1,
-        };
+        let title = t.title(lang);
         let _ = writeln!(out, "### {}\n", md_escape(title));
         let headers: Vec<String> = t.columns.iter().map(|c| md_escape(c.label(lang))).collect();
         let _ = writeln!(out, "| {} |", headers.join(" | "));
-        let numeric: Vec<bool> =
-            (0..headers.len()).map(|i| t.rows.iter().any(|r| r.get(i).is_some_and(is_numeric))).collect();
+        let numeric = t.numeric_columns();
         let align: Vec<&str> = numeric.iter().map(|&n| if n { "---:" } else { "---" }).collect();
         let _ = writeln!(out, "| {} |", align.join(" | "));
         for row in &t.rows {
