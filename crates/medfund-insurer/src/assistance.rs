@@ -449,7 +449,10 @@ fn settle_year_checked(
             Step::new(
                 path("fee_due"),
                 ADVANCE_RULE,
-                "fee − fee_advance (negative: refund), within 20 days after the annual settlement",
+                format!(
+                    "fee − fee_advance (negative: refund), within {} days after the annual settlement",
+                    p.fee_settlement_days
+                ),
             )
             .input("fee", fee)
             .input("fee_advance", fee_advance.map_or_else(|| "null".to_owned(), |f| f.to_string()))

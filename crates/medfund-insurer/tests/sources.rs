@@ -177,6 +177,15 @@ fn trace_cites_the_contract() {
     let mut trace = Trace::on();
     settle(&history(), &[county(&[(2022, 1_000_000), (2023, 2_000_000)])], &mut trace).unwrap();
     assert!(trace.steps().iter().any(|s| s.rule.article == "（四）资金管理 第2点" && s.result == "80000.00"));
+    // Formula texts read their parameters: a 30-day fee settlement says 30.
+    let mut v = huizhou_2021().unwrap();
+    v.params_mut().fee_settlement_days = 30;
+    let mut trace = Trace::on();
+    let h = PolicyHistory::new("assistance", vec![v]).unwrap();
+    let c = county(&[(2022, 1_000_000), (2023, 2_000_000)]);
+    settle(&h, &[c], &mut trace).unwrap();
+    let due = trace.steps().iter().find(|s| s.figure.ends_with(".fee_due")).unwrap();
+    assert!(due.formula.contains("within 30 days"), "{}", due.formula);
 }
 
 fn xiamen() -> SupplementaryPolicy {
