@@ -39,7 +39,7 @@
 //!
 //! let mut trace = Trace::on();
 //! trace.record(|| {
-//!     Step::new("levy", ART15, "min(10% × revenue_base, cap − opening_balance)")
+//!     Step::new("/riskpool/schemes/employee/levy", ART15, "min(10% × revenue_base, cap − opening_balance)")
 //!         .input("revenue_base", base)
 //!         .result(levy)
 //! });

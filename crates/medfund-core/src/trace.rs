@@ -42,7 +42,8 @@ pub struct Input {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Step {
-    /// The figure produced, as a report path (`riskpool.employee.levy`).
+    /// The figure produced, as a JSON Pointer into the JSON report
+    /// (`/riskpool/schemes/employee/levy`).
     pub figure: String,
     /// The rule applied.
     pub rule: Citation,
@@ -89,7 +90,7 @@ impl Step {
 /// assert!(off.steps().is_empty());
 ///
 /// let mut on = Trace::on();
-/// on.record(|| Step::new("riskpool.employee.levy", ART15, "10% × revenue").input("revenue", "100.00").result("10.00"));
+/// on.record(|| Step::new("/riskpool/schemes/employee/levy", ART15, "10% × revenue").input("revenue", "100.00").result("10.00"));
 /// assert_eq!(on.steps()[0].rule.article, "第十五条");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

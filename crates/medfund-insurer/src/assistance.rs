@@ -319,7 +319,9 @@ fn validate_county(c: &County) -> Result<()> {
 
 /// Settles one service year `year` of `county` under the version of
 /// `history` that governs it. Strict: a missing spend(S) or spend(S−1) is an
-/// error (use [`settle`] to settle every year that can be).
+/// error (use [`settle`] to settle every year that can be). Its trace steps
+/// point into a report of this county and year alone
+/// (`/assistance/counties/0/years/0/…`).
 pub fn settle_year(
     history: &PolicyHistory<AssistancePolicy>,
     county: &County,
@@ -327,13 +329,15 @@ pub fn settle_year(
     trace: &mut Trace,
 ) -> Result<ServiceYearSettlement> {
     validate_county(county)?;
-    settle_year_checked(history, county, year, trace).map(|(s, _)| s)
+    settle_year_checked(history, county, year, (0, 0), trace).map(|(s, _)| s)
 }
 
+/// `at`: the county's and the year's positions in the report, for the trace.
 fn settle_year_checked(
     history: &PolicyHistory<AssistancePolicy>,
     county: &County,
     year: i32,
+    at: (usize, usize),
     trace: &mut Trace,
 ) -> Result<(ServiceYearSettlement, FeeAdvanceDate)> {
     let version = history.for_year(year).map_err(|_| InsurerError::YearOutsideValidity {
@@ -393,11 +397,11 @@ fn settle_year_checked(
     let fee_settled_late = county.fee_settled_on.get(&year).map(|&d| d > fee_settlement_deadline);
 
     if trace.is_on() {
-        let c = &county.id;
-        let path = |f: &str| format!("assistance.counties.{c}.years.{year}.{f}");
+        let (ci, yi) = at;
+        let path = |f: &str| format!("/assistance/counties/{ci}/years/{yi}/{f}");
         trace.record(|| {
             Step::new(
-                path("service_year"),
+                "/assistance/policy",
                 VALIDITY_RULE,
                 "the service year lies within the validity of the plan applied (its version on December 31 of the year)",
             )
@@ -497,12 +501,12 @@ pub fn settle(
     }
     let mut out = Vec::with_capacity(counties.len());
     let mut schedule = Vec::new();
-    for c in counties {
+    for (ci, c) in counties.iter().enumerate() {
         let reported = reported_years(c);
         check_every_year_is_used(history, c, &reported)?;
         let mut years = Vec::with_capacity(reported.len());
-        for &year in &reported {
-            let (s, dating) = settle_year_checked(history, c, year, trace)?;
+        for (yi, &year) in reported.iter().enumerate() {
+            let (s, dating) = settle_year_checked(history, c, year, (ci, yi), trace)?;
             push_payments(dating, &mut schedule, c, &s)?;
             years.push(s);
         }

@@ -184,7 +184,7 @@ fn trace_cites_the_contract() {
     let h = PolicyHistory::new("assistance", vec![v]).unwrap();
     let c = county(&[(2022, 1_000_000), (2023, 2_000_000)]);
     settle(&h, &[c], &mut trace).unwrap();
-    let due = trace.steps().iter().find(|s| s.figure.ends_with(".fee_due")).unwrap();
+    let due = trace.steps().iter().find(|s| s.figure.ends_with("/fee_due")).unwrap();
     assert!(due.formula.contains("within 30 days"), "{}", due.formula);
 }
 

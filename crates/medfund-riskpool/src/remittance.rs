@@ -115,7 +115,7 @@ pub fn check_remittances(
             };
             trace.record(|| {
                 Step::new(
-                    format!("remittances[{i}].due"),
+                    format!("/remittances/{i}/due"),
                     ART06,
                     "the 10th of the month after the collection month; remitted after it: late; not remitted by the date checked: overdue",
                 )

@@ -368,7 +368,7 @@ fn trace_scheme(
         Scheme::Employee => ART15,
         Scheme::Resident => ART16,
     };
-    let p = |field: &str| format!("riskpool.schemes.{s}.{field}");
+    let p = |field: &str| format!("/riskpool/schemes/{s}/{field}");
     trace.record(|| {
         Step::new(
             p("revenue_base"),
@@ -397,7 +397,7 @@ fn trace_scheme(
         .result(t.levy)
     });
     for (i, (u, o)) in input.units.iter().zip(outcomes).enumerate() {
-        let up = |field: &str| format!("riskpool.schemes.{s}.units[{i}].{field}");
+        let up = |field: &str| format!("/riskpool/schemes/{s}/units/{i}/{field}");
         trace.record(|| {
             Step::new(up("levy_charge"), ART07, "levy × revenue ÷ revenue_base, largest remainder to the fen")
                 .input("unit", &u.id)

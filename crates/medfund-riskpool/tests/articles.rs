@@ -270,6 +270,6 @@ fn trace_cites_every_article_used() {
         trace
             .steps()
             .iter()
-            .any(|s| s.figure == "riskpool.schemes.resident.units[0].unresolved" && s.result == "390.00")
+            .any(|s| s.figure == "/riskpool/schemes/resident/units/0/unresolved" && s.result == "390.00")
     );
 }

@@ -264,11 +264,11 @@ pub fn allocate(
     };
     let mut earmarks = Vec::with_capacity(policy.earmarks.len());
     let mut remaining = total;
-    for e in &policy.earmarks {
+    for (k, e) in policy.earmarks.iter().enumerate() {
         let amount = earmark_base.mul_rate(e.rate.rate(), rounding)?.min(remaining);
         remaining = remaining.checked_sub(amount)?;
         trace.record(|| {
-            Step::new(format!("surplus.earmarks.{}", e.name), ART_SHARES, "earmark rate × base, rounded to the fen")
+            Step::new(format!("/surplus/earmarks/{k}/amount"), ART_SHARES, "earmark rate × base, rounded to the fen")
                 .input("rate", e.rate)
                 .input("base", earmark_base)
                 .result(amount)
@@ -349,7 +349,7 @@ pub fn allocate(
     if !spending.is_empty() {
         trace.record(|| {
             Step::new(
-                "surplus.violations",
+                "/surplus/violations",
                 ART_USES,
                 "each spending line in an allowed use category; each institution's spending within its allocation",
             )
@@ -382,13 +382,13 @@ fn trace_allocation(
     trace: &mut Trace,
 ) {
     trace.record(|| {
-        Step::new("surplus.primary_pool", ART_SHARES, "primary_floor × total, rounded to the fen (基层留用比例)")
+        Step::new("/surplus/primary_pool", ART_SHARES, "primary_floor × total, rounded to the fen (基层留用比例)")
             .input("primary_floor", policy.primary_floor)
             .input("total", total)
             .result(primary_pool)
     });
     trace.record(|| {
-        Step::new("surplus.performance_pool", ART_SHARES, "total − earmarks − primary_pool (绩效奖励)")
+        Step::new("/surplus/performance_pool", ART_SHARES, "total − earmarks − primary_pool (绩效奖励)")
             .input("total", total)
             .result(performance_pool)
     });
@@ -396,7 +396,7 @@ fn trace_allocation(
         if inst.level == crate::Level::Primary {
             trace.record(|| {
                 Step::new(
-                    format!("surplus.institutions[{i}].floor_share"),
+                    format!("/surplus/institutions/{i}/floor_share"),
                     ART_SHARES,
                     format!(
                         "primary_pool split among primary institutions by {:?}, largest remainder",
@@ -411,7 +411,7 @@ fn trace_allocation(
         }
         trace.record(|| {
             Step::new(
-                format!("surplus.institutions[{i}].performance_share"),
+                format!("/surplus/institutions/{i}/performance_share"),
                 ART_PERFORMANCE,
                 "performance_pool × (w_c × score ÷ Σ score + w_w × workload ÷ Σ workload) among qualifying institutions, largest remainder",
             )
@@ -425,7 +425,7 @@ fn trace_allocation(
         });
     }
     trace.record(|| {
-        Step::new("surplus.unallocated", ART_SHARES, "pools no institution could receive").result(unallocated)
+        Step::new("/surplus/unallocated", ART_SHARES, "pools no institution could receive").result(unallocated)
     });
 }
 

@@ -262,7 +262,7 @@ fn trace_cites_the_framework() {
         trace
             .steps()
             .iter()
-            .any(|s| s.figure == "surplus.primary_pool" && s.rule.article == "2. 分配比例" && s.result == "300.00")
+            .any(|s| s.figure == "/surplus/primary_pool" && s.rule.article == "2. 分配比例" && s.result == "300.00")
     );
     assert!(trace.steps().iter().any(|s| s.rule.article == "4. 绩效考核"));
 }

@@ -104,7 +104,7 @@ fn trace_supplementary(
     for (i, (c, s)) in claims.iter().zip(splits).enumerate() {
         trace.record(|| {
             Step::new(
-                format!("supplementary.claims[{i}]"),
+                format!("/supplementary/claims/{i}"),
                 XIAMEN_RULE,
                 "by the person's running eligible total in the medical year: the fund pays up to fund_cap; above it the insurer pays insurer_rate (rounded per claim) until insurer_cap; the person pays the rest",
             )
@@ -118,10 +118,10 @@ fn trace_supplementary(
             .result(format!("fund {}; insurer {}; person_pays {}", s.fund, s.insurer, s.person_pays))
         });
     }
-    for y in years {
+    for (k, y) in years.iter().enumerate() {
         trace.record(|| {
             Step::new(
-                format!("supplementary.years.{}.insurer_result", y.medical_year),
+                format!("/supplementary/years/{k}/insurer_result"),
                 XIAMEN_RULE,
                 "premium_per_person × insured_persons − Σ insurer",
             )
