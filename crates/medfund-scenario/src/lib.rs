@@ -67,6 +67,19 @@ pub fn parse_scenario(text: &str, format: ScenarioFormat, name: &str) -> Scenari
     scenario::parse(text, format, &source(name, PathBuf::from("."), &Limits::default()))
 }
 
+/// Reads a scenario from a JSON value already in memory (a document parsed
+/// elsewhere, a Python dict): the same checks as [`parse_scenario`], with
+/// errors that name the field path (a value keeps no line or column).
+///
+/// ```
+/// let doc = serde_json::json!({"surplus": {"total": "1.234"}});
+/// let err = medfund_scenario::parse_scenario_value(doc, "request").unwrap_err();
+/// assert_eq!(err.path.as_deref(), Some("surplus.total"));
+/// ```
+pub fn parse_scenario_value(doc: serde_json::Value, name: &str) -> ScenarioResult<Scenario> {
+    parse::parse_value(doc, name)
+}
+
 fn source(name: &str, base: PathBuf, limits: &Limits) -> scenario::Source {
     scenario::Source { name: name.into(), base, limits: limits.clone() }
 }

@@ -93,6 +93,20 @@ fn floats_as_text(value: &mut toml::de::DeValue<'_>) {
     }
 }
 
+/// Reads a scenario from a JSON document already in memory (a Python
+/// dict, a request body parsed elsewhere), with the checks of a file. A
+/// JSON value keeps no positions: errors name the field path only.
+pub(crate) fn parse_value(doc: serde_json::Value, name: &str) -> ScenarioResult<Scenario> {
+    serde_path_to_error::deserialize(crate::strict::Strict(doc)).map_err(
+        |e: serde_path_to_error::Error<serde_json::Error>| {
+            let message = e.inner().to_string();
+            let path = e.path().to_string();
+            let located = if path == "." { message.clone() } else { format!("{path}: {message}") };
+            ScenarioError::input(located).with_code(serde_code(&message)).at(name)
+        },
+    )
+}
+
 /// The machine code of a serde message about a value (serde has no error kinds).
 pub(crate) fn serde_code(message: &str) -> &'static str {
     if message.starts_with("unknown field") {

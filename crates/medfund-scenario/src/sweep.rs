@@ -142,14 +142,7 @@ pub(crate) fn document(
 }
 
 fn scenario_of(doc: Value, label: &str) -> ScenarioResult<Scenario> {
-    serde_path_to_error::deserialize(crate::strict::Strict(doc)).map_err(
-        |e: serde_path_to_error::Error<serde_json::Error>| {
-            let message = e.inner().to_string();
-            ScenarioError::input(format!("{}: {message}", e.path()))
-                .with_code(crate::parse::serde_code(&message))
-                .at(label)
-        },
-    )
+    crate::parse::parse_value(doc, label)
 }
 
 /// One combination's values and headline figures.
