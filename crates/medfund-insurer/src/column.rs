@@ -56,7 +56,7 @@ impl Reciprocal {
     #[inline(always)]
     pub(crate) fn div(self, n: u64) -> u64 {
         let high = u128::from(n).wrapping_mul(u128::from(self.multiplier)).wrapping_shr(64);
-        u64::try_from(high).unwrap_or(u64::MAX).wrapping_shr(self.shift)
+        u64::try_from(high).expect("invariant: a u128 shifted right by 64 fits a u64").wrapping_shr(self.shift)
     }
 }
 

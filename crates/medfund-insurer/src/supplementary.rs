@@ -248,7 +248,10 @@ pub fn split_claims<P: Hash + Eq + Clone + Sync>(
                 }
                 let [fund, insurer, _] = column.apply(&mut state, cost.fen().unsigned_abs());
                 // Each part is at most the cost, which is an i64.
-                Ok((i64::try_from(fund).unwrap_or(i64::MAX), i64::try_from(insurer).unwrap_or(i64::MAX)))
+                Ok((
+                    i64::try_from(fund).expect("invariant: the fund part is at most the cost, an i64"),
+                    i64::try_from(insurer).expect("invariant: the insurer part is at most the cost, an i64"),
+                ))
             };
             grouped.split(year_start, &mut paid, apply)?
         }
@@ -512,7 +515,7 @@ fn run(
         }
         let mut current_year = None;
         for key in &keys {
-            let at = u32::try_from(key & u64::from(u32::MAX)).unwrap_or(u32::MAX);
+            let at = u32::try_from(key & u64::from(u32::MAX)).expect("invariant: the low 32 bits of a key fit a u32");
             let Some(entry) = group.get(at as usize) else { continue };
             let year = year_start.year_of(entry.date).label();
             let fresh = current_year != Some(year);

@@ -259,7 +259,7 @@ pub fn simulate(
                      review: &mut [bool]|
      -> Result<()> {
         let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-        rng.set_stream(u64::try_from(trial).unwrap_or(u64::MAX));
+        rng.set_stream(u64::try_from(trial).expect("invariant: a trial index fits a u64"));
         let mut openings: Vec<Money> = schemes.iter().map(|s| s.opening_balance).collect();
         for (figures, scheme) in scratch.figures.iter_mut().zip(schemes) {
             figures.clear();

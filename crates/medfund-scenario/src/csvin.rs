@@ -43,7 +43,9 @@ impl<R> Lines<R> {
     /// The 1-based physical line the reader has reached.
     fn current_line(&self) -> u64 {
         let ahead = self.pending.iter().filter(|(_, b)| *b == b'\n').count();
-        self.counted.saturating_add(u64::try_from(ahead).unwrap_or(u64::MAX)).saturating_add(1)
+        self.counted
+            .saturating_add(u64::try_from(ahead).expect("invariant: a count of buffered bytes fits a u64"))
+            .saturating_add(1)
     }
 
     /// The 1-based physical line of the first byte at or after `at` that
