@@ -14,8 +14,7 @@ mod output;
 
 use args::{Cli, Command, ErrorFormat, ReportArgs};
 use output::{
-    check_args, check_stdout_open, emit, emit_projection, emit_value, policies, progress_bar, say, say_json, sweep,
-    write_stdout,
+    check_args, emit, emit_projection, emit_value, policies, progress_bar, say, say_json, sweep, write_stdout,
 };
 
 /// The errors of a failed command, at least one.
@@ -106,10 +105,7 @@ fn main() -> ExitCode {
     }));
     let cli = Cli::parse();
     let error_format = cli.error_format;
-    let outcome = std::panic::catch_unwind(|| {
-        check_stdout_open()?;
-        dispatch(cli)
-    });
+    let outcome = std::panic::catch_unwind(|| dispatch(cli));
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(Failure(errors))) => {

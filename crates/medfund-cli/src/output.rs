@@ -43,27 +43,6 @@ pub(crate) fn say(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// A report written nowhere must not end in exit 0. The Rust runtime
-/// reopens a closed standard output (`>&-`) on `/dev/null` for reading and
-/// writing, so every write would "succeed"; a shell's `> /dev/null` opens it
-/// for writing only. On Linux `/proc` tells the two apart before any work is
-/// done; elsewhere, and for a deliberate `> /dev/null`, nothing is refused.
-pub(crate) fn check_stdout_open() -> ScenarioResult<()> {
-    let target = std::fs::read_link("/proc/self/fd/1").ok();
-    let flags = std::fs::read_to_string("/proc/self/fdinfo/1").ok().and_then(|info| {
-        let octal = info.lines().find_map(|l| l.strip_prefix("flags:"))?.trim().to_owned();
-        u32::from_str_radix(&octal, 8).ok()
-    });
-    // O_ACCMODE = 0o3, O_RDWR = 0o2.
-    let on_null = target.is_some_and(|t| t == std::path::Path::new("/dev/null"));
-    if on_null && flags.is_some_and(|f| f & 0o3 == 0o2) {
-        return Err(ScenarioError::other(
-            "standard output is closed; expected somewhere to write the report (a file, a pipe, or > /dev/null)",
-        ));
-    }
-    Ok(())
-}
-
 pub(crate) fn emit(report: &Report, args: &ReportArgs) -> ScenarioResult<()> {
     match args.format {
         OutputFormat::Json => {
