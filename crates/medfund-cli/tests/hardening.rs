@@ -311,6 +311,10 @@ fn messages_point_at_the_value_and_name_the_row() {
         "supplementary.insured_persons",
         "premiums of 52.80 yuan for 9223372036854775807 insured persons",
     ]);
+    // A policy parameter the policy refuses names its field (checked once, by the policy).
+    let weights = "[surplus]\ntotal = \"100\"\npolicy = { weights = { w_c = \"-1\", w_w = 1 } }\n[[surplus.institutions]]\nid = \"a\"\nlevel = \"primary\"\nchronic_care_score = 1\nworkload = 1\n";
+    run_scenario("w.toml", weights)
+        .input_error(&["surplus.policy.weights.chronic_care", "expected a weight of zero or more"]);
     // A sweep names its file once.
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo.toml");
     let out = run(&["sweep", demo, "--set", "riskpool.year=1999"]);

@@ -33,6 +33,7 @@ mod compute;
 mod csvin;
 mod error;
 mod limits;
+mod overrides;
 mod parse;
 mod presets;
 mod render;

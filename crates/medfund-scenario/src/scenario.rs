@@ -3,13 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use medfund_core::{Rate, Rounding, Share, YearStart};
-use medfund_insurer::{FeeAdvanceDate, FeeBasis};
-use medfund_riskpool::{Rationing, Scheme};
-use medfund_surplus::{Earmark, EarmarkBase, FloorSplit, Level, Weights};
+use medfund_core::{Rate, Share};
+use medfund_riskpool::Scheme;
+use medfund_surplus::Level;
 use serde::Deserialize;
 
-use crate::values::{Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year};
+pub(crate) use crate::overrides::{
+    AssistancePolicyOverride, RiskpoolPolicyOverride, SupplementaryPolicyOverride, SurplusPolicyOverride,
+};
+use crate::values::{Amount, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year};
 
 /// A whole scenario: every section optional.
 #[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
@@ -68,22 +70,6 @@ pub(crate) struct RiskpoolSection {
     pub units_csv: Option<String>,
 }
 
-/// `[riskpool.policy]`.
-#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RiskpoolPolicyOverride {
-    /// Levy rate.
-    pub levy_rate: Option<Share>,
-    /// Cap as a multiple of revenue.
-    pub cap_multiple: Option<NonNegativeRate>,
-    /// Rationing.
-    pub rationing: Option<Rationing>,
-    /// Default league fiscal share.
-    pub default_league_fiscal_share: Option<Share>,
-    /// Rounding mode.
-    pub rounding: Option<Rounding>,
-}
-
 /// `[riskpool.employee]` / `[riskpool.resident]`.
 #[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -125,34 +111,6 @@ pub(crate) struct AssistanceSection {
     pub counties: Option<Vec<CountyRow>>,
     /// Counties, from a CSV file (one row per county and year).
     pub counties_csv: Option<String>,
-}
-
-/// `[assistance.policy]`.
-#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct AssistancePolicyOverride {
-    /// Fee rate.
-    pub fee_rate: Option<Share>,
-    /// Fee cap.
-    pub fee_cap: Option<Amount>,
-    /// March prepayment share.
-    pub prepay_march: Option<Share>,
-    /// September prepayment share.
-    pub prepay_september: Option<Share>,
-    /// Advance rate.
-    pub advance_rate: Option<Share>,
-    /// Days for the fee settlement.
-    pub fee_settlement_days: Option<Whole32>,
-    /// Fee basis.
-    pub fee_basis: Option<FeeBasis>,
-    /// How the June fee advance is dated.
-    pub fee_advance_date: Option<FeeAdvanceDate>,
-    /// First day (or year) of validity.
-    pub valid_from: Option<DateOrYear>,
-    /// Last day (or year) of validity.
-    pub valid_to: Option<DateOrYear>,
-    /// Rounding.
-    pub rounding: Option<Rounding>,
 }
 
 /// `[[assistance.counties]]`.
@@ -219,28 +177,6 @@ pub(crate) struct SupplementarySection {
     pub claims_csv: Option<String>,
 }
 
-/// `[supplementary.policy]`.
-#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SupplementaryPolicyOverride {
-    /// Medical-year start.
-    pub year_start: Option<YearStart>,
-    /// Fund cap.
-    pub fund_cap: Option<Amount>,
-    /// Insurer rate.
-    pub insurer_rate: Option<Share>,
-    /// Insurer cap.
-    pub insurer_cap: Option<Amount>,
-    /// Premium per person.
-    pub premium_per_person: Option<Amount>,
-    /// First day (or year) of validity.
-    pub valid_from: Option<DateOrYear>,
-    /// Last day (or year) of validity.
-    pub valid_to: Option<DateOrYear>,
-    /// Rounding.
-    pub rounding: Option<Rounding>,
-}
-
 /// `[[supplementary.claims]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -272,32 +208,6 @@ pub(crate) struct SurplusSection {
     pub spending: Option<Vec<SpendingRow>>,
     /// Spending lines, from a CSV file.
     pub spending_csv: Option<String>,
-}
-
-/// `[surplus.policy]`.
-#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SurplusPolicyOverride {
-    /// Earmarks (replace the preset's list).
-    pub earmarks: Option<Vec<Earmark>>,
-    /// Primary floor.
-    pub primary_floor: Option<Share>,
-    /// Floor split.
-    pub floor_split: Option<FloorSplit>,
-    /// Composite weights.
-    pub weights: Option<Weights>,
-    /// Minimum score.
-    pub min_score: Option<Score>,
-    /// Earmark base.
-    pub earmark_base: Option<EarmarkBase>,
-    /// Whether primary institutions share in the performance pool.
-    pub performance_includes_primary: Option<bool>,
-    /// Allowed use categories.
-    pub allowed_categories: Option<Vec<String>>,
-    /// Other known uses, outside the allowed ones.
-    pub other_categories: Option<Vec<String>>,
-    /// Rounding.
-    pub rounding: Option<Rounding>,
 }
 
 /// `[[surplus.institutions]]`.

@@ -67,34 +67,7 @@ pub(super) fn compute(
     let preset = crate::presets::Registry::built_in()?.assistance(s.preset.as_deref())?;
     let mut version: PolicyVersion<AssistancePolicy> = preset;
     if let Some(o) = &s.policy {
-        let p = version.params_mut();
-        if let Some(v) = o.fee_rate {
-            p.fee_rate = v;
-        }
-        if let Some(v) = o.fee_cap {
-            p.fee_cap = v.0;
-        }
-        if let Some(v) = o.prepay_march {
-            p.prepay_march = v;
-        }
-        if let Some(v) = o.prepay_september {
-            p.prepay_september = v;
-        }
-        if let Some(v) = o.advance_rate {
-            p.advance_rate = v;
-        }
-        if let Some(v) = o.fee_settlement_days {
-            p.fee_settlement_days = v.0;
-        }
-        if let Some(v) = o.fee_basis {
-            p.fee_basis = v;
-        }
-        if let Some(v) = o.rounding {
-            p.rounding = v;
-        }
-        if let Some(v) = o.fee_advance_date {
-            p.fee_advance_date = v;
-        }
+        o.apply(version.params_mut());
         version = override_validity(version, "assistance", o.valid_from, o.valid_to)?;
     }
     let rows: Vec<CountyRow> =

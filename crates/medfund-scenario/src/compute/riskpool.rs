@@ -14,22 +14,7 @@ use crate::scenario::{RiskpoolSection, Source, UnitRow};
 pub(crate) fn riskpool_policy(s: &RiskpoolSection) -> ScenarioResult<PolicyVersion<RiskPoolPolicy>> {
     let mut version = crate::presets::Registry::built_in()?.riskpool(s.preset.as_deref())?;
     if let Some(o) = &s.policy {
-        let p = version.params_mut();
-        if let Some(v) = o.levy_rate {
-            p.levy_rate = v;
-        }
-        if let Some(v) = o.cap_multiple {
-            p.cap_multiple = v.0;
-        }
-        if let Some(v) = o.rationing {
-            p.rationing = v;
-        }
-        if let Some(v) = o.default_league_fiscal_share {
-            p.default_league_fiscal_share = Some(v);
-        }
-        if let Some(v) = o.rounding {
-            p.rounding = v;
-        }
+        o.apply(version.params_mut());
     }
     Ok(version)
 }

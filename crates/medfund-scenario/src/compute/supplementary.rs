@@ -29,26 +29,8 @@ pub(super) fn compute(
         )));
     }
     let mut version = preset;
-    let policy = version.params_mut();
     if let Some(o) = &s.policy {
-        if let Some(v) = o.year_start {
-            policy.year_start = v;
-        }
-        if let Some(v) = o.fund_cap {
-            policy.fund_cap = v.0;
-        }
-        if let Some(v) = o.insurer_rate {
-            policy.insurer_rate = v;
-        }
-        if let Some(v) = o.insurer_cap {
-            policy.insurer_cap = v.0;
-        }
-        if let Some(v) = o.premium_per_person {
-            policy.premium_per_person = v.0;
-        }
-        if let Some(v) = o.rounding {
-            policy.rounding = v;
-        }
+        o.apply(version.params_mut());
         version = override_validity(version, "supplementary", o.valid_from, o.valid_to)?;
     }
     let claims: Vec<Claim<String>> = match (&s.claims, &s.claims_csv) {

@@ -14,41 +14,7 @@ pub(super) fn compute(s: &SurplusSection, source: &Source, trace: &mut Trace) ->
     let preset = crate::presets::Registry::built_in()?.surplus(s.preset.as_deref())?;
     let mut policy: SurplusPolicy = preset.params().clone();
     if let Some(o) = &s.policy {
-        if let Some(v) = &o.earmarks {
-            policy.earmarks = v.clone();
-        }
-        if let Some(v) = o.primary_floor {
-            policy.primary_floor = v;
-        }
-        if let Some(v) = o.floor_split {
-            policy.floor_split = v;
-        }
-        if let Some(v) = o.weights {
-            if v.chronic_care.is_negative() || v.workload.is_negative() {
-                return Err(ScenarioError::input(
-                    "surplus.policy.weights: a weight is negative; expected weights of zero or more",
-                ));
-            }
-            policy.weights = v;
-        }
-        if let Some(v) = o.min_score {
-            policy.min_score = v.0;
-        }
-        if let Some(v) = o.earmark_base {
-            policy.earmark_base = v;
-        }
-        if let Some(v) = o.performance_includes_primary {
-            policy.performance_includes_primary = v;
-        }
-        if let Some(v) = &o.allowed_categories {
-            policy.allowed_categories = v.clone();
-        }
-        if let Some(v) = &o.other_categories {
-            policy.other_categories = v.clone();
-        }
-        if let Some(v) = o.rounding {
-            policy.rounding = v;
-        }
+        o.apply(&mut policy);
     }
     let rows: Vec<InstitutionRow> =
         list(source, "surplus", "institutions", s.institutions.as_ref(), s.institutions_csv.as_ref(), Ok)?;
@@ -84,6 +50,9 @@ pub(super) fn compute(s: &SurplusSection, source: &Source, trace: &mut Trace) ->
                 ScenarioError::input(format!("{}.category: {e}", item_path("surplus", "spending", csv_s, *line)))
             }
             SurplusError::OverCommitted { .. } => ScenarioError::input(format!("surplus.policy: {e}")),
+            SurplusError::OutOfRange { subject, field, .. } if subject == "policy" => {
+                ScenarioError::input(format!("surplus.policy.{field}: {e}"))
+            }
             _ => lib_error("surplus", &e),
         })?;
     Ok(SurplusReport {
