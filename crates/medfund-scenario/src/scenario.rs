@@ -70,6 +70,21 @@ pub(crate) struct RiskpoolSection {
     pub units_csv: Option<String>,
 }
 
+impl RiskpoolSection {
+    /// The `[riskpool.employee]` or `[riskpool.resident]` table, if given.
+    pub(crate) fn table(&self, scheme: Scheme) -> Option<&SchemeTable> {
+        match scheme {
+            Scheme::Employee => self.employee.as_ref(),
+            Scheme::Resident => self.resident.as_ref(),
+        }
+    }
+
+    /// §3: a scheme is present when its table or one of its units is.
+    pub(crate) fn has_scheme(&self, scheme: Scheme, units: &[UnitRow]) -> bool {
+        self.table(scheme).is_some() || units.iter().any(|u| u.scheme == scheme)
+    }
+}
+
 /// `[riskpool.employee]` / `[riskpool.resident]`.
 #[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

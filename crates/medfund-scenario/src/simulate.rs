@@ -63,10 +63,7 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
     let version: PolicyVersion<RiskPoolPolicy> = riskpool_policy(r).map_err(at)?;
     let mut schemes = Vec::new();
     for scheme in Scheme::ALL {
-        let table = match scheme {
-            Scheme::Employee => r.employee.as_ref(),
-            Scheme::Resident => r.resident.as_ref(),
-        };
+        let table = r.table(scheme);
         let members: Vec<&UnitRow> = rows.iter().filter(|u| u.scheme == scheme).collect();
         if table.is_none() && members.is_empty() {
             continue;

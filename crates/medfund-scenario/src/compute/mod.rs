@@ -113,16 +113,7 @@ pub(crate) fn validate_projection(
             crate::values::YEARS.end()
         )));
     }
-    let schemes = Scheme::ALL
-        .iter()
-        .filter(|&&scheme| {
-            let table = match scheme {
-                Scheme::Employee => section.employee.is_some(),
-                Scheme::Resident => section.resident.is_some(),
-            };
-            table || units.iter().any(|u| u.scheme == scheme)
-        })
-        .count();
+    let schemes = Scheme::ALL.iter().filter(|&&scheme| section.has_scheme(scheme, units)).count();
     let spec = medfund_riskpool::ProjectionSpec {
         first_year: section.year.0,
         years: p.years.0,

@@ -40,10 +40,7 @@ pub(super) fn compute(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) 
     }
     let mut inputs = Vec::new();
     for scheme in Scheme::ALL {
-        let table = match scheme {
-            Scheme::Employee => s.employee.as_ref(),
-            Scheme::Resident => s.resident.as_ref(),
-        };
+        let table = s.table(scheme);
         let members: Vec<(usize, &UnitRow)> = rows.iter().enumerate().filter(|(_, u)| u.scheme == scheme).collect();
         if table.is_none() && members.is_empty() {
             continue;
