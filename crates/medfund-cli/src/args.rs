@@ -255,4 +255,85 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = LangArg::Zh)]
         lang: LangArg,
     },
+    /// Serve the scenario contract over HTTP: JSON in, the same JSON reports out, OpenAPI at /openapi.json.
+    ///
+    /// Runs until SIGTERM or Ctrl-C, then finishes the requests in flight. Logs one line per
+    /// request on standard error (level from MEDFUND_LOG). See docs/service.md.
+    /// Example: medfund serve --addr 127.0.0.1:8080
+    Serve(ServeArgs),
+}
+
+/// `medfund serve`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0: any free port, printed at start).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub(crate) addr: std::net::SocketAddr,
+    /// Largest request body [default: 64MiB]; larger is answered 413.
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub(crate) max_body: Option<u64>,
+    /// Computations at once [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) workers: Option<u16>,
+    /// Requests that may wait for a worker [default: 256]; past it, 503.
+    #[arg(long, value_name = "N")]
+    pub(crate) queue: Option<usize>,
+    /// Longest wait plus computation of one request, in seconds [default: 60]; past it, 503.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) request_timeout: Option<u64>,
+    /// Longest time a request body may take to arrive, in seconds [default: 30]; past it, 408.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) body_timeout: Option<u64>,
+    /// Most unit-years one simulate request may compute (trials × years × units) [default: 50000000].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_projection_work: Option<u64>,
+    /// Largest estimated memory of one projection [default: 2GiB].
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub(crate) max_projection_memory: Option<u64>,
+    /// Most combinations one sweep request may run [default: 1000].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_combinations: Option<u64>,
+    /// Log lines as text or JSON.
+    #[arg(long, value_enum, default_value_t = LogFormatArg::Text)]
+    pub(crate) log_format: LogFormatArg,
+}
+
+/// How the service writes its log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormatArg {
+    /// key=value text.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl ServeArgs {
+    pub(crate) fn config(&self) -> medfund_server::Config {
+        let mut c = medfund_server::Config::default();
+        if let Some(v) = self.max_body {
+            c.max_body = v;
+        }
+        if let Some(v) = self.workers {
+            c.workers = usize::from(v);
+        }
+        if let Some(v) = self.queue {
+            c.queue = v;
+        }
+        if let Some(v) = self.request_timeout {
+            c.request_timeout = std::time::Duration::from_secs(v);
+        }
+        if let Some(v) = self.body_timeout {
+            c.body_timeout = std::time::Duration::from_secs(v);
+        }
+        if let Some(v) = self.max_projection_work {
+            c.limits.projection_work = v;
+        }
+        if let Some(v) = self.max_projection_memory {
+            c.limits.projection_bytes = v;
+        }
+        if let Some(v) = self.max_combinations {
+            c.limits.sweep_combinations = v;
+        }
+        c
+    }
 }

@@ -68,6 +68,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
             Ok(sweep(&file, &settings, input.format(), &limits, format, lang.into())?)
         }
+        Command::Serve(args) => Ok(serve(&args)?),
         Command::Simulate { file, input, format, lang, svg, threads, out, pretty } => {
             let args = ReportArgs { format, explain: false, lang, out, pretty };
             check_args(&args)?;
@@ -96,6 +97,32 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(emit_projection(&projection, &args)?)
         }
     }
+}
+
+/// `medfund serve`: binds, says where on standard output, serves until
+/// SIGTERM or Ctrl-C.
+fn serve(args: &args::ServeArgs) -> ScenarioResult<()> {
+    let failed = |what: &str, e: std::io::Error| ScenarioError::other(format!("{what}: {e}"));
+    medfund_server::init_logging(match args.log_format {
+        args::LogFormatArg::Text => medfund_server::LogFormat::Text,
+        args::LogFormatArg::Json => medfund_server::LogFormat::Json,
+    });
+    let config = args.config();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(config.workers.checked_add(4).expect("invariant: --workers is a u16"))
+        .build()
+        .map_err(|e| failed("cannot start the runtime", e))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .map_err(|e| failed(&format!("cannot listen on {}", args.addr), e))?;
+        let bound = listener.local_addr().map_err(|e| failed("cannot read the bound address", e))?;
+        write_stdout(format!("medfund: listening on http://{bound}\n").as_bytes())?;
+        medfund_server::serve(listener, config, medfund_server::shutdown_signal())
+            .await
+            .map_err(|e| failed("the service stopped", e))
+    })
 }
 
 fn main() -> ExitCode {

@@ -17,7 +17,7 @@ pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_OTHER: u8 = 1;
 
 /// What kind of failure an error is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -61,7 +61,7 @@ pub mod codes {
 
 /// A failure of the pipeline. `Display` gives the one line people read:
 /// `FILE:LINE:COLUMN: PATH: message`, each part where known.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ScenarioError {
     /// What kind of failure.

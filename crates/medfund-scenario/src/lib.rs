@@ -252,6 +252,32 @@ pub fn sweep_file_each(
     sweep::sweep_each(&doc, &source, settings, progress, row)
 }
 
+/// Runs a scenario document already in memory (a request body, a Python
+/// dict) once per combination of `settings`, as [`sweep_file_each`] does;
+/// `name` names it in messages. List files are read only as `limits` allow
+/// (relative to the current directory).
+pub fn sweep_value_each(
+    doc: serde_json::Value,
+    name: &str,
+    settings: &[Setting],
+    limits: &Limits,
+    progress: &dyn Fn(u64, u64),
+    row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
+) -> ScenarioResult<u64> {
+    sweep::sweep_each(&doc, &source(name, PathBuf::from("."), limits), settings, progress, row)
+}
+
+/// Compares two reports already computed (§9), figure by figure; the names
+/// label them in the comparison.
+pub fn compare_reports(
+    base_name: &str,
+    base: &Report,
+    variant_name: &str,
+    variant: &Report,
+) -> ScenarioResult<Comparison> {
+    variants::compare(base_name, base, variant_name, variant)
+}
+
 /// The cells of one sweep row (parameters, then the named figures), for the
 /// renderers: with [`tables::csv_record`], a CSV row.
 pub fn sweep_row_cells(parameters: &[String], figure_names: &[String], row: &SweepRow) -> Vec<tables::Cell> {

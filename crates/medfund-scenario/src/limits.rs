@@ -19,6 +19,10 @@ pub struct Limits {
     pub projection_bytes: u64,
     /// Most combinations one `sweep` may run (10,000).
     pub sweep_combinations: u64,
+    /// Most unit-years one projection may simulate: trials × projected
+    /// years × riskpool units (no limit by default; the service sets one, so
+    /// that a request's computing time is bounded before it starts).
+    pub projection_work: u64,
     /// Most worker threads (256).
     pub threads: usize,
     /// Whether a `*_csv` path may lead outside the scenario's folder (no).
@@ -36,6 +40,7 @@ impl Default for Limits {
             record_bytes: 1 << 20,
             projection_bytes: 2 << 30,
             sweep_combinations: 10_000,
+            projection_work: u64::MAX,
             threads: 256,
             paths_outside: false,
             list_files: true,

@@ -12,7 +12,7 @@ use crate::error::{ScenarioError, ScenarioResult, excerpt};
 use crate::render::{Cell, Table, columns};
 
 /// One built-in policy, as `medfund policies` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct PresetInfo {
     /// The preset id (`alxa-2020`).

@@ -12,7 +12,7 @@ use crate::render::{Cell, Table, columns};
 use crate::scenario::{self, Scenario, Source, UnitRow};
 
 /// The projection report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Projection {
     pub(crate) trials: u32,
     pub(crate) seed: u64,
@@ -20,7 +20,7 @@ pub struct Projection {
 }
 
 /// Per scheme present, employee first.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub(crate) struct ProjectionSchemes {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) employee: Option<Vec<medfund_riskpool::YearStats>>,
@@ -60,6 +60,7 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
     };
     let rows: Vec<UnitRow> = crate::compute::riskpool_rows(r, source).map_err(at)?;
     crate::compute::validate_projection(p, Some((r, &rows)), &source.limits).map_err(at)?;
+    crate::compute::check_projection_work(p, &rows, &source.limits).map_err(at)?;
     let version: PolicyVersion<RiskPoolPolicy> = riskpool_policy(r).map_err(at)?;
     let mut schemes = Vec::new();
     for scheme in Scheme::ALL {

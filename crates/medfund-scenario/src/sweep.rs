@@ -17,8 +17,18 @@ use crate::variants::{as_money, text, yuan_of_fen};
 pub struct Setting {
     /// The field path (`riskpool.policy.levy_rate`, `riskpool.units[0].revenue`).
     pub path: String,
-    /// The values to try.
-    pub values: Vec<String>,
+    /// The values to try: the JSON value each sets (text from the command
+    /// line reads as an integer or boolean where it is one, else as text;
+    /// every money, rate and number field of the format also reads text).
+    pub values: Vec<Value>,
+}
+
+impl Setting {
+    /// A setting of `path` to each of `values` in turn, as the service and
+    /// the Python package give it (`{"riskpool.policy.levy_rate": ["8%", "10%"]}`).
+    pub fn new(path: impl Into<String>, values: Vec<Value>) -> Setting {
+        Setting { path: path.into(), values }
+    }
 }
 
 /// True when `next`, the piece after `previous` in a comma-separated list,
@@ -61,7 +71,7 @@ impl std::str::FromStr for Setting {
                 list.trim()
             )));
         }
-        Ok(Setting { path: path.to_owned(), values })
+        Ok(Setting { path: path.to_owned(), values: values.iter().map(|v| value_of(v)).collect() })
     }
 }
 
@@ -146,7 +156,7 @@ fn scenario_of(doc: Value, label: &str) -> ScenarioResult<Scenario> {
 }
 
 /// One combination's values and headline figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SweepRow {
     /// The values set, by path.
     pub values: serde_json::Map<String, Value>,
@@ -155,7 +165,7 @@ pub struct SweepRow {
 }
 
 /// The sweep: parameters and one row per combination.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Sweep {
     /// The paths swept, in `--set` order.
     pub parameters: Vec<String>,
@@ -235,6 +245,12 @@ fn combinations(settings: &[Setting], source: &Source) -> ScenarioResult<u64> {
             .with_code(codes::DUPLICATE));
         }
     }
+    if let Some(s) = settings.iter().find(|s| s.values.is_empty() || s.path.trim().is_empty()) {
+        return Err(ScenarioError::input(format!(
+            "--set {:?}: no values or no path; expected a path and at least one value",
+            s.path
+        )));
+    }
     // Counted, never built: 2^40 combinations are refused, not allocated.
     let count = settings.iter().try_fold(1_u64, |n, s| n.checked_mul(u64::try_from(s.values.len()).ok()?));
     let limit = source.limits.sweep_combinations;
@@ -249,9 +265,9 @@ fn combinations(settings: &[Setting], source: &Source) -> ScenarioResult<u64> {
 }
 
 /// The values of combination `index`: mixed radix, the last setting fastest.
-fn combination(settings: &[Setting], index: u64) -> Vec<(&str, &str)> {
+fn combination(settings: &[Setting], index: u64) -> Vec<(&str, &Value)> {
     let mut rest = index;
-    let mut picked: Vec<(&str, &str)> = settings
+    let mut picked: Vec<(&str, &Value)> = settings
         .iter()
         .rev()
         .map(|s| {
@@ -262,7 +278,7 @@ fn combination(settings: &[Setting], index: u64) -> Vec<(&str, &str)> {
                 .values
                 .get(usize::try_from(digit).expect("invariant: a digit below the list length fits usize"))
                 .expect("invariant: a digit indexes its list");
-            (s.path.as_str(), value.as_str())
+            (s.path.as_str(), value)
         })
         .collect();
     picked.reverse();
@@ -270,14 +286,14 @@ fn combination(settings: &[Setting], index: u64) -> Vec<(&str, &str)> {
 }
 
 /// Runs one combination and takes its headline figures.
-fn run_one(doc: &Value, source: &Source, picked: &[(&str, &str)]) -> ScenarioResult<SweepRow> {
+fn run_one(doc: &Value, source: &Source, picked: &[(&str, &Value)]) -> ScenarioResult<SweepRow> {
     let mut doc = doc.clone();
     let mut values = serde_json::Map::new();
     for &(path, v) in picked {
-        set_path(&mut doc, path, value_of(v))?;
-        values.insert(path.to_owned(), value_of(v));
+        set_path(&mut doc, path, v.clone())?;
+        values.insert(path.to_owned(), v.clone());
     }
-    let label = picked.iter().map(|(p, v)| format!("{p}={v}")).collect::<Vec<_>>().join(", ");
+    let label = picked.iter().map(|(p, v)| format!("{p}={}", text(v))).collect::<Vec<_>>().join(", ");
     let label = format!("{} with {label}", source.name);
     // An error of one combination names it where the file goes: the
     // scenario's own name, and the values that made it.

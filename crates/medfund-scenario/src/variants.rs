@@ -10,7 +10,7 @@ use crate::render::{Cell, Table, columns};
 use crate::report::{Report, SupplementaryReport};
 
 /// One figure that differs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Difference {
     /// The figure's path in the report (`riskpool.schemes.employee.levy`).
     pub path: String,
@@ -23,7 +23,7 @@ pub struct Difference {
 }
 
 /// The comparison of two reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     /// The base scenario.
     pub base: String,

@@ -153,6 +153,31 @@ pub(crate) fn validate_projection(
     Ok(())
 }
 
+/// The unit-years a projection simulates (trials × years × units) against
+/// `limits.projection_work`: checked by `simulate` only, since `run` and
+/// `check` never simulate.
+pub(crate) fn check_projection_work(
+    p: &crate::scenario::ProjectionSection,
+    units: &[UnitRow],
+    limits: &crate::limits::Limits,
+) -> ScenarioResult<()> {
+    let work = u64::from(p.trials.0)
+        .checked_mul(u64::from(p.years.0))
+        .and_then(|n| n.checked_mul(u64::try_from(units.len()).ok()?));
+    if work.is_none_or(|n| n > limits.projection_work) {
+        return Err(ScenarioError::input(format!(
+            "projection: {} trials × {} years × {} unit(s) = {} unit-years to simulate, more than the limit of {}; expected fewer trials or years",
+            p.trials.0,
+            p.years.0,
+            units.len(),
+            work.map_or_else(|| "more than 18446744073709551615".to_owned(), |n| n.to_string()),
+            limits.projection_work
+        ))
+        .with_code(codes::LIMIT));
+    }
+    Ok(())
+}
+
 /// Where list item `i` of a section came from, for messages.
 fn item_path(section: &str, list: &str, csv: Option<&str>, i: usize) -> String {
     match csv {

@@ -1,0 +1,97 @@
+//! The gate every computation passes: at most `workers` run at once, off
+//! the async runtime; at most `queue` more wait for a turn, and a request
+//! past that is answered 503 at once; a request that waits and computes
+//! longer than the time limit is answered 503. A computation that panics is
+//! answered 500 with an error id, and the panic is logged under it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use crate::problem::{Problem, service_codes};
+
+/// The concurrency limit and its queue.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    permits: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    queue: usize,
+    timeout: Duration,
+}
+
+/// Counts a request among the waiting while it lives (also when the
+/// client goes away and its future is dropped).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Gate {
+    pub(crate) fn new(workers: usize, queue: usize, timeout: Duration) -> Gate {
+        Gate { permits: Arc::new(Semaphore::new(workers.max(1))), waiting: AtomicUsize::new(0), queue, timeout }
+    }
+
+    /// Runs `job` on a blocking thread once a worker is free. The worker's
+    /// permit goes with the job: when the time limit answers the request,
+    /// the job still finishes before another starts, so that no more than
+    /// `workers` computations ever share the cores.
+    pub(crate) async fn run<T, F>(&self, request_id: &str, job: F) -> Result<T, Problem>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, Problem> + Send + 'static,
+    {
+        let deadline = tokio::time::Instant::now().checked_add(self.timeout);
+        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let before = self.waiting.fetch_add(1, Ordering::AcqRel);
+                let _waiting = Waiting(&self.waiting);
+                if before >= self.queue {
+                    return Err(Problem::unavailable(
+                        service_codes::OVERLOADED,
+                        format!("every worker is busy and {before} requests are waiting; try again shortly"),
+                        1,
+                    ));
+                }
+                let acquire = Arc::clone(&self.permits).acquire_owned();
+                let acquired = match deadline {
+                    Some(d) => tokio::time::timeout_at(d, acquire).await.map_err(|_| self.timed_out())?,
+                    None => acquire.await,
+                };
+                acquired.map_err(|_| Problem::unavailable(service_codes::OVERLOADED, "the service is stopping", 1))?
+            }
+        };
+        let handle = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            job()
+        });
+        let joined = match deadline {
+            Some(d) => tokio::time::timeout_at(d, handle).await.map_err(|_| self.timed_out())?,
+            None => handle.await,
+        };
+        match joined {
+            Ok(result) => result,
+            Err(e) => {
+                let what = if e.is_panic() { "panicked" } else { "was cancelled" };
+                tracing::error!(request_id, "a computation {what}; answered 500 under this request id");
+                Err(Problem::internal(request_id))
+            }
+        }
+    }
+
+    fn timed_out(&self) -> Problem {
+        Problem::unavailable(
+            service_codes::TIMEOUT,
+            format!(
+                "the request did not finish within the time limit of {} s; expected a smaller computation, or a larger --request-timeout",
+                self.timeout.as_secs()
+            ),
+            1,
+        )
+    }
+}

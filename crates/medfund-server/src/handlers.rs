@@ -1,0 +1,369 @@
+//! The operations: each reads its parameters and body, hands the work to
+//! `medfund-scenario` through the gate, and writes what `medfund` would
+//! print for the same input, byte for byte.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use medfund_scenario::{Report, Scenario, ScenarioError, ScenarioFormat, Setting, tables};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::problem::Problem;
+use crate::request::{OutputFormat, Params, content_format, read_body};
+use crate::{App, RequestId};
+
+/// What every operation returns.
+pub(crate) type Answer = Result<Response, Problem>;
+
+/// The name scenarios from a request carry in errors (their `file`).
+const REQUEST: &str = "request";
+
+fn bytes(content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+fn json_line<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<Vec<u8>, Problem> {
+    let written = if pretty { serde_json::to_vec_pretty(value) } else { serde_json::to_vec(value) };
+    let mut out = written.map_err(|e| Problem::from(ScenarioError::other(format!("cannot write JSON: {e}"))))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// A result as JSON (`json`), or its tables in another format.
+fn tables_answer(json: Vec<u8>, tables: impl FnOnce() -> Vec<tables::Table>, p: Params) -> Answer {
+    Ok(match p.format {
+        OutputFormat::Json => bytes("application/json", json),
+        OutputFormat::Table => bytes("text/plain; charset=utf-8", tables::render_table(&tables(), p.lang).into_bytes()),
+        OutputFormat::Markdown => {
+            bytes("text/markdown; charset=utf-8", tables::render_markdown(&tables(), p.lang).into_bytes())
+        }
+        OutputFormat::Csv => bytes("text/csv; charset=utf-8", tables::render_csv(&tables())?),
+    })
+}
+
+/// `{key: value}` and a newline, as `medfund compare/simulate/sweep --format json` print.
+fn wrapped<T: Serialize>(key: &str, value: &T, pretty: bool) -> Result<Vec<u8>, Problem> {
+    let mut map = serde_json::Map::new();
+    let value = serde_json::to_value(value).map_err(|e| Problem::from(ScenarioError::other(e.to_string())))?;
+    map.insert(key.to_owned(), value);
+    json_line(&map, pretty)
+}
+
+fn text_of(raw: &[u8]) -> Result<&str, Problem> {
+    let text = std::str::from_utf8(raw).map_err(|e| {
+        Problem::from(
+            ScenarioError::input(format!("the body is not UTF-8 (byte {}); expected UTF-8 text", e.valid_up_to()))
+                .with_code(medfund_scenario::codes::SYNTAX)
+                .at(REQUEST),
+        )
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Reads the body as one scenario (JSON or TOML).
+fn scenario_of(raw: &[u8], format: ScenarioFormat) -> Result<Scenario, Problem> {
+    Ok(medfund_scenario::parse_scenario(text_of(raw)?, format, REQUEST)?)
+}
+
+/// Reads a JSON body that wraps scenarios (`compare`, `sweep`).
+fn document_of(raw: &[u8]) -> Result<serde_json::Map<String, Value>, Problem> {
+    let value: Value = serde_json::from_str(text_of(raw)?).map_err(|e| {
+        Problem::from(
+            ScenarioError::input(format!("{e}; expected a JSON object"))
+                .with_code(medfund_scenario::codes::SYNTAX)
+                .with_position(u64::try_from(e.line()).unwrap_or(u64::MAX), u64::try_from(e.column()).ok())
+                .at(REQUEST),
+        )
+    })?;
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(ScenarioError::input("the body is not a JSON object; expected an object").at(REQUEST).into()),
+    }
+}
+
+/// Takes `key` out of a wrapping document: present, and (for a scenario) an object.
+fn member(doc: &mut serde_json::Map<String, Value>, key: &str, what: &str) -> Result<Value, Problem> {
+    doc.remove(key).ok_or_else(|| {
+        ScenarioError::input(format!("{key}: missing; expected {what}"))
+            .with_code(medfund_scenario::codes::MISSING_FIELD)
+            .at(REQUEST)
+            .into()
+    })
+}
+
+fn refuse_others(doc: &serde_json::Map<String, Value>, known: &str) -> Result<(), Problem> {
+    match doc.keys().next() {
+        Some(k) => {
+            let shown: String = k.chars().take(40).collect();
+            Err(ScenarioError::input(format!("{shown}: unknown member; expected only {known}"))
+                .with_code(medfund_scenario::codes::UNKNOWN_FIELD)
+                .at(REQUEST)
+                .into())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Errors of a scenario inside a wrapping document name its member first
+/// (`base.riskpool.year`).
+fn inside(member: &str, errors: Vec<ScenarioError>) -> Vec<ScenarioError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            e.path = Some(match e.path.take() {
+                Some(p) => format!("{member}.{p}"),
+                None => member.to_owned(),
+            });
+            e
+        })
+        .collect()
+}
+
+async fn body_of(app: &App, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Problem> {
+    read_body(headers, body, app.config.max_body, app.config.body_timeout).await
+}
+
+fn run_report(app: &App, scenario: &Scenario, explain: bool) -> Result<Report, Problem> {
+    medfund_scenario::run_scenario_all(scenario, REQUEST, ".".into(), explain, &app.config.limits)
+        .map_err(Problem::scenario)
+}
+
+/// `POST /v1/run`.
+pub(crate) async fn run(
+    State(app): State<Arc<App>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let p = Params::parse(query.as_deref(), &["format", "lang", "explain", "pretty"])?;
+    let format = content_format(&headers, true)?;
+    let raw = body_of(&app, &headers, body).await?;
+    let job = Arc::clone(&app);
+    app.gate
+        .run(&id.0, move || {
+            let report = run_report(&job, &scenario_of(&raw, format)?, p.explain)?;
+            let mut json = Vec::new();
+            if p.format == OutputFormat::Json {
+                medfund_scenario::write_json(&report, p.pretty, &mut json)
+                    .map_err(|e| Problem::from(ScenarioError::other(format!("cannot write JSON: {e}"))))?;
+            }
+            tables_answer(json, || medfund_scenario::report_tables(&report), p)
+        })
+        .await
+}
+
+/// What `POST /v1/check` answers for a valid scenario.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Checked {
+    /// Always `true` (an invalid scenario is answered with its errors).
+    valid: bool,
+    /// The sections present, in contract order.
+    sections: Vec<&'static str>,
+}
+
+/// `POST /v1/check`: everything `run` would resolve, and every error found.
+pub(crate) async fn check(
+    State(app): State<Arc<App>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let p = Params::parse(query.as_deref(), &["pretty"])?;
+    let format = content_format(&headers, true)?;
+    let raw = body_of(&app, &headers, body).await?;
+    let job = Arc::clone(&app);
+    app.gate
+        .run(&id.0, move || {
+            let scenario = scenario_of(&raw, format)?;
+            run_report(&job, &scenario, false)?;
+            Ok(bytes("application/json", json_line(&Checked { valid: true, sections: scenario.sections() }, p.pretty)?))
+        })
+        .await
+}
+
+/// `POST /v1/simulate`: the Monte Carlo projection (§8).
+pub(crate) async fn simulate(
+    State(app): State<Arc<App>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let p = Params::parse(query.as_deref(), &["format", "lang", "pretty"])?;
+    let format = content_format(&headers, true)?;
+    let raw = body_of(&app, &headers, body).await?;
+    let job = Arc::clone(&app);
+    app.gate
+        .run(&id.0, move || {
+            let scenario = scenario_of(&raw, format)?;
+            let projection =
+                medfund_scenario::simulate_scenario(&scenario, REQUEST, ".".into(), &job.config.limits, &|_| {})?;
+            let mut json = Vec::new();
+            if p.format == OutputFormat::Json {
+                medfund_scenario::write_projection_json(&projection, p.pretty, &mut json)
+                    .map_err(|e| Problem::from(ScenarioError::other(format!("cannot write JSON: {e}"))))?;
+            }
+            tables_answer(json, || medfund_scenario::projection_tables(&projection), p)
+        })
+        .await
+}
+
+/// `POST /v1/compare`: `{"base": scenario, "variant": scenario}`.
+pub(crate) async fn compare(
+    State(app): State<Arc<App>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let p = Params::parse(query.as_deref(), &["format", "lang", "pretty"])?;
+    content_format(&headers, false)?;
+    let raw = body_of(&app, &headers, body).await?;
+    let job = Arc::clone(&app);
+    app.gate
+        .run(&id.0, move || {
+            let mut doc = document_of(&raw)?;
+            let base = member(&mut doc, "base", "the base scenario")?;
+            let variant = member(&mut doc, "variant", "the variant scenario")?;
+            refuse_others(&doc, "base and variant")?;
+            let report = |name: &str, v: Value| -> Result<Report, Problem> {
+                let scenario = medfund_scenario::parse_scenario_value(v, REQUEST)
+                    .map_err(|e| Problem::scenario(inside(name, vec![e])))?;
+                medfund_scenario::run_scenario_all(&scenario, REQUEST, ".".into(), false, &job.config.limits)
+                    .map_err(|errors| Problem::scenario(inside(name, errors)))
+            };
+            let (a, b) = (report("base", base)?, report("variant", variant)?);
+            let c = medfund_scenario::compare_reports("base", &a, "variant", &b)?;
+            tables_answer(wrapped("compare", &c, p.pretty)?, || vec![medfund_scenario::comparison_table(&c)], p)
+        })
+        .await
+}
+
+/// The settings of a sweep: `{"path": [value, …], …}` in the order given.
+fn settings_of(set: Value) -> Result<Vec<Setting>, Problem> {
+    let bad = |path: &str, why: &str| -> Problem {
+        ScenarioError::input(format!("{path}: {why}"))
+            .with_code(medfund_scenario::codes::INVALID_VALUE)
+            .at(REQUEST)
+            .into()
+    };
+    let Value::Object(map) = set else {
+        return Err(bad("set", "not an object; expected {\"field.path\": [value, …], …}"));
+    };
+    if map.is_empty() {
+        return Err(bad("set", "empty; expected at least one field path with its values"));
+    }
+    map.into_iter()
+        .map(|(path, values)| match values {
+            Value::Array(values) if !values.is_empty() && values.iter().all(|v| !v.is_array() && !v.is_object()) => {
+                Ok(Setting::new(path, values))
+            }
+            _ => Err(bad(
+                "set",
+                &format!(
+                    "{:?} has no list of values; expected a non-empty list of numbers, text or booleans",
+                    path.chars().take(60).collect::<String>()
+                ),
+            )),
+        })
+        .collect()
+}
+
+/// `POST /v1/sweep`: `{"scenario": scenario, "set": {"path": [values]}}`.
+pub(crate) async fn sweep(
+    State(app): State<Arc<App>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let p = Params::parse(query.as_deref(), &["format", "lang", "pretty"])?;
+    content_format(&headers, false)?;
+    let raw = body_of(&app, &headers, body).await?;
+    let job = Arc::clone(&app);
+    app.gate
+        .run(&id.0, move || {
+            let mut doc = document_of(&raw)?;
+            let scenario = member(&mut doc, "scenario", "the scenario to sweep")?;
+            let settings = settings_of(member(&mut doc, "set", "the field paths and their values")?)?;
+            refuse_others(&doc, "scenario and set")?;
+            let mut rows = Vec::new();
+            medfund_scenario::sweep_value_each(
+                scenario,
+                REQUEST,
+                &settings,
+                &job.config.limits,
+                &|_, _| {},
+                &mut |r| {
+                    rows.push(r);
+                    Ok(())
+                },
+            )
+            .map_err(|e| Problem::scenario(inside("scenario", vec![e])))?;
+            let s = medfund_scenario::Sweep { parameters: settings.iter().map(|s| s.path.clone()).collect(), rows };
+            tables_answer(wrapped("sweep", &s, p.pretty)?, || vec![medfund_scenario::sweep_table(&s)], p)
+        })
+        .await
+}
+
+/// `GET /v1/policies`: the preset registry.
+pub(crate) async fn policies(RawQuery(query): RawQuery) -> Answer {
+    let p = Params::parse(query.as_deref(), &["format", "lang", "pretty"])?;
+    let presets = medfund_scenario::policies()?;
+    tables_answer(json_line(&presets, p.pretty)?, || vec![medfund_scenario::policies_table(&presets)], p)
+}
+
+/// What `GET /v1/health` answers.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Health {
+    /// `ok` while the service answers.
+    status: &'static str,
+}
+
+/// `GET /v1/health`.
+pub(crate) async fn health(RawQuery(query): RawQuery) -> Answer {
+    Params::parse(query.as_deref(), &[])?;
+    Ok(bytes("application/json", json_line(&Health { status: "ok" }, false)?))
+}
+
+/// What `GET /v1/version` answers.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct Version {
+    /// The version of medfund.
+    medfund: &'static str,
+    /// The report format of `run`.
+    report_format: &'static str,
+    /// The API version of the paths (`v1`).
+    api: &'static str,
+}
+
+/// `GET /v1/version`.
+pub(crate) async fn version(RawQuery(query): RawQuery) -> Answer {
+    Params::parse(query.as_deref(), &[])?;
+    let v = Version { medfund: env!("CARGO_PKG_VERSION"), report_format: medfund_scenario::REPORT_FORMAT, api: "v1" };
+    Ok(bytes("application/json", json_line(&v, false)?))
+}
+
+/// `GET /openapi.json`.
+pub(crate) async fn openapi(RawQuery(query): RawQuery) -> Answer {
+    Params::parse(query.as_deref(), &[])?;
+    Ok(bytes("application/json", json_line(&crate::openapi::document(), true)?))
+}
+
+/// Any other path.
+pub(crate) async fn not_found() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        crate::problem::service_codes::NOT_FOUND,
+        "no such resource; expected one of the paths of /openapi.json",
+    )
+}

@@ -1,0 +1,199 @@
+//! # medfund-server
+//!
+//! The scenario contract of medfund over HTTP, for systems that are not
+//! written in Rust (vendors' Java/Spring systems, above all): `POST` a
+//! scenario document, get back the JSON report that `medfund run --format
+//! json` prints for the same document, byte for byte. Every computation is
+//! `medfund-scenario`'s; this crate only reads requests, bounds them and
+//! writes answers. `medfund serve` starts it; `docs/service.md` in the
+//! repository is the operator's guide and `docs/openapi.json` the API.
+//!
+//! | operation | what |
+//! |---|---|
+//! | `POST /v1/run` | the report (`?explain=true` adds the audit trail; `?format=table\|markdown\|csv&lang=zh` the text report) |
+//! | `POST /v1/check` | every error `run` would find, or `{"valid":true,…}` |
+//! | `POST /v1/simulate` | the Monte Carlo projection |
+//! | `POST /v1/compare` | `{"base": …, "variant": …}` figure by figure |
+//! | `POST /v1/sweep` | `{"scenario": …, "set": {"path": [values]}}` |
+//! | `GET /v1/policies`, `/v1/health`, `/v1/version`, `/openapi.json` | |
+//!
+//! Errors are RFC 9457 problem details (`application/problem+json`) that
+//! carry every structured error found (`code`, field `path`, `line`,
+//! `column`, `expected`). No path in a request ever reaches the
+//! filesystem: lists come inline, and `*_csv` keys are refused.
+//!
+//! ```no_run
+//! # async fn start() -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! medfund_server::serve(listener, medfund_server::Config::default(), medfund_server::shutdown_signal()).await
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod gate;
+mod handlers;
+mod observe;
+mod openapi;
+mod problem;
+mod request;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use medfund_scenario::Limits;
+
+pub use crate::observe::{LogFormat, init_logging};
+
+/// How the service bounds what it takes and does. `Config::default()` is
+/// what `medfund serve` uses unless a flag says otherwise.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Largest request body, in bytes (64 MiB); larger is answered 413.
+    pub max_body: u64,
+    /// Computations at once (default: the number of cores); each runs on a
+    /// thread of its own, off the async runtime.
+    pub workers: usize,
+    /// Requests that may wait for a worker (256); past it, 503 at once.
+    pub queue: usize,
+    /// Longest wait plus computation of one request (60 s); past it, 503.
+    pub request_timeout: Duration,
+    /// Longest time a body may take to arrive (30 s); past it, 408.
+    pub body_timeout: Duration,
+    /// The limits of each computation: those of the command line, except
+    /// that list files are never read, a projection simulates at most
+    /// 50,000,000 unit-years and a sweep runs at most 1,000 combinations
+    /// (each answered 422 past it).
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        let mut limits = Limits::default();
+        limits.list_files = false;
+        limits.projection_work = 50_000_000;
+        limits.sweep_combinations = 1_000;
+        Config {
+            max_body: 64 << 20,
+            workers: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            queue: 256,
+            request_timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(30),
+            limits,
+        }
+    }
+}
+
+/// The state every handler shares.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub(crate) config: Config,
+    pub(crate) gate: gate::Gate,
+}
+
+/// The id of a request: the client's `X-Request-Id` when it is a short
+/// token, else one of ours; echoed in the answer and in every log line.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestId(pub(crate) String);
+
+/// The service as an axum router, for embedding in a server of your own.
+pub fn router(config: Config) -> Router {
+    let mut limits = config.limits.clone();
+    // Whatever the caller set: no path from a request reaches the filesystem.
+    limits.list_files = false;
+    let gate = gate::Gate::new(config.workers, config.queue, config.request_timeout);
+    let app = Arc::new(App { config: Config { limits, ..config }, gate });
+    Router::new()
+        .route("/v1/run", post(handlers::run))
+        .route("/v1/check", post(handlers::check))
+        .route("/v1/simulate", post(handlers::simulate))
+        .route("/v1/compare", post(handlers::compare))
+        .route("/v1/sweep", post(handlers::sweep))
+        .route("/v1/policies", get(handlers::policies))
+        .route("/v1/health", get(handlers::health))
+        .route("/v1/version", get(handlers::version))
+        .route("/openapi.json", get(handlers::openapi))
+        .fallback(handlers::not_found)
+        .with_state(app)
+        .layer(axum::middleware::from_fn(observe::observe))
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(config)).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on SIGTERM or Ctrl-C (SIGINT).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// The OpenAPI 3.1 document of the service (`/openapi.json`,
+/// `docs/openapi.json`), generated from the operations and the schemas of
+/// `medfund-scenario`.
+pub fn openapi() -> serde_json::Value {
+    openapi::document()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// The document and the router list the same operations: each
+    /// documented one is routed (neither 404 nor 405), and no other path is.
+    #[tokio::test]
+    async fn every_documented_operation_is_routed_and_no_other() {
+        for op in openapi::OPERATIONS {
+            let request = Request::builder()
+                .method(op.method.to_ascii_uppercase().as_str())
+                .uri(op.path)
+                .header("content-type", "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let status = router(Config::default()).oneshot(request).await.unwrap().status();
+            assert!(
+                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{} {}: {status}",
+                op.method,
+                op.path
+            );
+        }
+        let doc = openapi();
+        let documented = doc["paths"].as_object().unwrap().len();
+        assert_eq!(documented, openapi::OPERATIONS.len());
+        let request = Request::builder().uri("/v1/other").body(Body::empty()).unwrap();
+        assert_eq!(router(Config::default()).oneshot(request).await.unwrap().status(), StatusCode::NOT_FOUND);
+    }
+}

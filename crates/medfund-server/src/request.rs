@@ -1,0 +1,166 @@
+//! What a request brings: its query parameters (known ones only, each at
+//! most once) and its body (JSON or TOML by `Content-Type`, at most
+//! `--max-body` bytes, arriving within `--body-timeout`).
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode, header};
+use futures_util::StreamExt;
+use medfund_scenario::{Lang, ScenarioFormat};
+
+use crate::problem::{Problem, service_codes};
+
+/// How a result is written: the contract's JSON, or the tables of the
+/// text report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputFormat {
+    Json,
+    Table,
+    Markdown,
+    Csv,
+}
+
+/// The query parameters of an operation; each operation accepts a subset.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params {
+    pub(crate) format: OutputFormat,
+    pub(crate) lang: Lang,
+    pub(crate) explain: bool,
+    pub(crate) pretty: bool,
+}
+
+fn bad_parameter(detail: String) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, service_codes::PARAMETER, detail)
+}
+
+fn boolean(name: &str, value: &str) -> Result<bool, Problem> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(bad_parameter(format!("query parameter {name}={value:?}; expected true or false"))),
+    }
+}
+
+impl Params {
+    /// Reads the query string; `allowed` names the parameters the
+    /// operation takes, and anything else is refused (a misspelt
+    /// `explain` must not silently give a report without its trace).
+    pub(crate) fn parse(query: Option<&str>, allowed: &[&str]) -> Result<Params, Problem> {
+        let mut p = Params { format: OutputFormat::Json, lang: Lang::Zh, explain: false, pretty: false };
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+            .map_err(|_| bad_parameter("the query string is not URL-encoded; expected name=value pairs".into()))?;
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, value) in &pairs {
+            let Some(known) = allowed.iter().find(|a| **a == name.as_str()) else {
+                let shown: String = name.chars().take(40).collect();
+                return Err(bad_parameter(format!(
+                    "unknown query parameter {shown:?}; expected {}",
+                    if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }
+                )));
+            };
+            if seen.contains(known) {
+                return Err(bad_parameter(format!("query parameter {known} given twice; expected it once")));
+            }
+            seen.push(known);
+            match *known {
+                "format" => {
+                    p.format = match value.as_str() {
+                        "json" => OutputFormat::Json,
+                        "table" => OutputFormat::Table,
+                        "markdown" => OutputFormat::Markdown,
+                        "csv" => OutputFormat::Csv,
+                        _ => {
+                            return Err(bad_parameter(format!(
+                                "query parameter format={value:?}; expected json, table, markdown or csv"
+                            )));
+                        }
+                    }
+                }
+                "lang" => {
+                    p.lang = match value.as_str() {
+                        "en" => Lang::En,
+                        "zh" => Lang::Zh,
+                        _ => return Err(bad_parameter(format!("query parameter lang={value:?}; expected zh or en"))),
+                    }
+                }
+                "explain" => p.explain = boolean("explain", value)?,
+                "pretty" => p.pretty = boolean("pretty", value)?,
+                _ => {}
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// The scenario format a `Content-Type` names: `application/json` or
+/// `application/toml` (parameters such as `charset=utf-8` ignored).
+pub(crate) fn content_format(headers: &HeaderMap, toml_allowed: bool) -> Result<ScenarioFormat, Problem> {
+    let expected = if toml_allowed { "application/json or application/toml" } else { "application/json" };
+    let given = headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("(not text)"));
+    let essence = given.map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match essence.as_deref() {
+        Some("application/json") => Ok(ScenarioFormat::Json),
+        Some("application/toml") if toml_allowed => Ok(ScenarioFormat::Toml),
+        _ => {
+            let shown: String = given.unwrap_or("none").chars().take(80).collect();
+            Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                service_codes::MEDIA_TYPE,
+                format!("Content-Type {shown:?}; expected {expected}"),
+            ))
+        }
+    }
+}
+
+fn too_large(limit: u64) -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        service_codes::BODY_TOO_LARGE,
+        format!(
+            "the body is larger than the limit of {limit} bytes; expected a smaller scenario, or a larger --max-body"
+        ),
+    )
+}
+
+/// The whole body, refused as soon as it passes `limit` bytes (by its
+/// `Content-Length` before anything is read) or takes longer than `timeout`
+/// to arrive (a slow sender holds no worker, only this task).
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: u64,
+    timeout: Duration,
+) -> Result<Vec<u8>, Problem> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let collect = async {
+        let mut bytes: Vec<u8> = Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(1 << 20)).unwrap_or(0));
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| {
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    service_codes::BODY_UNREADABLE,
+                    "the body could not be read to its end; expected a complete body",
+                )
+            })?;
+            let total = u64::try_from(bytes.len().checked_add(chunk.len()).ok_or_else(|| too_large(limit))?)
+                .map_err(|_| too_large(limit))?;
+            if total > limit {
+                return Err(too_large(limit));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    };
+    tokio::time::timeout(timeout, collect).await.map_err(|_| {
+        Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            service_codes::BODY_TIMEOUT,
+            format!("the body did not arrive within {} s; expected the whole body sooner", timeout.as_secs()),
+        )
+    })?
+}
