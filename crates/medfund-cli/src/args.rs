@@ -284,7 +284,7 @@ pub(crate) struct ServeArgs {
     /// Longest time a request body may take to arrive, in seconds [default: 30]; past it, 408.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) body_timeout: Option<u64>,
-    /// Most unit-years one simulate request may compute (trials × years × units) [default: 50000000].
+    /// Most unit-years one simulate request may compute (trials × years × units) [default: 20000000].
     #[arg(long, value_name = "N")]
     pub(crate) max_projection_work: Option<u64>,
     /// Largest estimated memory of one projection [default: 2GiB].

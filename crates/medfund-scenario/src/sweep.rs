@@ -314,6 +314,44 @@ fn run_one(doc: &Value, source: &Source, picked: &[(&str, &Value)]) -> ScenarioR
     Ok(SweepRow { values, figures })
 }
 
+/// The unit-years the `[projection]` of a document simulates (trials ×
+/// years × inline units); `None` when the document has none or its values
+/// are not whole numbers (then the run itself reports the error).
+fn projection_work(doc: &Value) -> Option<u64> {
+    let p = doc.get("projection")?;
+    let whole = |key: &str| p.get(key).and_then(Value::as_u64);
+    let units = doc.pointer("/riskpool/units").and_then(Value::as_array).map_or(0, Vec::len);
+    whole("trials")?.checked_mul(whole("years")?)?.checked_mul(u64::try_from(units).ok()?)
+}
+
+/// With a limit on projection work (`Limits::projection_work`, which a
+/// service sets), the unit-years of every combination together, before
+/// anything runs: a sweep of projections is bounded as one projection is.
+fn check_sweep_work(doc: &Value, settings: &[Setting], source: &Source, total: u64) -> ScenarioResult<()> {
+    let limit = source.limits.projection_work;
+    if limit == u64::MAX
+        || doc.get("projection").is_none() && !settings.iter().any(|s| s.path.starts_with("projection"))
+    {
+        return Ok(());
+    }
+    let mut sum = 0_u64;
+    for i in 0..total {
+        let mut edited = doc.clone();
+        for (path, v) in combination(settings, i) {
+            set_path(&mut edited, path, v.clone())?;
+        }
+        sum = sum.saturating_add(projection_work(&edited).unwrap_or(0));
+        if sum > limit {
+            return Err(ScenarioError::input(format!(
+                "sweep: the projections of the first {} of {total} combinations already simulate more than the limit of {limit} unit-years; expected fewer combinations, trials or years",
+                i.saturating_add(1)
+            ))
+            .with_code(codes::LIMIT));
+        }
+    }
+    Ok(())
+}
+
 /// Runs `doc` once per combination of `settings`, in parallel chunks, and
 /// hands each row to `row` in cartesian order; `progress(done, total)`
 /// hears how far it got. Returns the number of combinations.
@@ -325,6 +363,7 @@ pub(crate) fn sweep_each(
     row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
 ) -> ScenarioResult<u64> {
     let total = combinations(settings, source)?;
+    check_sweep_work(doc, settings, source, total)?;
     let mut start = 0_u64;
     while start < total {
         let end = start.saturating_add(CHUNK).min(total);

@@ -66,7 +66,7 @@ pub struct Config {
     pub body_timeout: Duration,
     /// The limits of each computation: those of the command line, except
     /// that list files are never read, a projection simulates at most
-    /// 50,000,000 unit-years and a sweep runs at most 1,000 combinations
+    /// 20,000,000 unit-years and a sweep runs at most 1,000 combinations
     /// (each answered 422 past it).
     pub limits: Limits,
 }
@@ -75,7 +75,7 @@ impl Default for Config {
     fn default() -> Config {
         let mut limits = Limits::default();
         limits.list_files = false;
-        limits.projection_work = 50_000_000;
+        limits.projection_work = 20_000_000;
         limits.sweep_combinations = 1_000;
         Config {
             max_body: 64 << 20,

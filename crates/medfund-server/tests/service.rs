@@ -142,6 +142,16 @@ fn simulate_past_the_work_limit_is_refused_before_it_starts() {
     });
     let p = s.post_json("/v1/simulate", &body.to_string()).problem(422, "limit");
     assert!(p["detail"].as_str().unwrap().contains("1010 unit-years"), "{p}");
+    // A sweep of projections is bounded by the sum of its combinations' work.
+    let sweep = json!({"scenario": {
+        "riskpool": {"year": 2023, "units": [{"id": "a", "scheme": "employee", "revenue": "100", "expenditure": "90"}]},
+        "projection": {"years": 10, "trials": 60, "seed": 1, "default": {"revenue_growth": {"mean": "3%", "sd": "1%"}, "expenditure_growth": {"mean": "4%", "sd": "1%"}}}},
+        "set": {"projection.seed": [1, 2]}});
+    let p = s.post_json("/v1/sweep", &sweep.to_string()).problem(422, "limit");
+    assert!(p["detail"].as_str().unwrap().contains("first 2 of 2 combinations"), "{p}");
+    let mut half = sweep.clone();
+    half["scenario"]["projection"]["trials"] = json!(50);
+    assert_eq!(s.post_json("/v1/sweep", &half.to_string()).status, 200);
     // At the limit exactly, it runs.
     let body = json!({
         "riskpool": {"year": 2023, "units": [{"id": "a", "scheme": "employee", "revenue": "100", "expenditure": "90"}]},
