@@ -122,6 +122,19 @@ pub enum InsurerError {
         /// What is wrong.
         reason: String,
     },
+    /// Parts of one split of claims disagree on a medical year's premiums
+    /// (they were split under different policies or numbers of insured).
+    #[error(
+        "the parts give premiums of {first} and {other} yuan for medical year {medical_year}; expected parts of one split, under one policy and one number of insured persons"
+    )]
+    PartsDisagree {
+        /// The medical year.
+        medical_year: i32,
+        /// The premiums of the first part that has the year.
+        first: medfund_core::Money,
+        /// The premiums of a later part.
+        other: medfund_core::Money,
+    },
     /// A policy parameter is outside its allowed range.
     #[error("policy parameter {field} = {value} is invalid; expected {expected}")]
     InvalidPolicy {

@@ -132,3 +132,34 @@ fn batches_beyond_the_kernel_range_take_the_checked_path() {
     let err = split_claims(&policy, 1, &overflowing).unwrap_err();
     assert!(matches!(err, InsurerError::ClaimOverflow { index: 0, .. }), "{err}");
 }
+
+/// Rule: 厦门市基本医疗保险实践（2007） 四、完善大额医疗费用补充保险 (X5): claims
+/// partitioned by person, split in parts and merged, give the split of the
+/// whole batch, claim by claim and year by year.
+#[test]
+fn x5_parts_partitioned_by_person_merge_to_the_whole_split() {
+    let policy = xiamen_2007().unwrap().params().clone();
+    let claims = batch(40_000, 3_000, 11);
+    let whole = split_claims(&policy, 5_000, &claims).unwrap();
+    for parts in [1_usize, 2, 7] {
+        let bucket = |c: &Claim<String>| c.person[1..].parse::<usize>().unwrap() % parts;
+        let mut splits = vec![None; claims.len()];
+        let mut summaries = Vec::new();
+        for k in 0..parts {
+            let index: Vec<usize> = (0..claims.len()).filter(|&i| bucket(&claims[i]) == k).collect();
+            let part: Vec<Claim<String>> = index.iter().map(|&i| claims[i].clone()).collect();
+            let result = split_claims(&policy, 5_000, &part).unwrap();
+            for (&i, s) in index.iter().zip(result.claims) {
+                splits[i] = Some(s);
+            }
+            summaries.push(result.years);
+        }
+        let splits: Vec<ClaimSplit> = splits.into_iter().map(Option::unwrap).collect();
+        assert_eq!(splits, whole.claims, "{parts} parts");
+        assert_eq!(merge_year_summaries(&summaries).unwrap(), whole.years, "{parts} parts");
+    }
+    // Parts of different splits are refused, not added up.
+    let a = split_claims(&policy, 5_000, &claims[..10]).unwrap();
+    let b = split_claims(&policy, 6_000, &claims[..10]).unwrap();
+    assert!(matches!(merge_year_summaries(&[a.years, b.years]), Err(InsurerError::PartsDisagree { .. })));
+}

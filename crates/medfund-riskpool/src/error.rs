@@ -54,6 +54,15 @@ pub enum RiskPoolError {
         /// Figures expected.
         expected: usize,
     },
+    /// Blocks of trials that do not make up one projection (a gap, an
+    /// overlap, another shape, or bytes that are not a block).
+    #[error("trial blocks: {found}; expected {expected}")]
+    TrialBlocks {
+        /// What was found.
+        found: String,
+        /// What was expected.
+        expected: &'static str,
+    },
     /// A remittance record names an impossible month.
     #[error("collection month {year}-{month:02} of unit {unit:?} is not a month; expected a month 1–12")]
     InvalidMonth {

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, RiskPoolError};
 use crate::policy::{RiskPoolPolicy, Scheme};
+pub use crate::trials::TrialBlock;
 use crate::year::{SchemeEngine, UnitFigures, UnitOutcome};
 
 const PPB: i64 = 1_000_000_000;
@@ -215,20 +216,45 @@ pub fn simulate(
     schemes: &[ProjectedScheme],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<SchemeProjection>> {
-    let years = usize::try_from(spec.years).map_err(|_| medfund_core::CoreError::Overflow { operation: "years" })?;
-    let trials = usize::try_from(spec.trials).map_err(|_| medfund_core::CoreError::Overflow { operation: "trials" })?;
-    if years == 0 || trials == 0 {
+    let block = simulate_trials(history, spec, schemes, 0..spec.trials, progress)?;
+    summarize(spec, schemes, &block)
+}
+
+fn overflow(operation: &'static str) -> RiskPoolError {
+    RiskPoolError::Core(medfund_core::CoreError::Overflow { operation })
+}
+
+/// Runs the trials `trials` (a range of `0..spec.trials`) of the
+/// projection and keeps each one's outcome. Trial *i* is the same whichever
+/// range it is run in, so blocks run apart (on other threads, processes or
+/// machines) and put together with [`TrialBlock::concat`] give exactly the
+/// projection of [`simulate`]: see [`summarize`].
+pub fn simulate_trials(
+    history: &PolicyHistory<RiskPoolPolicy>,
+    spec: ProjectionSpec,
+    schemes: &[ProjectedScheme],
+    trials: std::ops::Range<u32>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<TrialBlock> {
+    let years = usize::try_from(spec.years).map_err(|_| overflow("years"))?;
+    if years == 0 || spec.trials == 0 {
         return Err(RiskPoolError::InvalidPolicy {
             field: "projection",
             value: format!("{} years × {} trials", spec.years, spec.trials),
             expected: "at least one year and one trial",
         });
     }
+    if trials.start > trials.end || trials.end > spec.trials {
+        return Err(RiskPoolError::TrialBlocks {
+            found: format!("trials {}..{} of {}", trials.start, trials.end, spec.trials),
+            expected: "a range of trials within the projection's",
+        });
+    }
     let mut policies = Vec::with_capacity(years);
     let mut year = spec.first_year;
     for _ in 0..years {
         policies.push(history.for_year(year)?.params().clone());
-        year = year.checked_add(1).ok_or(medfund_core::CoreError::Overflow { operation: "year" })?;
+        year = year.checked_add(1).ok_or_else(|| overflow("year"))?;
     }
     let laws: Vec<Vec<Laws>> = schemes
         .iter()
@@ -244,31 +270,39 @@ pub fn simulate(
         })
         .collect::<Result<_>>()?;
     let n_schemes = schemes.len();
-    let row = years.checked_mul(n_schemes).ok_or(medfund_core::CoreError::Overflow { operation: "projection size" })?;
-    let cells = row.checked_mul(trials).ok_or(medfund_core::CoreError::Overflow { operation: "projection size" })?;
+    let count = usize::try_from(trials.end.checked_sub(trials.start).expect("invariant: start ≤ end was checked"))
+        .map_err(|_| overflow("trials"))?;
+    let row = years.checked_mul(n_schemes).ok_or_else(|| overflow("projection size"))?;
+    let cells = row.checked_mul(count).ok_or_else(|| overflow("projection size"))?;
     // Per trial, per year, per scheme: closing balance, Σ unresolved, review flag.
-    let mut closing = vec![0_i64; cells];
-    let mut unresolved = vec![0_i64; cells];
-    let mut review = vec![false; cells];
+    let mut block = TrialBlock {
+        first_trial: trials.start,
+        trials: count,
+        row,
+        closing: vec![0_i64; cells],
+        unresolved: vec![0_i64; cells],
+        review: vec![false; cells],
+    };
     let done = std::sync::atomic::AtomicU64::new(0);
 
     let run_trial = |scratch: &mut TrialScratch,
-                     trial: usize,
+                     trial: u64,
                      closing: &mut [i64],
                      unresolved: &mut [i64],
                      review: &mut [bool]|
      -> Result<()> {
         let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-        rng.set_stream(u64::try_from(trial).expect("invariant: a trial index fits a u64"));
+        rng.set_stream(trial);
         let mut openings: Vec<Money> = schemes.iter().map(|s| s.opening_balance).collect();
         for (figures, scheme) in scratch.figures.iter_mut().zip(schemes) {
             figures.clear();
             figures.extend(scheme.units.iter().map(|u| u.first_year));
         }
+        // One trial's cells, year by year, scheme by scheme: the slices
+        // have exactly `row` = years × schemes entries.
+        let mut cells = closing.iter_mut().zip(unresolved.iter_mut()).zip(review.iter_mut());
         for (y, policy) in policies.iter().enumerate() {
-            for (s, ((figures, opening), laws)) in
-                scratch.figures.iter_mut().zip(openings.iter_mut()).zip(&laws).enumerate()
-            {
+            for ((figures, opening), laws) in scratch.figures.iter_mut().zip(openings.iter_mut()).zip(&laws) {
                 if y > 0 {
                     for (f, &(rm, rs, em, es)) in figures.iter_mut().zip(laws) {
                         f.revenue = grow(f.revenue, draw(&mut rng, rm, rs))?;
@@ -282,18 +316,14 @@ pub fn simulate(
                     sum = sum.checked_add(o.unresolved)?;
                 }
                 *opening = totals.closing_balance;
-                let cell = y.saturating_mul(n_schemes).saturating_add(s);
-                if let (Some(c), Some(u), Some(r)) =
-                    (closing.get_mut(cell), unresolved.get_mut(cell), review.get_mut(cell))
-                {
-                    *c = totals.closing_balance.fen();
-                    *u = sum.fen();
-                    *r = totals.actuarial_review;
-                }
+                let ((c, u), r) = cells.next().expect("invariant: a trial's slices hold years × schemes cells");
+                *c = totals.closing_balance.fen();
+                *u = sum.fen();
+                *r = totals.actuarial_review;
             }
         }
-        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed).saturating_add(1);
-        progress(finished);
+        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        progress(finished.checked_add(1).expect("invariant: fewer than 2^64 trials"));
         Ok(())
     };
     let new_scratch = || TrialScratch {
@@ -302,42 +332,78 @@ pub fn simulate(
         outcomes: Vec::new(),
     };
     let chunk = row.max(1);
-    closing
+    let first = u64::from(trials.start);
+    block
+        .closing
         .par_chunks_mut(chunk)
-        .zip(unresolved.par_chunks_mut(chunk))
-        .zip(review.par_chunks_mut(chunk))
+        .zip(block.unresolved.par_chunks_mut(chunk))
+        .zip(block.review.par_chunks_mut(chunk))
         .enumerate()
-        .try_for_each_init(new_scratch, |scratch, (trial, ((c, u), r))| run_trial(scratch, trial, c, u, r))?;
+        .try_for_each_init(new_scratch, |scratch, (k, ((c, u), r))| {
+            let trial = first.checked_add(u64::try_from(k).expect("invariant: a trial index fits a u64"));
+            run_trial(scratch, trial.expect("invariant: trial indices are below 2^32"), c, u, r)
+        })?;
+    Ok(block)
+}
 
-    // Statistics per scheme and year.
+/// The statistics of a projection from the outcomes of all its trials
+/// (`block` holds trials `0..spec.trials`, in order).
+pub fn summarize(
+    spec: ProjectionSpec,
+    schemes: &[ProjectedScheme],
+    block: &TrialBlock,
+) -> Result<Vec<SchemeProjection>> {
+    let years = usize::try_from(spec.years).map_err(|_| overflow("years"))?;
+    let trials = usize::try_from(spec.trials).map_err(|_| overflow("trials"))?;
+    let n_schemes = schemes.len();
+    let row = years.checked_mul(n_schemes).ok_or_else(|| overflow("projection size"))?;
+    if block.first_trial != 0 || block.trials != trials || block.row != row || trials == 0 {
+        return Err(RiskPoolError::TrialBlocks {
+            found: format!(
+                "{} trials from trial {}, of {} cells each, for {} trials of {row} cells",
+                block.trials, block.first_trial, block.row, spec.trials
+            ),
+            expected: "every trial of the projection, from trial 0, with one cell per year and scheme",
+        });
+    }
+    let cell_of = |t: usize, y: usize, s: usize| {
+        t.checked_mul(row)
+            .and_then(|c| c.checked_add(y.checked_mul(n_schemes)?))
+            .and_then(|c| c.checked_add(s))
+            .expect("invariant: a cell index is below trials × years × schemes, whose product was checked")
+    };
+    let at = |v: &[i64], i: usize| *v.get(i).expect("invariant: a cell index is inside its block");
     let mut out = Vec::with_capacity(n_schemes);
     let mut column: Vec<i64> = Vec::with_capacity(trials);
-    let trials_i128 = i128::try_from(trials).map_err(|_| medfund_core::CoreError::Overflow { operation: "trials" })?;
+    let trials_i128 = i128::try_from(trials).map_err(|_| overflow("trials"))?;
     for (s, scheme) in schemes.iter().enumerate() {
         let mut stats = Vec::with_capacity(years);
+        let mut year = spec.first_year;
         for y in 0..years {
-            let cell = y.saturating_mul(n_schemes).saturating_add(s);
             column.clear();
-            column.extend((0..trials).filter_map(|t| closing.get(t.saturating_mul(row).saturating_add(cell)).copied()));
+            column.extend((0..trials).map(|t| at(&block.closing, cell_of(t, y, s))));
             column.sort_unstable();
-            let pct = |p| nearest_rank(&column, p).map(Money::from_fen).unwrap_or_default();
+            let pct = |p| {
+                Money::from_fen(
+                    nearest_rank(&column, p).expect("invariant: at least one trial, so a percentile exists"),
+                )
+            };
             let reviews = (0..trials)
-                .filter(|&t| review.get(t.saturating_mul(row).saturating_add(cell)).copied().unwrap_or(false))
+                .filter(|&t| *block.review.get(cell_of(t, y, s)).expect("invariant: a cell index is inside its block"))
                 .count();
-            let total_unresolved: i128 = (0..trials)
-                .filter_map(|t| unresolved.get(t.saturating_mul(row).saturating_add(cell)).copied())
-                .map(i128::from)
-                .sum();
+            // Exact: at most 2^32 trials of i64 values sum within an i128.
+            let total_unresolved: i128 = (0..trials).map(|t| i128::from(at(&block.unresolved, cell_of(t, y, s)))).sum();
             let mean = Rounding::HalfAwayFromZero
                 .div_i128(total_unresolved, trials_i128)
-                .and_then(|m| i64::try_from(m).ok())
-                .unwrap_or_default();
+                .ok_or_else(|| overflow("mean unresolved"))?;
+            let mean = i64::try_from(mean).expect("invariant: a mean of i64 values is an i64");
             stats.push(YearStats {
-                year: spec.first_year.saturating_add(i32::try_from(y).unwrap_or(i32::MAX)),
+                year,
                 closing_balance: Percentiles { p5: pct(5), p50: pct(50), p95: pct(95) },
                 p_actuarial_review: share(reviews, trials),
                 mean_unresolved: Money::from_fen(mean),
             });
+            year = year.checked_add(1).ok_or_else(|| overflow("year"))?;
         }
         out.push(SchemeProjection { scheme: scheme.scheme, years: stats });
     }

@@ -121,3 +121,52 @@ fn progress_counts_every_trial_and_bad_specs_are_errors() {
     assert!(simulate(&history(), ProjectionSpec { trials: 0, ..spec }, &[], &|_| {}).is_err());
     assert!(simulate(&history(), ProjectionSpec { first_year: 2019, ..spec }, &[], &|_| {}).is_err());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Blocks run apart and put together (in any order) give the projection
+    /// of one run, also through their bytes: what a cluster relies on.
+    #[test]
+    fn prop_blocks_in_any_partition_give_the_projection_of_one_run(
+        units in prop::collection::vec((0_i64..2_000_000_000, 0_i64..2_500_000_000, 0_i64..200_000_000, -50_i64..120, -50_i64..120), 1..4),
+        years in 1_u32..6, trials in 1_u32..60, cuts in prop::collection::vec(0_u32..60, 0..5), seed in any::<u64>(),
+    ) {
+        let spec = ProjectionSpec { first_year: 2021, years, trials, seed };
+        let schemes = [scheme(&units, 500_000_000, 30)];
+        let whole = simulate(&history(), spec, &schemes, &|_| {}).unwrap();
+        let mut bounds: Vec<u32> = cuts.into_iter().map(|c| c % (trials + 1)).chain([0, trials]).collect();
+        bounds.sort_unstable();
+        bounds.dedup();
+        let mut blocks: Vec<TrialBlock> = bounds
+            .windows(2)
+            .map(|w| {
+                let b = simulate_trials(&history(), spec, &schemes, w[0]..w[1], &|_| {}).unwrap();
+                TrialBlock::from_bytes(&b.to_bytes()).unwrap()
+            })
+            .collect();
+        blocks.reverse();
+        let merged = summarize(spec, &schemes, &TrialBlock::concat(blocks).unwrap()).unwrap();
+        prop_assert_eq!(merged, whole);
+    }
+}
+
+#[test]
+fn blocks_with_a_gap_an_overlap_or_bad_bytes_are_errors() {
+    let spec = ProjectionSpec { first_year: 2021, years: 3, trials: 10, seed: 1 };
+    let schemes = [scheme(&[(1_000, 900, 0, 30, 40)], 0, 20)];
+    let run = |r: std::ops::Range<u32>| simulate_trials(&history(), spec, &schemes, r, &|_| {}).unwrap();
+    let gap = TrialBlock::concat(vec![run(0..4), run(5..10)]).unwrap_err();
+    assert!(matches!(gap, RiskPoolError::TrialBlocks { .. }), "{gap}");
+    assert!(TrialBlock::concat(vec![run(0..5), run(4..10)]).is_err());
+    // A part of the trials is no projection.
+    assert!(summarize(spec, &schemes, &run(0..9)).is_err());
+    assert!(simulate_trials(&history(), spec, &schemes, 5..11, &|_| {}).is_err());
+    let bytes = run(0..10).to_bytes();
+    assert!(TrialBlock::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+    assert!(TrialBlock::from_bytes(b"garbage").is_err());
+    let mut flag = bytes.clone();
+    *flag.last_mut().unwrap() = 7;
+    assert!(TrialBlock::from_bytes(&flag).is_err());
+    assert_eq!(TrialBlock::from_bytes(&bytes).unwrap(), run(0..10));
+}

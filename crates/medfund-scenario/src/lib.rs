@@ -58,6 +58,8 @@ pub use crate::scenario::Scenario;
 pub use crate::simulate::Projection;
 pub use crate::sweep::{Setting, Sweep, SweepRow};
 pub use crate::variants::{Comparison, Difference};
+pub use medfund_insurer::{Claim, ClaimSplit, SupplementaryResult, YearSummary, merge_year_summaries};
+pub use medfund_riskpool::TrialBlock;
 
 /// The bundled demo scenario (also shipped as `examples/demo.toml`).
 pub const DEMO: &str = include_str!("../scenarios/demo.toml");
@@ -179,6 +181,74 @@ pub fn simulate_scenario(
     simulate::run(scenario, &source(name, base, limits), progress)
 }
 
+/// Runs only the trials `trials` (a range of `0..trials` of the
+/// `[projection]`) of a scenario's projection, with every check of
+/// [`simulate_scenario`]: blocks run apart (processes, machines) and given
+/// to [`projection_from_blocks`] make exactly the projection of
+/// [`simulate_scenario`], whatever the partition. [`TrialBlock::to_bytes`]
+/// carries a block between processes.
+pub fn simulate_scenario_trials(
+    scenario: &Scenario,
+    name: &str,
+    base: PathBuf,
+    limits: &Limits,
+    trials: std::ops::Range<u32>,
+) -> ScenarioResult<TrialBlock> {
+    let source = source(name, base, limits);
+    simulate::prepare(scenario, &source)?.trials(&source, trials)
+}
+
+/// The projection of a scenario from blocks of its trials that together
+/// hold every trial once (see [`simulate_scenario_trials`]).
+pub fn projection_from_blocks(
+    scenario: &Scenario,
+    name: &str,
+    base: PathBuf,
+    limits: &Limits,
+    blocks: Vec<TrialBlock>,
+) -> ScenarioResult<Projection> {
+    let source = source(name, base, limits);
+    simulate::prepare(scenario, &source)?.merge(&source, blocks)
+}
+
+/// The supplementary split (§5) of claims held in memory (the columns of
+/// an Arrow table, a DataFrame), without a scenario file or a report:
+/// `settings` is a `[supplementary]` table as JSON (`preset`, `policy`,
+/// `insured_persons`, `no_insured_persons`) with no claims of its own. The
+/// policy is resolved, checked and applied exactly as for a scenario's
+/// claims, and errors name the claim as `supplementary.claims[i]`. Returns
+/// the id of the policy applied and the result (splits in input order,
+/// then the summary of each medical year).
+///
+/// ```
+/// use medfund_scenario::{Claim, split_supplementary_claims};
+/// let claims = [Claim {
+///     person: "p1",
+///     date: "2024-03-01".parse().unwrap(),
+///     eligible_cost: "150000".parse().unwrap(),
+/// }];
+/// let (policy, result) =
+///     split_supplementary_claims(serde_json::json!({"insured_persons": 1000}), &claims)?;
+/// assert_eq!(policy, "xiamen-2007");
+/// let split = result.claims[0];
+/// assert_eq!(split.fund.to_string(), "53000.00"); // the fund's cap per medical year
+/// let total = split.fund.fen() + split.insurer.fen() + split.person_pays.fen();
+/// assert_eq!(total, 150_000_00);
+/// # Ok::<(), medfund_scenario::ScenarioError>(())
+/// ```
+pub fn split_supplementary_claims<P: std::hash::Hash + Eq + Clone + Sync>(
+    settings: serde_json::Value,
+    claims: &[Claim<P>],
+) -> ScenarioResult<(String, SupplementaryResult)> {
+    let mut doc = serde_json::Map::new();
+    doc.insert("supplementary".into(), settings);
+    let scenario = parse::parse_value(serde_json::Value::Object(doc), "settings")?;
+    let section = scenario
+        .supplementary
+        .expect("invariant: a document with a supplementary key parses to a scenario with that section");
+    compute::split_given(&section, claims)
+}
+
 /// The projection as the JSON of the contract: `{"projection": {…}}`.
 pub fn write_projection_json<W: std::io::Write>(projection: &Projection, pretty: bool, out: W) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
@@ -265,6 +335,27 @@ pub fn sweep_value_each(
     row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
 ) -> ScenarioResult<u64> {
     sweep::sweep_each(&doc, &source(name, PathBuf::from("."), limits), settings, progress, row)
+}
+
+/// The number of combinations of `settings` (checked as a sweep checks
+/// them, against `limits`), for callers that split a sweep into parts.
+pub fn sweep_combinations(settings: &[Setting], limits: &Limits) -> ScenarioResult<u64> {
+    sweep::combinations(settings, &source("sweep", PathBuf::from("."), limits))
+}
+
+/// Runs the combinations `range` (in cartesian order) of a sweep of a
+/// document in memory, as [`sweep_value_each`] runs them all: parts of one
+/// sweep run apart (processes, machines) give, put in order, exactly its
+/// rows. Returns the number of combinations of the whole sweep.
+pub fn sweep_value_range(
+    doc: serde_json::Value,
+    name: &str,
+    settings: &[Setting],
+    limits: &Limits,
+    range: std::ops::Range<u64>,
+    row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
+) -> ScenarioResult<u64> {
+    sweep::sweep_range(&doc, &source(name, PathBuf::from("."), limits), settings, Some(range), &|_, _| {}, row)
 }
 
 /// Compares two reports already computed (§9), figure by figure; the names

@@ -2,7 +2,8 @@
 
 use medfund_core::PolicyVersion;
 use medfund_riskpool::{
-    Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, UnitFigures,
+    Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, TrialBlock,
+    UnitFigures,
 };
 use serde::Serialize;
 
@@ -51,8 +52,15 @@ fn growth(g: scenario::Growth) -> Growth {
     Growth { mean: g.mean, sd: g.sd.0 }
 }
 
-/// Runs the projection of `scenario` (needs `[riskpool]` and `[projection]`).
-pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> ScenarioResult<Projection> {
+/// A projection resolved from a scenario, ready to run (whole or by blocks of trials).
+pub(crate) struct Prepared {
+    history: medfund_core::PolicyHistory<RiskPoolPolicy>,
+    spec: ProjectionSpec,
+    schemes: Vec<ProjectedScheme>,
+}
+
+/// Resolves the projection of `scenario` (needs `[riskpool]` and `[projection]`), with every check of `simulate`.
+pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Prepared> {
     let at = |e: ScenarioError| e.at(&source.name);
     let (Some(r), Some(p)) = (&scenario.riskpool, &scenario.projection) else {
         return Err(ScenarioError::input("simulate needs a [riskpool] and a [projection] section; expected both")
@@ -103,16 +111,50 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
     let history = medfund_riskpool::history_of(version)
         .map_err(|e| ScenarioError::input(format!("riskpool: {e}")).at(&source.name))?;
     let spec = ProjectionSpec { first_year: r.year.0, years: p.years.0, trials: p.trials.0, seed: p.seed.0 };
-    let result = medfund_riskpool::simulate(&history, spec, &schemes, progress)
-        .map_err(|e| ScenarioError::input(format!("projection: {e}")).at(&source.name))?;
-    let mut out = ProjectionSchemes::default();
-    for SchemeProjection { scheme, years, .. } in result {
-        match scheme {
-            Scheme::Employee => out.employee = Some(years),
-            Scheme::Resident => out.resident = Some(years),
-        }
+    Ok(Prepared { history, spec, schemes })
+}
+
+impl Prepared {
+    fn error(e: impl std::fmt::Display, source: &Source) -> ScenarioError {
+        ScenarioError::input(format!("projection: {e}")).at(&source.name)
     }
-    Ok(Projection { trials: p.trials.0, seed: p.seed.0, schemes: out })
+
+    /// The whole projection.
+    pub(crate) fn run(&self, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> ScenarioResult<Projection> {
+        let result = medfund_riskpool::simulate(&self.history, self.spec, &self.schemes, progress)
+            .map_err(|e| Prepared::error(e, source))?;
+        Ok(self.projection(result))
+    }
+
+    /// The trials `trials` only, for a projection run in blocks.
+    pub(crate) fn trials(&self, source: &Source, trials: std::ops::Range<u32>) -> ScenarioResult<TrialBlock> {
+        medfund_riskpool::simulate_trials(&self.history, self.spec, &self.schemes, trials, &|_| {})
+            .map_err(|e| Prepared::error(e, source))
+    }
+
+    /// The projection from blocks that together hold every trial.
+    pub(crate) fn merge(&self, source: &Source, blocks: Vec<TrialBlock>) -> ScenarioResult<Projection> {
+        let block = TrialBlock::concat(blocks).map_err(|e| Prepared::error(e, source))?;
+        let result =
+            medfund_riskpool::summarize(self.spec, &self.schemes, &block).map_err(|e| Prepared::error(e, source))?;
+        Ok(self.projection(result))
+    }
+
+    fn projection(&self, result: Vec<SchemeProjection>) -> Projection {
+        let mut out = ProjectionSchemes::default();
+        for SchemeProjection { scheme, years, .. } in result {
+            match scheme {
+                Scheme::Employee => out.employee = Some(years),
+                Scheme::Resident => out.resident = Some(years),
+            }
+        }
+        Projection { trials: self.spec.trials, seed: self.spec.seed, schemes: out }
+    }
+}
+
+/// Runs the projection of `scenario` (needs `[riskpool]` and `[projection]`).
+pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> ScenarioResult<Projection> {
+    prepare(scenario, source)?.run(source, progress)
 }
 
 /// The projection as tables, one per scheme.

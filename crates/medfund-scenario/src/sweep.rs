@@ -233,7 +233,7 @@ const CHUNK: u64 = 64;
 
 /// The settings checked (each path once) and the number of combinations
 /// (at most the limit), before anything is computed.
-fn combinations(settings: &[Setting], source: &Source) -> ScenarioResult<u64> {
+pub(crate) fn combinations(settings: &[Setting], source: &Source) -> ScenarioResult<u64> {
     for (k, s) in settings.iter().enumerate() {
         if let Some(first) = settings.iter().take(k).position(|o| o.path == s.path) {
             return Err(ScenarioError::input(format!(
@@ -362,11 +362,33 @@ pub(crate) fn sweep_each(
     progress: &dyn Fn(u64, u64),
     row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
 ) -> ScenarioResult<u64> {
+    sweep_range(doc, source, settings, None, progress, row)
+}
+
+/// As [`sweep_each`], for the combinations `range` of the cartesian order
+/// only (all of them with `None`), so that parts of one sweep can run apart
+/// and their rows, put in order, are the rows of the whole.
+pub(crate) fn sweep_range(
+    doc: &Value,
+    source: &Source,
+    settings: &[Setting],
+    range: Option<std::ops::Range<u64>>,
+    progress: &dyn Fn(u64, u64),
+    row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
+) -> ScenarioResult<u64> {
     let total = combinations(settings, source)?;
     check_sweep_work(doc, settings, source, total)?;
-    let mut start = 0_u64;
-    while start < total {
-        let end = start.saturating_add(CHUNK).min(total);
+    let range = range.unwrap_or(0..total);
+    if range.start > range.end || range.end > total {
+        return Err(ScenarioError::input(format!(
+            "sweep: combinations {}..{} asked for, of {total}; expected a range within 0..{total}",
+            range.start, range.end
+        ))
+        .with_code(codes::LIMIT));
+    }
+    let mut start = range.start;
+    while start < range.end {
+        let end = start.saturating_add(CHUNK).min(range.end);
         let rows: Vec<SweepRow> = (start..end)
             .into_par_iter()
             .map(|i| run_one(doc, source, &combination(settings, i)))
@@ -374,7 +396,10 @@ pub(crate) fn sweep_each(
         for r in rows {
             row(r)?;
         }
-        progress(end, total);
+        progress(
+            end.checked_sub(range.start).expect("invariant: end ≥ start"),
+            range.end.checked_sub(range.start).expect("invariant: end ≥ start"),
+        );
         start = end;
     }
     Ok(total)

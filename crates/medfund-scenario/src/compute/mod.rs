@@ -6,6 +6,8 @@ mod riskpool;
 mod supplementary;
 mod surplus;
 
+pub(crate) use supplementary::split_given;
+
 use medfund_core::{NaiveDate, PolicyVersion, Trace, Validity};
 use medfund_riskpool::Scheme;
 

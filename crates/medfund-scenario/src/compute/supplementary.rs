@@ -1,7 +1,7 @@
 //! §5: supplementary large-amount insurance of a scenario.
 
-use medfund_core::{Step, Trace};
-use medfund_insurer::{Claim, ClaimSplit, InsurerError, SupplementaryPolicy, YearSummary};
+use medfund_core::{PolicyVersion, Step, Trace};
+use medfund_insurer::{Claim, ClaimSplit, InsurerError, SupplementaryPolicy, SupplementaryResult, YearSummary};
 
 use super::*;
 use crate::csvin;
@@ -16,6 +16,38 @@ pub(super) fn compute(
     source: &Source,
     trace: &mut Trace,
 ) -> ScenarioResult<SupplementaryReport> {
+    let version = policy_version(s)?;
+    let claims: Vec<Claim<String>> = match (&s.claims, &s.claims_csv) {
+        (Some(_), Some(_)) => {
+            return Err(ScenarioError::input(
+                "supplementary: both claims and claims_csv are given; expected one or the other",
+            ));
+        }
+        (Some(rows), None) => rows
+            .iter()
+            .map(|c| Claim { person: c.person.clone(), date: c.date.0, eligible_cost: c.eligible_cost.0 })
+            .collect(),
+        (None, Some(file)) => csvin::read_claims(source, "supplementary.claims_csv", file)?
+            .into_iter()
+            .map(|c| Claim { person: c.person, date: c.date.0, eligible_cost: c.eligible_cost })
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    let result = split(s, &version, &claims)?;
+    if trace.is_on() {
+        trace_supplementary(version.params(), &claims, &result.claims, &result.years, s.insured_persons.0, trace);
+    }
+    let claims = claims
+        .into_iter()
+        .zip(result.claims)
+        .map(|(c, split)| ClaimReport { person: c.person, date: c.date, split })
+        .collect();
+    Ok(SupplementaryReport { policy: version.id().to_owned(), claims, years: result.years })
+}
+
+/// The policy version a `[supplementary]` applies: its preset with its
+/// overrides and validity, once `insured_persons` is checked.
+fn policy_version(s: &SupplementarySection) -> ScenarioResult<PolicyVersion<SupplementaryPolicy>> {
     let preset = crate::presets::Registry::built_in()?.supplementary(s.preset.as_deref())?;
     if s.insured_persons.0 == 0 && !s.no_insured_persons {
         return Err(ScenarioError::input(
@@ -33,45 +65,46 @@ pub(super) fn compute(
         o.apply(version.params_mut());
         version = override_validity(version, "supplementary", o.valid_from, o.valid_to)?;
     }
-    let claims: Vec<Claim<String>> = match (&s.claims, &s.claims_csv) {
-        (Some(_), Some(_)) => {
-            return Err(ScenarioError::input(
-                "supplementary: both claims and claims_csv are given; expected one or the other",
-            ));
-        }
-        (Some(rows), None) => rows
-            .iter()
-            .map(|c| Claim { person: c.person.clone(), date: c.date.0, eligible_cost: c.eligible_cost.0 })
-            .collect(),
-        (None, Some(file)) => csvin::read_claims(source, "supplementary.claims_csv", file)?
-            .into_iter()
-            .map(|c| Claim { person: c.person, date: c.date.0, eligible_cost: c.eligible_cost })
-            .collect(),
-        (None, None) => Vec::new(),
-    };
-    let result =
-        medfund_insurer::split_claims_in_force(&version, s.insured_persons.0, &claims).map_err(|e| match e {
-            InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
-            InsurerError::ClaimOutsideValidity { index, .. } => ScenarioError::not_in_force(format!(
-                "{}.date: {e}",
-                item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
-            )),
-            InsurerError::ClaimOverflow { index, .. } => ScenarioError::input(format!(
-                "{}.eligible_cost: {e}",
-                item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
-            )),
-            InsurerError::PremiumOverflow { .. } => lib_error("supplementary.insured_persons", e),
-            other => lib_error("supplementary", other),
-        })?;
-    if trace.is_on() {
-        trace_supplementary(version.params(), &claims, &result.claims, &result.years, s.insured_persons.0, trace);
+    Ok(version)
+}
+
+/// The split of `claims` under `version`, with errors that name the claim
+/// (`supplementary.claims[i]`, or the CSV row).
+fn split<P: std::hash::Hash + Eq + Clone + Sync>(
+    s: &SupplementarySection,
+    version: &PolicyVersion<SupplementaryPolicy>,
+    claims: &[Claim<P>],
+) -> ScenarioResult<SupplementaryResult> {
+    medfund_insurer::split_claims_in_force(version, s.insured_persons.0, claims).map_err(|e| match e {
+        InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
+        InsurerError::ClaimOutsideValidity { index, .. } => ScenarioError::not_in_force(format!(
+            "{}.date: {e}",
+            item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
+        )),
+        InsurerError::ClaimOverflow { index, .. } => ScenarioError::input(format!(
+            "{}.eligible_cost: {e}",
+            item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
+        )),
+        InsurerError::PremiumOverflow { .. } => lib_error("supplementary.insured_persons", e),
+        other => lib_error("supplementary", other),
+    })
+}
+
+/// The claims of a `[supplementary]` table that has none of its own, given
+/// as a slice (columns of an Arrow table, a DataFrame): the same policy
+/// resolution, checks and split as a scenario's, without a report.
+pub(crate) fn split_given<P: std::hash::Hash + Eq + Clone + Sync>(
+    s: &SupplementarySection,
+    claims: &[Claim<P>],
+) -> ScenarioResult<(String, SupplementaryResult)> {
+    if s.claims.is_some() || s.claims_csv.is_some() {
+        return Err(ScenarioError::input(
+            "supplementary.claims: given in the table and as columns; expected the claims as columns only",
+        ));
     }
-    let claims = claims
-        .into_iter()
-        .zip(result.claims)
-        .map(|(c, split)| ClaimReport { person: c.person, date: c.date, split })
-        .collect();
-    Ok(SupplementaryReport { policy: version.id().to_owned(), claims, years: result.years })
+    let version = policy_version(s)?;
+    let result = split(s, &version, claims)?;
+    Ok((version.id().to_owned(), result))
 }
 
 fn trace_supplementary(
