@@ -16,7 +16,7 @@ fn limits() -> Limits {
 fn a_projection_from_blocks_of_trials_is_the_projection_of_one_run() {
     let scenario = parse_scenario(PROJECTION, ScenarioFormat::Toml, "p").unwrap();
     let whole = simulate_scenario(&scenario, "p", ".".into(), &limits(), &|_| {}).unwrap();
-    let trials = scenario.projection_trials().unwrap() as u32;
+    let trials = u32::try_from(scenario.projection_trials().unwrap()).unwrap();
     for cuts in [vec![0, trials], vec![0, 1, trials], vec![0, 333, 334, 5_000, trials]] {
         let mut blocks: Vec<TrialBlock> = cuts
             .windows(2)
