@@ -71,7 +71,7 @@ pub use assistance::{
 };
 pub use banded::{Band, BandSplit, BandedSchedule, Payer, RunningTotals};
 pub use error::{InsurerError, Result};
-pub use merge::merge_year_summaries;
+pub use merge::{merge_year_summaries, year_summaries};
 pub use supplementary::{
     Claim, ClaimSplit, SupplementaryPolicy, SupplementaryResult, XIAMEN_2007, YearSummary, check_in_force,
     split_claims, split_claims_in_force, xiamen_2007,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use medfund_core::Money;
 
 use crate::error::{InsurerError, Result};
-use crate::supplementary::YearSummary;
+use crate::supplementary::{ClaimSplit, SupplementaryPolicy, YearSummary, premiums};
 
 /// The medical-year summaries of one split of claims from the summaries of
 /// its parts, each part holding every claim of its persons: claims paid add
@@ -54,4 +54,34 @@ pub fn merge_year_summaries(parts: &[Vec<YearSummary>]) -> Result<Vec<YearSummar
             Ok(YearSummary { medical_year, premiums, claims_paid, insurer_result: premiums.checked_sub(claims_paid)? })
         })
         .collect()
+}
+
+/// The medical-year summaries of claim splits (all of a split, or a part
+/// of it holding every claim of its persons): claims paid are Σ insurer per
+/// medical year, premiums `premium_per_person × insured_persons`, as
+/// [`split_claims`](crate::split_claims) gives them. Parts summarised apart
+/// and merged with [`merge_year_summaries`] give the whole.
+///
+/// Rule: 厦门市基本医疗保险实践（2007） 四、完善大额医疗费用补充保险 (X5, the insurer's account of a medical year)
+///
+/// ```
+/// use medfund_insurer::{Claim, split_claims, xiamen_2007, year_summaries};
+/// let policy = xiamen_2007()?.params().clone();
+/// let claim = |p: &'static str, cost: &str| Claim { person: p, date: "2024-03-01".parse().unwrap(), eligible_cost: cost.parse().unwrap() };
+/// let whole = split_claims(&policy, 100, &[claim("a", "90000"), claim("b", "70000")])?;
+/// assert_eq!(year_summaries(&policy, 100, &whole.claims)?, whole.years);
+/// # Ok::<(), medfund_insurer::InsurerError>(())
+/// ```
+pub fn year_summaries(
+    policy: &SupplementaryPolicy,
+    insured_persons: u64,
+    splits: &[ClaimSplit],
+) -> Result<Vec<YearSummary>> {
+    let premiums = premiums(policy, insured_persons)?;
+    let mut paid: BTreeMap<i32, Money> = BTreeMap::new();
+    for s in splits {
+        let total = paid.entry(s.medical_year).or_insert(Money::ZERO);
+        *total = total.checked_add(s.insurer)?;
+    }
+    paid.into_iter().map(|(medical_year, claims_paid)| YearSummary::new(medical_year, premiums, claims_paid)).collect()
 }

@@ -134,6 +134,33 @@ pub struct YearSummary {
     pub insurer_result: Money,
 }
 
+impl ClaimSplit {
+    /// A split carried between processes (read back from a table).
+    pub fn new(medical_year: i32, fund: Money, insurer: Money, person_pays: Money) -> ClaimSplit {
+        ClaimSplit { medical_year, fund, insurer, person_pays }
+    }
+}
+
+impl YearSummary {
+    /// The account of a medical year from its premiums and claims paid
+    /// (`insurer_result = premiums − claims_paid`), for summaries carried
+    /// between processes.
+    ///
+    /// Rule: 厦门市基本医疗保险实践（2007） 四、完善大额医疗费用补充保险
+    pub fn new(medical_year: i32, premiums: Money, claims_paid: Money) -> Result<YearSummary> {
+        Ok(YearSummary { medical_year, premiums, claims_paid, insurer_result: premiums.checked_sub(claims_paid)? })
+    }
+}
+
+/// The premiums of a medical year: `premium_per_person × insured_persons`.
+///
+/// Rule: 厦门市基本医疗保险实践（2007） 四、完善大额医疗费用补充保险
+pub(crate) fn premiums(policy: &SupplementaryPolicy, insured_persons: u64) -> Result<Money> {
+    let overflow = || InsurerError::PremiumOverflow { insured_persons, premium_per_person: policy.premium_per_person };
+    let persons = i64::try_from(insured_persons).map_err(|_| overflow())?;
+    policy.premium_per_person.checked_mul_int(persons).map_err(|_| overflow())
+}
+
 /// Splits of every claim (input order) and the yearly summaries (year order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -231,10 +258,7 @@ pub fn split_claims<P: Hash + Eq + Clone + Sync>(
     claims: &[Claim<P>],
 ) -> Result<SupplementaryResult> {
     let schedule = policy.schedule()?;
-    let premium_overflow =
-        || InsurerError::PremiumOverflow { insured_persons, premium_per_person: policy.premium_per_person };
-    let persons_insured = i64::try_from(insured_persons).map_err(|_| premium_overflow())?;
-    let premiums = policy.premium_per_person.checked_mul_int(persons_insured).map_err(|_| premium_overflow())?;
+    let premiums = premiums(policy, insured_persons)?;
     let grouped = group_by_person(claims)?;
     let year_start = policy.year_start;
 

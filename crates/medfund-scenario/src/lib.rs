@@ -240,13 +240,27 @@ pub fn split_supplementary_claims<P: std::hash::Hash + Eq + Clone + Sync>(
     settings: serde_json::Value,
     claims: &[Claim<P>],
 ) -> ScenarioResult<(String, SupplementaryResult)> {
+    compute::split_given(&supplementary_settings(settings)?, claims)
+}
+
+/// The medical-year summaries of claim splits made under the
+/// `[supplementary]` settings `settings` (see [`split_supplementary_claims`]):
+/// for a split run in parts (claims partitioned by person), each part's
+/// summaries, merged with [`merge_year_summaries`], are the whole split's.
+pub fn supplementary_year_summaries(
+    settings: serde_json::Value,
+    splits: &[ClaimSplit],
+) -> ScenarioResult<Vec<YearSummary>> {
+    compute::summaries_given(&supplementary_settings(settings)?, splits)
+}
+
+fn supplementary_settings(settings: serde_json::Value) -> ScenarioResult<scenario::SupplementarySection> {
     let mut doc = serde_json::Map::new();
     doc.insert("supplementary".into(), settings);
     let scenario = parse::parse_value(serde_json::Value::Object(doc), "settings")?;
-    let section = scenario
+    Ok(scenario
         .supplementary
-        .expect("invariant: a document with a supplementary key parses to a scenario with that section");
-    compute::split_given(&section, claims)
+        .expect("invariant: a document with a supplementary key parses to a scenario with that section"))
 }
 
 /// The projection as the JSON of the contract: `{"projection": {…}}`.
@@ -337,6 +351,22 @@ pub fn sweep_value_each(
     sweep::sweep_each(&doc, &source(name, PathBuf::from("."), limits), settings, progress, row)
 }
 
+/// A scenario as a JSON document (TOML read as JSON), before any check
+/// but its syntax: the document a sweep edits, for callers that build one.
+/// `path` is a file (or `-`), as for [`load_scenario`].
+pub fn scenario_document_file(
+    path: &str,
+    format: Option<ScenarioFormat>,
+    limits: &Limits,
+) -> ScenarioResult<serde_json::Value> {
+    sweep::document(path, format, limits).map(|(doc, _)| doc)
+}
+
+/// As [`scenario_document_file`], for text in memory; `name` names it in errors.
+pub fn scenario_document(text: &str, format: ScenarioFormat, name: &str) -> ScenarioResult<serde_json::Value> {
+    sweep::document_of_text(text, format, name)
+}
+
 /// The number of combinations of `settings` (checked as a sweep checks
 /// them, against `limits`), for callers that split a sweep into parts.
 pub fn sweep_combinations(settings: &[Setting], limits: &Limits) -> ScenarioResult<u64> {
@@ -410,6 +440,7 @@ pub fn report_tables(report: &Report) -> Vec<render::Table> {
 /// The typed table model and its renderers, for reports of your own.
 pub mod tables {
     pub use crate::render::{
-        Cell, Column, Table, columns, csv_cells, csv_record, render_csv, render_markdown, render_table, write_csv_dir,
+        Cell, Column, Table, columns, csv_cells, csv_record, localized, render_csv, render_markdown, render_table,
+        write_csv_dir,
     };
 }

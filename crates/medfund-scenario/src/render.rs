@@ -95,7 +95,14 @@ fn human(cell: &Cell, lang: Lang) -> String {
     }
 }
 
-/// Key-value labels carry both languages separated by \u{1}; an earmark row carries "name\u{2}amount".
+/// The text of a [`Cell::Text`] for people reading `lang`: key-value
+/// labels carry both languages and the key separated by `\u{1}`
+/// (`zh\u{1}en\u{1}key`), an earmark row carries `name\u{2}amount`; other
+/// text is itself.
+pub fn localized(s: &str, lang: Lang) -> String {
+    pick(s, lang)
+}
+
 fn pick(s: &str, lang: Lang) -> String {
     let mut parts = s.split('\u{1}');
     if let (Some(zh), Some(en), Some(_key)) = (parts.next(), parts.next(), parts.next()) {

@@ -139,16 +139,21 @@ pub(crate) fn document(
     limits: &crate::limits::Limits,
 ) -> ScenarioResult<(Value, Source)> {
     let (text, format, source) = crate::scenario::read_text(path, format, limits)?;
-    let doc = match format {
+    Ok((document_of_text(&text, format, path)?, source))
+}
+
+/// Scenario text (TOML or JSON) as a JSON document, for editing; `name`
+/// names it in errors. Only the syntax is checked here.
+pub(crate) fn document_of_text(text: &str, format: Format, name: &str) -> ScenarioResult<Value> {
+    match format {
         Format::Toml => {
-            let de = crate::scenario::toml_document(&text)
-                .map_err(|e| ScenarioError::input(e.message()).with_code(codes::SYNTAX).at(path))?;
-            serde::Deserialize::deserialize(de)
-                .map_err(|e: toml::de::Error| ScenarioError::input(e.message()).at(path))?
+            let de = crate::scenario::toml_document(text)
+                .map_err(|e| ScenarioError::input(e.message()).with_code(codes::SYNTAX).at(name))?;
+            serde::Deserialize::deserialize(de).map_err(|e: toml::de::Error| ScenarioError::input(e.message()).at(name))
         }
-        Format::Json => serde_json::from_str(&text).map_err(|e| ScenarioError::input(e.to_string()).at(path))?,
-    };
-    Ok((doc, source))
+        Format::Json => serde_json::from_str(text)
+            .map_err(|e| ScenarioError::input(e.to_string()).with_code(codes::SYNTAX).at(name)),
+    }
 }
 
 fn scenario_of(doc: Value, label: &str) -> ScenarioResult<Scenario> {

@@ -6,7 +6,7 @@ mod riskpool;
 mod supplementary;
 mod surplus;
 
-pub(crate) use supplementary::split_given;
+pub(crate) use supplementary::{split_given, summaries_given};
 
 use medfund_core::{NaiveDate, PolicyVersion, Trace, Validity};
 use medfund_riskpool::Scheme;

@@ -107,6 +107,14 @@ pub(crate) fn split_given<P: std::hash::Hash + Eq + Clone + Sync>(
     Ok((version.id().to_owned(), result))
 }
 
+/// The medical-year summaries of splits made under a `[supplementary]`
+/// table (a part of a split run apart, or all of it).
+pub(crate) fn summaries_given(s: &SupplementarySection, splits: &[ClaimSplit]) -> ScenarioResult<Vec<YearSummary>> {
+    let version = policy_version(s)?;
+    medfund_insurer::year_summaries(version.params(), s.insured_persons.0, splits)
+        .map_err(|e| lib_error("supplementary.insured_persons", e))
+}
+
 fn trace_supplementary(
     policy: &SupplementaryPolicy,
     claims: &[Claim<String>],

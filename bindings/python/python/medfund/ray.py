@@ -1,0 +1,149 @@
+"""medfund on a Ray cluster, for runs that outgrow one machine.
+
+The work is split where the libraries guarantee that parts make the whole
+exactly: a projection by ranges of trials (trial *i* draws from its own
+random stream), a sweep by ranges of combinations, claims by person (all
+claims of one person in one partition, since a person's running totals are
+what the split depends on). Ray schedules the parts; nothing here schedules
+anything itself. The results are identical to :func:`medfund.simulate`,
+:func:`medfund.sweep` and :func:`medfund.split_claims` in one process.
+
+>>> import ray, medfund.ray
+>>> ray.init(num_cpus=2)                      # or ray.init(address="ray://head:10001")  # doctest: +SKIP
+>>> medfund.ray.simulate("examples/projection.toml", parts=8)  # doctest: +SKIP
+
+A scenario given as a path must be readable at that path on every node (a
+shared filesystem); a dict or text travels with the tasks.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
+
+import ray
+
+from . import _medfund
+from . import _projection_frame, _settings_json, _sweep_frame, _check_money, _scenario_json, _arrow_claims
+from ._input import Scenario, source, to_json
+
+__all__ = ["simulate", "sweep", "split_claims"]
+
+
+def _parts(parts: Optional[int], total: int) -> List[Tuple[int, int]]:
+    """``parts`` contiguous ranges covering ``0..total`` (by default one per CPU of the cluster)."""
+    if parts is None:
+        parts = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    if parts < 1:
+        raise ValueError(f"parts={parts}; expected at least 1")
+    parts = min(parts, max(total, 1))
+    bounds = [total * k // parts for k in range(parts + 1)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:])]
+
+
+@ray.remote
+def _trials(kind: str, value: str, start: int, end: int) -> bytes:
+    return _medfund.simulate_block(kind, value, start, end)
+
+
+def simulate(scenario: Scenario, *, parts: Optional[int] = None, money: str = "decimal") -> Any:
+    """:func:`medfund.simulate` with the trials split into ``parts`` Ray tasks
+    (default: one per CPU of the cluster); the result is identical."""
+    _check_money(money)
+    kind, value = source(scenario)
+    doc = json.loads(_medfund.document(kind, value))
+    trials = doc.get("projection", {}).get("trials")
+    if not isinstance(trials, int) or trials < 1:
+        # No (valid) projection: the one-process call reports the error as it would.
+        return _projection_frame(json.loads(_medfund.simulate(kind, value)), money)
+    refs = [_trials.remote(kind, value, a, b) for a, b in _parts(parts, trials)]
+    blocks = ray.get(refs)
+    return _projection_frame(json.loads(_medfund.projection_from_blocks(kind, value, blocks)), money)
+
+
+@ray.remote
+def _combinations(doc_json: str, settings_json: str, start: int, end: int) -> bytes:
+    return _medfund.sweep(doc_json, settings_json, start, end)
+
+
+def sweep(
+    scenario: Scenario, settings: Mapping[str, Sequence[Any]], *, parts: Optional[int] = None, money: str = "decimal"
+) -> Any:
+    """:func:`medfund.sweep` with the combinations split into ``parts`` Ray
+    tasks (in cartesian order); the result is identical."""
+    _check_money(money)
+    settings_json = _settings_json(settings)
+    doc_json = _scenario_json(scenario)
+    total = _medfund.sweep_combinations(settings_json)
+    refs = [_combinations.remote(doc_json, settings_json, a, b) for a, b in _parts(parts, total)]
+    rows: List[Any] = []
+    for part in ray.get(refs):
+        rows.extend(json.loads(part))
+    return _sweep_frame(list(settings), rows, money)
+
+
+def _with_buckets(batch: Any, buckets: int) -> Any:
+    return batch.append_column("_medfund_bucket", _medfund.person_buckets(batch, buckets).column("bucket"))
+
+
+def _split_group(batch: Any, settings_json: str, money: str) -> Any:
+    claims, _years = _medfund.split_claims(batch.drop_columns(["_medfund_bucket"]), settings_json, money)
+    return claims
+
+
+def _years_of(batch: Any, settings_json: str, money: str) -> Any:
+    return _medfund.year_summaries(batch, settings_json, money)
+
+
+def split_claims(
+    claims: Any,
+    *,
+    insured_persons: int,
+    preset: Optional[str] = None,
+    policy: Optional[Mapping[str, Any]] = None,
+    no_insured_persons: bool = False,
+    buckets: Optional[int] = None,
+    money: str = "decimal",
+) -> Tuple[Any, Any]:
+    """:func:`medfund.split_claims` on a Ray Dataset (or a table Ray Data
+    can read): claims are partitioned by person into ``buckets`` groups (all
+    claims of one person in one group; default: 4 per CPU), each group is
+    split by ``map_groups``, and the per-year summaries of the parts are
+    merged. Returns ``(splits, years)``: the per-claim splits as a Ray
+    Dataset (pass a ``claim_id`` column to match them to your claims: their
+    order is by group) and the per-year summary as a ``pyarrow.Table``,
+    identical to the one-process split.
+    """
+    import ray.data
+
+    _check_money(money)
+    settings = {"insured_persons": insured_persons}
+    if preset is not None:
+        settings["preset"] = preset
+    if policy is not None:
+        settings["policy"] = dict(policy)
+    if no_insured_persons:
+        settings["no_insured_persons"] = True
+    settings_json = to_json(settings)
+    if buckets is None:
+        buckets = 4 * max(1, int(ray.cluster_resources().get("CPU", 1)))
+    if isinstance(claims, ray.data.Dataset):
+        ds = claims
+    else:
+        import pyarrow as pa
+
+        table = _arrow_claims(claims)
+        if isinstance(table, pa.RecordBatch):
+            table = pa.Table.from_batches([table])
+        ds = ray.data.from_arrow(table)
+    keyed = ds.map_batches(_with_buckets, batch_format="pyarrow", fn_kwargs={"buckets": buckets})
+    splits = (
+        keyed.groupby("_medfund_bucket")
+        .map_groups(_split_group, batch_format="pyarrow", fn_kwargs={"settings_json": settings_json, "money": money})
+        .materialize()
+    )
+    parts = splits.map_batches(
+        _years_of, batch_format="pyarrow", fn_kwargs={"settings_json": settings_json, "money": money}
+    ).to_arrow_refs()
+    years = _medfund.merge_year_summaries(ray.get(parts), money)
+    return splits, years
