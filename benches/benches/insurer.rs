@@ -55,6 +55,14 @@ fn claims(c: &mut Criterion) {
     group.bench_function("1e6 claims, all threads", |b| {
         b.iter(|| split_claims(&policy, 1_000_000, black_box(&claims)).unwrap())
     });
+    // The same claims with text ids ("p123456"), as the CLI and Python read them.
+    let text: Vec<Claim<String>> = claims
+        .iter()
+        .map(|c| Claim { person: format!("p{}", c.person), date: c.date, eligible_cost: c.eligible_cost })
+        .collect();
+    group.bench_function("1e6 claims, text ids, 1 thread", |b| {
+        b.iter(|| one.install(|| split_claims(&policy, 1_000_000, black_box(&text)).unwrap()))
+    });
     // The parallel path starts at 4 threads; on a 2-core machine this
     // measures its overhead rather than its gain.
     let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();

@@ -387,9 +387,7 @@ fn group_by_person<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Result<Grouped>
     }
     let mut counts = vec![0_u32; ranks.len()];
     for (rank, count) in ranks.into_values() {
-        if let Some(slot) = counts.get_mut(rank as usize) {
-            *slot = count;
-        }
+        *counts.get_mut(rank as usize).expect("invariant: ranks are 0..persons") = count;
     }
     // Counts become each person's first slot, then (after placing) one past its last.
     let mut next = 0_u32;

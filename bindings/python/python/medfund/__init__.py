@@ -152,6 +152,13 @@ def _is_money(value: Any) -> bool:
     return dot == "." and len(fraction) == 2 and whole.lstrip("-").isdigit() and fraction.isdigit()
 
 
+def _is_decimal(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    whole, dot, fraction = value.partition(".")
+    return dot == "." and whole.lstrip("-").isdigit() and fraction.isdigit()
+
+
 def simulate(scenario: Scenario, *, money: str = "decimal") -> Any:
     """The Monte Carlo projection (``[projection]``) as a DataFrame: one row per
     scheme and year with the p5/p50/p95 closing balance, the probability of an
@@ -230,7 +237,8 @@ def _sweep_frame(parameters: Sequence[str], rows: List[Dict[str, Any]], money: s
     for r in rows:
         record = dict(r["values"])
         for name, v in r["figures"].items():
-            record[name] = _money(v, money) if _is_money(v) else v
+            # Money (two decimals) as Decimal or fen; shares (more decimals) as Decimal.
+            record[name] = _money(v, money) if _is_money(v) else Decimal(v) if _is_decimal(v) else v
         records.append(record)
     frame = pd.DataFrame(records)
     if not rows:

@@ -1,0 +1,177 @@
+"""The scenario functions against the `medfund` command on the same input."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+import medfund
+from conftest import EXAMPLES, cli, cli_json
+
+DEMO = EXAMPLES / "demo.toml"
+PROJECTION = EXAMPLES / "projection.toml"
+
+
+def demo_dict() -> dict:
+    return json.loads(medfund._medfund.document("path", str(DEMO)))
+
+
+def test_run_gives_the_cli_json_byte_for_byte_from_a_path_a_dict_toml_and_json():
+    expected = cli("run", str(DEMO), "--format", "json").decode()
+    assert medfund.run(DEMO).to_json() == expected
+    assert medfund.run(str(DEMO)).to_json() == expected
+    assert medfund.run(demo_dict()).to_json() == expected
+    assert medfund.run(DEMO.read_text()).to_json() == expected
+    assert medfund.run(json.dumps(demo_dict())).to_json() == expected
+    explained = cli("run", str(DEMO), "--format", "json", "--explain").decode()
+    report = medfund.run(DEMO, explain=True)
+    assert report.to_json() == explained
+    assert report.trace and report.trace[0]["figure"].startswith("/")
+    assert medfund.run(DEMO).trace == []
+
+
+def test_to_dict_is_the_contract_json():
+    d = medfund.run(DEMO).to_dict()
+    assert d["format"] == "medfund-report/1"
+    assert d["riskpool"]["schemes"]["employee"]["levy"] == "26830000.00"
+
+
+def test_tables_are_dataframes_with_decimal_money_in_either_language():
+    report = medfund.run(DEMO)
+    en = report.tables(lang="en")
+    zh = report.tables(lang="zh")
+    assert set(en) == set(zh)
+    units = en["riskpool_employee_units"]
+    money = [c for c in units.columns if units[c].map(lambda v: isinstance(v, Decimal)).all()]
+    assert money, units.dtypes
+    assert units.attrs["title"]
+    fen = report.tables(lang="en", money="fen")["riskpool_employee_units"]
+    for column in money:
+        assert [int(v.scaleb(2)) for v in units[column]] == list(fen[column])
+    # The same rows as the CSV report of the command.
+    csv = cli("run", str(DEMO), "--format", "csv").decode()
+    assert "# riskpool_employee_units" in csv
+    assert report.render("csv") == csv
+    assert report.render("table", "en") == cli("run", str(DEMO), "--format", "table", "--lang", "en").decode()
+
+
+def test_check_lists_sections_and_raises_every_error():
+    assert medfund.check(DEMO) == ["riskpool", "assistance", "supplementary", "surplus"]
+    bad = {
+        "surplus": {
+            "total": "100",
+            "institutions": [{"id": "a", "level": "primary", "chronic_care_score": 80, "workload": 1}],
+            "spending": [{"institution": "a", "category": "yachts", "amount": "1"}],
+        },
+        "supplementary": {"insured_persons": 0},
+    }
+    with pytest.raises(medfund.InputError) as e:
+        medfund.check(bad)
+    paths = [x["path"] for x in e.value.errors]
+    assert any(p.startswith("surplus") for p in paths) and any(p.startswith("supplementary") for p in paths)
+    assert e.value.line is None  # a dict has no lines
+
+
+def test_errors_carry_path_line_column_and_code():
+    with pytest.raises(medfund.InputError) as e:
+        medfund.run("[riskpool]\nyear = 2023\nbogus = 1\n")
+    assert (e.value.path, e.value.code, e.value.line, e.value.column) == ("riskpool.bogus", "unknown-field", 3, 1)
+    assert isinstance(e.value, ValueError)
+    with pytest.raises(medfund.InputError) as e:
+        medfund.run({"riskpool": {"year": 20}})
+    assert e.value.path == "riskpool.year" and e.value.expected == "a year from 1900 to 2999"
+
+
+def test_a_claim_outside_the_policy_is_not_in_force():
+    doc = {"supplementary": {"insured_persons": 1, "claims": [{"person": "a", "date": "1999-05-01", "eligible_cost": 1}]}}
+    with pytest.raises(medfund.NotInForceError) as e:
+        medfund.run(doc)
+    assert e.value.path == "supplementary.claims[0].date"
+    assert isinstance(e.value, medfund.InputError)
+
+
+def surplus(total) -> dict:
+    return {"surplus": {"total": total, "institutions": [{"id": "a", "level": "primary", "chronic_care_score": 80, "workload": 1}]}}
+
+
+def test_money_accepts_decimal_int_text_and_floats_that_round_trip_only():
+    expected = medfund.run(surplus("1234.50")).to_json()
+    assert medfund.run(surplus(Decimal("1234.50"))).to_json() == expected
+    assert medfund.run(surplus(1234.5)).to_json() == expected
+    assert medfund.run(surplus(1234)).to_json() == medfund.run(surplus("1234")).to_json()
+    for bad in (0.1 + 0.2, 1234.567, Decimal("1.001")):
+        with pytest.raises(medfund.InputError) as e:
+            medfund.run(surplus(bad))
+        assert e.value.path == "surplus.total", e.value
+    for bad in (float("nan"), float("inf"), Decimal("NaN")):
+        with pytest.raises(medfund.InputError) as e:
+            medfund.run(surplus(bad))
+        assert e.value.path == "surplus.total"
+
+
+def test_a_dataframe_may_stand_for_a_list():
+    claims = pd.DataFrame(
+        {"person": ["a", "b"], "date": ["2024-03-01", "2024-04-01"], "eligible_cost": [Decimal("60000"), Decimal("1.50")]}
+    )
+    doc = {"supplementary": {"insured_persons": 10, "claims": claims}}
+    rows = claims.assign(eligible_cost=claims["eligible_cost"].astype(str)).to_dict(orient="records")
+    assert medfund.run(doc).to_json() == medfund.run({"supplementary": {"insured_persons": 10, "claims": rows}}).to_json()
+
+
+def test_simulate_is_the_cli_projection():
+    frame = medfund.simulate(PROJECTION)
+    doc = cli_json("simulate", str(PROJECTION), "--format", "json")["projection"]
+    assert frame.attrs == {"trials": doc["trials"], "seed": doc["seed"]}
+    expected = [
+        (scheme, y["year"], Decimal(y["closing_balance"]["p50"]), y["p_actuarial_review"])
+        for scheme, years in doc["schemes"].items()
+        for y in years
+    ]
+    got = list(frame[["scheme", "year", "p50", "p_actuarial_review"]].itertuples(index=False, name=None))
+    assert got == expected
+
+
+def test_compare_finds_the_figures_that_differ():
+    base = demo_dict()
+    variant = json.loads(json.dumps(base))
+    variant["riskpool"].setdefault("policy", {})["levy_rate"] = "12%"
+    frame = medfund.compare(base, variant)
+    levy = frame.set_index("path").loc["riskpool.schemes.employee.levy"]
+    assert (levy["base"], levy["variant"]) == (Decimal("26830000.00"), Decimal("32196000.00"))
+    assert levy["difference"] == Decimal("5366000.00")
+    assert frame.attrs["identical"] > 0
+
+
+def test_sweep_is_the_cli_sweep():
+    frame = medfund.sweep(DEMO, {"riskpool.policy.levy_rate": ["5%", "10%"], "riskpool.policy.cap_multiple": [1, "1.5"]})
+    rows = cli_json(
+        "sweep", str(DEMO), "--set", "riskpool.policy.levy_rate=5%,10%", "--set", "riskpool.policy.cap_multiple=1,1.5",
+        "--format", "json",
+    )["sweep"]["rows"]
+    assert len(frame) == len(rows) == 4
+    for (_, got), want in zip(frame.iterrows(), rows):
+        for name, value in want["figures"].items():
+            numeric = isinstance(value, str) and value.replace(".", "", 1).lstrip("-").isdigit()
+            expected = Decimal(value) if numeric else value
+            assert got[name] == expected, name
+    with pytest.raises(ValueError):
+        medfund.sweep(DEMO, {})
+
+
+def test_policies_is_the_registry():
+    frame = medfund.policies()
+    assert list(frame["id"]) == [p["id"] for p in json.loads(cli("policies", "--format", "json"))]
+
+
+def test_paths_read_csv_lists_relative_to_the_file(tmp_path: pathlib.Path):
+    (tmp_path / "claims.csv").write_text("person,date,eligible_cost\na,2024-03-01,60000\n")
+    (tmp_path / "s.toml").write_text('[supplementary]\ninsured_persons = 5\nclaims_csv = "claims.csv"\n')
+    assert medfund.run(tmp_path / "s.toml").to_json() == cli("run", str(tmp_path / "s.toml"), "--format", "json").decode()
+
+
+def test_help_is_useful():
+    assert "InputError" in medfund.run.__doc__ and "dict" in medfund.run.__doc__
