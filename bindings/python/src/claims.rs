@@ -247,44 +247,133 @@ fn persons(array: &ArrayRef, first: usize) -> Result<Persons<'_>, Bad> {
 pub(crate) fn read<'a>(batches: &'a [RecordBatch], unit: Unit) -> Result<Either<'a>, Bad> {
     // Reserved once: growing a vector of 10^6 claims by doubling copies it
     // twenty times and touches twice the pages.
-    let total = batches.iter().try_fold(0_usize, |n, b| n.checked_add(b.num_rows())).expect("invariant: a row count fits usize");
+    let total = batches
+        .iter()
+        .try_fold(0_usize, |n, b| n.checked_add(b.num_rows()))
+        .expect("invariant: a row count fits usize");
     let mut text: Vec<Claim<&'a str>> = Vec::new();
     let mut int: Vec<Claim<i64>> = Vec::new();
     let mut first = 0_usize;
+    let mixed = || -> Bad { "claims: column person is integers in one batch and text in another; expected one type".into() };
     for batch in batches {
         let (p, d, c) = (column(batch, "person")?, column(batch, "date")?, column(batch, "eligible_cost")?);
-        let (dates, costs) = (dates(d, first)?, costs(c, first, unit)?);
-        match persons(p, first)? {
-            Persons::Text(ids) => {
-                if !int.is_empty() {
-                    return Err(
-                        "claims: column person is integers in one batch and text in another; expected one type".into(),
-                    );
+        if let Some(i) = first_null(p.as_ref()) {
+            return Err(null_at("person", first.checked_add(i).expect("invariant: a row index fits usize")));
+        }
+        let (dates, costs) = (DateColumn::of(d, first)?, CostColumn::of(c, first, unit)?);
+        // One pass per batch: person, date and cost of a row read together,
+        // the claim written once (no column materialised on the way).
+        let at = |i: usize| first.checked_add(i).expect("invariant: a row index fits usize");
+        macro_rules! fill {
+            ($out:ident, $other:ident, $person:expr) => {{
+                if !$other.is_empty() {
+                    return Err(mixed());
                 }
-                text.reserve_exact(total.saturating_sub(text.len()));
-                text.extend(ids.into_iter().zip(dates).zip(costs).map(|((person, date), eligible_cost)| Claim {
-                    person,
-                    date,
-                    eligible_cost,
-                }));
-            }
-            Persons::Int(ids) => {
-                if !text.is_empty() {
-                    return Err(
-                        "claims: column person is integers in one batch and text in another; expected one type".into(),
-                    );
+                $out.reserve_exact(total.saturating_sub($out.len()));
+                for i in 0..batch.num_rows() {
+                    let row = at(i);
+                    $out.push(Claim { person: $person(i), date: dates.get(i, row)?, eligible_cost: costs.get(i, row)? });
                 }
-                int.reserve_exact(total.saturating_sub(int.len()));
-                int.extend(ids.into_iter().zip(dates).zip(costs).map(|((person, date), eligible_cost)| Claim {
-                    person,
-                    date,
-                    eligible_cost,
-                }));
+            }};
+        }
+        match p.data_type() {
+            DataType::Utf8 => {
+                let a = p.as_string::<i32>();
+                fill!(text, int, |i| a.value(i))
             }
+            DataType::LargeUtf8 => {
+                let a = p.as_string::<i64>();
+                fill!(text, int, |i| a.value(i))
+            }
+            DataType::Utf8View => {
+                let a = p.as_string_view();
+                fill!(text, int, |i| a.value(i))
+            }
+            DataType::Int64 => {
+                let a = p.as_primitive::<Int64Type>().values();
+                fill!(int, text, |i: usize| *a.get(i).expect("invariant: i is below the batch's rows"))
+            }
+            DataType::Int32 => {
+                let a = p.as_primitive::<Int32Type>().values();
+                fill!(int, text, |i: usize| i64::from(*a.get(i).expect("invariant: i is below the batch's rows")))
+            }
+            other => return Err(format!("claims: column person is {other}; expected text or integers")),
         }
         first = first.checked_add(batch.num_rows()).expect("invariant: a row count fits usize");
     }
     Ok(if int.is_empty() { Either::Text(text) } else { Either::Int(int) })
+}
+
+/// A date column read row by row: date32 and date64 straight from the
+/// Arrow buffer, text parsed once up front.
+enum DateColumn<'a> {
+    Days(&'a [i32]),
+    Other(Vec<NaiveDate>),
+}
+
+impl<'a> DateColumn<'a> {
+    fn of(array: &'a ArrayRef, first: usize) -> Result<DateColumn<'a>, Bad> {
+        match array.data_type() {
+            DataType::Date32 if array.null_count() == 0 => Ok(DateColumn::Days(array.as_primitive::<Date32Type>().values())),
+            _ => dates(array, first).map(DateColumn::Other),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize, row: usize) -> Result<NaiveDate, Bad> {
+        match self {
+            DateColumn::Days(days) => date_of_days(i64::from(*days.get(i).expect("invariant: i is below the batch's rows")), row),
+            DateColumn::Other(v) => Ok(*v.get(i).expect("invariant: i is below the batch's rows")),
+        }
+    }
+}
+
+/// A cost column read row by row: decimals with at most two decimals and
+/// integers straight from the Arrow buffer, the rest converted up front.
+enum CostColumn<'a> {
+    /// Unscaled decimal values and the factor to fen (10^(2 − scale)).
+    Decimal(&'a [i128], i128),
+    /// Integers and the factor to fen (100 for yuan, 1 for fen).
+    Int(&'a [i64], i64),
+    Other(Vec<Money>),
+}
+
+impl<'a> CostColumn<'a> {
+    fn of(array: &'a ArrayRef, first: usize, unit: Unit) -> Result<CostColumn<'a>, Bad> {
+        if array.null_count() > 0 {
+            return costs(array, first, unit).map(CostColumn::Other);
+        }
+        Ok(match array.data_type() {
+            DataType::Decimal128(_, scale @ 0..=2) => CostColumn::Decimal(
+                array.as_primitive::<Decimal128Type>().values(),
+                10_i128.checked_pow(u32::from(2_i8.abs_diff(*scale))).expect("invariant: 10^2 fits i128"),
+            ),
+            DataType::Int64 => CostColumn::Int(
+                array.as_primitive::<Int64Type>().values(),
+                match unit {
+                    Unit::Yuan => 100,
+                    Unit::Fen => 1,
+                },
+            ),
+            _ => CostColumn::Other(costs(array, first, unit)?),
+        })
+    }
+
+    #[inline]
+    fn get(&self, i: usize, row: usize) -> Result<Money, Bad> {
+        let fen = match self {
+            CostColumn::Decimal(v, factor) => {
+                let v = *v.get(i).expect("invariant: i is below the batch's rows");
+                v.checked_mul(*factor).and_then(|f| i64::try_from(f).ok()).ok_or_else(|| cost_error(row, "beyond the money range"))?
+            }
+            CostColumn::Int(v, factor) => {
+                let v = *v.get(i).expect("invariant: i is below the batch's rows");
+                v.checked_mul(*factor).ok_or_else(|| cost_error(row, format!("{v} yuan is beyond the money range")))?
+            }
+            CostColumn::Other(v) => return Ok(*v.get(i).expect("invariant: i is below the batch's rows")),
+        };
+        non_negative(Money::from_fen(fen), row)
+    }
 }
 
 /// Claims with text or integer persons.
