@@ -99,8 +99,8 @@ impl Splitter {
         self.order.extend((0..weights.len()).filter_map(|i| u32::try_from(i).ok()));
         let remainders = &self.remainders;
         let key = |a: &u32, b: &u32| {
-            let ra = remainders.get(*a as usize).copied().unwrap_or(0);
-            let rb = remainders.get(*b as usize).copied().unwrap_or(0);
+            let at = |i: &u32| *remainders.get(*i as usize).expect("invariant: the order indexes the remainders");
+            let (ra, rb) = (at(a), at(b));
             rb.cmp(&ra).then(a.cmp(b))
         };
         if leftover < self.order.len() {

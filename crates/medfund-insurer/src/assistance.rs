@@ -343,7 +343,7 @@ fn settle_year_checked(
     let version = history.for_year(year).map_err(|_| InsurerError::YearOutsideValidity {
         county: county.id.clone(),
         year,
-        policy: history.versions().first().map(|v| v.id().to_owned()).unwrap_or_default(),
+        policy: history.versions().first().expect("invariant: a policy history has a version").id().to_owned(),
         window: history.versions().iter().map(|v| v.validity().to_string()).collect::<Vec<_>>().join(", "),
     })?;
     let p = version.params();
@@ -514,7 +514,7 @@ pub fn settle(
     }
     // Stable: equal dates keep county order, then year, then kind.
     schedule.sort_by_key(|p| p.date);
-    let policy = history.versions().first().map(|v| v.id().to_owned()).unwrap_or_default();
+    let policy = history.versions().first().expect("invariant: a policy history has a version").id().to_owned();
     Ok(AssistanceSettlement { policy, counties: out, schedule })
 }
 

@@ -116,7 +116,7 @@ impl RunningTotals {
 
     /// What `payer` has paid so far.
     pub fn paid_by(&self, payer: Payer) -> Money {
-        Money::from_fen(self.paid.get(payer.index()).copied().unwrap_or(0))
+        Money::from_fen(*self.paid.get(payer.index()).expect("invariant: one total per payer"))
     }
 }
 
@@ -207,12 +207,11 @@ impl BandedSchedule {
                 let product = portion.checked_mul(band.num).ok_or_else(overflow)?;
                 self.rounding.div_i64(product, band.den).ok_or_else(overflow)?
             };
-            let (Some(paid), Some(cap), Some(part)) =
-                (running.paid.get_mut(band.payer), self.caps.get(band.payer), parts.get_mut(band.payer))
-            else {
-                continue;
-            };
-            let room = cap.saturating_sub(*paid).max(0);
+            let paid = running.paid.get_mut(band.payer).expect("invariant: one running total per payer");
+            let cap = self.caps.get(band.payer).expect("invariant: one cap per payer");
+            let part = parts.get_mut(band.payer).expect("invariant: one part per payer");
+            // Both are amounts of zero or more within the money range: no overflow.
+            let room = cap.checked_sub(*paid).expect("invariant: 0 ≤ paid, cap ≤ i64::MAX").max(0);
             let pay = raw.min(room);
             *paid = paid.checked_add(pay).ok_or_else(overflow)?;
             *part = part.checked_add(pay).ok_or_else(overflow)?;

@@ -337,9 +337,8 @@ impl YearTotals {
         let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "claims paid in a year" });
         match self.0.binary_search_by_key(&year, |&(y, _)| y) {
             Ok(at) => {
-                if let Some((_, paid)) = self.0.get_mut(at) {
-                    *paid = paid.checked_add(insurer).ok_or_else(overflow)?;
-                }
+                let (_, paid) = self.0.get_mut(at).expect("invariant: binary_search found it there");
+                *paid = paid.checked_add(insurer).ok_or_else(overflow)?;
             }
             Err(at) => self.0.insert(at, (year, insurer)),
         }
@@ -370,11 +369,12 @@ fn group_by_person<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Result<Grouped>
                 value: c.eligible_cost.to_string(),
             });
         }
+        // Compared with the column kernel's limit only: a sum that saturates
+        // is above it, and the claims take the checked path.
         cost_sum = cost_sum.saturating_add(cost.unsigned_abs());
         let rank = match ranks.get_mut(&c.person) {
             Some((rank, count)) => {
-                // At most n ≤ u32::MAX claims in all.
-                *count = count.saturating_add(1);
+                *count = count.checked_add(1).expect("invariant: at most n ≤ u32::MAX claims in all");
                 *rank
             }
             None => {
@@ -394,17 +394,15 @@ fn group_by_person<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Result<Grouped>
     for slot in &mut counts {
         let count = *slot;
         *slot = next;
-        next = next.saturating_add(count);
+        next = next.checked_add(count).expect("invariant: the counts sum to n ≤ u32::MAX");
     }
     // Sequential reads, scattered writes: stores do not stall the loop.
     let mut entries = vec![Entry::default(); claims.len()];
     for ((c, &rank), index) in claims.iter().zip(&person_of).zip(0..n) {
-        if let Some(at) = counts.get_mut(rank as usize) {
-            if let Some(slot) = entries.get_mut(*at as usize) {
-                *slot = Entry { date: c.date, index, cost: c.eligible_cost };
-            }
-            *at = at.saturating_add(1);
-        }
+        let at = counts.get_mut(rank as usize).expect("invariant: ranks are 0..persons");
+        *entries.get_mut(*at as usize).expect("invariant: a person's slots lie below n") =
+            Entry { date: c.date, index, cost: c.eligible_cost };
+        *at = at.checked_add(1).expect("invariant: slots are below n ≤ u32::MAX");
     }
     Ok(Grouped { entries, ends: counts, cost_sum })
 }
@@ -430,9 +428,7 @@ impl Grouped {
             let mut window: Vec<(u32, ClaimSplit)> = Vec::with_capacity(WINDOW);
             let flush = |window: &mut Vec<(u32, ClaimSplit)>, results: &mut [ClaimSplit]| {
                 for (index, split) in window.drain(..) {
-                    if let Some(slot) = results.get_mut(index as usize) {
-                        *slot = split;
-                    }
+                    *results.get_mut(index as usize).expect("invariant: claim indices are below n") = split;
                 }
             };
             run(&self.entries, &self.ends, 0, year_start, &mut apply, paid, |index, split| {
@@ -480,6 +476,7 @@ impl Grouped {
         results.par_chunks_mut(chunk).enumerate().for_each(|(k, slots)| {
             let first = k.saturating_mul(chunk);
             for &(index, split) in parts.iter().flat_map(|(_, placed)| placed) {
+                // Each chunk takes the claims whose index falls in it.
                 if let Some(slot) = (index as usize).checked_sub(first).and_then(|at| slots.get_mut(at)) {
                     *slot = split;
                 }

@@ -103,8 +103,9 @@ pub fn roll_forward(
     for index in 0..years {
         for (input, series) in inputs.iter_mut().zip(schemes) {
             for (unit, s) in input.units.iter_mut().zip(&series.units) {
-                unit.revenue = s.revenue.get(index).copied().unwrap_or_default();
-                unit.expenditure = s.expenditure.get(index).copied().unwrap_or_default();
+                // Every series was checked to hold one figure per year (SeriesLength).
+                unit.revenue = *s.revenue.get(index).expect("invariant: series lengths were checked");
+                unit.expenditure = *s.expenditure.get(index).expect("invariant: series lengths were checked");
             }
         }
         let fund_year = compute_year(history, year, &inputs, trace)?;

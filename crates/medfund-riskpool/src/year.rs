@@ -442,7 +442,10 @@ fn trace_scheme(
         });
         if let Some(league) = o.fiscal_subsidy_league {
             trace.record(|| {
-                let share = u.league_fiscal_share.or(policy.default_league_fiscal_share).unwrap_or_default();
+                let share = u
+                    .league_fiscal_share
+                    .or(policy.default_league_fiscal_share)
+                    .expect("invariant: a league subsidy is computed from a share");
                 Step::new(
                     up("fiscal_subsidy_league"),
                     ART17_4,

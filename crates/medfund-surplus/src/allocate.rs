@@ -155,7 +155,7 @@ fn composite_weights(weights: Weights, members: &[&Institution]) -> Result<Vec<u
     let sum = |v: &[u128]| v.iter().try_fold(0_u128, |a, &x| a.checked_add(x)).ok_or_else(overflow);
     let (sum_scores, sum_loads) = (sum(&scores)?, sum(&loads)?);
     let wk = integer_weights([weights.chronic_care.to_decimal(), weights.workload.to_decimal()].into_iter())?;
-    let (wc, ww) = (wk.first().copied().unwrap_or(0), wk.get(1).copied().unwrap_or(0));
+    let [wc, ww] = <[u128; 2]>::try_from(wk.as_slice()).expect("invariant: two weights in, two out");
     if wc == 0 && ww == 0 {
         return Ok(vec![0; members.len()]);
     }
