@@ -59,8 +59,9 @@ fn date_of_days(days: i64, row: usize) -> Result<NaiveDate, Bad> {
             "supplementary.claims[{row}].date: {days} days from 1970 is outside the years 1900–2999; expected a date in them"
         ));
     }
-    let from_ce = i32::try_from(days.checked_add(EPOCH_FROM_CE).expect("invariant: a day in range plus the epoch fits i64"))
-        .expect("invariant: a day of 1900–2999 fits i32");
+    let from_ce =
+        i32::try_from(days.checked_add(EPOCH_FROM_CE).expect("invariant: a day in range plus the epoch fits i64"))
+            .expect("invariant: a day of 1900–2999 fits i32");
     Ok(NaiveDate::from_num_days_from_ce_opt(from_ce).expect("invariant: a day of 1900–2999 is a date"))
 }
 
@@ -169,7 +170,9 @@ fn costs(array: &ArrayRef, first: usize, unit: Unit) -> Result<Vec<Money>, Bad> 
             // Fen = unscaled × 10^(2 − scale), or ÷ 10^(scale − 2) when exact.
             let factor = 10_i128.checked_pow(u32::from(2_i8.abs_diff(scale)));
             let Some(factor) = factor else {
-                return Err(format!("claims: column eligible_cost has scale {scale}; expected a decimal scale of at most 38"));
+                return Err(format!(
+                    "claims: column eligible_cost has scale {scale}; expected a decimal scale of at most 38"
+                ));
             };
             a.values()
                 .iter()
@@ -183,7 +186,9 @@ fn costs(array: &ArrayRef, first: usize, unit: Unit) -> Result<Vec<Money>, Bad> 
                         }
                         v.checked_div(factor)
                     };
-                    let fen = fen.and_then(|f| i64::try_from(f).ok()).ok_or_else(|| cost_error(at(i), "beyond the money range"))?;
+                    let fen = fen
+                        .and_then(|f| i64::try_from(f).ok())
+                        .ok_or_else(|| cost_error(at(i), "beyond the money range"))?;
                     non_negative(Money::from_fen(fen), at(i))
                 })
                 .collect()
@@ -254,7 +259,8 @@ pub(crate) fn read<'a>(batches: &'a [RecordBatch], unit: Unit) -> Result<Either<
     let mut text: Vec<Claim<&'a str>> = Vec::new();
     let mut int: Vec<Claim<i64>> = Vec::new();
     let mut first = 0_usize;
-    let mixed = || -> Bad { "claims: column person is integers in one batch and text in another; expected one type".into() };
+    let mixed =
+        || -> Bad { "claims: column person is integers in one batch and text in another; expected one type".into() };
     for batch in batches {
         let (p, d, c) = (column(batch, "person")?, column(batch, "date")?, column(batch, "eligible_cost")?);
         if let Some(i) = first_null(p.as_ref()) {
@@ -272,7 +278,11 @@ pub(crate) fn read<'a>(batches: &'a [RecordBatch], unit: Unit) -> Result<Either<
                 $out.reserve_exact(total.saturating_sub($out.len()));
                 for i in 0..batch.num_rows() {
                     let row = at(i);
-                    $out.push(Claim { person: $person(i), date: dates.get(i, row)?, eligible_cost: costs.get(i, row)? });
+                    $out.push(Claim {
+                        person: $person(i),
+                        date: dates.get(i, row)?,
+                        eligible_cost: costs.get(i, row)?,
+                    });
                 }
             }};
         }
@@ -314,7 +324,9 @@ enum DateColumn<'a> {
 impl<'a> DateColumn<'a> {
     fn of(array: &'a ArrayRef, first: usize) -> Result<DateColumn<'a>, Bad> {
         match array.data_type() {
-            DataType::Date32 if array.null_count() == 0 => Ok(DateColumn::Days(array.as_primitive::<Date32Type>().values())),
+            DataType::Date32 if array.null_count() == 0 => {
+                Ok(DateColumn::Days(array.as_primitive::<Date32Type>().values()))
+            }
             _ => dates(array, first).map(DateColumn::Other),
         }
     }
@@ -322,7 +334,9 @@ impl<'a> DateColumn<'a> {
     #[inline]
     fn get(&self, i: usize, row: usize) -> Result<NaiveDate, Bad> {
         match self {
-            DateColumn::Days(days) => date_of_days(i64::from(*days.get(i).expect("invariant: i is below the batch's rows")), row),
+            DateColumn::Days(days) => {
+                date_of_days(i64::from(*days.get(i).expect("invariant: i is below the batch's rows")), row)
+            }
             DateColumn::Other(v) => Ok(*v.get(i).expect("invariant: i is below the batch's rows")),
         }
     }
@@ -364,7 +378,9 @@ impl<'a> CostColumn<'a> {
         let fen = match self {
             CostColumn::Decimal(v, factor) => {
                 let v = *v.get(i).expect("invariant: i is below the batch's rows");
-                v.checked_mul(*factor).and_then(|f| i64::try_from(f).ok()).ok_or_else(|| cost_error(row, "beyond the money range"))?
+                v.checked_mul(*factor)
+                    .and_then(|f| i64::try_from(f).ok())
+                    .ok_or_else(|| cost_error(row, "beyond the money range"))?
             }
             CostColumn::Int(v, factor) => {
                 let v = *v.get(i).expect("invariant: i is below the batch's rows");
