@@ -175,17 +175,44 @@ fn assistance_tables(a: &AssistanceSettlement, out: &mut Vec<Table>) {
                 let name = |v: &dyn erased::Named| v.key();
                 vec![
                     text(p.date.to_string()),
-                    text(name(&p.flow)),
-                    text(name(&p.kind)),
+                    enum_cell(&name(&p.flow)),
+                    enum_cell(&name(&p.kind)),
                     text(p.county.clone()),
                     Cell::Int(i64::from(p.service_year)),
                     money(p.amount),
-                    text(name(&p.payer)),
-                    text(name(&p.payee)),
+                    enum_cell(&name(&p.payer)),
+                    enum_cell(&name(&p.payee)),
                 ]
             })
             .collect(),
     });
+}
+
+/// A value of an enum of the report (its JSON key) as a cell that reads
+/// Chinese in a Chinese table and stays the key in English and in CSV.
+/// Rule: every key an enum of the report serialises to has an entry (a
+/// test walks them); an unknown key shows as itself.
+fn enum_cell(key: &str) -> Cell {
+    let zh = match key {
+        // medfund_insurer::Flow
+        "assistance" => "医疗救助基金",
+        "county-budget" => "县区财政",
+        // medfund_insurer::PaymentKind
+        "prepayment" => "预拨",
+        "annual-settlement" => "年度清算",
+        "fee-advance" => "服务费预拨",
+        "fee-settlement" => "服务费结算",
+        // medfund_insurer::Party
+        "assistance-fund" => "医疗救助基金",
+        "county" => "县区",
+        "insurer" => "商业保险机构",
+        // medfund_surplus::ViolationRule
+        "category-not-allowed" => "用途不在允许范围",
+        "over-allocation" => "支出超过分配额",
+        other => return Cell::Text(other.to_owned()),
+    };
+    // English readers see the key itself, as in the JSON report.
+    Cell::Text(format!("{zh}\u{1}{key}\u{1}{key}"))
 }
 
 /// The kebab-case names of the insurer enums, as in JSON.
@@ -312,7 +339,7 @@ fn surplus_tables(s: &SurplusReport, out: &mut Vec<Table>) {
             rows: a
                 .violations
                 .iter()
-                .map(|v| vec![text(v.institution.clone()), text(erased::Named::key(&v.rule)), text(v.detail.clone())])
+                .map(|v| vec![text(v.institution.clone()), enum_cell(&erased::Named::key(&v.rule)), text(v.detail.clone())])
                 .collect(),
         });
     }
@@ -342,5 +369,38 @@ fn trace_table(steps: &[Step]) -> Table {
                 ]
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use medfund_insurer::{Flow, Party, PaymentKind};
+    use medfund_surplus::ViolationRule;
+
+    use super::erased::Named;
+    use super::*;
+
+    #[test]
+    fn every_enum_value_of_the_report_has_chinese_and_english_labels() {
+        let keys = [
+            Flow::Assistance.key(),
+            Flow::CountyBudget.key(),
+            PaymentKind::Prepayment.key(),
+            PaymentKind::AnnualSettlement.key(),
+            PaymentKind::FeeAdvance.key(),
+            PaymentKind::FeeSettlement.key(),
+            Party::AssistanceFund.key(),
+            Party::County.key(),
+            Party::Insurer.key(),
+            ViolationRule::CategoryNotAllowed.key(),
+            ViolationRule::OverAllocation.key(),
+        ];
+        for key in keys {
+            let Cell::Text(t) = enum_cell(&key) else { panic!("{key}: not text") };
+            let parts: Vec<&str> = t.split('\u{1}').collect();
+            assert_eq!(parts.len(), 3, "{key} has no labels");
+            assert_eq!(parts[2], key);
+            assert!(parts[0].chars().any(|c| !c.is_ascii()), "{key}: no Chinese label");
+        }
     }
 }
