@@ -120,6 +120,17 @@ impl InputArgs {
     }
 }
 
+/// `--format` and `--lang`, shared by the commands that print a result.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub(crate) struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+    /// Language of table and markdown labels.
+    #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+    pub(crate) lang: LangArg,
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct ReportArgs {
     /// Output format.
@@ -183,12 +194,8 @@ pub(crate) enum Command {
         file: String,
         #[command(flatten)]
         input: InputArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-        format: OutputFormat,
-        /// Language of table and markdown labels.
-        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
-        lang: LangArg,
+        #[command(flatten)]
+        output: OutputArgs,
         /// Also draw a fan chart of the closing balance (p5–p95 band, p50 line) to this SVG file.
         #[arg(long, value_name = "CHART.svg")]
         svg: Option<PathBuf>,
@@ -213,12 +220,8 @@ pub(crate) enum Command {
         variant: String,
         #[command(flatten)]
         input: InputArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-        format: OutputFormat,
-        /// Language of table and markdown labels.
-        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
-        lang: LangArg,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Run a scenario once per combination of field values and report each run's headline figures.
     ///
@@ -237,23 +240,15 @@ pub(crate) enum Command {
         /// Most combinations to run [default: 10000].
         #[arg(long, value_name = "N")]
         max_combinations: Option<u64>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-        format: OutputFormat,
-        /// Language of table and markdown labels.
-        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
-        lang: LangArg,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// List the built-in policy presets: id, title, source document, effective dates.
     ///
     /// Example: medfund policies --format json
     Policies {
-        /// Output format (table or json).
-        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-        format: OutputFormat,
-        /// Language of table labels.
-        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
-        lang: LangArg,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Serve the scenario contract over HTTP: JSON in, the same JSON reports out, OpenAPI at /openapi.json.
     ///

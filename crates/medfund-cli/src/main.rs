@@ -55,22 +55,22 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let listed = if sections.is_empty() { "no sections".to_owned() } else { sections.join(", ") };
             Ok(write_stdout(format!("{file}: valid ({listed})\n").as_bytes())?)
         }
-        Command::Policies { format, lang } => Ok(policies(format, lang.into())?),
-        Command::Compare { base, variant, input, format, lang } => {
+        Command::Policies { output } => Ok(policies(output.format, output.lang.into())?),
+        Command::Compare { base, variant, input, output } => {
             let c = medfund_scenario::compare_files(&base, &variant, input.format(), &input.limits())?;
-            Ok(emit_value(&c, "compare", &[medfund_scenario::comparison_table(&c)], format, lang.into())?)
+            Ok(emit_value(&c, "compare", &[medfund_scenario::comparison_table(&c)], output.format, output.lang.into())?)
         }
-        Command::Sweep { file, input, set, max_combinations, format, lang } => {
+        Command::Sweep { file, input, set, max_combinations, output } => {
             let settings = set.iter().map(|s| s.parse()).collect::<ScenarioResult<Vec<medfund_scenario::Setting>>>()?;
             let mut limits = input.limits();
             if let Some(n) = max_combinations {
                 limits.sweep_combinations = n;
             }
-            Ok(sweep(&file, &settings, input.format(), &limits, format, lang.into())?)
+            Ok(sweep(&file, &settings, input.format(), &limits, output.format, output.lang.into())?)
         }
         Command::Serve(args) => Ok(serve(&args)?),
-        Command::Simulate { file, input, format, lang, svg, threads, out, pretty } => {
-            let args = ReportArgs { format, explain: false, lang, out, pretty };
+        Command::Simulate { file, input, output, svg, threads, out, pretty } => {
+            let args = ReportArgs { format: output.format, explain: false, lang: output.lang, out, pretty };
             check_args(&args)?;
             let limits = input.limits();
             let threads = threads.map(|n| limits.check_threads(n)).transpose()?;

@@ -339,7 +339,9 @@ fn surplus_tables(s: &SurplusReport, out: &mut Vec<Table>) {
             rows: a
                 .violations
                 .iter()
-                .map(|v| vec![text(v.institution.clone()), enum_cell(&erased::Named::key(&v.rule)), text(v.detail.clone())])
+                .map(|v| {
+                    vec![text(v.institution.clone()), enum_cell(&erased::Named::key(&v.rule)), text(v.detail.clone())]
+                })
                 .collect(),
         });
     }
