@@ -198,11 +198,7 @@ fn compare<'py>(
     let c = py
         .detach(|| medfund_scenario::compare_reports(base_name, &base.inner, variant_name, &variant.inner))
         .map_err(|e| raise_one(py, e, false))?;
-    let mut wrapper = serde_json::Map::new();
-    let value = serde_json::to_value(&c).map_err(|e| input(py, e.to_string()))?;
-    wrapper.insert("compare".into(), value);
-    let mut out = serde_json::to_vec(&wrapper).map_err(|e| input(py, e.to_string()))?;
-    out.push(b'\n');
+    let out = medfund_scenario::wrapped_json("compare", &c, false).map_err(|e| raise_one(py, e, false))?;
     Ok(PyBytes::new(py, &out))
 }
 

@@ -71,14 +71,7 @@ pub(crate) fn emit_value<T: serde::Serialize>(
     lang: Lang,
 ) -> ScenarioResult<()> {
     match format {
-        OutputFormat::Json => {
-            let mut wrapper = serde_json::Map::new();
-            wrapper
-                .insert(key.to_owned(), serde_json::to_value(value).map_err(|e| ScenarioError::other(e.to_string()))?);
-            let mut text = serde_json::to_string(&wrapper).map_err(|e| ScenarioError::other(e.to_string()))?;
-            text.push('\n');
-            write_stdout(text.as_bytes())
-        }
+        OutputFormat::Json => write_stdout(&medfund_scenario::wrapped_json(key, value, false)?),
         OutputFormat::Table => write_stdout(render::render_table(tables, lang).as_bytes()),
         OutputFormat::Markdown => write_stdout(render::render_markdown(tables, lang).as_bytes()),
         OutputFormat::Csv => write_stdout(&render::render_csv(tables)?),

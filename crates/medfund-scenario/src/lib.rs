@@ -263,6 +263,19 @@ fn supplementary_settings(settings: serde_json::Value) -> ScenarioResult<scenari
         .expect("invariant: a document with a supplementary key parses to a scenario with that section"))
 }
 
+/// `{"key": value}` and a newline, compact or indented: the JSON that
+/// `compare` and `sweep` print (`{"compare": …}`), the same bytes from every
+/// front end.
+pub fn wrapped_json<T: serde::Serialize>(key: &str, value: &T, pretty: bool) -> ScenarioResult<Vec<u8>> {
+    let mut map = serde_json::Map::new();
+    let value = serde_json::to_value(value).map_err(|e| ScenarioError::other(format!("cannot write JSON: {e}")))?;
+    map.insert(key.to_owned(), value);
+    let written = if pretty { serde_json::to_vec_pretty(&map) } else { serde_json::to_vec(&map) };
+    let mut out = written.map_err(|e| ScenarioError::other(format!("cannot write JSON: {e}")))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
 /// The projection as the JSON of the contract: `{"projection": {…}}`.
 pub fn write_projection_json<W: std::io::Write>(projection: &Projection, pretty: bool, out: W) -> std::io::Result<()> {
     #[derive(serde::Serialize)]

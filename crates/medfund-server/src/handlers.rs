@@ -48,14 +48,6 @@ fn tables_answer(json: Vec<u8>, tables: impl FnOnce() -> Vec<tables::Table>, p: 
     })
 }
 
-/// `{key: value}` and a newline, as `medfund compare/simulate/sweep --format json` print.
-fn wrapped<T: Serialize>(key: &str, value: &T, pretty: bool) -> Result<Vec<u8>, Problem> {
-    let mut map = serde_json::Map::new();
-    let value = serde_json::to_value(value).map_err(|e| Problem::from(ScenarioError::other(e.to_string())))?;
-    map.insert(key.to_owned(), value);
-    json_line(&map, pretty)
-}
-
 fn text_of(raw: &[u8]) -> Result<&str, Problem> {
     let text = std::str::from_utf8(raw).map_err(|e| {
         Problem::from(
@@ -126,8 +118,20 @@ fn inside(member: &str, errors: Vec<ScenarioError>) -> Vec<ScenarioError> {
         .collect()
 }
 
-async fn body_of(app: &App, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, Problem> {
-    read_body(headers, body, app.config.max_body, app.config.body_timeout).await
+/// What a POST brings, checked in this order: its query parameters (of
+/// `allowed`), its `Content-Type` (TOML too when `toml`), then its body.
+async fn accept(
+    app: &App,
+    query: Option<String>,
+    allowed: &[&str],
+    headers: &HeaderMap,
+    body: Body,
+    toml: bool,
+) -> Result<(Params, ScenarioFormat, Vec<u8>), Problem> {
+    let p = Params::parse(query.as_deref(), allowed)?;
+    let format = content_format(headers, toml)?;
+    let raw = read_body(headers, body, app.config.max_body, app.config.body_timeout).await?;
+    Ok((p, format, raw))
 }
 
 fn run_report(app: &App, scenario: &Scenario, explain: bool) -> Result<Report, Problem> {
@@ -143,9 +147,7 @@ pub(crate) async fn run(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let p = Params::parse(query.as_deref(), &["format", "lang", "explain", "pretty"])?;
-    let format = content_format(&headers, true)?;
-    let raw = body_of(&app, &headers, body).await?;
+    let (p, format, raw) = accept(&app, query, &["format", "lang", "explain", "pretty"], &headers, body, true).await?;
     let job = Arc::clone(&app);
     app.gate
         .run(&id.0, move || {
@@ -177,9 +179,7 @@ pub(crate) async fn check(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let p = Params::parse(query.as_deref(), &["pretty"])?;
-    let format = content_format(&headers, true)?;
-    let raw = body_of(&app, &headers, body).await?;
+    let (p, format, raw) = accept(&app, query, &["pretty"], &headers, body, true).await?;
     let job = Arc::clone(&app);
     app.gate
         .run(&id.0, move || {
@@ -198,9 +198,7 @@ pub(crate) async fn simulate(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let p = Params::parse(query.as_deref(), &["format", "lang", "pretty"])?;
-    let format = content_format(&headers, true)?;
-    let raw = body_of(&app, &headers, body).await?;
+    let (p, format, raw) = accept(&app, query, &["format", "lang", "pretty"], &headers, body, true).await?;
     let job = Arc::clone(&app);
     app.gate
         .run(&id.0, move || {
@@ -225,9 +223,7 @@ pub(crate) async fn compare(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let p = Params::parse(query.as_deref(), &["format", "lang", "pretty"])?;
-    content_format(&headers, false)?;
-    let raw = body_of(&app, &headers, body).await?;
+    let (p, _, raw) = accept(&app, query, &["format", "lang", "pretty"], &headers, body, false).await?;
     let job = Arc::clone(&app);
     app.gate
         .run(&id.0, move || {
@@ -243,7 +239,11 @@ pub(crate) async fn compare(
             };
             let (a, b) = (report("base", base)?, report("variant", variant)?);
             let c = medfund_scenario::compare_reports("base", &a, "variant", &b)?;
-            tables_answer(wrapped("compare", &c, p.pretty)?, || vec![medfund_scenario::comparison_table(&c)], p)
+            tables_answer(
+                medfund_scenario::wrapped_json("compare", &c, p.pretty)?,
+                || vec![medfund_scenario::comparison_table(&c)],
+                p,
+            )
         })
         .await
 }
@@ -286,9 +286,7 @@ pub(crate) async fn sweep(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let p = Params::parse(query.as_deref(), &["format", "lang", "pretty"])?;
-    content_format(&headers, false)?;
-    let raw = body_of(&app, &headers, body).await?;
+    let (p, _, raw) = accept(&app, query, &["format", "lang", "pretty"], &headers, body, false).await?;
     let job = Arc::clone(&app);
     app.gate
         .run(&id.0, move || {
@@ -310,7 +308,11 @@ pub(crate) async fn sweep(
             )
             .map_err(|e| Problem::scenario(inside("scenario", vec![e])))?;
             let s = medfund_scenario::Sweep { parameters: settings.iter().map(|s| s.path.clone()).collect(), rows };
-            tables_answer(wrapped("sweep", &s, p.pretty)?, || vec![medfund_scenario::sweep_table(&s)], p)
+            tables_answer(
+                medfund_scenario::wrapped_json("sweep", &s, p.pretty)?,
+                || vec![medfund_scenario::sweep_table(&s)],
+                p,
+            )
         })
         .await
 }
