@@ -414,52 +414,54 @@ fn money_array(
     })
 }
 
-/// The per-claim table: `claim_id` (when the input has one), `medical_year`, `fund`, `insurer`, `person_pays`.
-pub(crate) fn splits_batch(
-    splits: &[ClaimSplit],
-    claim_id: Option<ArrayRef>,
+/// A money column of a table: its name and the figure of a row.
+type MoneyColumn<'n, T> = (&'n str, fn(&T) -> Money);
+
+/// A table of `rows`: the `leading` columns, `medical_year`, then one money
+/// column per `(name, figure)`, all in `unit`.
+fn year_table<T>(
+    rows: &[T],
+    leading: Vec<(Field, ArrayRef)>,
+    year: fn(&T) -> i32,
+    money: [MoneyColumn<'_, T>; 3],
     unit: Unit,
 ) -> Result<RecordBatch, arrow_schema::ArrowError> {
-    let mut fields = Vec::new();
-    let mut arrays: Vec<ArrayRef> = Vec::new();
-    if let Some(id) = claim_id {
-        fields.push(Field::new("claim_id", id.data_type().clone(), true));
-        arrays.push(id);
-    }
+    let (mut fields, mut arrays): (Vec<Field>, Vec<ArrayRef>) = leading.into_iter().unzip();
     fields.push(Field::new("medical_year", DataType::Int32, false));
-    arrays.push(Arc::new(Int32Array::from_iter_values(splits.iter().map(|s| s.medical_year))));
-    for (name, part) in [("fund", 0), ("insurer", 1), ("person_pays", 2)] {
-        let (t, a) = money_array(
-            splits.iter().map(|s| match part {
-                0 => s.fund,
-                1 => s.insurer,
-                _ => s.person_pays,
-            }),
-            unit,
-        )?;
+    arrays.push(Arc::new(Int32Array::from_iter_values(rows.iter().map(year))));
+    for (name, figure) in money {
+        let (t, a) = money_array(rows.iter().map(figure), unit)?;
         fields.push(Field::new(name, t, false));
         arrays.push(a);
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
 }
 
+/// The per-claim table: `claim_id` (when the input has one), `medical_year`, `fund`, `insurer`, `person_pays`.
+pub(crate) fn splits_batch(
+    splits: &[ClaimSplit],
+    claim_id: Option<ArrayRef>,
+    unit: Unit,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let leading = claim_id.map(|id| (Field::new("claim_id", id.data_type().clone(), true), id)).into_iter().collect();
+    year_table(
+        splits,
+        leading,
+        |s| s.medical_year,
+        [("fund", |s| s.fund), ("insurer", |s| s.insurer), ("person_pays", |s| s.person_pays)],
+        unit,
+    )
+}
+
 /// The per-year table: `medical_year`, `premiums`, `claims_paid`, `insurer_result`.
 pub(crate) fn years_batch(years: &[YearSummary], unit: Unit) -> Result<RecordBatch, arrow_schema::ArrowError> {
-    let mut fields = vec![Field::new("medical_year", DataType::Int32, false)];
-    let mut arrays: Vec<ArrayRef> = vec![Arc::new(Int32Array::from_iter_values(years.iter().map(|y| y.medical_year)))];
-    for (name, part) in [("premiums", 0), ("claims_paid", 1), ("insurer_result", 2)] {
-        let (t, a) = money_array(
-            years.iter().map(|y| match part {
-                0 => y.premiums,
-                1 => y.claims_paid,
-                _ => y.insurer_result,
-            }),
-            unit,
-        )?;
-        fields.push(Field::new(name, t, false));
-        arrays.push(a);
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+    year_table(
+        years,
+        Vec::new(),
+        |y| y.medical_year,
+        [("premiums", |y| y.premiums), ("claims_paid", |y| y.claims_paid), ("insurer_result", |y| y.insurer_result)],
+        unit,
+    )
 }
 
 /// Year summaries back from a per-year table (of `years_batch`), for merging parts.

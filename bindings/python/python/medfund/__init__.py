@@ -310,6 +310,20 @@ def _arrow_claims(claims: Any) -> Any:
     raise TypeError(f"claims: expected a pyarrow Table/RecordBatch or a pandas DataFrame; got {type(claims).__name__}")
 
 
+def _supplementary_settings(
+    insured_persons: int, preset: Optional[str], policy: Optional[Mapping[str, Any]], no_insured_persons: bool
+) -> str:
+    """The ``[supplementary]`` table of a split, as JSON (no claims of its own)."""
+    settings: Dict[str, Any] = {"insured_persons": insured_persons}
+    if preset is not None:
+        settings["preset"] = preset
+    if policy is not None:
+        settings["policy"] = dict(policy)
+    if no_insured_persons:
+        settings["no_insured_persons"] = True
+    return to_json(settings)
+
+
 def split_claims(
     claims: Any,
     *,
@@ -331,13 +345,7 @@ def split_claims(
     the same claims. The GIL is released while it runs.
     """
     _check_money(money)
-    settings: Dict[str, Any] = {"insured_persons": insured_persons}
-    if preset is not None:
-        settings["preset"] = preset
-    if policy is not None:
-        settings["policy"] = dict(policy)
-    if no_insured_persons:
-        settings["no_insured_persons"] = True
     table = _arrow_claims(claims)
-    splits, years = _medfund.split_claims(table, to_json(settings), money)
+    settings = _supplementary_settings(insured_persons, preset, policy, no_insured_persons)
+    splits, years = _medfund.split_claims(table, settings, money)
     return SplitResult(splits, years)

@@ -24,8 +24,16 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 import ray
 
 from . import _medfund
-from . import _projection_frame, _settings_json, _sweep_frame, _check_money, _scenario_json, _arrow_claims
-from ._input import Scenario, source, to_json
+from . import (
+    _arrow_claims,
+    _check_money,
+    _projection_frame,
+    _scenario_json,
+    _settings_json,
+    _supplementary_settings,
+    _sweep_frame,
+)
+from ._input import Scenario, source
 
 __all__ = ["simulate", "sweep", "split_claims"]
 
@@ -117,14 +125,7 @@ def split_claims(
     import ray.data
 
     _check_money(money)
-    settings = {"insured_persons": insured_persons}
-    if preset is not None:
-        settings["preset"] = preset
-    if policy is not None:
-        settings["policy"] = dict(policy)
-    if no_insured_persons:
-        settings["no_insured_persons"] = True
-    settings_json = to_json(settings)
+    settings_json = _supplementary_settings(insured_persons, preset, policy, no_insured_persons)
     if buckets is None:
         buckets = 4 * max(1, int(ray.cluster_resources().get("CPU", 1)))
     if isinstance(claims, ray.data.Dataset):
