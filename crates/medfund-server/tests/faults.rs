@@ -104,11 +104,19 @@ fn past_the_queue_requests_are_503_with_retry_after() {
     c.queue = 0;
     let s = start(c);
     let addr = s.addr;
+    // With no queue, the long request is itself refused while a short one
+    // holds the worker: it tries again until it has the worker.
     let busy = std::thread::spawn(move || {
-        common::call(addr, "POST", "/v1/simulate", Some("application/json"), heavy(5_000).as_bytes())
+        loop {
+            let a = common::call(addr, "POST", "/v1/simulate", Some("application/json"), heavy(5_000).as_bytes());
+            if a.status != 503 {
+                return a;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     });
     // Wait until the worker is taken: a run is then refused at once.
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let a = s.post_json("/v1/run", &demo_json());
         if a.status == 503 {
@@ -118,6 +126,8 @@ fn past_the_queue_requests_are_503_with_retry_after() {
         }
         assert_eq!(a.status, 200, "{}", a.text());
         assert!(Instant::now() < deadline, "the worker never got busy");
+        // Leave the worker free now and then, for the long request to take it.
+        std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(busy.join().unwrap().status, 200, "the computation in flight finishes");
     healthy(&s);
@@ -135,12 +145,27 @@ fn a_computation_past_the_time_limit_is_503_and_the_service_goes_on() {
 
 #[test]
 fn requests_in_flight_finish_on_shutdown() {
-    let s = start(config());
+    let mut c = config();
+    c.workers = 1;
+    c.queue = 0;
+    let s = start(c);
     let addr = s.addr;
+    // Refused while a check holds the worker: it tries again until it has it.
     let in_flight = std::thread::spawn(move || {
-        common::call(addr, "POST", "/v1/simulate", Some("application/json"), heavy(5_000).as_bytes())
+        loop {
+            let a = common::call(addr, "POST", "/v1/simulate", Some("application/json"), heavy(5_000).as_bytes());
+            if a.status != 503 {
+                return a;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     });
-    std::thread::sleep(Duration::from_millis(200));
+    // Stop only once the computation holds the one worker (health needs none).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while s.post_json("/v1/check", &demo_json()).status != 503 {
+        assert!(Instant::now() < deadline, "the computation never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     s.stop().unwrap();
     let a = in_flight.join().unwrap();
     assert_eq!(a.status, 200, "{}", a.text());
