@@ -65,6 +65,15 @@ fn date_of_days(days: i64, row: usize) -> Result<NaiveDate, Bad> {
     Ok(NaiveDate::from_num_days_from_ce_opt(from_ce).expect("invariant: a day of 1900–2999 is a date"))
 }
 
+/// The values of a text column (utf8, large utf8 or utf8 view).
+fn texts(array: &ArrayRef) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
+    match array.data_type() {
+        DataType::Utf8 => Box::new(array.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => Box::new(array.as_string::<i64>().iter()),
+        _ => Box::new(array.as_string_view().iter()),
+    }
+}
+
 /// The dates of one batch (`first` is the batch's first row in the table).
 fn dates(array: &ArrayRef, first: usize) -> Result<Vec<NaiveDate>, Bad> {
     let at = |i: usize| first.checked_add(i).expect("invariant: a row index fits usize");
@@ -94,26 +103,19 @@ fn dates(array: &ArrayRef, first: usize) -> Result<Vec<NaiveDate>, Bad> {
                 date_of_days(ms.div_euclid(86_400_000), at(i))
             })
             .collect(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let texts: Box<dyn Iterator<Item = Option<&str>>> = match array.data_type() {
-                DataType::Utf8 => Box::new(array.as_string::<i32>().iter()),
-                DataType::LargeUtf8 => Box::new(array.as_string::<i64>().iter()),
-                _ => Box::new(array.as_string_view().iter()),
-            };
-            texts
-                .enumerate()
-                .map(|(i, t)| {
-                    let t = t.unwrap_or_default();
-                    strict_date(t).ok_or_else(|| {
-                        format!(
-                            "supplementary.claims[{}].date: {:?}; expected a date YYYY-MM-DD",
-                            at(i),
-                            t.chars().take(40).collect::<String>()
-                        )
-                    })
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => texts(array)
+            .enumerate()
+            .map(|(i, t)| {
+                let t = t.unwrap_or_default();
+                strict_date(t).ok_or_else(|| {
+                    format!(
+                        "supplementary.claims[{}].date: {:?}; expected a date YYYY-MM-DD",
+                        at(i),
+                        t.chars().take(40).collect::<String>()
+                    )
                 })
-                .collect()
-        }
+            })
+            .collect(),
         other => Err(format!("claims: column date is {other}; expected date32, date64 or text YYYY-MM-DD")),
     }
 }
@@ -207,19 +209,12 @@ fn costs(array: &ArrayRef, first: usize, unit: Unit) -> Result<Vec<Money>, Bad> 
                 non_negative(Money::from_f64(v).map_err(|e| cost_error(at(i), e))?, at(i))
             })
             .collect(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let texts: Box<dyn Iterator<Item = Option<&str>>> = match array.data_type() {
-                DataType::Utf8 => Box::new(array.as_string::<i32>().iter()),
-                DataType::LargeUtf8 => Box::new(array.as_string::<i64>().iter()),
-                _ => Box::new(array.as_string_view().iter()),
-            };
-            texts
-                .enumerate()
-                .map(|(i, t)| {
-                    non_negative(t.unwrap_or_default().parse::<Money>().map_err(|e| cost_error(at(i), e))?, at(i))
-                })
-                .collect()
-        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => texts(array)
+            .enumerate()
+            .map(|(i, t)| {
+                non_negative(t.unwrap_or_default().parse::<Money>().map_err(|e| cost_error(at(i), e))?, at(i))
+            })
+            .collect(),
         other => Err(format!("claims: column eligible_cost is {other}; expected decimal, integers, text or float64")),
     }
 }

@@ -97,16 +97,19 @@ fn a_client_that_disconnects_mid_body_leaves_the_service_answering() {
     assert_eq!(s.post_json("/v1/run", &demo_json()).status, 200);
 }
 
-#[test]
-fn past_the_queue_requests_are_503_with_retry_after() {
+/// One worker and no queue: a second computation is refused at once.
+fn one_worker() -> medfund_server::Config {
     let mut c = config();
     c.workers = 1;
     c.queue = 0;
-    let s = start(c);
-    let addr = s.addr;
-    // With no queue, the long request is itself refused while a short one
-    // holds the worker: it tries again until it has the worker.
-    let busy = std::thread::spawn(move || {
+    c
+}
+
+/// A long computation on its own thread. With no queue it is itself
+/// refused while a short request holds the worker: it tries again until
+/// it has the worker, and returns its answer.
+fn long_request(addr: std::net::SocketAddr) -> std::thread::JoinHandle<common::Answer> {
+    std::thread::spawn(move || {
         loop {
             let a = common::call(addr, "POST", "/v1/simulate", Some("application/json"), heavy(5_000).as_bytes());
             if a.status != 503 {
@@ -114,21 +117,31 @@ fn past_the_queue_requests_are_503_with_retry_after() {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-    });
-    // Wait until the worker is taken: a run is then refused at once.
+    })
+}
+
+/// Posts the demo to `path` until it is refused (503) because the one
+/// worker is taken, leaving the worker free between tries; the refusal.
+fn wait_until_busy(s: &Server, path: &str) -> common::Answer {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let a = s.post_json("/v1/run", &demo_json());
+        let a = s.post_json(path, &demo_json());
         if a.status == 503 {
-            a.problem(503, "overloaded");
-            assert_eq!(a.header("retry-after"), Some("1"));
-            break;
+            return a;
         }
         assert_eq!(a.status, 200, "{}", a.text());
         assert!(Instant::now() < deadline, "the worker never got busy");
-        // Leave the worker free now and then, for the long request to take it.
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn past_the_queue_requests_are_503_with_retry_after() {
+    let s = start(one_worker());
+    let busy = long_request(s.addr);
+    let refused = wait_until_busy(&s, "/v1/run");
+    refused.problem(503, "overloaded");
+    assert_eq!(refused.header("retry-after"), Some("1"));
     assert_eq!(busy.join().unwrap().status, 200, "the computation in flight finishes");
     healthy(&s);
     assert_eq!(s.post_json("/v1/run", &demo_json()).status, 200, "a freed worker takes work again");
@@ -145,27 +158,11 @@ fn a_computation_past_the_time_limit_is_503_and_the_service_goes_on() {
 
 #[test]
 fn requests_in_flight_finish_on_shutdown() {
-    let mut c = config();
-    c.workers = 1;
-    c.queue = 0;
-    let s = start(c);
+    let s = start(one_worker());
     let addr = s.addr;
-    // Refused while a check holds the worker: it tries again until it has it.
-    let in_flight = std::thread::spawn(move || {
-        loop {
-            let a = common::call(addr, "POST", "/v1/simulate", Some("application/json"), heavy(5_000).as_bytes());
-            if a.status != 503 {
-                return a;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    });
-    // Stop only once the computation holds the one worker (health needs none).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while s.post_json("/v1/check", &demo_json()).status != 503 {
-        assert!(Instant::now() < deadline, "the computation never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let in_flight = long_request(addr);
+    // Stop only once the computation holds the one worker.
+    wait_until_busy(&s, "/v1/check");
     s.stop().unwrap();
     let a = in_flight.join().unwrap();
     assert_eq!(a.status, 200, "{}", a.text());
