@@ -29,6 +29,13 @@ fn bytes(content_type: &'static str, body: Vec<u8>) -> Response {
     r
 }
 
+/// The bytes a JSON writer of `medfund-scenario` writes.
+fn written(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> Result<Vec<u8>, Problem> {
+    let mut out = Vec::new();
+    write(&mut out).map_err(|e| Problem::from(ScenarioError::other(format!("cannot write JSON: {e}"))))?;
+    Ok(out)
+}
+
 fn json_line<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<Vec<u8>, Problem> {
     let written = if pretty { serde_json::to_vec_pretty(value) } else { serde_json::to_vec(value) };
     let mut out = written.map_err(|e| Problem::from(ScenarioError::other(format!("cannot write JSON: {e}"))))?;
@@ -36,10 +43,15 @@ fn json_line<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Result<Vec<u8>, 
     Ok(out)
 }
 
-/// A result as JSON (`json`), or its tables in another format.
-fn tables_answer(json: Vec<u8>, tables: impl FnOnce() -> Vec<tables::Table>, p: Params) -> Answer {
+/// A result as JSON (`json`), or its tables in another format; only the
+/// one asked for is written.
+fn tables_answer(
+    json: impl FnOnce() -> Result<Vec<u8>, Problem>,
+    tables: impl FnOnce() -> Vec<tables::Table>,
+    p: Params,
+) -> Answer {
     Ok(match p.format {
-        OutputFormat::Json => bytes("application/json", json),
+        OutputFormat::Json => bytes("application/json", json()?),
         OutputFormat::Table => bytes("text/plain; charset=utf-8", tables::render_table(&tables(), p.lang).into_bytes()),
         OutputFormat::Markdown => {
             bytes("text/markdown; charset=utf-8", tables::render_markdown(&tables(), p.lang).into_bytes())
@@ -152,11 +164,7 @@ pub(crate) async fn run(
     app.gate
         .run(&id.0, move || {
             let report = run_report(&job, &scenario_of(&raw, format)?, p.explain)?;
-            let mut json = Vec::new();
-            if p.format == OutputFormat::Json {
-                medfund_scenario::write_json(&report, p.pretty, &mut json)
-                    .map_err(|e| Problem::from(ScenarioError::other(format!("cannot write JSON: {e}"))))?;
-            }
+            let json = || written(|out| medfund_scenario::write_json(&report, p.pretty, out));
             tables_answer(json, || medfund_scenario::report_tables(&report), p)
         })
         .await
@@ -205,11 +213,7 @@ pub(crate) async fn simulate(
             let scenario = scenario_of(&raw, format)?;
             let projection =
                 medfund_scenario::simulate_scenario(&scenario, REQUEST, ".".into(), &job.config.limits, &|_| {})?;
-            let mut json = Vec::new();
-            if p.format == OutputFormat::Json {
-                medfund_scenario::write_projection_json(&projection, p.pretty, &mut json)
-                    .map_err(|e| Problem::from(ScenarioError::other(format!("cannot write JSON: {e}"))))?;
-            }
+            let json = || written(|out| medfund_scenario::write_projection_json(&projection, p.pretty, out));
             tables_answer(json, || medfund_scenario::projection_tables(&projection), p)
         })
         .await
@@ -240,7 +244,7 @@ pub(crate) async fn compare(
             let (a, b) = (report("base", base)?, report("variant", variant)?);
             let c = medfund_scenario::compare_reports("base", &a, "variant", &b)?;
             tables_answer(
-                medfund_scenario::wrapped_json("compare", &c, p.pretty)?,
+                || Ok(medfund_scenario::wrapped_json("compare", &c, p.pretty)?),
                 || vec![medfund_scenario::comparison_table(&c)],
                 p,
             )
@@ -309,7 +313,7 @@ pub(crate) async fn sweep(
             .map_err(|e| Problem::scenario(inside("scenario", vec![e])))?;
             let s = medfund_scenario::Sweep { parameters: settings.iter().map(|s| s.path.clone()).collect(), rows };
             tables_answer(
-                medfund_scenario::wrapped_json("sweep", &s, p.pretty)?,
+                || Ok(medfund_scenario::wrapped_json("sweep", &s, p.pretty)?),
                 || vec![medfund_scenario::sweep_table(&s)],
                 p,
             )
@@ -321,7 +325,7 @@ pub(crate) async fn sweep(
 pub(crate) async fn policies(RawQuery(query): RawQuery) -> Answer {
     let p = Params::parse(query.as_deref(), &["format", "lang", "pretty"])?;
     let presets = medfund_scenario::policies()?;
-    tables_answer(json_line(&presets, p.pretty)?, || vec![medfund_scenario::policies_table(&presets)], p)
+    tables_answer(|| json_line(&presets, p.pretty), || vec![medfund_scenario::policies_table(&presets)], p)
 }
 
 /// What `GET /v1/health` answers.
