@@ -84,7 +84,8 @@ pub struct AssistancePolicy {
 }
 
 impl AssistancePolicy {
-    fn validate(&self) -> Result<()> {
+    /// Checks what the types cannot: the fee cap is not negative.
+    pub fn validate(&self) -> Result<()> {
         if self.fee_cap.is_negative() {
             return Err(InsurerError::InvalidPolicy {
                 field: "fee_cap",

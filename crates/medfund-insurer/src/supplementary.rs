@@ -37,9 +37,8 @@ pub struct SupplementaryPolicy {
 }
 
 impl SupplementaryPolicy {
-    /// The banded schedule X2–X4: fund 100 % up to `fund_cap`, insurer
-    /// `insurer_rate` above it up to `insurer_cap` paid, the person the rest.
-    pub fn schedule(&self) -> Result<BandedSchedule> {
+    /// Checks what the types cannot: the caps and the premium are not negative.
+    pub fn validate(&self) -> Result<()> {
         for (field, value) in [
             ("fund_cap", self.fund_cap),
             ("insurer_cap", self.insurer_cap),
@@ -53,6 +52,13 @@ impl SupplementaryPolicy {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// The banded schedule X2–X4: fund 100 % up to `fund_cap`, insurer
+    /// `insurer_rate` above it up to `insurer_cap` paid, the person the rest.
+    pub fn schedule(&self) -> Result<BandedSchedule> {
+        self.validate()?;
         let mut bands = Vec::with_capacity(2);
         if self.fund_cap.is_positive() {
             bands.push(Band { from: Money::ZERO, payer: Payer::Fund, rate: Share::ONE });

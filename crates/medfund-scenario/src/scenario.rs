@@ -8,9 +8,11 @@ use medfund_riskpool::Scheme;
 use medfund_surplus::Level;
 use serde::Deserialize;
 
-pub(crate) use crate::overrides::{
-    AssistancePolicyOverride, RiskpoolPolicyOverride, SupplementaryPolicyOverride, SurplusPolicyOverride,
-};
+use medfund_insurer::{AssistancePolicy, SupplementaryPolicy};
+use medfund_riskpool::RiskPoolPolicy;
+use medfund_surplus::SurplusPolicy;
+
+use crate::overrides::PolicyTable;
 use crate::values::{Amount, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year};
 
 /// A whole scenario: every section optional.
@@ -59,7 +61,7 @@ pub(crate) struct RiskpoolSection {
     /// The fund year.
     pub year: Year,
     /// Overrides of the preset.
-    pub policy: Option<RiskpoolPolicyOverride>,
+    pub policy: Option<PolicyTable<RiskPoolPolicy>>,
     /// The employee ledger.
     pub employee: Option<SchemeTable>,
     /// The resident ledger.
@@ -121,7 +123,7 @@ pub(crate) struct AssistanceSection {
     /// Built-in policy id (default `huizhou-2021`).
     pub preset: Option<String>,
     /// Overrides.
-    pub policy: Option<AssistancePolicyOverride>,
+    pub policy: Option<PolicyTable<AssistancePolicy>>,
     /// Counties, inline.
     pub counties: Option<Vec<CountyRow>>,
     /// Counties, from a CSV file (one row per county and year).
@@ -179,7 +181,7 @@ pub(crate) struct SupplementarySection {
     /// Built-in policy id (default `xiamen-2007`).
     pub preset: Option<String>,
     /// Overrides.
-    pub policy: Option<SupplementaryPolicyOverride>,
+    pub policy: Option<PolicyTable<SupplementaryPolicy>>,
     /// Insured persons, for the premiums: at least 1, unless
     /// `no_insured_persons` confirms a scheme without insured persons.
     pub insured_persons: Whole64,
@@ -212,7 +214,7 @@ pub(crate) struct SurplusSection {
     /// Built-in policy id (default `framework-2025`).
     pub preset: Option<String>,
     /// Overrides.
-    pub policy: Option<SurplusPolicyOverride>,
+    pub policy: Option<PolicyTable<SurplusPolicy>>,
     /// The surplus to distribute.
     pub total: Amount,
     /// Institutions, inline.

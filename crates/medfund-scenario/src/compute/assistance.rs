@@ -67,7 +67,7 @@ pub(super) fn compute(
     let preset = crate::presets::Registry::built_in()?.assistance(s.preset.as_deref())?;
     let mut version: PolicyVersion<AssistancePolicy> = preset;
     if let Some(o) = &s.policy {
-        o.apply(version.params_mut());
+        o.apply(version.params_mut())?;
         version = override_validity(version, "assistance", o.valid_from, o.valid_to)?;
     }
     let rows: Vec<CountyRow> =

@@ -14,7 +14,7 @@ use crate::scenario::{RiskpoolSection, Source, UnitRow};
 pub(crate) fn riskpool_policy(s: &RiskpoolSection) -> ScenarioResult<PolicyVersion<RiskPoolPolicy>> {
     let mut version = crate::presets::Registry::built_in()?.riskpool(s.preset.as_deref())?;
     if let Some(o) = &s.policy {
-        o.apply(version.params_mut());
+        o.apply(version.params_mut())?;
     }
     Ok(version)
 }

@@ -62,7 +62,7 @@ fn policy_version(s: &SupplementarySection) -> ScenarioResult<PolicyVersion<Supp
     }
     let mut version = preset;
     if let Some(o) = &s.policy {
-        o.apply(version.params_mut());
+        o.apply(version.params_mut())?;
         version = override_validity(version, "supplementary", o.valid_from, o.valid_to)?;
     }
     Ok(version)

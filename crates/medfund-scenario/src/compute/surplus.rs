@@ -14,7 +14,7 @@ pub(super) fn compute(s: &SurplusSection, source: &Source, trace: &mut Trace) ->
     let preset = crate::presets::Registry::built_in()?.surplus(s.preset.as_deref())?;
     let mut policy: SurplusPolicy = preset.params().clone();
     if let Some(o) = &s.policy {
-        o.apply(&mut policy);
+        o.apply(&mut policy)?;
     }
     let rows: Vec<InstitutionRow> =
         list(source, "surplus", "institutions", s.institutions.as_ref(), s.institutions_csv.as_ref(), Ok)?;
