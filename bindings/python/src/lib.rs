@@ -13,9 +13,10 @@ mod claims;
 mod errors;
 mod tables;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
-use medfund_scenario::{Lang, Limits, Scenario, ScenarioFormat, Setting, TrialBlock};
+use medfund_scenario::{Lang, Limits, Lists, ListsInMemory, Scenario, ScenarioFormat, Setting, TrialBlock};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use pyo3_arrow::PyTable;
@@ -29,8 +30,23 @@ use crate::errors::{input, raise, raise_one};
 struct Source {
     scenario: Scenario,
     name: String,
-    base: PathBuf,
+    lists: Lists,
     positions: bool,
+}
+
+/// The lists a scenario names: those the caller gave by name (nothing is
+/// then read from disk), else files relative to the scenario's folder.
+fn lists_of(given: Option<HashMap<String, Vec<u8>>>, base: PathBuf) -> Lists {
+    match given {
+        Some(given) => {
+            let mut lists = ListsInMemory::new();
+            for (name, csv) in given {
+                lists.insert(name, csv);
+            }
+            lists.into()
+        }
+        None => base.into(),
+    }
 }
 
 fn lang(py: Python<'_>, text: &str) -> PyResult<Lang> {
@@ -41,14 +57,14 @@ fn lang(py: Python<'_>, text: &str) -> PyResult<Lang> {
     }
 }
 
-fn load(py: Python<'_>, kind: &str, value: &str) -> PyResult<Source> {
+fn load(py: Python<'_>, kind: &str, value: &str, lists: Option<HashMap<String, Vec<u8>>>) -> PyResult<Source> {
     let limits = Limits::default();
     let (format, positions, name) = match kind {
         "path" => {
             let (scenario, base) = py
                 .detach(|| medfund_scenario::load_scenario(value, None, &limits))
                 .map_err(|e| raise_one(py, e, true))?;
-            return Ok(Source { scenario, name: value.to_owned(), base, positions: true });
+            return Ok(Source { scenario, name: value.to_owned(), lists: lists_of(lists, base), positions: true });
         }
         "toml" => (ScenarioFormat::Toml, true, "scenario"),
         "json" => (ScenarioFormat::Json, true, "scenario"),
@@ -57,7 +73,7 @@ fn load(py: Python<'_>, kind: &str, value: &str) -> PyResult<Source> {
     };
     let scenario =
         py.detach(|| medfund_scenario::parse_scenario(value, format, name)).map_err(|e| raise_one(py, e, positions))?;
-    Ok(Source { scenario, name: name.to_owned(), base: PathBuf::from("."), positions })
+    Ok(Source { scenario, name: name.to_owned(), lists: lists_of(lists, PathBuf::from(".")), positions })
 }
 
 /// A computed report (the contract's report, held in Rust).
@@ -108,23 +124,37 @@ impl Report {
     }
 }
 
-/// Computes every section of a scenario (`kind`, `value`: see the module); `explain` adds the trace.
+/// Computes every section of a scenario (`kind`, `value`: see the module);
+/// `explain` adds the trace; `lists` holds the CSV lists it names, by name.
 #[pyfunction]
-fn run(py: Python<'_>, kind: &str, value: &str, explain: bool) -> PyResult<Report> {
-    let s = load(py, kind, value)?;
+#[pyo3(signature = (kind, value, explain, lists = None))]
+fn run(
+    py: Python<'_>,
+    kind: &str,
+    value: &str,
+    explain: bool,
+    lists: Option<HashMap<String, Vec<u8>>>,
+) -> PyResult<Report> {
+    let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
     let report = py
-        .detach(|| medfund_scenario::run_scenario_all(&s.scenario, &s.name, s.base.clone(), explain, &limits))
+        .detach(|| medfund_scenario::run_scenario_all(&s.scenario, &s.name, s.lists.clone(), explain, &limits))
         .map_err(|errors| raise(py, errors, s.positions))?;
     Ok(Report { inner: report })
 }
 
 /// Resolves everything `run` would; returns the sections present, or raises every error found.
 #[pyfunction]
-fn check(py: Python<'_>, kind: &str, value: &str) -> PyResult<Vec<&'static str>> {
-    let s = load(py, kind, value)?;
+#[pyo3(signature = (kind, value, lists = None))]
+fn check(
+    py: Python<'_>,
+    kind: &str,
+    value: &str,
+    lists: Option<HashMap<String, Vec<u8>>>,
+) -> PyResult<Vec<&'static str>> {
+    let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
-    py.detach(|| medfund_scenario::run_scenario_all(&s.scenario, &s.name, s.base.clone(), false, &limits))
+    py.detach(|| medfund_scenario::run_scenario_all(&s.scenario, &s.name, s.lists.clone(), false, &limits))
         .map_err(|errors| raise(py, errors, s.positions))?;
     Ok(s.scenario.sections())
 }
@@ -138,29 +168,37 @@ fn projection_json(py: Python<'_>, p: &medfund_scenario::Projection) -> PyResult
 
 /// The Monte Carlo projection, as the JSON of `medfund simulate --format json`.
 #[pyfunction]
-fn simulate<'py>(py: Python<'py>, kind: &str, value: &str) -> PyResult<Bound<'py, PyBytes>> {
-    let s = load(py, kind, value)?;
+#[pyo3(signature = (kind, value, lists = None))]
+fn simulate<'py>(
+    py: Python<'py>,
+    kind: &str,
+    value: &str,
+    lists: Option<HashMap<String, Vec<u8>>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
     let p = py
-        .detach(|| medfund_scenario::simulate_scenario(&s.scenario, &s.name, s.base.clone(), &limits, &|_| {}))
+        .detach(|| medfund_scenario::simulate_scenario(&s.scenario, &s.name, s.lists.clone(), &limits, &|_| {}))
         .map_err(|e| raise_one(py, e, s.positions))?;
     Ok(PyBytes::new(py, &projection_json(py, &p)?))
 }
 
 /// The trials `start..end` of the projection, as bytes for `projection_from_blocks`.
 #[pyfunction]
+#[pyo3(signature = (kind, value, start, end, lists = None))]
 fn simulate_block<'py>(
     py: Python<'py>,
     kind: &str,
     value: &str,
     start: u32,
     end: u32,
+    lists: Option<HashMap<String, Vec<u8>>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = load(py, kind, value)?;
+    let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
     let block = py
         .detach(|| {
-            medfund_scenario::simulate_scenario_trials(&s.scenario, &s.name, s.base.clone(), &limits, start..end)
+            medfund_scenario::simulate_scenario_trials(&s.scenario, &s.name, s.lists.clone(), &limits, start..end)
         })
         .map_err(|e| raise_one(py, e, s.positions))?;
     Ok(PyBytes::new(py, &block.to_bytes()))
@@ -168,20 +206,22 @@ fn simulate_block<'py>(
 
 /// The projection from blocks that hold every trial once, as `simulate` gives it.
 #[pyfunction]
+#[pyo3(signature = (kind, value, blocks, lists = None))]
 fn projection_from_blocks<'py>(
     py: Python<'py>,
     kind: &str,
     value: &str,
     blocks: Vec<Vec<u8>>,
+    lists: Option<HashMap<String, Vec<u8>>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = load(py, kind, value)?;
+    let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
     let blocks = blocks
         .iter()
         .map(|b| TrialBlock::from_bytes(b).map_err(|e| input(py, format!("projection blocks: {e}"))))
         .collect::<PyResult<Vec<_>>>()?;
     let p = py
-        .detach(|| medfund_scenario::projection_from_blocks(&s.scenario, &s.name, s.base.clone(), &limits, blocks))
+        .detach(|| medfund_scenario::projection_from_blocks(&s.scenario, &s.name, s.lists.clone(), &limits, blocks))
         .map_err(|e| raise_one(py, e, s.positions))?;
     Ok(PyBytes::new(py, &projection_json(py, &p)?))
 }
@@ -222,16 +262,21 @@ fn sweep_combinations(py: Python<'_>, settings_json: &str) -> PyResult<u64> {
 }
 
 /// The rows (JSON list) of the combinations `start..end` of a sweep of the
-/// scenario document `doc_json` (all of them without a range).
+/// scenario document `doc_json` (all of them without a range); its lists
+/// are `lists` by name, else files relative to `base` (the scenario file's folder).
 #[pyfunction]
-#[pyo3(signature = (doc_json, settings_json, start = None, end = None))]
+#[pyo3(signature = (doc_json, settings_json, start = None, end = None, lists = None, base = None))]
+#[allow(clippy::too_many_arguments)]
 fn sweep<'py>(
     py: Python<'py>,
     doc_json: &str,
     settings_json: &str,
     start: Option<u64>,
     end: Option<u64>,
+    lists: Option<HashMap<String, Vec<u8>>>,
+    base: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let lists = lists_of(lists, base.unwrap_or_else(|| PathBuf::from(".")));
     let settings = settings_of(py, settings_json)?;
     let doc: serde_json::Value = serde_json::from_str(doc_json).map_err(|e| input(py, format!("scenario: {e}")))?;
     let limits = Limits::default();
@@ -243,12 +288,12 @@ fn sweep<'py>(
         };
         match (start, end) {
             (None, None) => {
-                medfund_scenario::sweep_value_each(doc, "scenario", &settings, &limits, &|_, _| {}, &mut keep)
+                medfund_scenario::sweep_value_each(doc, "scenario", lists, &settings, &limits, &|_, _| {}, &mut keep)
             }
             (s, e) => {
                 let total = medfund_scenario::sweep_combinations(&settings, &limits)?;
                 let range = s.unwrap_or(0)..e.unwrap_or(total);
-                medfund_scenario::sweep_value_range(doc, "scenario", &settings, &limits, range, &mut keep)
+                medfund_scenario::sweep_value_range(doc, "scenario", lists, &settings, &limits, range, &mut keep)
             }
         }
     })

@@ -173,5 +173,41 @@ def test_paths_read_csv_lists_relative_to_the_file(tmp_path: pathlib.Path):
     assert medfund.run(tmp_path / "s.toml").to_json() == cli("run", str(tmp_path / "s.toml"), "--format", "json").decode()
 
 
+def test_sweep_of_a_path_reads_its_lists_relative_to_the_file(tmp_path: pathlib.Path):
+    (tmp_path / "claims.csv").write_text("person,date,eligible_cost\na,2024-03-01,60000\n")
+    (tmp_path / "s.toml").write_text('[supplementary]\ninsured_persons = 5\nclaims_csv = "claims.csv"\n')
+    frame = medfund.sweep(tmp_path / "s.toml", {"supplementary.policy.fund_cap": ["50000", "53000"]})
+    rows = cli_json(
+        "sweep", str(tmp_path / "s.toml"), "--set", "supplementary.policy.fund_cap=50000,53000", "--format", "json"
+    )["sweep"]["rows"]
+    assert [str(v) for v in frame["supplementary.claims_paid"]] == [r["figures"]["supplementary.claims_paid"] for r in rows]
+
+
+def test_lists_given_by_name_stand_for_the_files_and_nothing_is_read_from_disk(tmp_path: pathlib.Path):
+    csv = "person,date,eligible_cost\na,2024-03-01,60000\nb,2024-04-01,1.50\n"
+    (tmp_path / "claims.csv").write_text(csv)
+    (tmp_path / "s.toml").write_text('[supplementary]\ninsured_persons = 5\nclaims_csv = "claims.csv"\n')
+    expected = cli("run", str(tmp_path / "s.toml"), "--format", "json").decode()
+    text = '[supplementary]\ninsured_persons = 5\nclaims_csv = "claims.csv"\n'
+    frame = pd.DataFrame({"person": ["a", "b"], "date": ["2024-03-01", "2024-04-01"], "eligible_cost": ["60000", "1.50"]})
+    for given in (csv, csv.encode(), frame):
+        report = medfund.run(text, lists={"claims.csv": given})
+        assert report.to_json() == expected.replace(str(tmp_path / "claims.csv"), "claims.csv")
+    assert medfund.check(text, lists={"claims.csv": csv}) == ["supplementary"]
+    # Given lists replace the folder: a file on disk is not read even when it exists.
+    with pytest.raises(medfund.InputError) as e:
+        medfund.run(tmp_path / "s.toml", lists={"other.csv": csv})
+    assert e.value.path == "supplementary.claims_csv"
+    assert 'no list named "claims.csv"' in str(e.value) and '"other.csv"' in str(e.value)
+    # A bad row is reported at its line of the list, by the list's name.
+    with pytest.raises(medfund.InputError) as e:
+        medfund.run(text, lists={"claims.csv": "person,date,eligible_cost\na,2024-13-01,1\n"})
+    assert (e.value.file, e.value.line) == ("claims.csv", 2)
+    with pytest.raises(TypeError):
+        medfund.run(text, lists={"claims.csv": 5})
+    frame = medfund.sweep(text, {"supplementary.policy.fund_cap": ["50000", "53000"]}, lists={"claims.csv": csv})
+    assert len(frame) == 2
+
+
 def test_help_is_useful():
     assert "InputError" in medfund.run.__doc__ and "dict" in medfund.run.__doc__

@@ -3,13 +3,11 @@
 //! Cells are handed to the parsers as text (never through a float), so money
 //! in CSV is read exactly; an empty cell is an absent optional field.
 
-use std::path::Path;
-
 use medfund_core::Money;
 use serde::de::DeserializeOwned;
 use serde::de::value::MapDeserializer;
 
-use crate::error::{ScenarioError, ScenarioResult, codes, excerpt};
+use crate::error::{ScenarioError, ScenarioResult, excerpt};
 use crate::scenario::Source;
 use crate::values::IsoDate;
 
@@ -104,17 +102,14 @@ impl std::fmt::Display for LongLine {
 
 impl std::error::Error for LongLine {}
 
-type Reader = csv::Reader<Lines<std::fs::File>>;
+type Reader = csv::Reader<Lines<Box<dyn std::io::Read + Send>>>;
 
+/// Opens the list `file` of the key `field` from the scenario's list source.
 fn open(source: &Source, field: &str, file: &str) -> ScenarioResult<(String, Reader)> {
-    let path = source.limits.list_path(&source.base, field, file).map_err(|e| e.at(&source.name))?;
-    let shown = path.display().to_string();
-    let (handle, _) = crate::limits::open_regular(Path::new(&path)).map_err(|e| {
-        ScenarioError::input(format!("{field}: cannot open {shown}: {e}")).with_code(codes::UNREADABLE).at(&source.name)
-    })?;
-    let lines = Lines::new(handle, source.limits.record_bytes);
+    let list = source.lists.open(field, file, &source.limits).map_err(|e| e.at(&source.name))?;
+    let lines = Lines::new(list.reader, source.limits.record_bytes);
     let reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(lines);
-    Ok((shown, reader))
+    Ok((list.shown, reader))
 }
 
 /// An error in a list file at a physical line.

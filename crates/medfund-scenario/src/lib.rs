@@ -33,6 +33,7 @@ mod compute;
 mod csvin;
 mod error;
 mod limits;
+mod lists;
 mod overrides;
 mod parse;
 mod presets;
@@ -50,6 +51,7 @@ use std::path::PathBuf;
 
 pub use crate::error::{EXIT_INPUT, EXIT_OTHER, ErrorKind, ScenarioError, ScenarioResult, codes};
 pub use crate::limits::{Limits, parse_size};
+pub use crate::lists::{ListFile, ListFolder, ListSource, Lists, ListsInMemory};
 pub use crate::parse::Format as ScenarioFormat;
 pub use crate::presets::PresetInfo;
 pub use crate::render::Lang;
@@ -83,8 +85,8 @@ pub fn parse_scenario_value(doc: serde_json::Value, name: &str) -> ScenarioResul
     parse::parse_value(doc, name)
 }
 
-fn source(name: &str, base: PathBuf, limits: &Limits) -> scenario::Source {
-    scenario::Source { name: name.into(), base, limits: limits.clone() }
+fn source(name: &str, lists: impl Into<Lists>, limits: &Limits) -> scenario::Source {
+    scenario::Source { name: name.into(), lists: lists.into(), limits: limits.clone() }
 }
 
 /// Reads a scenario file (`.toml`, `.json`) or standard input (`-`: JSON
@@ -97,20 +99,22 @@ pub fn load_scenario(
     format: Option<ScenarioFormat>,
     limits: &Limits,
 ) -> ScenarioResult<(Scenario, PathBuf)> {
-    scenario::load(path, format, limits).map(|(s, source)| (s, source.base))
+    scenario::load(path, format, limits).map(|(s, _)| (s, parse::folder_of(path)))
 }
 
-/// Computes every section of a scenario. `base` is the folder CSV paths are
-/// relative to (see [`load_scenario`]); `explain` adds the audit trail;
-/// `limits` bounds what list files and a projection may take.
+/// Computes every section of a scenario. `lists` is where the list files
+/// it names are read from: the folder its CSV paths are relative to (a
+/// `PathBuf`, see [`load_scenario`]), [`ListsInMemory`], or any
+/// [`ListSource`]; `explain` adds the audit trail; `limits` bounds what
+/// list files and a projection may take.
 pub fn run_scenario_in(
     scenario: &Scenario,
     name: &str,
-    base: PathBuf,
+    lists: impl Into<Lists>,
     explain: bool,
     limits: &Limits,
 ) -> ScenarioResult<Report> {
-    compute::run(scenario, &source(name, base, limits), explain)
+    compute::run(scenario, &source(name, lists, limits), explain)
 }
 
 /// As [`run_scenario_in`], but a section that fails does not stop the
@@ -119,11 +123,11 @@ pub fn run_scenario_in(
 pub fn run_scenario_all(
     scenario: &Scenario,
     name: &str,
-    base: PathBuf,
+    lists: impl Into<Lists>,
     explain: bool,
     limits: &Limits,
 ) -> Result<Report, Vec<ScenarioError>> {
-    compute::run_collecting(scenario, &source(name, base, limits), explain)
+    compute::run_collecting(scenario, &source(name, lists, limits), explain)
 }
 
 /// Computes every section of a scenario whose CSV paths (if any) are relative
@@ -174,11 +178,11 @@ pub fn write_csv_dir(report: &Report, dir: &std::path::Path) -> ScenarioResult<V
 pub fn simulate_scenario(
     scenario: &Scenario,
     name: &str,
-    base: PathBuf,
+    lists: impl Into<Lists>,
     limits: &Limits,
     progress: &(dyn Fn(u64) + Sync),
 ) -> ScenarioResult<Projection> {
-    simulate::run(scenario, &source(name, base, limits), progress)
+    simulate::run(scenario, &source(name, lists, limits), progress)
 }
 
 /// Runs only the trials `trials` (a range of `0..trials` of the
@@ -190,11 +194,11 @@ pub fn simulate_scenario(
 pub fn simulate_scenario_trials(
     scenario: &Scenario,
     name: &str,
-    base: PathBuf,
+    lists: impl Into<Lists>,
     limits: &Limits,
     trials: std::ops::Range<u32>,
 ) -> ScenarioResult<TrialBlock> {
-    let source = source(name, base, limits);
+    let source = source(name, lists, limits);
     simulate::prepare(scenario, &source)?.trials(&source, trials)
 }
 
@@ -203,11 +207,11 @@ pub fn simulate_scenario_trials(
 pub fn projection_from_blocks(
     scenario: &Scenario,
     name: &str,
-    base: PathBuf,
+    lists: impl Into<Lists>,
     limits: &Limits,
     blocks: Vec<TrialBlock>,
 ) -> ScenarioResult<Projection> {
-    let source = source(name, base, limits);
+    let source = source(name, lists, limits);
     simulate::prepare(scenario, &source)?.merge(&source, blocks)
 }
 
@@ -351,17 +355,18 @@ pub fn sweep_file_each(
 
 /// Runs a scenario document already in memory (a request body, a Python
 /// dict) once per combination of `settings`, as [`sweep_file_each`] does;
-/// `name` names it in messages. List files are read only as `limits` allow
-/// (relative to the current directory).
+/// `name` names it in messages, `lists` gives the lists it names (as for
+/// [`run_scenario_in`]).
 pub fn sweep_value_each(
     doc: serde_json::Value,
     name: &str,
+    lists: impl Into<Lists>,
     settings: &[Setting],
     limits: &Limits,
     progress: &dyn Fn(u64, u64),
     row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
 ) -> ScenarioResult<u64> {
-    sweep::sweep_each(&doc, &source(name, PathBuf::from("."), limits), settings, progress, row)
+    sweep::sweep_each(&doc, &source(name, lists, limits), settings, progress, row)
 }
 
 /// A scenario as a JSON document (TOML read as JSON), before any check
@@ -393,12 +398,13 @@ pub fn sweep_combinations(settings: &[Setting], limits: &Limits) -> ScenarioResu
 pub fn sweep_value_range(
     doc: serde_json::Value,
     name: &str,
+    lists: impl Into<Lists>,
     settings: &[Setting],
     limits: &Limits,
     range: std::ops::Range<u64>,
     row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
 ) -> ScenarioResult<u64> {
-    sweep::sweep_range(&doc, &source(name, PathBuf::from("."), limits), settings, Some(range), &|_, _| {}, row)
+    sweep::sweep_range(&doc, &source(name, lists, limits), settings, Some(range), &|_, _| {}, row)
 }
 
 /// Compares two reports already computed (§9), figure by figure; the names

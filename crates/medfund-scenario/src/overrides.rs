@@ -274,7 +274,11 @@ mod tests {
     use crate::parse::{Format, Source, parse};
 
     fn scenario(text: &str) -> ScenarioResult<crate::scenario::Scenario> {
-        let source = Source { name: "t.toml".into(), base: ".".into(), limits: crate::Limits::default() };
+        let source = Source {
+            name: "t.toml".into(),
+            lists: std::path::PathBuf::from(".").into(),
+            limits: crate::Limits::default(),
+        };
         parse(text, Format::Toml, &source)
     }
 

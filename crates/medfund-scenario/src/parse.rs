@@ -13,8 +13,8 @@ use crate::scenario::Scenario;
 pub(crate) struct Source {
     /// Shown in messages (`demo`, `-`, a path).
     pub name: String,
-    /// Folder for relative CSV paths.
-    pub base: PathBuf,
+    /// Where the lists it names are read from.
+    pub lists: crate::lists::Lists,
     /// What the run may read and hold.
     pub limits: Limits,
 }
@@ -240,7 +240,7 @@ pub(crate) fn read_text(
         let text = read_all(&mut std::io::stdin().lock(), "standard input")?;
         let text = text.strip_prefix(BOM).map(str::to_owned).unwrap_or(text);
         let format = format.unwrap_or_else(|| detect(&text));
-        let source = Source { name: "-".into(), base: PathBuf::from("."), limits: limits.clone() };
+        let source = Source { name: "-".into(), lists: PathBuf::from(".").into(), limits: limits.clone() };
         return Ok((text, format, source));
     }
     let p = Path::new(path);
@@ -265,9 +265,17 @@ pub(crate) fn read_text(
     if text.starts_with(BOM) {
         text.drain(..BOM.len_utf8());
     }
-    let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
-    let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
-    Ok((text, format, Source { name: path.to_owned(), base, limits: limits.clone() }))
+    Ok((text, format, Source { name: path.to_owned(), lists: folder_of(path).into(), limits: limits.clone() }))
+}
+
+/// The folder a scenario file's list paths are relative to (`.` for
+/// standard input and for a file in the current directory).
+pub(crate) fn folder_of(path: &str) -> PathBuf {
+    let base = if path == "-" { None } else { Path::new(path).parent().map(Path::to_path_buf) };
+    match base {
+        Some(base) if !base.as_os_str().is_empty() => base,
+        _ => PathBuf::from("."),
+    }
 }
 
 /// Reads a scenario from a path or standard input (see [`read_text`]).

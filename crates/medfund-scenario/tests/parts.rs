@@ -15,25 +15,25 @@ fn limits() -> Limits {
 #[test]
 fn a_projection_from_blocks_of_trials_is_the_projection_of_one_run() {
     let scenario = parse_scenario(PROJECTION, ScenarioFormat::Toml, "p").unwrap();
-    let whole = simulate_scenario(&scenario, "p", ".".into(), &limits(), &|_| {}).unwrap();
+    let whole = simulate_scenario(&scenario, "p", ".", &limits(), &|_| {}).unwrap();
     let trials = u32::try_from(scenario.projection_trials().unwrap()).unwrap();
     for cuts in [vec![0, trials], vec![0, 1, trials], vec![0, 333, 334, 5_000, trials]] {
         let mut blocks: Vec<TrialBlock> = cuts
             .windows(2)
             .map(|w| {
-                let b = simulate_scenario_trials(&scenario, "p", ".".into(), &limits(), w[0]..w[1]).unwrap();
+                let b = simulate_scenario_trials(&scenario, "p", ".", &limits(), w[0]..w[1]).unwrap();
                 TrialBlock::from_bytes(&b.to_bytes()).unwrap()
             })
             .collect();
         blocks.rotate_left(1);
-        let merged = projection_from_blocks(&scenario, "p", ".".into(), &limits(), blocks).unwrap();
+        let merged = projection_from_blocks(&scenario, "p", ".", &limits(), blocks).unwrap();
         let (mut a, mut b) = (Vec::new(), Vec::new());
         write_projection_json(&whole, false, &mut a).unwrap();
         write_projection_json(&merged, false, &mut b).unwrap();
         assert_eq!(a, b, "cuts {cuts:?}");
     }
-    let missing = vec![simulate_scenario_trials(&scenario, "p", ".".into(), &limits(), 0..10).unwrap()];
-    let err = projection_from_blocks(&scenario, "p", ".".into(), &limits(), missing).unwrap_err();
+    let missing = vec![simulate_scenario_trials(&scenario, "p", ".", &limits(), 0..10).unwrap()];
+    let err = projection_from_blocks(&scenario, "p", ".", &limits(), missing).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Input, "{err}");
 }
 
@@ -45,7 +45,7 @@ fn a_sweep_in_ranges_of_combinations_is_the_sweep_in_one_piece() {
         Setting::new("surplus.policy.primary_floor", vec![json!("30%"), json!("40%")]),
     ];
     let mut whole = Vec::new();
-    sweep_value_each(doc.clone(), "demo", &settings, &limits(), &|_, _| {}, &mut |r| {
+    sweep_value_each(doc.clone(), "demo", ".", &settings, &limits(), &|_, _| {}, &mut |r| {
         whole.push(serde_json::to_value(r).unwrap());
         Ok(())
     })
@@ -53,14 +53,14 @@ fn a_sweep_in_ranges_of_combinations_is_the_sweep_in_one_piece() {
     assert_eq!(sweep_combinations(&settings, &limits()).unwrap(), 6);
     let mut parts = Vec::new();
     for range in [0..1, 1..4, 4..4, 4..6] {
-        sweep_value_range(doc.clone(), "demo", &settings, &limits(), range, &mut |r| {
+        sweep_value_range(doc.clone(), "demo", ".", &settings, &limits(), range, &mut |r| {
             parts.push(serde_json::to_value(r).unwrap());
             Ok(())
         })
         .unwrap();
     }
     assert_eq!(parts, whole);
-    assert!(sweep_value_range(doc, "demo", &settings, &limits(), 5..7, &mut |_| Ok(())).is_err());
+    assert!(sweep_value_range(doc, "demo", ".", &settings, &limits(), 5..7, &mut |_| Ok(())).is_err());
 }
 
 #[test]

@@ -147,7 +147,7 @@ async fn accept(
 }
 
 fn run_report(app: &App, scenario: &Scenario, explain: bool) -> Result<Report, Problem> {
-    medfund_scenario::run_scenario_all(scenario, REQUEST, ".".into(), explain, &app.config.limits)
+    medfund_scenario::run_scenario_all(scenario, REQUEST, std::path::PathBuf::from("."), explain, &app.config.limits)
         .map_err(Problem::scenario)
 }
 
@@ -211,8 +211,13 @@ pub(crate) async fn simulate(
     app.gate
         .run(&id.0, move || {
             let scenario = scenario_of(&raw, format)?;
-            let projection =
-                medfund_scenario::simulate_scenario(&scenario, REQUEST, ".".into(), &job.config.limits, &|_| {})?;
+            let projection = medfund_scenario::simulate_scenario(
+                &scenario,
+                REQUEST,
+                std::path::PathBuf::from("."),
+                &job.config.limits,
+                &|_| {},
+            )?;
             let json = || written(|out| medfund_scenario::write_projection_json(&projection, p.pretty, out));
             tables_answer(json, || medfund_scenario::projection_tables(&projection), p)
         })
@@ -238,8 +243,14 @@ pub(crate) async fn compare(
             let report = |name: &str, v: Value| -> Result<Report, Problem> {
                 let scenario = medfund_scenario::parse_scenario_value(v, REQUEST)
                     .map_err(|e| Problem::scenario(inside(name, vec![e])))?;
-                medfund_scenario::run_scenario_all(&scenario, REQUEST, ".".into(), false, &job.config.limits)
-                    .map_err(|errors| Problem::scenario(inside(name, errors)))
+                medfund_scenario::run_scenario_all(
+                    &scenario,
+                    REQUEST,
+                    std::path::PathBuf::from("."),
+                    false,
+                    &job.config.limits,
+                )
+                .map_err(|errors| Problem::scenario(inside(name, errors)))
             };
             let (a, b) = (report("base", base)?, report("variant", variant)?);
             let c = medfund_scenario::compare_reports("base", &a, "variant", &b)?;
@@ -302,6 +313,7 @@ pub(crate) async fn sweep(
             medfund_scenario::sweep_value_each(
                 scenario,
                 REQUEST,
+                std::path::PathBuf::from("."),
                 &settings,
                 &job.config.limits,
                 &|_, _| {},

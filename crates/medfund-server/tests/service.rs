@@ -120,9 +120,14 @@ fn simulate_answers_the_projection_as_medfund_simulate_does() {
     let s = server();
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/projection.toml")).unwrap();
     let scenario = medfund_scenario::parse_scenario(&text, medfund_scenario::ScenarioFormat::Toml, "p").unwrap();
-    let projection =
-        medfund_scenario::simulate_scenario(&scenario, "p", ".".into(), &medfund_scenario::Limits::default(), &|_| {})
-            .unwrap();
+    let projection = medfund_scenario::simulate_scenario(
+        &scenario,
+        "p",
+        std::path::PathBuf::from("."),
+        &medfund_scenario::Limits::default(),
+        &|_| {},
+    )
+    .unwrap();
     let mut expected = Vec::new();
     medfund_scenario::write_projection_json(&projection, false, &mut expected).unwrap();
     let a = s.call("POST", "/v1/simulate", Some("application/toml"), text.as_bytes());
@@ -215,6 +220,7 @@ fn sweep_runs_every_combination_in_cartesian_order() {
     medfund_scenario::sweep_value_each(
         scenario.clone(),
         "request",
+        std::path::PathBuf::from("."),
         &settings,
         &medfund_server::Config::default().limits,
         &|_, _| {},

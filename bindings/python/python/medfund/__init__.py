@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _medfund
-from ._input import Scenario, source, to_json
+from ._input import Lists, Scenario, folder, lists_bytes, source, to_json
 from .errors import InputError, MedfundError, NotInForceError
 
 __all__ = [
@@ -116,26 +116,30 @@ class Report:
         return f"<medfund.Report {', '.join(sections) or 'empty'}>"
 
 
-def run(scenario: Scenario, *, explain: bool = False) -> Report:
+def run(scenario: Scenario, *, explain: bool = False, lists: Optional[Lists] = None) -> Report:
     """Computes every section of a scenario and returns its :class:`Report`.
 
     ``scenario`` is a dict, TOML or JSON text, or a path. Money in a dict may
     be ``Decimal``, ``int``, text (``"1234.56"``, ``"40万"``) or a ``float``
     whose shortest form has at most two decimals. ``explain=True`` records the
-    audit trail (``Report.trace``).
+    audit trail (``Report.trace``). ``lists`` gives the lists the scenario
+    names by file (``claims_csv = "claims.csv"`` reads ``lists["claims.csv"]``:
+    CSV text, bytes or a DataFrame); with it nothing is read from disk.
+    Without it, list paths are relative to the scenario file's folder (the
+    current folder for text and dicts).
 
     Raises :class:`InputError` (every error found, with ``.path``, ``.line``,
     ``.column``, ``.code``) or :class:`NotInForceError`.
     """
     kind, value = source(scenario)
-    return Report(_medfund.run(kind, value, explain))
+    return Report(_medfund.run(kind, value, explain, lists_bytes(lists)))
 
 
-def check(scenario: Scenario) -> List[str]:
+def check(scenario: Scenario, *, lists: Optional[Lists] = None) -> List[str]:
     """Resolves everything :func:`run` would and returns the sections present;
-    raises :class:`InputError` with every error found."""
+    raises :class:`InputError` with every error found. ``lists`` as for :func:`run`."""
     kind, value = source(scenario)
-    return list(_medfund.check(kind, value))
+    return list(_medfund.check(kind, value, lists_bytes(lists)))
 
 
 def _money(text: Any, money: str) -> Any:
@@ -159,14 +163,14 @@ def _is_decimal(value: Any) -> bool:
     return dot == "." and whole.lstrip("-").isdigit() and fraction.isdigit()
 
 
-def simulate(scenario: Scenario, *, money: str = "decimal") -> Any:
+def simulate(scenario: Scenario, *, money: str = "decimal", lists: Optional[Lists] = None) -> Any:
     """The Monte Carlo projection (``[projection]``) as a DataFrame: one row per
     scheme and year with the p5/p50/p95 closing balance, the probability of an
     actuarial review and the mean unresolved gap. ``attrs`` holds ``trials``
-    and ``seed``."""
+    and ``seed``. ``lists`` as for :func:`run`."""
     _check_money(money)
     kind, value = source(scenario)
-    return _projection_frame(json.loads(_medfund.simulate(kind, value)), money)
+    return _projection_frame(json.loads(_medfund.simulate(kind, value, lists_bytes(lists))), money)
 
 
 def _projection_frame(doc: Dict[str, Any], money: str) -> Any:
@@ -195,13 +199,14 @@ def _projection_frame(doc: Dict[str, Any], money: str) -> Any:
     return frame
 
 
-def compare(base: Scenario, variant: Scenario) -> Any:
+def compare(base: Scenario, variant: Scenario, *, lists: Optional[Lists] = None) -> Any:
     """Every figure of the two reports that differs, as a DataFrame (``path``,
     ``base``, ``variant``, ``difference``; money as ``Decimal``).
-    ``attrs["identical"]`` counts the figures equal in both."""
+    ``attrs["identical"]`` counts the figures equal in both. ``lists`` (as for
+    :func:`run`) serves both scenarios."""
     import pandas as pd
 
-    a, b = run(base), run(variant)
+    a, b = run(base, lists=lists), run(variant, lists=lists)
     doc = json.loads(_medfund.compare(a._inner, "base", b._inner, "variant"))["compare"]
     conv = lambda v: Decimal(v) if _is_money(v) else v  # noqa: E731
     rows = [
@@ -224,10 +229,11 @@ def _settings_json(settings: Mapping[str, Sequence[Any]]) -> str:
     return to_json(fixed)
 
 
-def _scenario_json(scenario: Scenario) -> str:
-    """The scenario as a JSON document (TOML read as JSON), for a sweep to edit."""
+def _scenario_json(scenario: Scenario) -> Tuple[str, Optional[str]]:
+    """The scenario as a JSON document (TOML read as JSON), for a sweep to
+    edit, and the folder its list paths are relative to."""
     kind, value = source(scenario)
-    return _medfund.document(kind, value)
+    return _medfund.document(kind, value), folder(kind, value)
 
 
 def _sweep_frame(parameters: Sequence[str], rows: List[Dict[str, Any]], money: str) -> Any:
@@ -246,17 +252,24 @@ def _sweep_frame(parameters: Sequence[str], rows: List[Dict[str, Any]], money: s
     return frame
 
 
-def sweep(scenario: Scenario, settings: Mapping[str, Sequence[Any]], *, money: str = "decimal") -> Any:
+def sweep(
+    scenario: Scenario,
+    settings: Mapping[str, Sequence[Any]],
+    *,
+    money: str = "decimal",
+    lists: Optional[Lists] = None,
+) -> Any:
     """Runs ``scenario`` once per combination of ``settings`` (cartesian
     product, the last path varying fastest; parallel) and returns a DataFrame
     with one row per combination: the values set, then the headline figures
-    (money as ``Decimal``).
+    (money as ``Decimal``). ``lists`` as for :func:`run`.
 
     >>> medfund.sweep("examples/demo.toml", {"riskpool.policy.levy_rate": ["8%", "10%"]})  # doctest: +SKIP
     """
     _check_money(money)
     settings_json = _settings_json(settings)
-    rows = json.loads(_medfund.sweep(_scenario_json(scenario), settings_json))
+    doc_json, base = _scenario_json(scenario)
+    rows = json.loads(_medfund.sweep(doc_json, settings_json, None, None, lists_bytes(lists), base))
     return _sweep_frame(list(settings), rows, money)
 
 

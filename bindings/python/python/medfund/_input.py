@@ -11,11 +11,43 @@ import datetime as _dt
 import math
 import os
 from decimal import Decimal
-from typing import Any, List, Mapping, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from .errors import input_error
 
 Scenario = Union[Mapping[str, Any], str, bytes, "os.PathLike[str]"]
+Lists = Mapping[str, Any]
+
+
+def lists_bytes(lists: Optional[Lists]) -> Optional[Dict[str, bytes]]:
+    """The CSV bytes of each list a scenario names (``units_csv = "units.csv"``
+    reads ``lists["units.csv"]``): text, bytes, or a DataFrame (written as CSV
+    without its index; a float is written as its shortest form, so money read
+    from it follows the rule of :func:`to_json`)."""
+    if lists is None:
+        return None
+    if not isinstance(lists, Mapping):
+        raise TypeError(f"lists is a dict of name -> CSV text, bytes or DataFrame; got {type(lists).__name__}")
+    out: Dict[str, bytes] = {}
+    for name, value in lists.items():
+        if not isinstance(name, str):
+            raise TypeError(f"lists: the name {name!r} is not text")
+        if isinstance(value, bytes):
+            out[name] = value
+        elif isinstance(value, str):
+            out[name] = value.encode("utf-8")
+        elif _is_frame(value):
+            out[name] = value.to_csv(index=False).encode("utf-8")
+        else:
+            raise TypeError(f"lists[{name!r}]: CSV text, bytes or a DataFrame; got {type(value).__name__}")
+    return out
+
+
+def folder(kind: str, value: str) -> Optional[str]:
+    """The folder a scenario file's list paths are relative to (None for text)."""
+    if kind != "path":
+        return None
+    return os.path.dirname(value) or "."
 
 
 def source(scenario: Scenario) -> Tuple[str, str]:

@@ -19,7 +19,7 @@ shared filesystem); a dict or text travels with the tasks.
 from __future__ import annotations
 
 import json
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import ray
 
@@ -33,7 +33,7 @@ from . import (
     _supplementary_settings,
     _sweep_frame,
 )
-from ._input import Scenario, source
+from ._input import Lists, Scenario, lists_bytes, source
 
 __all__ = ["simulate", "sweep", "split_claims"]
 
@@ -50,40 +50,54 @@ def _parts(parts: Optional[int], total: int) -> List[Tuple[int, int]]:
 
 
 @ray.remote
-def _trials(kind: str, value: str, start: int, end: int) -> bytes:
-    return _medfund.simulate_block(kind, value, start, end)
+def _trials(kind: str, value: str, start: int, end: int, lists: Optional[Dict[str, bytes]]) -> bytes:
+    return _medfund.simulate_block(kind, value, start, end, lists)
 
 
-def simulate(scenario: Scenario, *, parts: Optional[int] = None, money: str = "decimal") -> Any:
+def simulate(
+    scenario: Scenario, *, parts: Optional[int] = None, money: str = "decimal", lists: Optional[Lists] = None
+) -> Any:
     """:func:`medfund.simulate` with the trials split into ``parts`` Ray tasks
-    (default: one per CPU of the cluster); the result is identical."""
+    (default: one per CPU of the cluster); the result is identical. ``lists``
+    as for :func:`medfund.run` (shipped to the tasks with the scenario)."""
     _check_money(money)
     kind, value = source(scenario)
+    given = lists_bytes(lists)
     doc = json.loads(_medfund.document(kind, value))
     trials = doc.get("projection", {}).get("trials")
     if not isinstance(trials, int) or trials < 1:
         # No (valid) projection: the one-process call reports the error as it would.
-        return _projection_frame(json.loads(_medfund.simulate(kind, value)), money)
-    refs = [_trials.remote(kind, value, a, b) for a, b in _parts(parts, trials)]
+        return _projection_frame(json.loads(_medfund.simulate(kind, value, given)), money)
+    shared = ray.put(given)
+    refs = [_trials.remote(kind, value, a, b, shared) for a, b in _parts(parts, trials)]
     blocks = ray.get(refs)
-    return _projection_frame(json.loads(_medfund.projection_from_blocks(kind, value, blocks)), money)
+    return _projection_frame(json.loads(_medfund.projection_from_blocks(kind, value, blocks, given)), money)
 
 
 @ray.remote
-def _combinations(doc_json: str, settings_json: str, start: int, end: int) -> bytes:
-    return _medfund.sweep(doc_json, settings_json, start, end)
+def _combinations(
+    doc_json: str, settings_json: str, start: int, end: int, lists: Optional[Dict[str, bytes]], base: Optional[str]
+) -> bytes:
+    return _medfund.sweep(doc_json, settings_json, start, end, lists, base)
 
 
 def sweep(
-    scenario: Scenario, settings: Mapping[str, Sequence[Any]], *, parts: Optional[int] = None, money: str = "decimal"
+    scenario: Scenario,
+    settings: Mapping[str, Sequence[Any]],
+    *,
+    parts: Optional[int] = None,
+    money: str = "decimal",
+    lists: Optional[Lists] = None,
 ) -> Any:
     """:func:`medfund.sweep` with the combinations split into ``parts`` Ray
-    tasks (in cartesian order); the result is identical."""
+    tasks (in cartesian order); the result is identical. ``lists`` as for
+    :func:`medfund.run`."""
     _check_money(money)
     settings_json = _settings_json(settings)
-    doc_json = _scenario_json(scenario)
+    doc_json, base = _scenario_json(scenario)
     total = _medfund.sweep_combinations(settings_json)
-    refs = [_combinations.remote(doc_json, settings_json, a, b) for a, b in _parts(parts, total)]
+    shared = ray.put(lists_bytes(lists))
+    refs = [_combinations.remote(doc_json, settings_json, a, b, shared, base) for a, b in _parts(parts, total)]
     rows: List[Any] = []
     for part in ray.get(refs):
         rows.extend(json.loads(part))
