@@ -51,6 +51,11 @@ pub struct Step {
     pub inputs: Vec<Input>,
     /// The formula, in words.
     pub formula: String,
+    /// The formula in Chinese, for Chinese tables (empty: not given). Not
+    /// part of the JSON trace, whose texts are English like its keys.
+    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    pub formula_zh: String,
     /// The result as text.
     pub result: String,
 }
@@ -58,7 +63,21 @@ pub struct Step {
 impl Step {
     /// A step for `figure` under `rule`, computed by `formula`.
     pub fn new(figure: impl Into<String>, rule: Citation, formula: impl Into<String>) -> Step {
-        Step { figure: figure.into(), rule, inputs: Vec::new(), formula: formula.into(), result: String::new() }
+        Step {
+            figure: figure.into(),
+            rule,
+            inputs: Vec::new(),
+            formula: formula.into(),
+            formula_zh: String::new(),
+            result: String::new(),
+        }
+    }
+
+    /// Sets the formula in Chinese.
+    #[must_use]
+    pub fn zh(mut self, formula: impl Into<String>) -> Step {
+        self.formula_zh = formula.into();
+        self
     }
 
     /// Adds an input.

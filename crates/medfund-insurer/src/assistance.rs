@@ -405,13 +405,14 @@ fn settle_year_checked(
                 "/assistance/policy",
                 VALIDITY_RULE,
                 "the service year lies within the validity of the plan applied (its version on December 31 of the year)",
-            )
+            ).zh("服务年度在所适用方案的有效期内（以该年12月31日的版本为准）")
             .input("service_year", year)
             .input("validity", version.validity())
             .result(version.id())
         });
         trace.record(|| {
             Step::new(path("fee"), FEE_RULE, "min(fee_rate × spend, fee_cap), the product rounded to the fen first")
+                .zh("min(服务费率 × 支出, 服务费上限)，乘积先四舍五入到分")
                 .input("fee_rate", p.fee_rate)
                 .input("spend", basis)
                 .input("fee_cap", p.fee_cap)
@@ -419,33 +420,37 @@ fn settle_year_checked(
         });
         trace.record(|| {
             Step::new(path("prepay_march"), PREPAY_RULE, "prepay_march × spend(S−1), paid in March of S")
+                .zh("3月预拨比例 × 上年(S−1)支出，于S年3月拨付")
                 .input("rate", p.prepay_march)
                 .input("spend_prior_year", spend_prior)
                 .result(prepay_march)
         });
         trace.record(|| {
             Step::new(path("prepay_september"), PREPAY_RULE, "prepay_september × spend(S−1), paid in September of S")
+                .zh("9月预拨比例 × 上年(S−1)支出，于S年9月拨付")
                 .input("rate", p.prepay_september)
                 .input("spend_prior_year", spend_prior)
                 .result(prepay_september)
         });
         trace.record(|| {
             Step::new(path("annual_balance"), PREPAY_RULE, "spend(S) − both prepayments, settled by June 30 of S+1")
+                .zh("S年支出 − 两次预拨，于S+1年6月30日前清算")
                 .input("spend", spend)
                 .input("prepayments", prepay_march.checked_add(prepay_september).unwrap_or(prepay_march))
                 .result(annual_balance)
         });
         trace.record(|| {
-            let source = match prior_fee {
-                Some(_) if prior_version.is_some() => "fee(S−1) under this plan",
-                Some(_) => "fee paid under the previous plan",
-                None => "unknown: no fee(S−1) and no prior_plan_fee",
+            let (source, source_zh) = match prior_fee {
+                Some(_) if prior_version.is_some() => ("fee(S−1) under this plan", "本方案下的上年服务费"),
+                Some(_) => ("fee paid under the previous plan", "原方案下支付的服务费"),
+                None => ("unknown: no fee(S−1) and no prior_plan_fee", "未知：无上年服务费，也无原方案服务费"),
             };
             Step::new(
                 path("fee_advance"),
                 ADVANCE_RULE,
                 format!("advance_rate × fee(S−1), paid in June of S+1 ({source})"),
             )
+            .zh(format!("预拨比例 × 上年(S−1)服务费，于S+1年6月拨付（{}）", source_zh))
             .input("advance_rate", p.advance_rate)
             .input("fee_prior_year", prior_fee.map_or_else(|| "null".to_owned(), |f| f.to_string()))
             .result(fee_advance.map_or_else(|| "null".to_owned(), |f| f.to_string()))
@@ -459,6 +464,7 @@ fn settle_year_checked(
                     p.fee_settlement_days
                 ),
             )
+            .zh(format!("服务费 − 服务费预拨（负数为退还），于年度清算后{}日内结算", p.fee_settlement_days))
             .input("fee", fee)
             .input("fee_advance", fee_advance.map_or_else(|| "null".to_owned(), |f| f.to_string()))
             .result(fee_due.map_or_else(|| "null".to_owned(), |f| f.to_string()))

@@ -118,7 +118,7 @@ pub fn check_remittances(
                     format!("/remittances/{i}/due"),
                     ART06,
                     "the 10th of the month after the collection month; remitted after it: late; not remitted by the date checked: overdue",
-                )
+                ).zh("征收月次月10日前上解；逾期上解为迟缴，截至核查日未上解为欠缴")
                 .input("unit", &c.unit)
                 .input("collection_month", format!("{}-{:02}", c.year, c.month))
                 .input("remitted_on", c.remitted_on.map_or_else(|| "null".to_owned(), |d| d.to_string()))

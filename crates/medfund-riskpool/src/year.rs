@@ -375,11 +375,13 @@ fn trace_scheme(
             levy_rule.clone(),
             "Σ revenue of the scheme's units (league-wide current-year revenue)",
         )
+        .zh("本险种各统筹单位收入合计（全盟当年收入）")
         .input("units", input.units.len())
         .result(t.revenue_base)
     });
     trace.record(|| {
         Step::new(p("cap"), levy_rule.clone(), "cap_multiple × revenue_base, rounded to the fen")
+            .zh("上限倍数 × 收入基数，四舍五入到分")
             .input("cap_multiple", policy.cap_multiple)
             .input("revenue_base", t.revenue_base)
             .result(t.cap)
@@ -390,6 +392,7 @@ fn trace_scheme(
             levy_rule.clone(),
             "min(levy_rate × revenue_base rounded to the fen, max(0, cap − opening_balance))",
         )
+        .zh("min(提取比例 × 收入基数（四舍五入到分）, max(0, 上限 − 年初余额))")
         .input("levy_rate", policy.levy_rate)
         .input("revenue_base", t.revenue_base)
         .input("cap", t.cap)
@@ -400,6 +403,7 @@ fn trace_scheme(
         let up = |field: &str| format!("/riskpool/schemes/{s}/units/{i}/{field}");
         trace.record(|| {
             Step::new(up("levy_charge"), ART07, "levy × revenue ÷ revenue_base, largest remainder to the fen")
+                .zh("提取额 × 本单位收入 ÷ 收入基数，最大余数法分配到分")
                 .input("unit", &u.id)
                 .input("levy", t.levy)
                 .input("revenue", u.revenue)
@@ -408,6 +412,7 @@ fn trace_scheme(
         });
         trace.record(|| {
             Step::new(up("result"), ART17, "revenue − levy_charge − expenditure; a negative result is a gap")
+                .zh("收入 − 分摊提取额 − 支出；为负即为缺口")
                 .input("revenue", u.revenue)
                 .input("levy_charge", o.levy_charge)
                 .input("expenditure", u.expenditure)
@@ -415,26 +420,29 @@ fn trace_scheme(
         });
         trace.record(|| {
             Step::new(up("from_own_surplus"), ART17_1, "min(gap, rolling_surplus)")
+                .zh("min(缺口, 本单位历年滚存结余)")
                 .input("gap", o.gap)
                 .input("rolling_surplus", u.rolling_surplus)
                 .result(o.from_own_surplus)
         });
         trace.record(|| {
-            let rationing = match policy.rationing {
-                Rationing::ProRata => "pro rata to remaining gaps",
-                Rationing::InOrder => "in unit order",
+            let (rationing, rationing_zh) = match policy.rationing {
+                Rationing::ProRata => ("pro rata to remaining gaps", "按剩余缺口比例分配"),
+                Rationing::InOrder => ("in unit order", "按单位顺序依次弥补"),
             };
             Step::new(
                 up("from_risk_fund"),
                 ART17_2,
                 format!("remaining gap covered by the fund (opening_balance + levy); if short, rationed {rationing}"),
             )
+            .zh(format!("剩余缺口由风险共济金（年初余额 + 提取额）弥补；不足时{}", rationing_zh))
             .input("remaining_gap", o.gap.checked_sub(o.from_own_surplus).unwrap_or(o.gap))
             .input("fund_available", t.opening_balance.checked_add(t.levy).unwrap_or(t.opening_balance))
             .result(o.from_risk_fund)
         });
         trace.record(|| {
             Step::new(up("unresolved"), ART17_3, "gap − from_own_surplus − from_risk_fund; positive → actuarial review")
+                .zh("缺口 − 自有结余弥补 − 共济金弥补；为正则启动精算评估")
                 .input("gap", o.gap)
                 .input("from_own_surplus", o.from_own_surplus)
                 .input("from_risk_fund", o.from_risk_fund)
@@ -451,6 +459,7 @@ fn trace_scheme(
                     ART17_4,
                     "league fiscal share × unresolved, rounded to the fen; the unit's finance bears the rest",
                 )
+                .zh("盟级财政分担比例 × 未弥补缺口，四舍五入到分；其余由旗区财政承担")
                 .input("league_fiscal_share", share)
                 .input("unresolved", o.unresolved)
                 .result(league)
@@ -458,15 +467,17 @@ fn trace_scheme(
         }
         trace.record(|| {
             Step::new(up("closing_rolling_surplus"), ART14, "rolling_surplus − from_own_surplus + max(result, 0)")
+                .zh("滚存结余 − 自有结余弥补 + max(当年结余, 0)")
                 .input("rolling_surplus", u.rolling_surplus)
                 .input("from_own_surplus", o.from_own_surplus)
                 .input("result", o.result)
                 .result(o.closing_rolling_surplus)
         });
     }
-    trace.record(|| Step::new(p("draws"), ART17_2, "Σ from_risk_fund").result(t.draws));
+    trace.record(|| Step::new(p("draws"), ART17_2, "Σ from_risk_fund").zh("共济金弥补合计").result(t.draws));
     trace.record(|| {
         Step::new(p("closing_balance"), ART14, "opening_balance + levy − draws (rolls over to next year)")
+            .zh("年初余额 + 提取额 − 使用额（结转下年）")
             .input("opening_balance", t.opening_balance)
             .input("levy", t.levy)
             .input("draws", t.draws)

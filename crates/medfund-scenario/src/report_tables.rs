@@ -15,6 +15,12 @@ fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
+/// Text written in both languages (English also for CSV); without a
+/// Chinese text, the English one for both.
+fn bilingual(zh: &str, en: &str) -> Cell {
+    if zh.is_empty() { text(en) } else { Cell::Text(format!("{zh}\u{1}{en}\u{1}{en}")) }
+}
+
 fn kv_table(
     name: String,
     title: (String, String),
@@ -340,7 +346,11 @@ fn surplus_tables(s: &SurplusReport, out: &mut Vec<Table>) {
                 .violations
                 .iter()
                 .map(|v| {
-                    vec![text(v.institution.clone()), enum_cell(&erased::Named::key(&v.rule)), text(v.detail.clone())]
+                    vec![
+                        text(v.institution.clone()),
+                        enum_cell(&erased::Named::key(&v.rule)),
+                        bilingual(&v.detail_zh, &v.detail),
+                    ]
                 })
                 .collect(),
         });
@@ -365,7 +375,7 @@ fn trace_table(steps: &[Step]) -> Table {
                 vec![
                     text(s.figure.clone()),
                     text(s.rule.to_string()),
-                    text(s.formula.clone()),
+                    bilingual(&s.formula_zh, &s.formula),
                     text(inputs),
                     text(s.result.clone()),
                 ]
@@ -404,5 +414,37 @@ mod tests {
             assert_eq!(parts[2], key);
             assert!(!parts[0].is_ascii(), "{key}: no Chinese label");
         }
+    }
+}
+
+#[cfg(test)]
+mod chinese {
+    use crate::render::{Lang, localized};
+
+    use super::*;
+
+    /// Every trace formula and violation text of the demo reads in Chinese
+    /// in Chinese tables and in English in English tables and CSV.
+    #[test]
+    fn every_trace_formula_and_violation_text_of_the_demo_is_chinese_in_chinese_tables() {
+        let scenario = crate::parse_scenario(crate::DEMO, crate::ScenarioFormat::Toml, "demo").unwrap();
+        let report = crate::run_scenario(&scenario, "demo", true).unwrap();
+        let tables = tables(&report);
+        let column = |table: &Table, key: &str| table.columns.iter().position(|c| c.key == key).unwrap();
+        let has_chinese = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let mut checked = 0;
+        for (name, key) in [("trace", "formula"), ("surplus_violations", "detail")] {
+            let table = tables.iter().find(|t| t.name == name).unwrap();
+            let at = column(table, key);
+            for row in &table.rows {
+                let Cell::Text(cell) = &row[at] else { panic!("{name}.{key}: not text") };
+                let (zh, en) = (localized(cell, Lang::Zh), localized(cell, Lang::En));
+                assert!(has_chinese(&zh), "{name}.{key} has no Chinese text: {en}");
+                assert_ne!(zh, en);
+                assert_eq!(crate::render::csv_cells(std::slice::from_ref(&row[at]))[0], en);
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "{checked}");
     }
 }

@@ -101,6 +101,10 @@ pub struct Violation {
     pub rule: ViolationRule,
     /// What happened, in words.
     pub detail: String,
+    /// What happened, in Chinese (for Chinese tables; not in the JSON report).
+    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    pub detail_zh: String,
 }
 
 /// The whole allocation. `Σ earmarks + Σ totals + unallocated = total`.
@@ -269,6 +273,7 @@ pub fn allocate(
         remaining = remaining.checked_sub(amount)?;
         trace.record(|| {
             Step::new(format!("/surplus/earmarks/{k}/amount"), ART_SHARES, "earmark rate × base, rounded to the fen")
+                .zh("专项提取比例 × 提取基数，四舍五入到分")
                 .input("rate", e.rate)
                 .input("base", earmark_base)
                 .result(amount)
@@ -353,6 +358,7 @@ pub fn allocate(
                 ART_USES,
                 "each spending line in an allowed use category; each institution's spending within its allocation",
             )
+            .zh("每笔支出须属允许的用途类别；各机构支出不得超过其分配额")
             .input("spending_lines", spending.len())
             .input("allowed_categories", policy.allowed_categories.join(", "))
             .result(format!("{} violations", violations.len()))
@@ -383,18 +389,25 @@ fn trace_allocation(
 ) {
     trace.record(|| {
         Step::new("/surplus/primary_pool", ART_SHARES, "primary_floor × total, rounded to the fen (基层留用比例)")
+            .zh("基层留用比例 × 结余总额，四舍五入到分（基层留用）")
             .input("primary_floor", policy.primary_floor)
             .input("total", total)
             .result(primary_pool)
     });
     trace.record(|| {
         Step::new("/surplus/performance_pool", ART_SHARES, "total − earmarks − primary_pool (绩效奖励)")
+            .zh("结余总额 − 专项提取 − 基层留用（绩效奖励）")
             .input("total", total)
             .result(performance_pool)
     });
     for (i, (inst, s)) in institutions.iter().zip(shares).enumerate() {
         if inst.level == crate::Level::Primary {
             trace.record(|| {
+                let floor_split_zh = match policy.floor_split {
+                    crate::FloorSplit::Composite => "得分与工作量的综合权重",
+                    crate::FloorSplit::Workload => "工作量",
+                    crate::FloorSplit::Equal => "平均",
+                };
                 Step::new(
                     format!("/surplus/institutions/{i}/floor_share"),
                     ART_SHARES,
@@ -403,6 +416,7 @@ fn trace_allocation(
                         policy.floor_split
                     ),
                 )
+                .zh(format!("基层留用资金在基层机构间按{}分配，最大余数法", floor_split_zh))
                 .input("id", &inst.id)
                 .input("chronic_care_score", inst.chronic_care_score)
                 .input("workload", inst.workload)
@@ -414,7 +428,7 @@ fn trace_allocation(
                 format!("/surplus/institutions/{i}/performance_share"),
                 ART_PERFORMANCE,
                 "performance_pool × (w_c × score ÷ Σ score + w_w × workload ÷ Σ workload) among qualifying institutions, largest remainder",
-            )
+            ).zh("绩效奖励资金 × (w_c × 得分 ÷ Σ得分 + w_w × 工作量 ÷ Σ工作量)，在达标机构间分配，最大余数法")
             .input("id", &inst.id)
             .input("w_c", policy.weights.chronic_care)
             .input("w_w", policy.weights.workload)
@@ -425,7 +439,9 @@ fn trace_allocation(
         });
     }
     trace.record(|| {
-        Step::new("/surplus/unallocated", ART_SHARES, "pools no institution could receive").result(unallocated)
+        Step::new("/surplus/unallocated", ART_SHARES, "pools no institution could receive")
+            .zh("无机构可领取的资金")
+            .result(unallocated)
     });
 }
 
@@ -465,6 +481,12 @@ fn check_spending(
                     policy.allowed_categories.join(", "),
                     ART_USES
                 ),
+                detail_zh: format!(
+                    "支出明细 [{line}]：{} 元，用途类别 {id:?} 不在允许范围内（{}；{}）",
+                    s.amount,
+                    policy.allowed_categories.join("、"),
+                    ART_USES
+                ),
             });
         }
         if let Some(slot) = index.get(s.institution.as_str()).and_then(|&i| spent.get_mut(i)) {
@@ -477,6 +499,7 @@ fn check_spending(
                 institution: inst.id.clone(),
                 rule: ViolationRule::OverAllocation,
                 detail: format!("spent {amount} yuan, above its allocation of {} yuan ({})", share.total, ART_USES),
+                detail_zh: format!("支出 {amount} 元，超过其分配额 {} 元（{}）", share.total, ART_USES),
             });
         }
     }

@@ -130,7 +130,7 @@ fn trace_supplementary(
                 format!("/supplementary/claims/{i}"),
                 XIAMEN_RULE,
                 "by the person's running eligible total in the medical year: the fund pays up to fund_cap; above it the insurer pays insurer_rate (rounded per claim) until insurer_cap; the person pays the rest",
-            )
+            ).zh("按参保人医保年度内累计合规费用：统筹基金支付至统筹封顶线；超出部分由保险公司按赔付比例支付（逐笔四舍五入）至保险公司封顶线；其余个人自付")
             .input("person", &c.person)
             .input("date", c.date)
             .input("medical_year", s.medical_year)
@@ -148,6 +148,7 @@ fn trace_supplementary(
                 XIAMEN_RULE,
                 "premium_per_person × insured_persons − Σ insurer",
             )
+            .zh("人均保费 × 参保人数 − 保险公司赔付合计")
             .input("premium_per_person", policy.premium_per_person)
             .input("insured_persons", persons)
             .input("claims_paid", y.claims_paid)
