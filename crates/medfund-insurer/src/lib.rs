@@ -62,6 +62,7 @@ pub mod assistance;
 pub mod banded;
 mod column;
 pub mod error;
+mod explain;
 mod merge;
 pub mod supplementary;
 
@@ -71,6 +72,7 @@ pub use assistance::{
 };
 pub use banded::{Band, BandSplit, BandedSchedule, Payer, RunningTotals};
 pub use error::{InsurerError, Result};
+pub use explain::split_claims_explained;
 pub use merge::{merge_year_summaries, year_summaries};
 pub use supplementary::{
     Claim, ClaimSplit, SupplementaryPolicy, SupplementaryResult, XIAMEN_2007, YearSummary, check_in_force,

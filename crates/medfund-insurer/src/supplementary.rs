@@ -298,20 +298,12 @@ pub fn split_claims<P: Hash + Eq + Clone + Sync>(
             grouped.split(year_start, &mut paid, apply)?
         }
     };
-    let years = paid
-        .0
-        .into_iter()
-        .map(|(medical_year, claims_paid)| {
-            let claims_paid = Money::from_fen(claims_paid);
-            Ok(YearSummary { medical_year, premiums, claims_paid, insurer_result: premiums.checked_sub(claims_paid)? })
-        })
-        .collect::<Result<_>>()?;
-    Ok(SupplementaryResult { claims: results, years })
+    Ok(SupplementaryResult { claims: results, years: paid.summaries(premiums)? })
 }
 
 /// What the split needs of a claim, laid out person by person.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
+pub(crate) struct Entry {
     date: NaiveDate,
     /// The claim's position in the input.
     index: u32,
@@ -326,19 +318,35 @@ impl Default for Entry {
 
 /// The claims laid out person by person (first appearance order), each
 /// person's in input order.
-struct Grouped {
-    entries: Vec<Entry>,
+pub(crate) struct Grouped {
+    pub(crate) entries: Vec<Entry>,
     /// `ends[p]`: one past person p's last claim in `entries`.
-    ends: Vec<u32>,
+    pub(crate) ends: Vec<u32>,
     /// Σ of all costs in fen (saturating), for the kernel's range check.
     cost_sum: u64,
 }
 
 /// The insurer's payments per medical year, in year order.
 #[derive(Default)]
-struct YearTotals(Vec<(i32, i64)>);
+pub(crate) struct YearTotals(Vec<(i32, i64)>);
 
 impl YearTotals {
+    /// The medical years in order, each with the premiums and what the insurer paid.
+    pub(crate) fn summaries(self, premiums: Money) -> Result<Vec<YearSummary>> {
+        self.0
+            .into_iter()
+            .map(|(medical_year, claims_paid)| {
+                let claims_paid = Money::from_fen(claims_paid);
+                Ok(YearSummary {
+                    medical_year,
+                    premiums,
+                    claims_paid,
+                    insurer_result: premiums.checked_sub(claims_paid)?,
+                })
+            })
+            .collect()
+    }
+
     fn add(&mut self, year: i32, insurer: i64) -> Result<()> {
         let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "claims paid in a year" });
         match self.0.binary_search_by_key(&year, |&(y, _)| y) {
@@ -357,7 +365,7 @@ impl YearTotals {
 }
 
 /// Interns persons, checks costs and groups claim numbers by person.
-fn group_by_person<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Result<Grouped> {
+pub(crate) fn group_by_person<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Result<Grouped> {
     let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "number of claims" });
     let n = u32::try_from(claims.len()).map_err(|_| overflow())?;
     // Keys are owned (cloned once per person) so that a lookup compares in
@@ -505,7 +513,7 @@ fn day_key(date: NaiveDate) -> u32 {
 /// grouped entries; `ends` are the persons' ends there): each person's in
 /// date order, through `apply`; `emit(claim number,
 /// split)` for each. Adds the insurer's payments to `paid`.
-fn run(
+pub(crate) fn run(
     piece: &[Entry],
     ends: &[u32],
     offset: usize,

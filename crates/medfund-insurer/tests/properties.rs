@@ -281,6 +281,38 @@ proptest! {
 }
 
 proptest! {
+    /// Rule: 厦门市基本医疗保险实践（2007） 四、完善大额医疗费用补充保险
+    #[test]
+    fn prop_explained_split_equals_the_split_and_records_each_claim_once(cs in claims()) {
+        let version = xiamen_2007().unwrap();
+        let fast = split_claims_in_force(&version, 10, &cs).unwrap();
+        let mut trace = Trace::on();
+        let explained = split_claims_explained(&version, 10, &cs, &mut trace).unwrap();
+        prop_assert_eq!(&explained, &fast);
+        let steps = trace.steps();
+        prop_assert_eq!(steps.len(), cs.len() + fast.years.len());
+        for (i, (step, split)) in steps.iter().zip(&fast.claims).enumerate() {
+            prop_assert_eq!(&step.figure, &format!("/supplementary/claims/{i}"));
+            let result = format!("fund {}; insurer {}; person_pays {}", split.fund, split.insurer, split.person_pays);
+            prop_assert_eq!(&step.result, &result);
+            prop_assert!(!step.formula_zh.is_empty());
+        }
+        // The running total before a claim is what the person's earlier claims of its medical year cost.
+        for (i, (c, step)) in cs.iter().zip(steps).enumerate() {
+            let year = fast.claims[i].medical_year;
+            let earlier: i64 = cs.iter().enumerate()
+                .filter(|&(j, o)| o.person == c.person && fast.claims[j].medical_year == year && (o.date, j) < (c.date, i))
+                .map(|(_, o)| o.eligible_cost.fen())
+                .sum();
+            let before = step.inputs.iter().find(|x| x.name == "running_total_before").unwrap();
+            prop_assert_eq!(&before.value, &Money::from_fen(earlier).to_string());
+        }
+        let mut off = Trace::off();
+        prop_assert_eq!(split_claims_explained(&version, 10, &cs, &mut off).unwrap(), fast);
+    }
+}
+
+proptest! {
     // Each case splits 66,000+ claims (above the parallel threshold): a few cases suffice to cover the parallel path.
     #![proptest_config(ProptestConfig::with_cases(4))]
 

@@ -1,6 +1,6 @@
 //! §5: supplementary large-amount insurance of a scenario.
 
-use medfund_core::{PolicyVersion, Step, Trace};
+use medfund_core::{PolicyVersion, Trace};
 use medfund_insurer::{Claim, ClaimSplit, InsurerError, SupplementaryPolicy, SupplementaryResult, YearSummary};
 
 use super::*;
@@ -33,10 +33,8 @@ pub(super) fn compute(
             .collect(),
         (None, None) => Vec::new(),
     };
-    let result = split(s, &version, &claims)?;
-    if trace.is_on() {
-        trace_supplementary(version.params(), &claims, &result.claims, &result.years, s.insured_persons.0, trace);
-    }
+    let result = medfund_insurer::split_claims_explained(&version, s.insured_persons.0, &claims, trace)
+        .map_err(|e| split_error(s, e))?;
     let claims = claims
         .into_iter()
         .zip(result.claims)
@@ -75,7 +73,12 @@ fn split<P: std::hash::Hash + Eq + Clone + Sync>(
     version: &PolicyVersion<SupplementaryPolicy>,
     claims: &[Claim<P>],
 ) -> ScenarioResult<SupplementaryResult> {
-    medfund_insurer::split_claims_in_force(version, s.insured_persons.0, claims).map_err(|e| match e {
+    medfund_insurer::split_claims_in_force(version, s.insured_persons.0, claims).map_err(|e| split_error(s, e))
+}
+
+/// An error of the split, naming the claim (`supplementary.claims[i]`, or the CSV row).
+fn split_error(s: &SupplementarySection, e: InsurerError) -> ScenarioError {
+    match e {
         InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
         InsurerError::ClaimOutsideValidity { index, .. } => ScenarioError::not_in_force(format!(
             "{}.date: {e}",
@@ -87,7 +90,7 @@ fn split<P: std::hash::Hash + Eq + Clone + Sync>(
         )),
         InsurerError::PremiumOverflow { .. } => lib_error("supplementary.insured_persons", e),
         other => lib_error("supplementary", other),
-    })
+    }
 }
 
 /// The claims of a `[supplementary]` table that has none of its own, given
@@ -113,46 +116,4 @@ pub(crate) fn summaries_given(s: &SupplementarySection, splits: &[ClaimSplit]) -
     let version = policy_version(s)?;
     medfund_insurer::year_summaries(version.params(), s.insured_persons.0, splits)
         .map_err(|e| lib_error("supplementary.insured_persons", e))
-}
-
-fn trace_supplementary(
-    policy: &SupplementaryPolicy,
-    claims: &[Claim<String>],
-    splits: &[ClaimSplit],
-    years: &[YearSummary],
-    persons: u64,
-    trace: &mut Trace,
-) {
-    use medfund_insurer::supplementary::XIAMEN_RULE;
-    for (i, (c, s)) in claims.iter().zip(splits).enumerate() {
-        trace.record(|| {
-            Step::new(
-                format!("/supplementary/claims/{i}"),
-                XIAMEN_RULE,
-                "by the person's running eligible total in the medical year: the fund pays up to fund_cap; above it the insurer pays insurer_rate (rounded per claim) until insurer_cap; the person pays the rest",
-            ).zh("按参保人医保年度内累计合规费用：统筹基金支付至统筹封顶线；超出部分由保险公司按赔付比例支付（逐笔四舍五入）至保险公司封顶线；其余个人自付")
-            .input("person", &c.person)
-            .input("date", c.date)
-            .input("medical_year", s.medical_year)
-            .input("eligible_cost", c.eligible_cost)
-            .input("fund_cap", policy.fund_cap)
-            .input("insurer_rate", policy.insurer_rate)
-            .input("insurer_cap", policy.insurer_cap)
-            .result(format!("fund {}; insurer {}; person_pays {}", s.fund, s.insurer, s.person_pays))
-        });
-    }
-    for (k, y) in years.iter().enumerate() {
-        trace.record(|| {
-            Step::new(
-                format!("/supplementary/years/{k}/insurer_result"),
-                XIAMEN_RULE,
-                "premium_per_person × insured_persons − Σ insurer",
-            )
-            .zh("人均保费 × 参保人数 − 保险公司赔付合计")
-            .input("premium_per_person", policy.premium_per_person)
-            .input("insured_persons", persons)
-            .input("claims_paid", y.claims_paid)
-            .result(y.insurer_result)
-        });
-    }
 }
