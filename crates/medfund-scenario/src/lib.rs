@@ -456,6 +456,36 @@ pub fn report_tables(report: &Report) -> Vec<render::Table> {
     report_tables::tables(report)
 }
 
+/// The model of a scenario and of its report, for reading them in Rust
+/// (the JSON is the same data): every type `#[non_exhaustive]` or with
+/// private fields, so a scenario is made by parsing (where it is checked)
+/// and a report by running one.
+///
+/// ```
+/// use medfund_scenario::{DEMO, ScenarioFormat, parse_scenario, run_scenario};
+/// let scenario = parse_scenario(DEMO, ScenarioFormat::Toml, "demo")?;
+/// let riskpool = scenario.riskpool.as_ref().unwrap();
+/// assert_eq!(riskpool.year.get(), 2023);
+/// let report = run_scenario(&scenario, "demo", false)?;
+/// let employee = report.riskpool.as_ref().unwrap().schemes.employee.as_ref().unwrap();
+/// assert_eq!(employee.totals.levy.to_string(), "26830000.00");
+/// # Ok::<(), medfund_scenario::ScenarioError>(())
+/// ```
+pub mod model {
+    pub use crate::overrides::PolicyTable;
+    pub use crate::report::{
+        ClaimReport, Report, RiskpoolReport, SchemeReport, SchemesReport, SupplementaryReport, SurplusReport,
+        UnitReport,
+    };
+    pub use crate::scenario::{
+        AssistanceSection, ClaimRow, CountyRow, Growth, GrowthPair, InstitutionRow, ProjectionSection, ProjectionUnit,
+        RiskpoolSection, Scenario, SchemeTable, SpendingRow, SupplementarySection, SurplusSection, UnitRow,
+    };
+    pub use crate::values::{
+        Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year,
+    };
+}
+
 /// The typed table model and its renderers, for reports of your own.
 pub mod tables {
     pub use crate::render::{

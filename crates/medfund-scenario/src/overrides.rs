@@ -26,7 +26,7 @@ use crate::error::{ScenarioError, ScenarioResult};
 use crate::values::DateOrYear;
 
 /// A rule crate's parameter struct, as a `[section.policy]` table reads it.
-pub(crate) trait PolicyParams: Serialize + DeserializeOwned + schemars::JsonSchema {
+pub trait PolicyParams: Serialize + DeserializeOwned + schemars::JsonSchema {
     /// The section (`riskpool`), for messages and the schema.
     const SECTION: &'static str;
     /// Whether the table may also move the preset's validity
@@ -80,14 +80,22 @@ fn insurer_field(e: &medfund_insurer::InsurerError) -> &'static str {
 /// parameter struct's own types) and, where the section allows it, the
 /// bounds of validity.
 #[derive(Debug, Clone)]
-pub(crate) struct PolicyTable<P> {
+pub struct PolicyTable<P> {
     /// The parameters given, by name, as their type writes them.
     given: Map<String, Value>,
-    /// First day (or year) of validity.
+    /// First day (or year) of validity, where the section allows it.
     pub valid_from: Option<DateOrYear>,
-    /// Last day (or year) of validity.
+    /// Last day (or year) of validity, where the section allows it.
     pub valid_to: Option<DateOrYear>,
     params: PhantomData<fn() -> P>,
+}
+
+impl<P> PolicyTable<P> {
+    /// The parameters the table gives, by name, as their type writes them
+    /// (`{"levy_rate": "8%"}`).
+    pub fn given(&self) -> &Map<String, Value> {
+        &self.given
+    }
 }
 
 impl<P: PolicyParams> PolicyTable<P> {

@@ -12,26 +12,27 @@ pub const REPORT_FORMAT: &str = "medfund-report/1";
 
 /// The whole report; sections appear when the scenario has them.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
 pub struct Report {
     /// The report format: `medfund-report/1`.
-    pub(crate) format: &'static str,
+    pub format: &'static str,
     /// The version of medfund that computed it.
-    pub(crate) medfund: &'static str,
+    pub medfund: &'static str,
     /// §3.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) riskpool: Option<RiskpoolReport>,
+    pub riskpool: Option<RiskpoolReport>,
     /// §4.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) assistance: Option<AssistanceSettlement>,
+    pub assistance: Option<AssistanceSettlement>,
     /// §5.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) supplementary: Option<SupplementaryReport>,
+    pub supplementary: Option<SupplementaryReport>,
     /// §6.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) surplus: Option<SurplusReport>,
+    pub surplus: Option<SurplusReport>,
     /// §7, with `--explain`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) trace: Option<Vec<Step>>,
+    pub trace: Option<Vec<Step>>,
 }
 
 impl Report {
@@ -57,7 +58,8 @@ impl Report {
 
 /// §3 report.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(crate) struct RiskpoolReport {
+#[non_exhaustive]
+pub struct RiskpoolReport {
     /// The fund year.
     pub year: i32,
     /// The preset id.
@@ -68,7 +70,8 @@ pub(crate) struct RiskpoolReport {
 
 /// The schemes present, employee first.
 #[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
-pub(crate) struct SchemesReport {
+#[non_exhaustive]
+pub struct SchemesReport {
     /// Employee ledger.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub employee: Option<SchemeReport>,
@@ -88,7 +91,8 @@ impl SchemesReport {
 
 /// One scheme's year.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(crate) struct SchemeReport {
+#[non_exhaustive]
+pub struct SchemeReport {
     /// Scheme-level figures.
     #[serde(flatten)]
     pub totals: SchemeTotals,
@@ -98,7 +102,8 @@ pub(crate) struct SchemeReport {
 
 /// One unit's year.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(crate) struct UnitReport {
+#[non_exhaustive]
+pub struct UnitReport {
     /// Unit id.
     pub id: String,
     /// Display name (tables only).
@@ -111,7 +116,8 @@ pub(crate) struct UnitReport {
 
 /// §5 report.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(crate) struct SupplementaryReport {
+#[non_exhaustive]
+pub struct SupplementaryReport {
     /// The preset id.
     pub policy: String,
     /// Claims in input order.
@@ -122,7 +128,8 @@ pub(crate) struct SupplementaryReport {
 
 /// One claim's split.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(crate) struct ClaimReport {
+#[non_exhaustive]
+pub struct ClaimReport {
     /// Person id.
     pub person: String,
     /// Date.
@@ -134,7 +141,8 @@ pub(crate) struct ClaimReport {
 
 /// §6 report.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(crate) struct SurplusReport {
+#[non_exhaustive]
+pub struct SurplusReport {
     /// The preset id.
     pub policy: String,
     /// The allocation.

@@ -18,17 +18,18 @@ use crate::values::{Amount, IsoDate, NonNegativeQuantity, NonNegativeRate, Score
 /// A whole scenario: every section optional.
 #[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Scenario {
     /// §3.
-    pub(crate) riskpool: Option<RiskpoolSection>,
+    pub riskpool: Option<RiskpoolSection>,
     /// §4.
-    pub(crate) assistance: Option<AssistanceSection>,
+    pub assistance: Option<AssistanceSection>,
     /// §5.
-    pub(crate) supplementary: Option<SupplementarySection>,
+    pub supplementary: Option<SupplementarySection>,
     /// §6.
-    pub(crate) surplus: Option<SurplusSection>,
+    pub surplus: Option<SurplusSection>,
     /// §8.
-    pub(crate) projection: Option<ProjectionSection>,
+    pub projection: Option<ProjectionSection>,
 }
 
 impl Scenario {
@@ -55,7 +56,8 @@ impl Scenario {
 /// `[riskpool]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RiskpoolSection {
+#[non_exhaustive]
+pub struct RiskpoolSection {
     /// Built-in policy id (default `alxa-2020`).
     pub preset: Option<String>,
     /// The fund year.
@@ -90,7 +92,8 @@ impl RiskpoolSection {
 /// `[riskpool.employee]` / `[riskpool.resident]`.
 #[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SchemeTable {
+#[non_exhaustive]
+pub struct SchemeTable {
     /// Opening balance (default 0).
     pub opening_balance: Option<Amount>,
 }
@@ -98,7 +101,8 @@ pub(crate) struct SchemeTable {
 /// `[[riskpool.units]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct UnitRow {
+#[non_exhaustive]
+pub struct UnitRow {
     /// Unit id.
     #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,
@@ -119,7 +123,8 @@ pub(crate) struct UnitRow {
 /// `[assistance]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct AssistanceSection {
+#[non_exhaustive]
+pub struct AssistanceSection {
     /// Built-in policy id (default `huizhou-2021`).
     pub preset: Option<String>,
     /// Overrides.
@@ -133,7 +138,8 @@ pub(crate) struct AssistanceSection {
 /// `[[assistance.counties]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CountyRow {
+#[non_exhaustive]
+pub struct CountyRow {
     /// County id.
     #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,
@@ -177,7 +183,8 @@ pub(crate) struct CountyCsvRow {
 /// `[supplementary]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SupplementarySection {
+#[non_exhaustive]
+pub struct SupplementarySection {
     /// Built-in policy id (default `xiamen-2007`).
     pub preset: Option<String>,
     /// Overrides.
@@ -197,7 +204,8 @@ pub(crate) struct SupplementarySection {
 /// `[[supplementary.claims]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ClaimRow {
+#[non_exhaustive]
+pub struct ClaimRow {
     /// Person id.
     #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub person: String,
@@ -210,7 +218,8 @@ pub(crate) struct ClaimRow {
 /// `[surplus]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SurplusSection {
+#[non_exhaustive]
+pub struct SurplusSection {
     /// Built-in policy id (default `framework-2025`).
     pub preset: Option<String>,
     /// Overrides.
@@ -230,7 +239,8 @@ pub(crate) struct SurplusSection {
 /// `[[surplus.institutions]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct InstitutionRow {
+#[non_exhaustive]
+pub struct InstitutionRow {
     /// Id.
     #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,
@@ -247,7 +257,8 @@ pub(crate) struct InstitutionRow {
 /// `[[surplus.spending]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SpendingRow {
+#[non_exhaustive]
+pub struct SpendingRow {
     /// Institution id.
     #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub institution: String,
@@ -260,7 +271,8 @@ pub(crate) struct SpendingRow {
 /// `[projection]` (§8): computed by `medfund simulate`; `run` and `check` validate it.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ProjectionSection {
+#[non_exhaustive]
+pub struct ProjectionSection {
     /// Projected years, the riskpool year included.
     pub years: Whole32,
     /// Monte Carlo trials.
@@ -276,7 +288,8 @@ pub(crate) struct ProjectionSection {
 /// Revenue and expenditure growth.
 #[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct GrowthPair {
+#[non_exhaustive]
+pub struct GrowthPair {
     /// Revenue growth.
     pub revenue_growth: Growth,
     /// Expenditure growth.
@@ -286,7 +299,8 @@ pub(crate) struct GrowthPair {
 /// A normal distribution of a yearly growth rate.
 #[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Growth {
+#[non_exhaustive]
+pub struct Growth {
     /// Mean.
     pub mean: Rate,
     /// Standard deviation.
@@ -296,7 +310,8 @@ pub(crate) struct Growth {
 /// `[[projection.units]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ProjectionUnit {
+#[non_exhaustive]
+pub struct ProjectionUnit {
     /// The riskpool unit id.
     #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,

@@ -11,7 +11,14 @@ use crate::error::excerpt;
 
 /// Money that must not be negative (a revenue, spend, cost, balance or total).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Amount(pub Money);
+pub struct Amount(pub(crate) Money);
+
+impl Amount {
+    /// The amount.
+    pub fn get(self) -> Money {
+        self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Amount, D::Error> {
@@ -37,9 +44,17 @@ pub(crate) fn non_empty_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D:
 /// messages in words: a decimal, a negative number or text is refused
 /// naming what was written and the range expected.
 macro_rules! whole_number {
-    ($name:ident, $int:ty) => {
+    ($(#[$meta:meta])* $name:ident, $int:ty) => {
+        $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-        pub(crate) struct $name(pub $int);
+        pub struct $name(pub(crate) $int);
+
+        impl $name {
+            /// The number.
+            pub fn get(self) -> $int {
+                self.0
+            }
+        }
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
@@ -82,12 +97,27 @@ fn whole_error(written: &str, max: impl fmt::Display) -> String {
     format!("invalid whole number {}; expected a whole number from 0 to {max}", excerpt(written))
 }
 
-whole_number!(Whole32, u32);
-whole_number!(Whole64, u64);
+whole_number!(
+    /// A whole number from 0 to 4,294,967,295 (`trials`, `years`, days).
+    Whole32,
+    u32
+);
+whole_number!(
+    /// A whole number from 0 to 2⁶⁴ − 1 (`insured_persons`, `seed`).
+    Whole64,
+    u64
+);
 
 /// A rate that must not be negative (a multiple such as `cap_multiple`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct NonNegativeRate(pub Rate);
+pub struct NonNegativeRate(pub(crate) Rate);
+
+impl NonNegativeRate {
+    /// The rate.
+    pub fn get(self) -> Rate {
+        self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for NonNegativeRate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<NonNegativeRate, D::Error> {
@@ -101,7 +131,14 @@ impl<'de> Deserialize<'de> for NonNegativeRate {
 
 /// A score from 0 to 100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Score(pub Quantity);
+pub struct Score(pub(crate) Quantity);
+
+impl Score {
+    /// The score.
+    pub fn get(self) -> Quantity {
+        self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for Score {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Score, D::Error> {
@@ -115,7 +152,14 @@ impl<'de> Deserialize<'de> for Score {
 
 /// A non-negative quantity (a workload).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct NonNegativeQuantity(pub Quantity);
+pub struct NonNegativeQuantity(pub(crate) Quantity);
+
+impl NonNegativeQuantity {
+    /// The quantity.
+    pub fn get(self) -> Quantity {
+        self.0
+    }
+}
 
 impl<'de> Deserialize<'de> for NonNegativeQuantity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<NonNegativeQuantity, D::Error> {
@@ -138,7 +182,14 @@ fn out_of_calendar(what: &str) -> String {
 
 /// An ISO `YYYY-MM-DD` date, written as a string (or a TOML date).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct IsoDate(pub NaiveDate);
+pub struct IsoDate(pub(crate) NaiveDate);
+
+impl IsoDate {
+    /// The date.
+    pub fn get(self) -> NaiveDate {
+        self.0
+    }
+}
 
 fn parse_date<E: de::Error>(v: &str) -> Result<IsoDate, E> {
     // Exactly `DDDD-DD-DD`: chrono alone would also take `2064- 6-30` or `+202-06-30`.
@@ -186,7 +237,14 @@ impl<'de> Deserialize<'de> for IsoDate {
 
 /// A year: an integer, or a string of digits (a TOML table key is a string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Year(pub i32);
+pub struct Year(pub(crate) i32);
+
+impl Year {
+    /// The year.
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
 
 struct YearVisitor;
 
@@ -267,7 +325,8 @@ where
 
 /// A validity bound: an ISO date, or a year (the first or last day of it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DateOrYear {
+#[non_exhaustive]
+pub enum DateOrYear {
     /// A date.
     Date(NaiveDate),
     /// A whole year.
