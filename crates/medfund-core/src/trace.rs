@@ -50,32 +50,33 @@ pub struct Step {
     /// The inputs used.
     pub inputs: Vec<Input>,
     /// The formula, in words.
-    pub formula: String,
+    // A `Cow`: a literal is not copied into each of a million steps.
+    pub formula: Cow<'static, str>,
     /// The formula in Chinese, for Chinese tables (empty: not given). Not
     /// part of the JSON trace, whose texts are English like its keys.
     #[serde(skip)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    pub formula_zh: String,
+    pub formula_zh: Cow<'static, str>,
     /// The result as text.
     pub result: String,
 }
 
 impl Step {
     /// A step for `figure` under `rule`, computed by `formula`.
-    pub fn new(figure: impl Into<String>, rule: Citation, formula: impl Into<String>) -> Step {
+    pub fn new(figure: impl Into<String>, rule: Citation, formula: impl Into<Cow<'static, str>>) -> Step {
         Step {
             figure: figure.into(),
             rule,
             inputs: Vec::new(),
             formula: formula.into(),
-            formula_zh: String::new(),
+            formula_zh: Cow::Borrowed(""),
             result: String::new(),
         }
     }
 
     /// Sets the formula in Chinese.
     #[must_use]
-    pub fn zh(mut self, formula: impl Into<String>) -> Step {
+    pub fn zh(mut self, formula: impl Into<Cow<'static, str>>) -> Step {
         self.formula_zh = formula.into();
         self
     }
