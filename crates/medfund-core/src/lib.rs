@@ -67,6 +67,7 @@
 )]
 
 pub mod calendar;
+pub mod column;
 pub mod error;
 pub mod literal;
 pub mod money;

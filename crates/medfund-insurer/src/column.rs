@@ -14,51 +14,15 @@
 //!    and each person needs no running state.
 //! 2. Each band divides by the same `10^scale` for every person, so the
 //!    division is replaced by a multiplication by a precomputed reciprocal
-//!    ([`Reciprocal`]), exact for every dividend the column check admits.
+//!    ([`medfund_core::column::Reciprocal`]), exact for every dividend the column check admits.
 //!
 //! Branches left in the loop test properties of a band (its payer, whether it
 //! divides), which are the same for every person and so always predicted.
 
+use medfund_core::column::RoundedDivision;
 use medfund_core::{Money, Rounding};
 
 use crate::banded::BandSplit;
-
-/// Exact division of a non-negative dividend below 2^63 by a fixed divisor
-/// `d ≥ 2`, as a multiplication and shifts.
-///
-/// With `l = ⌈log2 d⌉` and `m = ⌈2^(63+l) / d⌉`, Granlund & Montgomery
-/// ("Division by invariant integers using multiplication", PLDI 1994,
-/// theorem 4.2, with N = 63) give `⌊n / d⌋ = ⌊m·n / 2^(63+l)⌋` for every
-/// `0 ≤ n < 2^63`, because `0 ≤ m·d − 2^(63+l) < d ≤ 2^l`. Since
-/// `2^(l−1) < d ≤ 2^l`, `m < 2^64`: the multiplier fits a `u64` and the
-/// product a `u128`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Reciprocal {
-    multiplier: u64,
-    /// `l − 1`: the shift applied after taking the high 64 bits.
-    shift: u32,
-}
-
-impl Reciprocal {
-    /// The reciprocal of `divisor`; `None` below 2 (1 needs no division).
-    pub(crate) fn new(divisor: u64) -> Option<Reciprocal> {
-        if divisor < 2 {
-            return None;
-        }
-        // ⌈log2 d⌉ = bits of (d − 1), for d ≥ 2; at most 64.
-        let l = u64::BITS.checked_sub(divisor.checked_sub(1)?.leading_zeros())?;
-        let shift = l.checked_add(63)?;
-        let multiplier = 1_u128.checked_shl(shift)?.div_ceil(u128::from(divisor));
-        Some(Reciprocal { multiplier: u64::try_from(multiplier).ok()?, shift: l.checked_sub(1)? })
-    }
-
-    /// `⌊n / d⌋` for `n < 2^63` (callers guarantee the bound).
-    #[inline(always)]
-    pub(crate) fn div(self, n: u64) -> u64 {
-        let high = u128::from(n).wrapping_mul(u128::from(self.multiplier)).wrapping_shr(64);
-        u64::try_from(high).expect("invariant: a u128 shifted right by 64 fits a u64").wrapping_shr(self.shift)
-    }
-}
 
 /// A band prepared for the column kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,17 +33,7 @@ pub(crate) struct ColumnBand {
     payer: usize,
     num: u64,
     /// `None`: the rate is a whole number (0 or 1 for a share), no division.
-    divide: Option<Divide>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Divide {
-    den: u64,
-    /// Added before the division: 0 truncates, `den − 1` rounds up, `den / 2` rounds halves up.
-    bias: u64,
-    /// Banker's rounding with an even divisor: an exact tie is pulled back to the even quotient.
-    ties_to_even: bool,
-    reciprocal: Reciprocal,
+    divide: Option<RoundedDivision>,
 }
 
 /// The column form of a schedule, or `None` when the rounding mode has no
@@ -90,7 +44,7 @@ pub(crate) struct ColumnSchedule {
     caps: [u64; 3],
     /// The largest total the kernel splits exactly: `limit × num + bias`
     /// stays below 2^63 for every band, so no step can wrap and every
-    /// dividend is within [`Reciprocal::div`]'s range.
+    /// dividend is within `Reciprocal::quotient`'s range.
     limit: u64,
 }
 
@@ -108,21 +62,10 @@ impl ColumnSchedule {
         let mut limit = i64::MAX.unsigned_abs();
         for (from, to, payer, num, den) in bands {
             let (num, den) = (u64::try_from(num).ok()?, u64::try_from(den).ok()?);
-            let divide = if num.checked_rem(den)? == 0 {
-                None
-            } else {
-                let bias = match rounding {
-                    Rounding::TowardZero | Rounding::Floor => 0,
-                    Rounding::AwayFromZero | Rounding::Ceiling => den.checked_sub(1)?,
-                    Rounding::HalfAwayFromZero | Rounding::HalfEven => den.checked_div(2)?,
-                    _ => return None,
-                };
-                let ties_to_even = rounding == Rounding::HalfEven && den.checked_rem(2)? == 0;
-                Some(Divide { den, bias, ties_to_even, reciprocal: Reciprocal::new(den)? })
-            };
+            let divide = if num.checked_rem(den)? == 0 { None } else { Some(RoundedDivision::new(den, rounding)?) };
             // A whole-number share is 0 or 1: multiply by num / den.
             let num = if divide.is_none() { num.checked_div(den)? } else { num };
-            let bias = divide.map_or(0, |d| d.bias);
+            let bias = divide.map_or(0, RoundedDivision::bias);
             // total × num + bias ≤ i64::MAX  ⇔  total ≤ (i64::MAX − bias) / num.
             if let Some(band_limit) = i64::MAX.unsigned_abs().checked_sub(bias)?.checked_div(num) {
                 limit = limit.min(band_limit);
@@ -166,7 +109,7 @@ impl ColumnSchedule {
     /// any limit, so one running maximum catches both kinds of bad total.
     #[inline]
     fn dispatch(&self, totals: &[Money], consumer: impl Consumer) -> bool {
-        let ties = self.bands.iter().any(|b| b.divide.is_some_and(|d| d.ties_to_even));
+        let ties = self.bands.iter().any(|b| b.divide.is_some_and(RoundedDivision::ties_to_even));
         let caps = self.caps;
         let mut largest = 0_u64;
         macro_rules! run {
@@ -243,17 +186,6 @@ pub(crate) struct Running {
     room: [u64; 3],
 }
 
-impl Divide {
-    /// `product / den` rounded, for `product + bias < 2^63`.
-    #[inline(always)]
-    fn round(self, product: u64) -> u64 {
-        let n = product.wrapping_add(self.bias);
-        let q = self.reciprocal.div(n);
-        // Exact tie: n − bias was an odd multiple of den/2, so n is a multiple of den.
-        if self.ties_to_even && n == q.wrapping_mul(self.den) && q & 1 == 1 { q.wrapping_sub(1) } else { q }
-    }
-}
-
 /// What to do with a column's splits; lets one dispatch serve both the
 /// column output and the population sum.
 trait Consumer {
@@ -278,7 +210,7 @@ fn split_one<const TIES: bool>(bands: &[ColumnBand], caps: [u64; 3], total: u64)
             None => portion.wrapping_mul(band.num),
             // Without banker's rounding anywhere, skip the tie test altogether.
             Some(d) if TIES => d.round(portion.wrapping_mul(band.num)),
-            Some(d) => d.reciprocal.div(portion.wrapping_mul(band.num).wrapping_add(d.bias)),
+            Some(d) => d.round_no_ties(portion.wrapping_mul(band.num)),
         };
         match band.payer {
             0 => fund = fund.wrapping_add(raw),
@@ -298,36 +230,4 @@ fn split_one<const TIES: bool>(bands: &[ColumnBand], caps: [u64; 3], total: u64)
 #[inline(always)]
 fn fen(part: u64) -> Money {
     Money::from_fen(i64::from_ne_bytes(part.to_ne_bytes()))
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
-    use super::Reciprocal;
-    use proptest::prelude::*;
-
-    #[test]
-    fn reciprocal_of_powers_of_ten_at_the_edges() {
-        for scale in 1..=18 {
-            let d = 10_u64.pow(scale);
-            let r = Reciprocal::new(d).unwrap();
-            for n in [0, 1, d - 1, d, d + 1, d / 2, 2 * d - 1, (1 << 63) - 1, (1 << 63) - d, i64::MAX as u64 / d * d] {
-                assert_eq!(r.div(n), n / d, "{n} / {d}");
-            }
-        }
-        assert_eq!(Reciprocal::new(1), None);
-        assert_eq!(Reciprocal::new(0), None);
-    }
-
-    proptest! {
-        #[test]
-        fn prop_reciprocal_division_equals_integer_division(n in 0_u64..(1 << 63), d in 2_u64..=u64::MAX >> 1) {
-            prop_assert_eq!(Reciprocal::new(d).unwrap().div(n), n / d);
-        }
-
-        #[test]
-        fn prop_reciprocal_division_is_exact_for_small_divisors(n in 0_u64..(1 << 63), d in 2_u64..=1_000_000) {
-            prop_assert_eq!(Reciprocal::new(d).unwrap().div(n), n / d);
-        }
-    }
 }
