@@ -223,6 +223,7 @@ impl Prepared {
             (None, false) => Ok(Rate::ZERO),
             (None, true) => Err(ContribError::MissingParameter { field, needed_for }),
         };
+        let employer_rate = need(policy.employer_rate, "employer_rate", "employer, account and pooling figures")?;
         let bands = policy
             .account_bands
             .iter()
@@ -239,7 +240,7 @@ impl Prepared {
             reemployment: average_wage.mul_rate(policy.reemployment_base.rate(), r)?,
             retiree_floor: average_wage.mul_rate(policy.retiree_base_floor.rate(), r)?,
             personal_rate: policy.personal_rate.rate(),
-            employer_rate: need(policy.employer_rate, "employer_rate", "employer, account and pooling figures")?,
+            employer_rate,
             bands,
             retiree_rate: policy.retiree_account_rate.map(Share::rate),
             figures,

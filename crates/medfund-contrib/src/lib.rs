@@ -76,7 +76,7 @@ pub use late::{
     Arrear, DayCount, Due, Frequency, LAW_LATE_FEE, LateFee, LateFeePolicy, TEMPLATE_LATE_FEE, VersionDays,
     late_fee_history, late_fees, schedule,
 };
-pub use register::{Register, RegisterColumns, contribute_register};
+pub use register::{Register, RegisterColumns, contribute_register, contribute_register_into};
 
 /// Every rule this crate implements, as its trace steps cite them.
 pub const CITATIONS: &[medfund_core::Citation] = &[

@@ -42,13 +42,10 @@ pub struct RegisterColumns {
 }
 
 impl RegisterColumns {
-    fn with_capacity(n: usize) -> RegisterColumns {
-        RegisterColumns {
-            base: Vec::with_capacity(n),
-            personal: Vec::with_capacity(n),
-            employer: Vec::with_capacity(n),
-            to_account: Vec::with_capacity(n),
-            to_pool: Vec::with_capacity(n),
+    fn clear(&mut self) {
+        for column in [&mut self.base, &mut self.personal, &mut self.employer, &mut self.to_account, &mut self.to_pool]
+        {
+            column.clear();
         }
     }
 
@@ -100,6 +97,22 @@ pub fn contribute_register(
     register: Register<'_>,
     figures: Figures,
 ) -> Result<RegisterColumns> {
+    let mut out = RegisterColumns::default();
+    contribute_register_into(policy, average_wage, year, register, figures, &mut out)?;
+    Ok(out)
+}
+
+/// [`contribute_register`] into columns the caller keeps (their capacity is
+/// reused from one register to the next: a sweep over policies allocates
+/// nothing). On error `out` holds no meaningful figures.
+pub fn contribute_register_into(
+    policy: &EmployeePolicy,
+    average_wage: Money,
+    year: i32,
+    register: Register<'_>,
+    figures: Figures,
+    out: &mut RegisterColumns,
+) -> Result<()> {
     let n = register.wages.len();
     if [register.base_rules.len(), register.birth_years.len(), register.pensions.len()].iter().any(|&l| l != n) {
         return Err(ContribError::InvalidInput {
@@ -117,64 +130,20 @@ pub fn contribute_register(
         });
     }
     let p = Prepared::new(policy, average_wage, year, figures)?;
-    let largest_pension = check(&p, register)?;
-    match Kernel::new(&p, largest_pension) {
-        Some(kernel) => Ok(kernel.run(register)),
-        None => {
-            let mut out = RegisterColumns::with_capacity(n);
-            for (i, (((&rule, &wage), &birth), &pension)) in register
-                .base_rules
-                .iter()
-                .zip(register.wages)
-                .zip(register.birth_years)
-                .zip(register.pensions)
-                .enumerate()
-            {
-                out.push(p.one(i, rule, wage, birth, pension)?);
-            }
-            Ok(out)
+    if let Some(kernel) = Kernel::new(&p) {
+        if kernel.run(register, out) {
+            return Ok(());
         }
     }
-}
-
-/// One pass over the register: every error the checked path would report
-/// (the first, in register order), and the largest retiree pension.
-fn check(p: &Prepared, register: Register<'_>) -> Result<Money> {
-    let all = p.figures == Figures::All;
-    let mut largest = Money::ZERO;
-    let mut retirees = false;
+    // Out of the kernel's range, or bad input: the checked rule reports the
+    // first error in register order, or computes every figure exactly.
+    out.clear();
     for (i, (((&rule, &wage), &birth), &pension)) in
         register.base_rules.iter().zip(register.wages).zip(register.birth_years).zip(register.pensions).enumerate()
     {
-        match rule {
-            BaseRule::Retired => {
-                if pension.is_negative() {
-                    return Err(ContribError::InvalidInput {
-                        subject: "employee",
-                        index: i,
-                        field: "pension",
-                        value: pension.to_string(),
-                        expected: "an amount of zero or more",
-                    });
-                }
-                retirees = true;
-                largest = largest.max(pension);
-            }
-            _ => {
-                p.base(i, rule, wage)?;
-                if all {
-                    p.age(i, birth)?;
-                }
-            }
-        }
+        out.push(p.one(i, rule, wage, birth, pension)?);
     }
-    if retirees && all && p.retiree_rate.is_none() {
-        return Err(ContribError::MissingParameter {
-            field: "retiree_account_rate",
-            needed_for: "retirees' account figures",
-        });
-    }
-    Ok(largest)
+    Ok(())
 }
 
 /// The prepared policy in fen and column rates.
@@ -189,6 +158,10 @@ struct Kernel {
     /// `(up_to_age, share of the employer's part)`, the last open.
     bands: Vec<(u32, ColumnRate)>,
     retiree: ColumnRate,
+    /// Whether a retiree's account credit can be computed (its rate is set).
+    retiree_rate_set: bool,
+    /// The birth years whose age (0–150 on December 31 before the year) is accepted.
+    births: std::ops::RangeInclusive<i32>,
     year: i32,
     all: bool,
 }
@@ -199,8 +172,9 @@ fn fen(m: Money) -> Option<u64> {
 
 impl Kernel {
     /// `None` when some product could leave the exact range (the checked path then runs).
-    fn new(p: &Prepared, largest_pension: Money) -> Option<Kernel> {
+    fn new(p: &Prepared) -> Option<Kernel> {
         let rate = |r| ColumnRate::new(r, p.rounding);
+        let last_year = p.year.checked_sub(1)?;
         let kernel = Kernel {
             floor: fen(p.floor)?,
             ceiling: fen(p.ceiling)?,
@@ -211,6 +185,8 @@ impl Kernel {
             employer: rate(p.employer_rate)?,
             bands: p.bands.iter().map(|&(up_to, share)| Some((up_to, rate(share)?))).collect::<Option<_>>()?,
             retiree: rate(p.retiree_rate.unwrap_or(medfund_core::Rate::ZERO))?,
+            retiree_rate_set: p.retiree_rate.is_some(),
+            births: last_year.checked_sub(150)?..=last_year,
             year: p.year,
             all: p.figures == Figures::All,
         };
@@ -219,52 +195,77 @@ impl Kernel {
         let fits = largest_base <= kernel.personal.limit()
             && largest_base <= kernel.employer.limit()
             && kernel.bands.iter().all(|(_, r)| largest_employer <= r.limit())
-            && fen(largest_pension)?.max(kernel.retiree_floor) <= kernel.retiree.limit()
-            // personal + employer's share ≤ 2 × base stays below 2^63.
+            && kernel.retiree_floor <= kernel.retiree.limit()
+            // personal + the employer's share ≤ 2 × base stays below 2^63.
             && largest_base <= i64::MAX.unsigned_abs() / 4;
         fits.then_some(kernel)
     }
 
-    fn run(&self, r: Register<'_>) -> RegisterColumns {
+    /// Writes every row into `out` in one pass, checking the input as it
+    /// goes; `false` (figures void) if some row is one the checked rule
+    /// refuses or leaves the exact range.
+    fn run(&self, r: Register<'_>, out: &mut RegisterColumns) -> bool {
         let n = r.wages.len();
-        let mut out = RegisterColumns::with_capacity(n);
+        for column in [&mut out.base, &mut out.personal, &mut out.employer, &mut out.to_account, &mut out.to_pool] {
+            column.clear();
+            column.resize(n, Money::ZERO);
+        }
         let money = |v: u64| Money::from_fen(i64::from_ne_bytes(v.to_ne_bytes()));
+        // A negative amount read as unsigned exceeds every limit: one running
+        // maximum per column catches both kinds of bad amount.
+        let (mut largest_wage, mut largest_pension) = (0_u64, 0_u64);
+        let (mut births_ok, mut retirees) = (true, false);
         let rows = r.base_rules.iter().zip(r.wages).zip(r.birth_years).zip(r.pensions);
-        for (((&rule, &wage), &birth), &pension) in rows {
-            // The check pass has seen every wage and pension non-negative and every age in range.
-            let (base, personal, employer, to_account, to_pool) = match rule {
-                BaseRule::Retired => {
-                    let credit = if self.all {
-                        self.retiree.apply(u64::from_ne_bytes(pension.fen().to_ne_bytes()).max(self.retiree_floor))
-                    } else {
-                        0
-                    };
-                    (0, 0, 0, credit, 0)
-                }
-                _ => {
-                    let base = match rule {
-                        BaseRule::AverageWage => self.average,
-                        BaseRule::Reemployment => self.reemployment,
-                        _ => u64::from_ne_bytes(wage.fen().to_ne_bytes()).clamp(self.floor, self.ceiling),
-                    };
-                    let personal = self.personal.apply(base);
-                    if self.all {
-                        let employer = self.employer.apply(base);
-                        let age = u32::try_from(self.year.wrapping_sub(1).wrapping_sub(birth)).unwrap_or(u32::MAX);
-                        let share =
-                            self.bands.iter().find(|(up_to, _)| age <= *up_to).map_or(0, |(_, s)| s.apply(employer));
-                        (base, personal, employer, personal.wrapping_add(share), employer.wrapping_sub(share))
-                    } else {
-                        (base, personal, 0, 0, 0)
+        let outs = out
+            .base
+            .iter_mut()
+            .zip(&mut out.personal)
+            .zip(&mut out.employer)
+            .zip(&mut out.to_account)
+            .zip(&mut out.to_pool);
+        for (
+            (((&rule, &wage), &birth), &pension),
+            ((((base_out, personal_out), employer_out), account_out), pool_out),
+        ) in rows.zip(outs)
+        {
+            let (base, personal, employer, to_account, to_pool) = if rule == BaseRule::Retired {
+                let pension = u64::from_ne_bytes(pension.fen().to_ne_bytes());
+                largest_pension = largest_pension.max(pension);
+                retirees = true;
+                (0, 0, 0, if self.all { self.retiree.apply(pension.max(self.retiree_floor)) } else { 0 }, 0)
+            } else {
+                let wage = u64::from_ne_bytes(wage.fen().to_ne_bytes());
+                let base = match rule {
+                    BaseRule::AverageWage => self.average,
+                    BaseRule::Reemployment => self.reemployment,
+                    _ => {
+                        largest_wage = largest_wage.max(wage);
+                        wage.clamp(self.floor, self.ceiling)
                     }
+                };
+                let personal = self.personal.apply(base);
+                if self.all {
+                    births_ok &= self.births.contains(&birth);
+                    let employer = self.employer.apply(base);
+                    let age = u32::try_from(self.year.wrapping_sub(1).wrapping_sub(birth)).unwrap_or(u32::MAX);
+                    let share =
+                        self.bands.iter().find(|(up_to, _)| age <= *up_to).map_or(0, |(_, s)| s.apply(employer));
+                    (base, personal, employer, personal.wrapping_add(share), employer.wrapping_sub(share))
+                } else {
+                    (base, personal, 0, 0, 0)
                 }
             };
-            out.base.push(money(base));
-            out.personal.push(money(personal));
-            out.employer.push(money(employer));
-            out.to_account.push(money(to_account));
-            out.to_pool.push(money(to_pool));
+            *base_out = money(base);
+            *personal_out = money(personal);
+            *employer_out = money(employer);
+            *account_out = money(to_account);
+            *pool_out = money(to_pool);
         }
-        out
+        let max = i64::MAX.unsigned_abs();
+        largest_wage <= max
+            && largest_pension <= max
+            && largest_pension <= self.retiree.limit()
+            && births_ok
+            && !(retirees && self.all && !self.retiree_rate_set)
     }
 }
