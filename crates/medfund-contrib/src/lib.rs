@@ -18,6 +18,9 @@
 //! | C5, C8 individual account vs pooling fund (第二十一条, 第二十二条) | [`EmployeeContribution::to_account`], [`EmployeeContribution::to_pool`] |
 //! | C9 due by the 10th; the first payment covers 3 months (第十五条) | [`schedule`] |
 //! | C4 late fee per day (第十六条; 社会保险法 第八十六条 from 2011-07-01) | [`late_fees`], [`late_fee_history`] |
+//! | C6 suspension of pooled benefits, the unit's costs, the 3,000 limit after back-payment (第十七条) | [`settle_suspended`], [`SuspensionPolicy`] |
+//! | Xiamen categories: bases, rates, waiting periods (section 一) | [`xiamen_contributions`], [`XiamenContributionPolicy`] |
+//! | Xiamen minimum contribution years at retirement (section 三) | [`missing_years`] |
 //!
 //! ## Readings of the open questions (each a named parameter)
 //!
@@ -29,6 +32,10 @@
 //!   first day after the due date to the payment date, both included. The
 //!   fee is `arrears × Σ (daily rate × days)` over the versions in force on
 //!   each day, rounded once.
+//! - **The 3,000-yuan limit** after a back-payment: [`OneOffBasis`], per
+//!   claim by default (or per person and day); a suspension runs from the
+//!   first day of the month after the missed due date to the day before the
+//!   back-payment; "the same year" is the fund year of [`SuspensionPolicy::year_start`].
 //! - **Retirees** have no wage and no contribution base: personal and
 //!   employer parts are 0 ("retirees pay none", C2, read for the employer's
 //!   part too, which the template levies on wages). Their account credit is
@@ -63,6 +70,8 @@ pub mod error;
 pub mod financing;
 pub mod late;
 pub mod register;
+pub mod suspension;
+pub mod xiamen;
 
 pub use employee::{
     AgeBand, BaseRule, CITY_TEMPLATE, Employee, EmployeeContribution, EmployeePolicy, Figures, contribute,
@@ -77,6 +86,13 @@ pub use late::{
     late_fee_history, late_fees, schedule,
 };
 pub use register::{Register, RegisterColumns, contribute_register, contribute_register_into};
+pub use suspension::{
+    ClaimOutcome, MemberClaim, OneOffBasis, Suspension, SuspensionPolicy, UnitPayment, settle_suspended, suspensions,
+};
+pub use xiamen::{
+    CategoryRates, MissingYears, Retirement, Sex, XiamenCategory, XiamenContribution, XiamenContributionPolicy,
+    XiamenMember, missing_years, xiamen_contributions,
+};
 
 /// Every rule this crate implements, as its trace steps cite them.
 pub const CITATIONS: &[medfund_core::Citation] = &[
@@ -91,4 +107,7 @@ pub const CITATIONS: &[medfund_core::Citation] = &[
     late::DEADLINE_RULE,
     late::TEMPLATE_LATE_FEE_RULE,
     late::LAW_LATE_FEE_RULE,
+    suspension::SUSPENSION_RULE,
+    xiamen::XIAMEN_CATEGORY_RULE,
+    xiamen::XIAMEN_RETIREMENT_RULE,
 ];

@@ -173,6 +173,35 @@ proptest! {
     }
 }
 
+proptest! {
+    /// Rule: 市级城镇职工基本医疗保险实施方案（模板） 第十七条
+    #[test]
+    fn prop_a_suspension_never_makes_the_pool_pay_more_and_the_parts_make_the_claim(
+        dues in prop::collection::vec((0_u64..700, prop::option::of(0_u64..200)), 0..6),
+        claims in prop::collection::vec((0_u8..4, 0_u64..900, money(20_000)), 0..40),
+        per_day in any::<bool>(),
+    ) {
+        let base = NaiveDate::from_ymd_opt(2023, 1, 10).unwrap();
+        let payments: Vec<UnitPayment> = dues
+            .iter()
+            .map(|&(due, late)| UnitPayment { due: base + chrono::Days::new(due), paid_on: late.map(|l| base + chrono::Days::new(due + l)) })
+            .collect();
+        let claims: Vec<MemberClaim> = claims
+            .iter()
+            .map(|&(p, day, amount)| MemberClaim { person: format!("p{p}"), date: base + chrono::Days::new(day), pool_share: amount })
+            .collect();
+        let policy = SuspensionPolicy { basis: if per_day { OneOffBasis::PerDay } else { OneOffBasis::PerClaim }, ..SuspensionPolicy::default() };
+        let with = settle_suspended(&policy, &payments, &claims, &mut Trace::off()).unwrap();
+        let without = settle_suspended(&policy, &[], &claims, &mut Trace::off()).unwrap();
+        for ((c, w), n) in claims.iter().zip(&with).zip(&without) {
+            prop_assert!(w.pool_pays <= n.pool_pays);
+            prop_assert_eq!(n.pool_pays, c.pool_share);
+            let sum = w.pool_pays.checked_add(w.unit_bears).unwrap().checked_add(w.refused).unwrap();
+            prop_assert_eq!(sum, c.pool_share);
+        }
+    }
+}
+
 /// The register kernel refuses what the rule refuses, at the same row.
 #[test]
 fn the_register_reports_the_first_bad_row_as_the_rule_does() {

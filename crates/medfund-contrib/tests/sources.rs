@@ -163,3 +163,94 @@ fn late_fee_is_two_per_mille_a_day_before_the_law_and_half_a_per_mille_after() {
         late_fees(&h, &[unpaid], d("2024-01-30"), DayCount::default(), Rounding::default(), &mut Trace::off()).unwrap();
     assert_eq!((f[0].days, f[0].fee), (20, y("10")));
 }
+
+/// Rule: 市级城镇职工基本医疗保险实施方案（模板） 第十七条
+#[test]
+fn a_unit_in_arrears_bears_the_suspension_and_after_back_payment_the_pool_pays_at_most_3000() {
+    let payments = [
+        UnitPayment { due: d("2024-01-10"), paid_on: Some(d("2024-01-25")) }, // late within its month: no suspension
+        UnitPayment { due: d("2024-02-10"), paid_on: Some(d("2024-04-15")) }, // suspended 03-01 to 04-14
+    ];
+    let claim = |date: &str, amount: &str| MemberClaim { person: "p".into(), date: d(date), pool_share: y(amount) };
+    let claims = [
+        claim("2024-02-20", "4000"),
+        claim("2024-03-01", "4000"),
+        claim("2024-04-14", "100"),
+        claim("2024-04-15", "4000"),
+        claim("2024-12-31", "2500"),
+        claim("2025-01-02", "9000"), // the next fund year: no limit
+    ];
+    let r = settle_suspended(&SuspensionPolicy::default(), &payments, &claims, &mut Trace::off()).unwrap();
+    let parts: Vec<(String, String, String)> =
+        r.iter().map(|o| (o.pool_pays.to_string(), o.unit_bears.to_string(), o.refused.to_string())).collect();
+    let p = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(
+        parts,
+        [
+            p("4000.00", "0.00", "0.00"),
+            p("0.00", "4000.00", "0.00"),
+            p("0.00", "100.00", "0.00"),
+            p("3000.00", "0.00", "1000.00"),
+            p("2500.00", "0.00", "0.00"),
+            p("9000.00", "0.00", "0.00"),
+        ]
+    );
+    // Per day of care: two claims of one day share the 3,000.
+    let per_day = SuspensionPolicy { basis: OneOffBasis::PerDay, ..SuspensionPolicy::default() };
+    let same_day = [claim("2024-05-01", "2000"), claim("2024-05-01", "2000")];
+    let r = settle_suspended(&per_day, &payments, &same_day, &mut Trace::off()).unwrap();
+    assert_eq!((r[0].pool_pays, r[1].pool_pays, r[1].refused), (y("2000"), y("1000"), y("1000")));
+    // Never paid: suspended from the month after to the end.
+    let unpaid = [UnitPayment { due: d("2024-06-10"), paid_on: None }];
+    let r = settle_suspended(&SuspensionPolicy::default(), &unpaid, &[claim("2030-01-01", "10")], &mut Trace::off())
+        .unwrap();
+    assert_eq!(r[0].unit_bears, y("10"));
+}
+
+/// Rule: 厦门市基本医疗保险实践（2007） 一
+#[test]
+fn xiamen_categories_have_their_bases_rates_and_waiting_periods() {
+    let policy = XiamenContributionPolicy::xiamen_2007();
+    let member = |category, benefit, enrolled: &str, last_break: Option<(&str, &str)>| XiamenMember {
+        id: "m".into(),
+        category,
+        on_unemployment_benefit: benefit,
+        first_enrolled: d(enrolled),
+        last_break: last_break.map(|(a, b)| (d(a), d(b))),
+    };
+    let ms = [
+        member(XiamenCategory::LocalEmployee, false, "2006-01-15", None),
+        member(XiamenCategory::SelfEmployed, false, "2006-01-15", None),
+        member(XiamenCategory::Unemployed, true, "2005-01-01", Some(("2006-02-01", "2006-05-02"))),
+        member(XiamenCategory::Unemployed, false, "2005-01-01", Some(("2006-02-01", "2006-05-01"))),
+    ];
+    let c = xiamen_contributions(&policy, y("20000"), &ms, &mut Trace::off()).unwrap();
+    assert_eq!((c[0].base, c[0].employer, c[0].personal), (y("20000"), y("1600"), y("400")));
+    assert_eq!(c[0].pooled_benefits_from, d("2006-01-15"));
+    assert_eq!((c[1].employer, c[1].personal, c[1].pooled_benefits_from), (Money::ZERO, y("2000"), d("2006-07-15")));
+    // On benefit: base 60 % of W; a break of more than 3 months restarts the wait.
+    assert_eq!((c[2].base, c[2].personal, c[2].pooled_benefits_from), (y("12000"), y("1200"), d("2006-11-02")));
+    // A break of exactly 3 months does not.
+    assert_eq!(c[3].pooled_benefits_from, d("2005-07-01"));
+}
+
+/// Rule: 厦门市基本医疗保险实践（2007） 三
+#[test]
+fn retiring_after_july_1998_short_of_30_or_25_years_pays_the_missing_years_at_both_rates() {
+    let policy = XiamenContributionPolicy::xiamen_2007();
+    let r = |sex, on: &str, months| Retirement { id: "r".into(), sex, retired_on: d(on), contribution_months: months };
+    let m = missing_years(
+        &policy,
+        y("24000"),
+        &[
+            r(Sex::Male, "1998-07-01", 29 * 12 + 11),
+            r(Sex::Male, "1998-06-30", 10 * 12),
+            r(Sex::Female, "2005-01-01", 26 * 12),
+        ],
+        &mut Trace::off(),
+    )
+    .unwrap();
+    assert_eq!((m[0].missing_months, m[0].payment), (1, y("200"))); // 10 % × 24,000 ÷ 12
+    assert_eq!((m[1].missing_months, m[1].payment), (0, Money::ZERO)); // before the rule
+    assert_eq!((m[2].missing_months, m[2].payment), (0, Money::ZERO));
+}
