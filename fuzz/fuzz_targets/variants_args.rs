@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     limits.projection_bytes = 1 << 20;
     limits.sweep_combinations = 16;
     if let Ok(scenario) = parse_scenario(&projection(years, trials, mean, sd), ScenarioFormat::Toml, "fuzz.toml") {
-        if let Err(e) = simulate_scenario(&scenario, "fuzz.toml", ".".into(), &limits, &|_| {}) {
+        if let Err(e) = simulate_scenario(&scenario, "fuzz.toml", ".", &limits, &|_| {}) {
             assert_eq!(e.exit_status(), EXIT_INPUT, "{e}");
         }
     }

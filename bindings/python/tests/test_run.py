@@ -211,3 +211,13 @@ def test_lists_given_by_name_stand_for_the_files_and_nothing_is_read_from_disk(t
 
 def test_help_is_useful():
     assert "InputError" in medfund.run.__doc__ and "dict" in medfund.run.__doc__
+
+
+def test_the_contributions_section_is_the_cli_report_and_its_tables():
+    path = EXAMPLES / "contributions.toml"
+    report = medfund.run(path)
+    assert report.to_json() == cli("run", str(path), "--format", "json").decode()
+    tables = report.tables(lang="en")
+    funds = tables["contributions_funds"]["value"].tolist()
+    assert funds == [Decimal("21321.00"), Decimal("21777.00"), Decimal("23228000.00")]
+    assert tables["contributions_employee_rows"]["to_account"].sum() == Decimal("21777.00")

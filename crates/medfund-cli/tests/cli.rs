@@ -238,7 +238,20 @@ fn policies_lists_every_preset() {
     let out = medfund().args(["policies", "--format", "json"]).output().unwrap();
     let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ids: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec!["alxa-2020", "huizhou-2021", "xiamen-2007", "framework-2025"]);
+    assert_eq!(
+        ids,
+        vec![
+            "alxa-2020",
+            "huizhou-2021",
+            "xiamen-2007",
+            "framework-2025",
+            "city-template-employees",
+            "county-template-financing",
+            "qingdao-2012",
+        ]
+    );
+    // The templates are undated: no start.
+    assert_eq!(rows[4]["valid_from"], Value::Null);
     assert_eq!(rows[1]["valid_to"], "2026-12-31");
     assert_eq!(rows[0]["document"], "阿署办发〔2020〕30号");
     medfund().arg("policies").assert().success().stdout(predicate::str::contains("惠医保发〔2021〕96号"));

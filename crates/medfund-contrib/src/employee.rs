@@ -89,6 +89,21 @@ pub struct EmployeePolicy {
     pub rounding: Rounding,
 }
 
+/// The id of the city template preset of employees' contributions.
+pub const CITY_TEMPLATE_EMPLOYEES: &str = "city-template-employees";
+
+/// [`EmployeePolicy::city_template`] as a preset. The template is undated:
+/// the version has no validity bound.
+pub fn city_template_employees() -> Result<medfund_core::PolicyVersion<EmployeePolicy>> {
+    Ok(medfund_core::PolicyVersion::new(
+        CITY_TEMPLATE_EMPLOYEES,
+        "城镇职工基本医疗保险缴费（市级模板）",
+        CITY_TEMPLATE,
+        medfund_core::Validity::new(medfund_core::NaiveDate::MIN, None)?,
+        EmployeePolicy::city_template(),
+    ))
+}
+
 impl EmployeePolicy {
     /// The city template: 2 % personal, base in [60 %, 300 %] of W,
     /// re-employment base 60 % of W, bands ≤ 30, 31–45, ≥ 46 with blank
@@ -172,6 +187,21 @@ pub struct EmployeeContribution {
     pub to_account: Money,
     /// The pooling fund's: employer − its share to the account.
     pub to_pool: Money,
+}
+
+impl EmployeeContribution {
+    /// The figures of many employees added up, field by field (overflow is an error).
+    pub fn checked_sum<'a>(rows: impl IntoIterator<Item = &'a EmployeeContribution>) -> Result<EmployeeContribution> {
+        rows.into_iter().try_fold(EmployeeContribution::default(), |t, r| {
+            Ok(EmployeeContribution {
+                base: t.base.checked_add(r.base)?,
+                personal: t.personal.checked_add(r.personal)?,
+                employer: t.employer.checked_add(r.employer)?,
+                to_account: t.to_account.checked_add(r.to_account)?,
+                to_pool: t.to_pool.checked_add(r.to_pool)?,
+            })
+        })
+    }
 }
 
 /// Which figures a computation is asked for, so that a blank parameter is
@@ -394,7 +424,7 @@ pub fn contribute(
 }
 
 fn record(trace: &mut Trace, p: &Prepared, i: usize, e: &Employee, c: &EmployeeContribution) {
-    let path = |f: &str| format!("/contributions/employees/{i}/{f}");
+    let path = |f: &str| format!("/contributions/employees/rows/{i}/{f}");
     let (rule, formula, zh) = match e.base_rule {
         BaseRule::Wage => (
             BASE_RULE,

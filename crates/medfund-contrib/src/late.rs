@@ -329,7 +329,7 @@ fn late_fee(
         let rule =
             if versions.iter().any(|v| v.policy == LAW_LATE_FEE) { LAW_LATE_FEE_RULE } else { TEMPLATE_LATE_FEE_RULE };
         Step::new(
-            format!("/contributions/late_fees/{index}/fee"),
+            format!("/contributions/late_fees/fees/{index}/fee"),
             rule,
             "arrears × Σ (daily rate × days counted under each version in force), rounded once",
         )

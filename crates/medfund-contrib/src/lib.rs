@@ -74,7 +74,8 @@ pub mod suspension;
 pub mod xiamen;
 
 pub use employee::{
-    AgeBand, BaseRule, CITY_TEMPLATE, Employee, EmployeeContribution, EmployeePolicy, Figures, contribute,
+    AgeBand, BaseRule, CITY_TEMPLATE, CITY_TEMPLATE_EMPLOYEES, Employee, EmployeeContribution, EmployeePolicy, Figures,
+    city_template_employees, contribute,
 };
 pub use error::{ContribError, Result};
 pub use financing::{

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 mod compute;
+mod contrib_tables;
 mod csvin;
 mod error;
 mod limits;

@@ -62,6 +62,10 @@ policy_params! {
     };
     AssistancePolicy => "assistance", validity: true, assistance, insurer_field;
     SupplementaryPolicy => "supplementary", validity: true, supplementary, insurer_field;
+    medfund_contrib::EmployeePolicy => "contributions", validity: false, contributions, |e: &medfund_contrib::ContribError| match e {
+        medfund_contrib::ContribError::InvalidPolicy { field, .. } => *field,
+        _ => "",
+    };
     SurplusPolicy => "surplus", validity: false, surplus, |e: &medfund_surplus::SurplusError| match e {
         medfund_surplus::SurplusError::OutOfRange { field, .. } => *field,
         medfund_surplus::SurplusError::OverCommitted { .. } => "primary_floor",
@@ -308,6 +312,7 @@ mod tests {
         every_field_round_trips::<AssistancePolicy>();
         every_field_round_trips::<SupplementaryPolicy>();
         every_field_round_trips::<SurplusPolicy>();
+        every_field_round_trips::<medfund_contrib::EmployeePolicy>();
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! region, document (文号) and validity, in one place. Each section resolves
 //! its `preset = "…"` here, and `medfund policies` lists it.
 
+use medfund_contrib::{EmployeePolicy, FinancingTable};
 use medfund_core::{NaiveDate, PolicyVersion};
 use medfund_insurer::{AssistancePolicy, SupplementaryPolicy};
 use medfund_riskpool::RiskPoolPolicy;
@@ -25,8 +26,8 @@ pub struct PresetInfo {
     pub title: String,
     /// The source document (文号).
     pub document: String,
-    /// First day in force.
-    pub valid_from: NaiveDate,
+    /// First day in force (`null`: an undated template, no start).
+    pub valid_from: Option<NaiveDate>,
     /// Last day in force (`null`: no end).
     pub valid_to: Option<NaiveDate>,
 }
@@ -37,6 +38,8 @@ pub(crate) struct Registry {
     assistance: Vec<PolicyVersion<AssistancePolicy>>,
     supplementary: Vec<PolicyVersion<SupplementaryPolicy>>,
     surplus: Vec<PolicyVersion<SurplusPolicy>>,
+    contributions: Vec<PolicyVersion<EmployeePolicy>>,
+    residents: Vec<PolicyVersion<FinancingTable>>,
 }
 
 /// Where each preset applies: not part of a policy version, known here (a
@@ -47,6 +50,10 @@ fn region(id: &str) -> &'static str {
         medfund_insurer::HUIZHOU_2021 => "惠州市 Huizhou",
         medfund_insurer::XIAMEN_2007 => "厦门市 Xiamen",
         medfund_surplus::FRAMEWORK_2025 => "通用 generic",
+        medfund_contrib::CITY_TEMPLATE_EMPLOYEES | medfund_contrib::COUNTY_TEMPLATE_FINANCING => {
+            "通用模板 generic template"
+        }
+        medfund_contrib::QINGDAO_2012 => "青岛市 Qingdao",
         _ => "—",
     }
 }
@@ -79,6 +86,11 @@ impl Registry {
             assistance: vec![medfund_insurer::huizhou_2021().map_err(built_in)?],
             supplementary: vec![medfund_insurer::xiamen_2007().map_err(built_in)?],
             surplus: vec![medfund_surplus::framework_2025().map_err(built_in)?],
+            contributions: vec![medfund_contrib::city_template_employees().map_err(built_in)?],
+            residents: vec![
+                medfund_contrib::county_template_financing().map_err(built_in)?,
+                medfund_contrib::qingdao_2012().map_err(built_in)?,
+            ],
         })
     }
 
@@ -102,6 +114,16 @@ impl Registry {
         pick("surplus", &self.surplus, id)
     }
 
+    /// The `[contributions]` preset `id` (default: the first).
+    pub(crate) fn contributions(&self, id: Option<&str>) -> ScenarioResult<PolicyVersion<EmployeePolicy>> {
+        pick("contributions", &self.contributions, id)
+    }
+
+    /// The `[contributions.residents]` preset `id` (default: the first).
+    pub(crate) fn residents(&self, id: Option<&str>) -> ScenarioResult<PolicyVersion<FinancingTable>> {
+        pick("contributions.residents", &self.residents, id)
+    }
+
     /// Every preset, section by section.
     pub(crate) fn list(&self) -> Vec<PresetInfo> {
         fn info<P>(section: &'static str, v: &PolicyVersion<P>) -> PresetInfo {
@@ -111,7 +133,7 @@ impl Registry {
                 region: region(v.id()),
                 title: v.title().into(),
                 document: v.document().into(),
-                valid_from: v.validity().from(),
+                valid_from: Some(v.validity().from()).filter(|d| *d != NaiveDate::MIN),
                 valid_to: v.validity().to(),
             }
         }
@@ -120,6 +142,8 @@ impl Registry {
         out.extend(self.assistance.iter().map(|v| info("assistance", v)));
         out.extend(self.supplementary.iter().map(|v| info("supplementary", v)));
         out.extend(self.surplus.iter().map(|v| info("surplus", v)));
+        out.extend(self.contributions.iter().map(|v| info("contributions", v)));
+        out.extend(self.residents.iter().map(|v| info("contributions.residents", v)));
         out
     }
 }
@@ -147,7 +171,7 @@ pub(crate) fn presets_table(presets: &[PresetInfo]) -> Table {
                     Cell::Text(p.region.into()),
                     Cell::Text(p.title.clone()),
                     Cell::Text(p.document.clone()),
-                    Cell::Text(p.valid_from.to_string()),
+                    Cell::Text(p.valid_from.map_or_else(|| "—".into(), |d| d.to_string())),
                     Cell::Text(p.valid_to.map_or_else(|| "—".into(), |d| d.to_string())),
                 ]
             })
@@ -163,7 +187,7 @@ mod tests {
     fn every_preset_has_a_region_and_resolves_by_id() {
         let registry = Registry::built_in().unwrap();
         let list = registry.list();
-        assert_eq!(list.len(), 4);
+        assert_eq!(list.len(), 7);
         for p in &list {
             assert_ne!(p.region, "—", "{} has no region", p.id);
             let id = Some(p.id.as_str());
@@ -171,6 +195,8 @@ mod tests {
                 "riskpool" => registry.riskpool(id).map(|v| v.id().to_owned()),
                 "assistance" => registry.assistance(id).map(|v| v.id().to_owned()),
                 "supplementary" => registry.supplementary(id).map(|v| v.id().to_owned()),
+                "contributions" => registry.contributions(id).map(|v| v.id().to_owned()),
+                "contributions.residents" => registry.residents(id).map(|v| v.id().to_owned()),
                 _ => registry.surplus(id).map(|v| v.id().to_owned()),
             };
             assert_eq!(found.unwrap(), p.id);

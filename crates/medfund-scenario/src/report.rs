@@ -30,6 +30,9 @@ pub struct Report {
     /// §6.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub surplus: Option<SurplusReport>,
+    /// §10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contributions: Option<ContributionsReport>,
     /// §7, with `--explain`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Vec<Step>>,
@@ -42,6 +45,7 @@ impl Report {
         assistance: Option<AssistanceSettlement>,
         supplementary: Option<SupplementaryReport>,
         surplus: Option<SurplusReport>,
+        contributions: Option<ContributionsReport>,
         trace: Option<Vec<Step>>,
     ) -> Report {
         Report {
@@ -51,6 +55,7 @@ impl Report {
             assistance,
             supplementary,
             surplus,
+            contributions,
             trace,
         }
     }
@@ -151,4 +156,91 @@ pub struct SurplusReport {
     /// Institution names (tables only).
     #[serde(skip)]
     pub names: Vec<Option<String>>,
+}
+
+/// §10 report: what each part of the revenue side raises, and per fund.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct ContributionsReport {
+    /// Employees' contributions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employees: Option<EmployeesReport>,
+    /// Resident financing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub residents: Option<ResidentsReport>,
+    /// Late fees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_fees: Option<LateFeesReport>,
+    /// Per fund.
+    pub funds: FundsReport,
+}
+
+/// Employees' contributions of the year.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct EmployeesReport {
+    /// The contribution year.
+    pub year: i32,
+    /// The preset id.
+    pub policy: String,
+    /// W.
+    pub average_wage: medfund_core::Money,
+    /// `all` or `personal`.
+    pub figures: crate::scenario::FiguresChoice,
+    /// Σ over the employees.
+    pub totals: medfund_contrib::EmployeeContribution,
+    /// Per employee, in input order.
+    pub rows: Vec<EmployeeReport>,
+}
+
+/// One employee's year.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct EmployeeReport {
+    /// Id.
+    pub id: String,
+    /// Figures.
+    #[serde(flatten)]
+    pub contribution: medfund_contrib::EmployeeContribution,
+}
+
+/// Resident financing.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct ResidentsReport {
+    /// The preset id.
+    pub policy: String,
+    /// Totals.
+    #[serde(flatten)]
+    pub totals: medfund_contrib::FinancingTotals,
+}
+
+/// Late fees.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct LateFeesReport {
+    /// The policy family (each fee names the versions of its days).
+    pub policy: String,
+    /// Unpaid arrears run to this date.
+    pub as_of: NaiveDate,
+    /// Which days count.
+    pub day_count: medfund_contrib::DayCount,
+    /// Per arrear, in input order.
+    pub fees: Vec<medfund_contrib::LateFee>,
+    /// Σ fees.
+    pub total: medfund_core::Money,
+}
+
+/// What the section raises per fund. Employees' pooling fund: the pool's
+/// part of contributions and the late fees (第二十二条); their individual
+/// accounts; the residents' pooling fund (a scheme of its own, 城乡居民).
+#[derive(Debug, Clone, Copy, Default, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct FundsReport {
+    /// Employees' pooling fund.
+    pub employee_pooling: medfund_core::Money,
+    /// Employees' individual accounts.
+    pub employee_accounts: medfund_core::Money,
+    /// Residents' pooling fund.
+    pub resident_pooling: medfund_core::Money,
 }

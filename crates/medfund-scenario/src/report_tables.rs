@@ -7,11 +7,11 @@ use medfund_insurer::AssistanceSettlement;
 use crate::render::{Cell, Table, columns};
 use crate::report::{Report, RiskpoolReport, SupplementaryReport, SurplusReport};
 
-fn money(m: Money) -> Cell {
+pub(crate) fn money(m: Money) -> Cell {
     Cell::Money(Some(m))
 }
 
-fn text(s: impl Into<String>) -> Cell {
+pub(crate) fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
@@ -21,7 +21,7 @@ fn bilingual(zh: &str, en: &str) -> Cell {
     if zh.is_empty() { text(en) } else { Cell::Text(format!("{zh}\u{1}{en}\u{1}{en}")) }
 }
 
-fn kv_table(
+pub(crate) fn kv_table(
     name: String,
     title: (String, String),
     rows: Vec<(&'static str, &'static str, &'static str, Cell)>,
@@ -51,6 +51,9 @@ pub(crate) fn tables(report: &Report) -> Vec<Table> {
     }
     if let Some(s) = &report.surplus {
         surplus_tables(s, &mut out);
+    }
+    if let Some(c) = &report.contributions {
+        crate::contrib_tables::contributions_tables(c, &mut out);
     }
     if let Some(t) = &report.trace {
         out.push(trace_table(t));

@@ -215,6 +215,11 @@ fn headline(report: &Value) -> serde_json::Map<String, Value> {
             f.insert(format!("surplus.{key}"), at(report, &format!("/surplus/{key}")));
         }
     }
+    if report.get("contributions").is_some() {
+        for key in ["employee_pooling", "employee_accounts", "resident_pooling"] {
+            f.insert(format!("contributions.{key}"), at(report, &format!("/contributions/funds/{key}")));
+        }
+    }
     f
 }
 

@@ -70,8 +70,12 @@ macro_rules! whole_number {
                     fn visit_i64<E: de::Error>(self, v: i64) -> Result<$name, E> {
                         <$int>::try_from(v).map($name).map_err(|_| E::custom(whole_error(&v.to_string(), <$int>::MAX)))
                     }
+                    /// Digits only (a CSV cell is text): no sign, point, exponent or unit.
                     fn visit_str<E: de::Error>(self, v: &str) -> Result<$name, E> {
-                        Err(E::custom(whole_error(v, <$int>::MAX)))
+                        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                            return Err(E::custom(whole_error(v, <$int>::MAX)));
+                        }
+                        v.parse::<$int>().map($name).map_err(|_| E::custom(whole_error(v, <$int>::MAX)))
                     }
                     fn visit_i128<E: de::Error>(self, v: i128) -> Result<$name, E> {
                         <$int>::try_from(v).map($name).map_err(|_| E::custom(whole_error(&v.to_string(), <$int>::MAX)))

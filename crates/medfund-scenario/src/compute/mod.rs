@@ -2,6 +2,7 @@
 //! report of the contract (§3–§7). One file per section.
 
 mod assistance;
+mod contributions;
 mod riskpool;
 mod supplementary;
 mod surplus;
@@ -61,7 +62,7 @@ pub(crate) fn run_collecting(
     let mut errors = Errors { list: Vec::new(), file: &source.name };
     if scenario.sections().is_empty() {
         errors.keep(Err::<(), _>(ScenarioError::input(
-            "the scenario has no section: nothing to compute; expected at least one of [riskpool], [assistance], [supplementary], [surplus]",
+            "the scenario has no section: nothing to compute; expected at least one of [riskpool], [assistance], [supplementary], [surplus], [contributions]",
         )));
     }
     // The units are read once (a CSV file, perhaps) and serve §3 and the §8 check.
@@ -75,6 +76,8 @@ pub(crate) fn run_collecting(
     let supplementary =
         scenario.supplementary.as_ref().and_then(|s| errors.keep(supplementary::compute(s, source, &mut trace)));
     let surplus = scenario.surplus.as_ref().and_then(|s| errors.keep(surplus::compute(s, source, &mut trace)));
+    let contributions =
+        scenario.contributions.as_ref().and_then(|s| errors.keep(contributions::compute(s, source, &mut trace)));
     if let Some(p) = &scenario.projection {
         // Without readable units there is nothing to check the projection against.
         if scenario.riskpool.is_none() || units.is_some() {
@@ -84,7 +87,7 @@ pub(crate) fn run_collecting(
     if !errors.list.is_empty() {
         return Err(errors.list);
     }
-    Ok(Report::new(riskpool, assistance, supplementary, surplus, explain.then(|| trace.into_steps())))
+    Ok(Report::new(riskpool, assistance, supplementary, surplus, contributions, explain.then(|| trace.into_steps())))
 }
 
 /// Checks a `[projection]` against its `[riskpool]` section and units
