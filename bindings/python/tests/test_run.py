@@ -220,4 +220,4 @@ def test_the_contributions_section_is_the_cli_report_and_its_tables():
     tables = report.tables(lang="en")
     funds = tables["contributions_funds"]["value"].tolist()
     assert funds == [Decimal("21321.00"), Decimal("21777.00"), Decimal("23228000.00")]
-    assert tables["contributions_employee_rows"]["to_account"].sum() == Decimal("21777.00")
+    assert tables["contributions_employee_rows"]["account"].sum() == Decimal("21777.00")
