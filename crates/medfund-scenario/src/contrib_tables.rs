@@ -4,16 +4,11 @@ use medfund_contrib::Level;
 
 use crate::render::{Cell, Column, Table, columns};
 use crate::report::ContributionsReport;
-use crate::report_tables::{kv_table, money, text};
+use crate::report_tables::{kv_table, label, money, text};
 
 /// A whole number of persons or days as a cell.
 fn count(n: impl TryInto<i64>) -> Cell {
     Cell::Int(n.try_into().ok().expect("invariant: counts of rows and persons fit an i64"))
-}
-
-/// A label in both languages (CSV: the key).
-fn enum_label(key: &str, zh: &str, en: &str) -> Cell {
-    Cell::Text(format!("{zh}\u{1}{en}\u{1}{key}"))
 }
 
 /// The funds, then employees (totals and rows), residents and late fees.
@@ -103,7 +98,7 @@ pub(crate) fn contributions_tables(c: &ContributionsReport, out: &mut Vec<Table>
             .collect();
         let persons = r.totals.categories.iter().map(|k| k.persons).try_fold(0_u64, u64::checked_add);
         let mut total = vec![
-            enum_label("total", "合计", "total"),
+            label("total", "合计", "total"),
             persons.map_or_else(|| text("—"), count),
             money(r.totals.total),
             money(r.totals.paid_by_persons),

@@ -15,10 +15,15 @@ pub(crate) fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
+/// A label in both languages; CSV writes `key`.
+pub(crate) fn label(key: &str, zh: &str, en: &str) -> Cell {
+    Cell::Text(format!("{zh}\u{1}{en}\u{1}{key}"))
+}
+
 /// Text written in both languages (English also for CSV); without a
 /// Chinese text, the English one for both.
 fn bilingual(zh: &str, en: &str) -> Cell {
-    if zh.is_empty() { text(en) } else { Cell::Text(format!("{zh}\u{1}{en}\u{1}{en}")) }
+    if zh.is_empty() { text(en) } else { label(en, zh, en) }
 }
 
 pub(crate) fn kv_table(
@@ -30,10 +35,7 @@ pub(crate) fn kv_table(
         name,
         title,
         columns: columns([("item", "项目", "item"), ("value", "数值", "value")]),
-        rows: rows
-            .into_iter()
-            .map(|(key, zh, en, v)| vec![Cell::Text(format!("{zh}\u{1}{en}\u{1}{key}")), v])
-            .collect(),
+        rows: rows.into_iter().map(|(key, zh, en, v)| vec![label(key, zh, en), v]).collect(),
     }
 }
 
@@ -221,7 +223,7 @@ fn enum_cell(key: &str) -> Cell {
         other => return Cell::Text(other.to_owned()),
     };
     // English readers see the key itself, as in the JSON report.
-    Cell::Text(format!("{zh}\u{1}{key}\u{1}{key}"))
+    label(key, zh, key)
 }
 
 /// The kebab-case names of the insurer enums, as in JSON.
