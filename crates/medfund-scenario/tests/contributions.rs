@@ -112,6 +112,10 @@ fn blank_rates_and_missing_inputs_are_errors_that_name_the_field() {
     let scenario = parse_scenario(bad_category, ScenarioFormat::Toml, "c.toml").unwrap();
     let e = run_scenario(&scenario, "c.toml", false).unwrap_err();
     assert_eq!(e.path.as_deref(), Some("contributions.residents.headcounts[0].category"), "{e}");
+    let no_wage = "[contributions]\nyear = 2024\naverage_wage = 85000\nfigures = \"personal\"\n[[contributions.employees]]\nid = \"a\"\nbirth_year = 1990\n";
+    let scenario = parse_scenario(no_wage, ScenarioFormat::Toml, "c.toml").unwrap();
+    let e = run_scenario(&scenario, "c.toml", false).unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("contributions.employees[0].wage"), "{e}");
     let bad_key = "[contributions]\n[contributions.policy]\nemployer_rat = \"6%\"\n";
     let e = parse_scenario(bad_key, ScenarioFormat::Toml, "c.toml").unwrap_err();
     assert_eq!((e.path.as_deref(), e.line), (Some("contributions.policy.employer_rat"), Some(3)));

@@ -55,6 +55,27 @@ fn employees(s: &ContributionsSection, source: &Source, trace: &mut Trace) -> Sc
         FiguresChoice::All => Figures::All,
         FiguresChoice::Personal => Figures::Personal,
     };
+    let csv = s.employees_csv.as_deref();
+    // An absent wage or pension is not read as 0: the floor would then stand
+    // in for a wage nobody gave, a plausible and wrong figure.
+    for (i, r) in rows.iter().enumerate() {
+        let rule = r.base_rule.unwrap_or_default();
+        let missing = match rule {
+            medfund_contrib::BaseRule::Wage if r.wage.is_none() => {
+                Some(("wage", "the wage rule needs last year's wage"))
+            }
+            medfund_contrib::BaseRule::Retired if r.pension.is_none() && figures == Figures::All => {
+                Some(("pension", "a retiree's account credit needs the pension"))
+            }
+            _ => None,
+        };
+        if let Some((field, why)) = missing {
+            return Err(ScenarioError::input(format!(
+                "{}.{field}: missing; expected a value ({why})",
+                item_path("contributions", "employees", csv, i)
+            )));
+        }
+    }
     let employees: Vec<Employee> = rows
         .iter()
         .map(|r| Employee {
@@ -65,7 +86,6 @@ fn employees(s: &ContributionsSection, source: &Source, trace: &mut Trace) -> Sc
             pension: r.pension.map_or(Money::ZERO, |a| a.0),
         })
         .collect();
-    let csv = s.employees_csv.as_deref();
     let mapped = |e: ContribError| match &e {
         ContribError::MissingParameter { field, .. } => {
             ScenarioError::input(format!("contributions.policy.{field}: {e}"))
