@@ -76,38 +76,43 @@ fn employees(s: &ContributionsSection, source: &Source, trace: &mut Trace) -> Sc
             )));
         }
     }
-    let employees: Vec<Employee> = rows
-        .iter()
-        .map(|r| Employee {
-            id: r.id.clone(),
-            base_rule: r.base_rule.unwrap_or_default(),
-            wage: r.wage.map_or(Money::ZERO, |a| a.0),
-            birth_year: r.birth_year.0,
-            pension: r.pension.map_or(Money::ZERO, |a| a.0),
-        })
-        .collect();
+    // The rows as the register's columns (what the kernel reads); the
+    // traced rule, which names each employee, gets them as employees.
+    let rules: Vec<_> = rows.iter().map(|r| r.base_rule.unwrap_or_default()).collect();
+    let wages: Vec<_> = rows.iter().map(|r| r.wage.map_or(Money::ZERO, |a| a.0)).collect();
+    let births: Vec<_> = rows.iter().map(|r| r.birth_year.0).collect();
+    let pensions: Vec<_> = rows.iter().map(|r| r.pension.map_or(Money::ZERO, |a| a.0)).collect();
     let mapped = |e: ContribError| match &e {
-        ContribError::MissingParameter { field, .. } => {
+        ContribError::MissingParameter { field, .. } | ContribError::InvalidPolicy { field, .. } => {
             ScenarioError::input(format!("contributions.policy.{field}: {e}"))
         }
-        ContribError::InvalidPolicy { field, .. } => ScenarioError::input(format!("contributions.policy.{field}: {e}")),
         ContribError::InvalidInput { index, field, .. } => {
             ScenarioError::input(format!("{}.{field}: {e}", item_path("contributions", "employees", csv, *index)))
         }
         _ => lib_error("contributions", &e),
     };
     let contributions = if trace.is_on() {
+        let employees: Vec<Employee> = rows
+            .iter()
+            .zip(&rules)
+            .zip(&wages)
+            .zip(&births)
+            .zip(&pensions)
+            .map(|((((r, &base_rule), &wage), &birth_year), &pension)| Employee {
+                id: r.id.clone(),
+                base_rule,
+                wage,
+                birth_year,
+                pension,
+            })
+            .collect();
         medfund_contrib::contribute(&policy, w.0, year.0, &employees, figures, trace).map_err(mapped)?
     } else {
         // The column kernel: the same figures without a trace.
-        let rules: Vec<_> = employees.iter().map(|e| e.base_rule).collect();
-        let wages: Vec<_> = employees.iter().map(|e| e.wage).collect();
-        let births: Vec<_> = employees.iter().map(|e| e.birth_year).collect();
-        let pensions: Vec<_> = employees.iter().map(|e| e.pension).collect();
         let register =
             medfund_contrib::Register { base_rules: &rules, wages: &wages, birth_years: &births, pensions: &pensions };
         let columns = medfund_contrib::contribute_register(&policy, w.0, year.0, register, figures).map_err(mapped)?;
-        (0..employees.len()).map(|i| columns.row(i).expect("invariant: one row per employee")).collect()
+        (0..rows.len()).map(|i| columns.row(i).expect("invariant: one row per employee")).collect()
     };
     let totals = medfund_contrib::EmployeeContribution::checked_sum(&contributions).map_err(mapped)?;
     Ok(Some(EmployeesReport {
