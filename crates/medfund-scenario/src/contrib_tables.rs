@@ -5,6 +5,7 @@ use medfund_contrib::Level;
 use crate::render::{Cell, Column, Table, columns};
 use crate::report::ContributionsReport;
 use crate::report_tables::{kv_table, label, money, text};
+use crate::scenario::RetireeAccountsFrom;
 
 /// A whole number of persons or days as a cell.
 fn count(n: impl TryInto<i64>) -> Cell {
@@ -25,8 +26,57 @@ pub(crate) fn contributions_tables(c: &ContributionsReport, out: &mut Vec<Table>
             ),
             ("employee_accounts", "职工个人账户", "employee individual accounts", money(c.funds.employee_accounts)),
             ("resident_pooling", "居民统筹基金", "resident pooling fund", money(c.funds.resident_pooling)),
+            (
+                "retiree_account_credits",
+                "退休人员个人账户划入",
+                "retirees' account credits",
+                money(c.funds.retiree_account_credits),
+            ),
+            (
+                "retiree_accounts_from",
+                "退休人员个人账户资金来源",
+                "retirees' credits drawn from",
+                match c.funds.retiree_accounts_from {
+                    RetireeAccountsFrom::Pension => {
+                        label("pension", "养老金（不占统筹基金）", "pension (not the pool)")
+                    }
+                    RetireeAccountsFrom::EmployeePooling => {
+                        label("employee-pooling", "职工统筹基金划入", "the employee pooling fund")
+                    }
+                },
+            ),
         ],
     ));
+    if !c.units.is_empty() {
+        out.push(Table {
+            name: "contributions_units".into(),
+            title: ("筹资 · 分统筹单位".into(), "Contributions · by unit".into()),
+            columns: columns([
+                ("unit", "统筹单位", "unit"),
+                ("employees", "职工人数", "employees"),
+                ("residents", "居民人数", "residents"),
+                ("arrears", "欠缴笔数", "arrears"),
+                ("employee_pooling", "职工统筹基金", "employee pooling"),
+                ("employee_accounts", "职工个人账户", "employee accounts"),
+                ("resident_pooling", "居民统筹基金", "resident pooling"),
+            ]),
+            rows: c
+                .units
+                .iter()
+                .map(|u| {
+                    vec![
+                        text(u.unit.clone()),
+                        count(u.employees),
+                        count(u.residents),
+                        count(u.arrears),
+                        money(u.employee_pooling),
+                        money(u.employee_accounts),
+                        money(u.resident_pooling),
+                    ]
+                })
+                .collect(),
+        });
+    }
     if let Some(e) = &c.employees {
         let t = &e.totals;
         out.push(kv_table(

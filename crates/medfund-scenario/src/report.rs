@@ -173,6 +173,49 @@ pub struct ContributionsReport {
     pub late_fees: Option<LateFeesReport>,
     /// Per fund.
     pub funds: FundsReport,
+    /// Per `[riskpool]` unit named by a row, in the order first named (rows
+    /// without a unit count in `funds` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<UnitFundsReport>,
+    /// Where the first row without a unit is, if any (for the link into `[riskpool]`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) first_without_unit: Option<String>,
+}
+
+/// What one unit's funds receive (§10): the rows naming it.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct UnitFundsReport {
+    /// The unit id.
+    pub unit: String,
+    /// Employee rows naming it.
+    pub employees: u64,
+    /// Residents' persons of the headcount rows naming it.
+    pub residents: u64,
+    /// Arrear rows naming it.
+    pub arrears: u64,
+    /// Its employees' pooling fund (with its late fees).
+    pub employee_pooling: medfund_core::Money,
+    /// Its employees' individual accounts.
+    pub employee_accounts: medfund_core::Money,
+    /// Its residents' pooling fund.
+    pub resident_pooling: medfund_core::Money,
+}
+
+impl UnitFundsReport {
+    pub(crate) fn new(unit: String) -> UnitFundsReport {
+        use medfund_core::Money;
+        UnitFundsReport {
+            unit,
+            employees: 0,
+            residents: 0,
+            arrears: 0,
+            employee_pooling: Money::ZERO,
+            employee_accounts: Money::ZERO,
+            resident_pooling: Money::ZERO,
+        }
+    }
 }
 
 /// Employees' contributions of the year.
@@ -237,10 +280,15 @@ pub struct LateFeesReport {
 #[derive(Debug, Clone, Copy, Default, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct FundsReport {
-    /// Employees' pooling fund.
+    /// Employees' pooling fund: Σ to_pool + Σ late fees, less the retirees'
+    /// account credits when they are drawn from it.
     pub employee_pooling: medfund_core::Money,
     /// Employees' individual accounts.
     pub employee_accounts: medfund_core::Money,
     /// Residents' pooling fund.
     pub resident_pooling: medfund_core::Money,
+    /// Σ of the retirees' account credits (part of `employee_accounts`).
+    pub retiree_account_credits: medfund_core::Money,
+    /// Where those credits are drawn from (the reading applied).
+    pub retiree_accounts_from: crate::scenario::RetireeAccountsFrom,
 }

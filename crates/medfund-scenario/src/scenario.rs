@@ -65,6 +65,11 @@ pub struct RiskpoolSection {
     pub preset: Option<String>,
     /// The fund year.
     pub year: Year,
+    /// Where the units' revenue comes from (default `units`: each unit's own
+    /// `revenue`; `contributions`: the pooled revenue `[contributions]`
+    /// computes for the unit, §10).
+    #[serde(default)]
+    pub revenue_from: RevenueFrom,
     /// Overrides of the preset.
     pub policy: Option<PolicyTable<RiskPoolPolicy>>,
     /// The employee ledger.
@@ -92,6 +97,20 @@ impl RiskpoolSection {
     }
 }
 
+/// Where the revenue of `[riskpool]` units comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum RevenueFrom {
+    /// Each unit's `revenue` field.
+    #[default]
+    Units,
+    /// The unit's pooled revenue computed by `[contributions]` (§10): its
+    /// employees' pooling-fund part and late fees (employee scheme), its
+    /// residents' financing (resident scheme).
+    Contributions,
+}
+
 /// `[riskpool.employee]` / `[riskpool.resident]`.
 #[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -113,8 +132,9 @@ pub struct UnitRow {
     pub name: Option<String>,
     /// Scheme.
     pub scheme: Scheme,
-    /// Revenue.
-    pub revenue: Amount,
+    /// Revenue: required unless `revenue_from = "contributions"`, where it
+    /// must be absent (the contributions give it).
+    pub revenue: Option<Amount>,
     /// Expenditure.
     pub expenditure: Amount,
     /// Own rolling surplus (default 0).
@@ -339,6 +359,9 @@ pub struct ContributionsSection {
     pub preset: Option<String>,
     /// Overrides of the preset (the blank rates of the template are set here).
     pub policy: Option<PolicyTable<medfund_contrib::EmployeePolicy>>,
+    /// Where retirees' account credits are drawn from (default `pension`).
+    #[serde(default)]
+    pub retiree_accounts_from: RetireeAccountsFrom,
     /// Which figures: `all` (default; needs the employer rate, the band shares
     /// and, with retirees, their rate) or `personal` (bases and personal parts only).
     #[serde(default)]
@@ -365,6 +388,21 @@ pub enum FiguresChoice {
     Personal,
 }
 
+/// The reading of where a retiree's individual-account credit (第二十一条)
+/// is drawn from: the template says how much, not from which ledger.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum RetireeAccountsFrom {
+    /// From outside the employees' funds (the pension is its base and
+    /// source); the pooling fund is not reduced.
+    #[default]
+    Pension,
+    /// Transferred out of the employees' pooling fund (划入): the pooling
+    /// fund's revenue is reduced by the retirees' credits.
+    EmployeePooling,
+}
+
 /// `[[contributions.employees]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -373,6 +411,10 @@ pub struct EmployeeRow {
     /// Id.
     #[serde(deserialize_with = "crate::values::non_empty_id")]
     pub id: String,
+    /// The `[riskpool]` unit the employee's contributions go to (needed
+    /// when `[riskpool]` takes its revenue from the contributions).
+    #[serde(default, deserialize_with = "crate::values::optional_id")]
+    pub unit: Option<String>,
     /// How the base is set (default `wage`).
     pub base_rule: Option<medfund_contrib::BaseRule>,
     /// Last year's wage total (the `wage` rule).
@@ -406,6 +448,9 @@ pub struct HeadcountRow {
     pub category: String,
     /// Persons.
     pub persons: Whole64,
+    /// The `[riskpool]` unit these persons' financing goes to.
+    #[serde(default, deserialize_with = "crate::values::optional_id")]
+    pub unit: Option<String>,
 }
 
 /// `[contributions.late_fees]`.
@@ -434,6 +479,9 @@ pub struct ArrearRow {
     pub due: IsoDate,
     /// When it was paid (absent: not yet).
     pub paid_on: Option<IsoDate>,
+    /// The `[riskpool]` unit whose pooling fund receives the fee.
+    #[serde(default, deserialize_with = "crate::values::optional_id")]
+    pub unit: Option<String>,
 }
 
 pub(crate) use crate::parse::{Format, Source, load, parse, read_text, toml_document};

@@ -1,6 +1,6 @@
 //! `medfund simulate`: the Monte Carlo roll-forward of the risk-sharing fund (§8).
 
-use medfund_core::PolicyVersion;
+use medfund_core::{Money, PolicyVersion};
 use medfund_riskpool::{
     Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, TrialBlock,
     UnitFigures,
@@ -70,15 +70,17 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
     crate::compute::validate_projection(p, Some((r, &rows)), &source.limits).map_err(at)?;
     crate::compute::check_projection_work(p, &rows, &source.limits).map_err(at)?;
     let version: PolicyVersion<RiskPoolPolicy> = riskpool_policy(r).map_err(at)?;
+    let revenues = crate::compute::riskpool_revenues(scenario, r, &rows, source).map_err(at)?;
     let mut schemes = Vec::new();
     for scheme in Scheme::ALL {
         let table = r.table(scheme);
-        let members: Vec<&UnitRow> = rows.iter().filter(|u| u.scheme == scheme).collect();
+        let members: Vec<(&UnitRow, Money)> =
+            rows.iter().zip(&revenues).filter(|(u, _)| u.scheme == scheme).map(|(u, &r)| (u, r)).collect();
         if table.is_none() && members.is_empty() {
             continue;
         }
         let mut units = Vec::with_capacity(members.len());
-        for u in members {
+        for (u, revenue) in members {
             let own = p.units.iter().flatten().find(|g| g.id == u.id && g.scheme.is_none_or(|s| s == scheme));
             let (rev, exp) = match (own, p.default) {
                 (Some(g), _) => (g.revenue_growth, g.expenditure_growth),
@@ -93,7 +95,7 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
             };
             units.push(ProjectedUnit {
                 first_year: UnitFigures {
-                    revenue: u.revenue.0,
+                    revenue,
                     expenditure: u.expenditure.0,
                     rolling_surplus: u.rolling_surplus.map(|a| a.0).unwrap_or_default(),
                     league_fiscal_share: u.league_fiscal_share,

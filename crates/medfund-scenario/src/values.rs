@@ -40,6 +40,18 @@ pub(crate) fn non_empty_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D:
     Ok(id)
 }
 
+/// An optional identifier: absent, or as [`non_empty_id`].
+pub(crate) fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|id| {
+            if id.trim().is_empty() {
+                return Err(de::Error::custom(format!("empty id {id:?}; expected a non-empty identifier")));
+            }
+            Ok(id)
+        })
+        .transpose()
+}
+
 /// A whole number of a field (`trials`, `years`, `insured_persons`…), with
 /// messages in words: a decimal, a negative number or text is refused
 /// naming what was written and the range expected.

@@ -53,14 +53,18 @@ fn the_demo_and_its_report_conform_to_the_schemas() {
                 .unwrap();
         validate(&report_schema(), &report);
     }
-    // §10: the contributions example and its report.
-    let text = include_str!("../../../examples/contributions.toml");
-    let example: Value = toml::from_str::<toml::Table>(text).map(|t| serde_json::to_value(t).unwrap()).unwrap();
-    validate(&scenario_schema(), &example);
-    let scenario = parse_scenario(text, ScenarioFormat::Toml, "c").unwrap();
-    let report: Value =
-        serde_json::from_str(&render_json(&run_scenario(&scenario, "c", true).unwrap(), false).unwrap()).unwrap();
-    validate(&report_schema(), &report);
+    // §10: the contributions examples (one linked into [riskpool]) and their reports.
+    for text in [
+        include_str!("../../../examples/contributions.toml"),
+        include_str!("../../../examples/revenue-to-riskpool.toml"),
+    ] {
+        let example: Value = toml::from_str::<toml::Table>(text).map(|t| serde_json::to_value(t).unwrap()).unwrap();
+        validate(&scenario_schema(), &example);
+        let scenario = parse_scenario(text, ScenarioFormat::Toml, "c").unwrap();
+        let report: Value =
+            serde_json::from_str(&render_json(&run_scenario(&scenario, "c", true).unwrap(), false).unwrap()).unwrap();
+        validate(&report_schema(), &report);
+    }
     // A report that breaks the contract does not conform.
     let bad = serde_json::json!({"surplus": {"policy": "framework-2025", "total": 5}});
     let validator = jsonschema::validator_for(&report_schema()).unwrap();

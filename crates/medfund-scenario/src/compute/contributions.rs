@@ -6,10 +6,13 @@ use medfund_core::{Money, Trace};
 use super::*;
 use crate::error::{ScenarioError, ScenarioResult};
 use crate::report::*;
-use crate::scenario::{ArrearRow, ContributionsSection, EmployeeRow, FiguresChoice, HeadcountRow, Source};
+use crate::scenario::{
+    ArrearRow, ContributionsSection, EmployeeRow, FiguresChoice, HeadcountRow, RetireeAccountsFrom, Source,
+};
 
 /// §10: employees' contributions, resident financing and late fees of a
-/// `[contributions]`, and what each fund receives.
+/// `[contributions]`, what each fund receives and, for the rows that name a
+/// `[riskpool]` unit, what each unit's funds receive.
 pub(super) fn compute(
     s: &ContributionsSection,
     source: &Source,
@@ -24,18 +27,112 @@ pub(super) fn compute(
         ));
     }
     let overflow = |e: medfund_core::CoreError| lib_error("contributions", e);
-    let fees = late_fees.as_ref().map_or(Money::ZERO, |l| l.total);
-    let (pool, accounts) =
-        employees.as_ref().map_or((Money::ZERO, Money::ZERO), |e| (e.totals.to_pool, e.totals.to_account));
-    let funds = FundsReport {
-        employee_pooling: pool.checked_add(fees).map_err(overflow)?,
-        employee_accounts: accounts,
-        resident_pooling: residents.as_ref().map_or(Money::ZERO, |r| r.totals.total),
-    };
-    Ok(ContributionsReport { employees, residents, late_fees, funds })
+    let mut units = UnitLedger::default();
+    // The first row naming no unit: the link into [riskpool] needs every row's unit.
+    let mut first_without: Option<String> = None;
+    let mut funds = FundsReport { retiree_accounts_from: s.retiree_accounts_from, ..FundsReport::default() };
+    if let Some((e, keys)) = &employees {
+        for (i, (r, (unit, rule))) in e.rows.iter().zip(keys).enumerate() {
+            let c = &r.contribution;
+            let retired = *rule == medfund_contrib::BaseRule::Retired;
+            // 第二十一条 says how much a retiree's account gets, not from
+            // which ledger: the named reading decides whether the pool pays it.
+            let from_pool = if retired && s.retiree_accounts_from == RetireeAccountsFrom::EmployeePooling {
+                c.to_account
+            } else {
+                Money::ZERO
+            };
+            let pooling = c.to_pool.checked_sub(from_pool).map_err(overflow)?;
+            if retired {
+                funds.retiree_account_credits =
+                    funds.retiree_account_credits.checked_add(c.to_account).map_err(overflow)?;
+            }
+            funds.employee_pooling = funds.employee_pooling.checked_add(pooling).map_err(overflow)?;
+            funds.employee_accounts = funds.employee_accounts.checked_add(c.to_account).map_err(overflow)?;
+            match unit {
+                Some(id) => {
+                    let u = units.entry(id);
+                    u.employees = u.employees.checked_add(1).expect("invariant: a count of rows fits a u64");
+                    u.employee_pooling = u.employee_pooling.checked_add(pooling).map_err(overflow)?;
+                    u.employee_accounts = u.employee_accounts.checked_add(c.to_account).map_err(overflow)?;
+                }
+                None => {
+                    first_without
+                        .get_or_insert_with(|| item_path("contributions", "employees", s.employees_csv.as_deref(), i));
+                }
+            }
+        }
+    }
+    if let Some((l, keys)) = &late_fees {
+        funds.employee_pooling = funds.employee_pooling.checked_add(l.total).map_err(overflow)?;
+        for (i, (f, unit)) in l.fees.iter().zip(keys).enumerate() {
+            match unit {
+                Some(id) => {
+                    let u = units.entry(id);
+                    u.arrears = u.arrears.checked_add(1).expect("invariant: a count of rows fits a u64");
+                    u.employee_pooling = u.employee_pooling.checked_add(f.fee).map_err(overflow)?;
+                }
+                None => {
+                    let csv = s.late_fees.as_ref().and_then(|l| l.arrears_csv.as_deref());
+                    first_without.get_or_insert_with(|| item_path("contributions.late_fees", "arrears", csv, i));
+                }
+            }
+        }
+    }
+    if let Some((r, keys)) = &residents {
+        funds.resident_pooling = r.totals.total;
+        for (i, (k, unit)) in r.totals.categories.iter().zip(keys).enumerate() {
+            match unit {
+                Some(id) => {
+                    let u = units.entry(id);
+                    u.residents = u.residents.checked_add(k.persons).ok_or_else(|| {
+                        ScenarioError::input(format!("contributions.residents: unit {id:?} has more than 18446744073709551615 persons; expected fewer"))
+                    })?;
+                    u.resident_pooling = u.resident_pooling.checked_add(k.total).map_err(overflow)?;
+                }
+                None => {
+                    let csv = s.residents.as_ref().and_then(|r| r.headcounts_csv.as_deref());
+                    first_without.get_or_insert_with(|| item_path("contributions.residents", "headcounts", csv, i));
+                }
+            }
+        }
+    }
+    Ok(ContributionsReport {
+        employees: employees.map(|(e, _)| e),
+        residents: residents.map(|(r, _)| r),
+        late_fees: late_fees.map(|(l, _)| l),
+        funds,
+        units: units.rows,
+        first_without_unit: first_without,
+    })
 }
 
-fn employees(s: &ContributionsSection, source: &Source, trace: &mut Trace) -> ScenarioResult<Option<EmployeesReport>> {
+/// The funds of each unit, in the order the units are first named.
+#[derive(Default)]
+struct UnitLedger {
+    rows: Vec<UnitFundsReport>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl UnitLedger {
+    fn entry(&mut self, id: &str) -> &mut UnitFundsReport {
+        let next = self.rows.len();
+        let i = *self.index.entry(id.to_owned()).or_insert(next);
+        if i == next {
+            self.rows.push(UnitFundsReport::new(id.to_owned()));
+        }
+        self.rows.get_mut(i).expect("invariant: every indexed unit has a row")
+    }
+}
+
+/// Each employee's unit and base rule, in row order.
+type EmployeeKeys = Vec<(Option<String>, medfund_contrib::BaseRule)>;
+
+fn employees(
+    s: &ContributionsSection,
+    source: &Source,
+    trace: &mut Trace,
+) -> ScenarioResult<Option<(EmployeesReport, EmployeeKeys)>> {
     if s.employees.is_none() && s.employees_csv.is_none() {
         return Ok(None);
     }
@@ -115,25 +212,29 @@ fn employees(s: &ContributionsSection, source: &Source, trace: &mut Trace) -> Sc
         (0..rows.len()).map(|i| columns.row(i).expect("invariant: one row per employee")).collect()
     };
     let totals = medfund_contrib::EmployeeContribution::checked_sum(&contributions).map_err(mapped)?;
-    Ok(Some(EmployeesReport {
-        year: year.0,
-        policy: version.id().to_owned(),
-        average_wage: w.0,
-        figures: s.figures,
-        totals,
-        rows: rows
-            .into_iter()
-            .zip(contributions)
-            .map(|(r, contribution)| EmployeeReport { id: r.id, contribution })
-            .collect(),
-    }))
+    let keys = rows.iter().zip(&rules).map(|(r, &rule)| (r.unit.clone(), rule)).collect();
+    Ok(Some((
+        EmployeesReport {
+            year: year.0,
+            policy: version.id().to_owned(),
+            average_wage: w.0,
+            figures: s.figures,
+            totals,
+            rows: rows
+                .into_iter()
+                .zip(contributions)
+                .map(|(r, contribution)| EmployeeReport { id: r.id, contribution })
+                .collect(),
+        },
+        keys,
+    )))
 }
 
 fn residents(
     r: &crate::scenario::ResidentsTable,
     source: &Source,
     trace: &mut Trace,
-) -> ScenarioResult<ResidentsReport> {
+) -> ScenarioResult<(ResidentsReport, Vec<Option<String>>)> {
     let version = crate::presets::Registry::built_in()?.residents(r.preset.as_deref())?;
     let rows: Vec<HeadcountRow> =
         list(source, "contributions.residents", "headcounts", r.headcounts.as_ref(), r.headcounts_csv.as_ref(), Ok)?;
@@ -151,10 +252,15 @@ fn residents(
         )),
         _ => lib_error("contributions.residents", &e),
     })?;
-    Ok(ResidentsReport { policy: version.id().to_owned(), totals })
+    let units = rows.into_iter().map(|h| h.unit).collect();
+    Ok((ResidentsReport { policy: version.id().to_owned(), totals }, units))
 }
 
-fn late_fees(l: &crate::scenario::LateFeesTable, source: &Source, trace: &mut Trace) -> ScenarioResult<LateFeesReport> {
+fn late_fees(
+    l: &crate::scenario::LateFeesTable,
+    source: &Source,
+    trace: &mut Trace,
+) -> ScenarioResult<(LateFeesReport, Vec<Option<String>>)> {
     let history = medfund_contrib::late_fee_history()
         .map_err(|e| ScenarioError::other(format!("the late-fee policy is invalid: {e}")))?;
     let rows: Vec<ArrearRow> =
@@ -174,5 +280,6 @@ fn late_fees(l: &crate::scenario::LateFeesTable, source: &Source, trace: &mut Tr
                 _ => lib_error("contributions.late_fees", &e),
             })?;
     let total = Money::checked_sum(fees.iter().map(|f| f.fee)).map_err(|e| lib_error("contributions.late_fees", e))?;
-    Ok(LateFeesReport { policy: history.family().to_owned(), as_of: l.as_of.0, day_count, fees, total })
+    let units = rows.into_iter().map(|a| a.unit).collect();
+    Ok((LateFeesReport { policy: history.family().to_owned(), as_of: l.as_of.0, day_count, fees, total }, units))
 }

@@ -15,10 +15,25 @@ use medfund_riskpool::Scheme;
 use crate::csvin;
 use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::report::*;
-use crate::scenario::{RiskpoolSection, Scenario, Source, UnitRow};
+use crate::scenario::{RevenueFrom, RiskpoolSection, Scenario, Source, UnitRow};
 use crate::values::DateOrYear;
 
 pub(crate) use riskpool::{riskpool_policy, riskpool_rows};
+
+/// The revenue of each `[riskpool]` unit row (§3, §10) without a trace: the
+/// units' own, or their contributions' (computed here) when linked.
+pub(crate) fn riskpool_revenues(
+    scenario: &Scenario,
+    riskpool: &RiskpoolSection,
+    rows: &[UnitRow],
+    source: &Source,
+) -> ScenarioResult<Vec<medfund_core::Money>> {
+    let report = match (&scenario.contributions, riskpool.revenue_from) {
+        (Some(c), RevenueFrom::Contributions) => Some(contributions::compute(c, source, &mut Trace::new(false))?),
+        _ => None,
+    };
+    riskpool::unit_revenues(riskpool, rows, scenario.contributions.as_ref().zip(report.as_ref()))
+}
 
 /// At most this many errors are collected from one scenario.
 pub(crate) const MAX_ERRORS: usize = 100;
@@ -67,17 +82,31 @@ pub(crate) fn run_collecting(
     }
     // The units are read once (a CSV file, perhaps) and serve §3 and the §8 check.
     let units = scenario.riskpool.as_ref().and_then(|s| errors.keep(riskpool_rows(s, source)));
-    let riskpool = scenario
-        .riskpool
-        .as_ref()
-        .zip(units.as_deref())
-        .and_then(|(s, rows)| errors.keep(riskpool::compute(s, rows, &mut trace)));
+    let linked = scenario.riskpool.as_ref().is_some_and(|s| s.revenue_from == RevenueFrom::Contributions);
+    // Linked, the contributions come first: the fund year starts from them
+    // (and the trace follows the money).
+    let mut contributions = None;
+    if linked {
+        contributions =
+            scenario.contributions.as_ref().and_then(|s| errors.keep(contributions::compute(s, source, &mut trace)));
+    }
+    let riskpool = scenario.riskpool.as_ref().zip(units.as_deref()).and_then(|(s, rows)| {
+        // A [contributions] that failed has its error listed already.
+        if linked && scenario.contributions.is_some() && contributions.is_none() {
+            return None;
+        }
+        let link = scenario.contributions.as_ref().zip(contributions.as_ref());
+        let revenues = errors.keep(riskpool::unit_revenues(s, rows, link))?;
+        errors.keep(riskpool::compute(s, rows, &revenues, &mut trace))
+    });
     let assistance = scenario.assistance.as_ref().and_then(|s| errors.keep(assistance::compute(s, source, &mut trace)));
     let supplementary =
         scenario.supplementary.as_ref().and_then(|s| errors.keep(supplementary::compute(s, source, &mut trace)));
     let surplus = scenario.surplus.as_ref().and_then(|s| errors.keep(surplus::compute(s, source, &mut trace)));
-    let contributions =
-        scenario.contributions.as_ref().and_then(|s| errors.keep(contributions::compute(s, source, &mut trace)));
+    if !linked {
+        contributions =
+            scenario.contributions.as_ref().and_then(|s| errors.keep(contributions::compute(s, source, &mut trace)));
+    }
     if let Some(p) = &scenario.projection {
         // Without readable units there is nothing to check the projection against.
         if scenario.riskpool.is_none() || units.is_some() {

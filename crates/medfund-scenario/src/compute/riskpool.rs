@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use medfund_core::{PolicyVersion, Trace};
+use medfund_core::{Money, PolicyVersion, Trace};
 use medfund_riskpool::{RiskPoolError, RiskPoolPolicy, Scheme, SchemeInput, Unit};
 
 use super::*;
 use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::report::*;
-use crate::scenario::{RiskpoolSection, Source, UnitRow};
+use crate::scenario::{ContributionsSection, FiguresChoice, RevenueFrom, RiskpoolSection, Source, UnitRow};
 
 /// The preset of a `[riskpool]` with its `[riskpool.policy]` overrides.
 pub(crate) fn riskpool_policy(s: &RiskpoolSection) -> ScenarioResult<PolicyVersion<RiskPoolPolicy>> {
@@ -24,9 +24,119 @@ pub(crate) fn riskpool_rows(s: &RiskpoolSection, source: &Source) -> ScenarioRes
     list(source, "riskpool", "units", s.units.as_ref(), s.units_csv.as_ref(), Ok)
 }
 
+/// The revenue of each unit row, in row order: its own `revenue`, or with
+/// `revenue_from = "contributions"` the pooled revenue `[contributions]`
+/// computed for the unit (§10: employee scheme — its employees' pooling
+/// part and late fees; resident scheme — its residents' financing).
+///
+/// Every figure has one source: a unit's own `revenue` beside the link, a
+/// contributions row without a unit, a unit nobody pays into or pooled
+/// revenue for a unit `[riskpool]` does not have are errors, never a
+/// figure silently left out.
+pub(crate) fn unit_revenues(
+    s: &RiskpoolSection,
+    rows: &[UnitRow],
+    link: Option<(&ContributionsSection, &ContributionsReport)>,
+) -> ScenarioResult<Vec<Money>> {
+    let csv = s.units_csv.as_deref();
+    if s.revenue_from == RevenueFrom::Units {
+        return rows
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                u.revenue.map(|a| a.0).ok_or_else(|| {
+                    ScenarioError::input(format!(
+                        "{}.revenue: missing; expected the unit's revenue (or riskpool.revenue_from = \"contributions\")",
+                        item_path("riskpool", "units", csv, i)
+                    ))
+                })
+            })
+            .collect();
+    }
+    let Some((section, report)) = link else {
+        return Err(ScenarioError::input(
+            "riskpool.revenue_from: \"contributions\" but the scenario has no [contributions]; expected a [contributions] section whose rows name the units",
+        ));
+    };
+    if let Some(e) = &report.employees {
+        if e.year != s.year.0 {
+            return Err(ScenarioError::input(format!(
+                "contributions.year: {} while riskpool.year is {}; expected the contributions of the riskpool's fund year",
+                e.year, s.year.0
+            )));
+        }
+        if section.figures == FiguresChoice::Personal {
+            return Err(ScenarioError::input(
+                "contributions.figures: \"personal\" gives no pooling-fund figures, which riskpool.revenue_from = \"contributions\" needs; expected figures = \"all\"",
+            ));
+        }
+    }
+    if let Some(at) = &report.first_without_unit {
+        return Err(ScenarioError::input(format!(
+            "{at}.unit: missing; expected the [riskpool] unit it pays into (riskpool.revenue_from = \"contributions\" needs every row's unit)"
+        )));
+    }
+    let mut revenues = Vec::with_capacity(rows.len());
+    for (i, u) in rows.iter().enumerate() {
+        let path = item_path("riskpool", "units", csv, i);
+        if u.revenue.is_some() {
+            return Err(ScenarioError::input(format!(
+                "{path}.revenue: given, but riskpool.revenue_from = \"contributions\" computes it; expected no revenue field"
+            )));
+        }
+        let funds = report.units.iter().find(|f| f.unit == u.id);
+        let (named, revenue, kind) = match u.scheme {
+            Scheme::Employee => (
+                funds.is_some_and(|f| f.employees > 0 || f.arrears > 0),
+                funds.map(|f| f.employee_pooling),
+                "employees or arrears",
+            ),
+            Scheme::Resident => {
+                (funds.is_some_and(|f| f.residents > 0), funds.map(|f| f.resident_pooling), "resident headcounts")
+            }
+        };
+        let revenue = revenue.filter(|_| named).ok_or_else(|| {
+            ScenarioError::input(format!(
+                "{path}: no [contributions] row of {kind} names unit {:?}; expected its contributions (or revenue_from = \"units\")",
+                u.id
+            ))
+        })?;
+        if revenue.is_negative() {
+            return Err(ScenarioError::input(format!(
+                "{path}: unit {:?}'s employee pooling revenue is {revenue} (its retirees' account credits exceed what its employers pay the pool); expected a revenue of zero or more",
+                u.id
+            )));
+        }
+        revenues.push(revenue);
+    }
+    // Pooled revenue for a unit the risk fund does not have would be lost.
+    for f in &report.units {
+        let has = |scheme: Scheme| rows.iter().any(|u| u.id == f.unit && u.scheme == scheme);
+        let lost = if (f.employees > 0 || f.arrears > 0) && !has(Scheme::Employee) {
+            Some(("employee", f.employee_pooling))
+        } else if f.residents > 0 && !has(Scheme::Resident) {
+            Some(("resident", f.resident_pooling))
+        } else {
+            None
+        };
+        if let Some((scheme, amount)) = lost {
+            return Err(ScenarioError::input(format!(
+                "contributions: unit {:?} raises {amount} for the {scheme} scheme but is no {scheme}-scheme unit of [riskpool]; expected a [[riskpool.units]] entry for it (its revenue would otherwise be lost)",
+                f.unit
+            )));
+        }
+    }
+    Ok(revenues)
+}
+
 /// §3: the fund year of a `[riskpool]` through `medfund_riskpool::compute_year`,
-/// its units checked for unique ids per scheme.
-pub(super) fn compute(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) -> ScenarioResult<RiskpoolReport> {
+/// its units (with their `revenues`, row by row) checked for unique ids per scheme.
+pub(super) fn compute(
+    s: &RiskpoolSection,
+    rows: &[UnitRow],
+    revenues: &[Money],
+    trace: &mut Trace,
+) -> ScenarioResult<RiskpoolReport> {
     let version = riskpool_policy(s)?;
     let csv = s.units_csv.as_deref();
     let history = medfund_riskpool::history_of(version.clone()).map_err(|e| lib_error("riskpool", e))?;
@@ -62,10 +172,10 @@ pub(super) fn compute(s: &RiskpoolSection, rows: &[UnitRow], trace: &mut Trace) 
             opening_balance: table.and_then(|t| t.opening_balance).map(|a| a.0).unwrap_or_default(),
             units: members
                 .iter()
-                .map(|(_, u)| Unit {
+                .map(|&(i, u)| Unit {
                     id: u.id.clone(),
                     name: u.name.clone(),
-                    revenue: u.revenue.0,
+                    revenue: *revenues.get(i).expect("invariant: one revenue per unit row"),
                     expenditure: u.expenditure.0,
                     rolling_surplus: u.rolling_surplus.map(|a| a.0).unwrap_or_default(),
                     league_fiscal_share: u.league_fiscal_share,
