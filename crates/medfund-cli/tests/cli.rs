@@ -244,6 +244,7 @@ fn policies_lists_every_preset() {
             "alxa-2020",
             "huizhou-2021",
             "xiamen-2007",
+            "xiamen-2007-subsidies",
             "framework-2025",
             "city-template-employees",
             "county-template-financing",
@@ -251,7 +252,7 @@ fn policies_lists_every_preset() {
         ]
     );
     // The templates are undated: no start.
-    assert_eq!(rows[4]["valid_from"], Value::Null);
+    assert_eq!(rows[5]["valid_from"], Value::Null);
     assert_eq!(rows[1]["valid_to"], "2026-12-31");
     assert_eq!(rows[0]["document"], "阿署办发〔2020〕30号");
     medfund().arg("policies").assert().success().stdout(predicate::str::contains("惠医保发〔2021〕96号"));

@@ -100,6 +100,13 @@ pub struct BandSplit {
     pub person: Money,
 }
 
+impl BandSplit {
+    /// A split from its parts (the person's is the rest of the cost).
+    pub(crate) fn new(fund: Money, insurer: Money, subsidy: Money, person: Money) -> BandSplit {
+        BandSplit { fund, insurer, subsidy, person }
+    }
+}
+
 /// A person's running state within one year: the cumulative cost and what
 /// each payer has paid so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -109,6 +116,13 @@ pub struct RunningTotals {
 }
 
 impl RunningTotals {
+    /// Restarts the running cost while the payers' totals carry on: a band
+    /// schedule that starts again at each admission (a per-admission
+    /// deductible) under a yearly cap.
+    pub fn restart_cost(&mut self) {
+        self.cost = 0;
+    }
+
     /// The cumulative cost so far.
     pub fn cost(&self) -> Money {
         Money::from_fen(self.cost)
@@ -180,6 +194,34 @@ impl BandedSchedule {
     /// to what the payer's cap still allows; the person pays the rest.
     #[inline]
     pub fn apply(&self, running: &mut RunningTotals, cost: Money) -> Result<BandSplit> {
+        self.apply_with_excess(running, cost).map(|(split, _)| split)
+    }
+
+    /// [`BandedSchedule::apply`], and the part of the person's share that is
+    /// cost *beyond a payer's maximum*: in a band whose payer's cap cuts its
+    /// part, the cost the payer's remaining room covers is `room ÷ rate`
+    /// (rounded by the schedule's rounding, at most the band's portion); the
+    /// rest of the portion is beyond the maximum and falls wholly to the
+    /// person. So `person` = the co-payments within the bands + the excess.
+    /// (Xiamen: the civil-servant subsidy treats costs beyond the
+    /// supplementary insurer's maximum apart, X8.)
+    ///
+    /// ```
+    /// use medfund_core::{Money, Rounding, Share};
+    /// use medfund_insurer::{Band, BandedSchedule, Payer, RunningTotals};
+    /// let y = |n| Money::from_yuan(n).unwrap();
+    /// let schedule = BandedSchedule::new(
+    ///     vec![Band { from: y(0), payer: Payer::Insurer, rate: Share::percent(90)? }],
+    ///     &[(Payer::Insurer, y(900))],
+    ///     Rounding::HalfAwayFromZero,
+    /// )?;
+    /// // 1,500 of cost: the insurer's 900 covers 1,000 of it (100 co-paid); 500 is beyond its maximum.
+    /// let (split, excess) = schedule.apply_with_excess(&mut RunningTotals::default(), y(1_500))?;
+    /// assert_eq!((split.insurer, split.person, excess), (y(900), y(600), y(500)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn apply_with_excess(&self, running: &mut RunningTotals, cost: Money) -> Result<(BandSplit, Money)> {
         let cost_fen = cost.fen();
         if cost_fen < 0 {
             return Err(InsurerError::NegativeAmount {
@@ -191,6 +233,7 @@ impl BandedSchedule {
         let start = running.cost;
         let end = start.checked_add(cost_fen).ok_or_else(overflow)?;
         let mut parts = [0_i64; Payer::COUNT];
+        let mut excess = 0_i64;
         for band in &self.bands {
             if band.from >= end {
                 break;
@@ -213,6 +256,11 @@ impl BandedSchedule {
             // Both are amounts of zero or more within the money range: no overflow.
             let room = cap.checked_sub(*paid).expect("invariant: 0 ≤ paid, cap ≤ i64::MAX").max(0);
             let pay = raw.min(room);
+            if pay < raw {
+                // The cap cuts this band: the cost the room still covers, the rest is excess.
+                let covered = if pay == 0 { 0 } else { self.covered_by(pay, band.num, band.den)?.min(portion) };
+                excess = excess.checked_add(portion.checked_sub(covered).ok_or_else(overflow)?).ok_or_else(overflow)?;
+            }
             *paid = paid.checked_add(pay).ok_or_else(overflow)?;
             *part = part.checked_add(pay).ok_or_else(overflow)?;
         }
@@ -223,12 +271,22 @@ impl BandedSchedule {
             .and_then(|r| r.checked_sub(insurer))
             .and_then(|r| r.checked_sub(subsidy))
             .ok_or_else(overflow)?;
-        Ok(BandSplit {
-            fund: Money::from_fen(fund),
-            insurer: Money::from_fen(insurer),
-            subsidy: Money::from_fen(subsidy),
-            person: Money::from_fen(person),
-        })
+        Ok((
+            BandSplit {
+                fund: Money::from_fen(fund),
+                insurer: Money::from_fen(insurer),
+                subsidy: Money::from_fen(subsidy),
+                person: Money::from_fen(person),
+            },
+            Money::from_fen(excess),
+        ))
+    }
+
+    /// The cost a payment `pay` covers at the rate `num / den`: `pay × den ÷ num`, rounded.
+    fn covered_by(&self, pay: i64, num: i64, den: i64) -> Result<i64> {
+        let product = i128::from(pay).checked_mul(i128::from(den)).ok_or_else(overflow)?;
+        let covered = self.rounding.div_i128(product, i128::from(num)).ok_or_else(overflow)?;
+        i64::try_from(covered).map_err(|_| overflow())
     }
 
     /// The schedule's division-free form, if its rounding mode has one.

@@ -32,6 +32,8 @@ pub(crate) struct ColumnBand {
     width: u64,
     payer: usize,
     num: u64,
+    /// The rate's denominator (before a whole-number rate is reduced).
+    den: u64,
     /// `None`: the rate is a whole number (0 or 1 for a share), no division.
     divide: Option<RoundedDivision>,
 }
@@ -42,6 +44,8 @@ pub(crate) struct ColumnBand {
 pub(crate) struct ColumnSchedule {
     bands: Vec<ColumnBand>,
     caps: [u64; 3],
+    /// The schedule's rounding (for the cost a capped payment covers).
+    rounding: Rounding,
     /// The largest total the kernel splits exactly: `limit × num + bias`
     /// stays below 2^63 for every band, so no step can wrap and every
     /// dividend is within `Reciprocal::quotient`'s range.
@@ -64,16 +68,16 @@ impl ColumnSchedule {
             let (num, den) = (u64::try_from(num).ok()?, u64::try_from(den).ok()?);
             let divide = if num.checked_rem(den)? == 0 { None } else { Some(RoundedDivision::new(den, rounding)?) };
             // A whole-number share is 0 or 1: multiply by num / den.
-            let num = if divide.is_none() { num.checked_div(den)? } else { num };
+            let (num, den) = if divide.is_none() { (num.checked_div(den)?, 1) } else { (num, den) };
             let bias = divide.map_or(0, RoundedDivision::bias);
             // total × num + bias ≤ i64::MAX  ⇔  total ≤ (i64::MAX − bias) / num.
             if let Some(band_limit) = i64::MAX.unsigned_abs().checked_sub(bias)?.checked_div(num) {
                 limit = limit.min(band_limit);
             }
             let (from, width) = (u64::try_from(from).ok()?, u64::try_from(to.checked_sub(from)?).ok()?);
-            prepared.push(ColumnBand { from, width, payer, num, divide });
+            prepared.push(ColumnBand { from, width, payer, num, den, divide });
         }
-        Some(ColumnSchedule { bands: prepared, caps, limit })
+        Some(ColumnSchedule { bands: prepared, caps, rounding, limit })
     }
 
     /// Splits `totals` onto the end of `out`. Returns `false` — and leaves
@@ -176,6 +180,47 @@ impl ColumnSchedule {
         }
         state.cost = end;
         parts
+    }
+}
+
+impl ColumnSchedule {
+    /// [`Self::apply`], and the cost beyond a payer's maximum, as
+    /// [`BandedSchedule::apply_with_excess`](crate::BandedSchedule::apply_with_excess)
+    /// computes it: only a band whose payer's cap cuts its part divides
+    /// (the cost the remaining room covers), once per person and payer.
+    #[inline]
+    pub(crate) fn apply_with_excess(&self, state: &mut Running, cost: u64) -> ([u64; 3], u64) {
+        let start = state.cost;
+        let end = start.wrapping_add(cost);
+        let mut parts = [0_u64; 3];
+        let mut excess = 0_u64;
+        for band in &self.bands {
+            let reached = |at: u64| at.saturating_sub(band.from).min(band.width);
+            let portion = reached(end).wrapping_sub(reached(start));
+            let raw = match band.divide {
+                None => portion.wrapping_mul(band.num),
+                Some(d) => d.round(portion.wrapping_mul(band.num)),
+            };
+            if let (Some(room), Some(part)) = (state.room.get_mut(band.payer), parts.get_mut(band.payer)) {
+                let pay = raw.min(*room);
+                if pay < raw {
+                    // pay < raw ≤ portion × num / den: the quotient is below portion.
+                    let covered = if pay == 0 {
+                        0
+                    } else {
+                        // pay < 2^63 and den ≤ 10^18: the product fits an i128; num > 0 as raw > pay > 0.
+                        let product = i128::from(pay).wrapping_mul(i128::from(band.den));
+                        let q = self.rounding.div_i128(product, i128::from(band.num)).expect("invariant: num > 0");
+                        u64::try_from(q).expect("invariant: 0 ≤ covered, at most about portion").min(portion)
+                    };
+                    excess = excess.wrapping_add(portion.wrapping_sub(covered));
+                }
+                *room = room.wrapping_sub(pay);
+                *part = part.wrapping_add(pay);
+            }
+        }
+        state.cost = end;
+        (parts, excess)
     }
 }
 

@@ -135,6 +135,31 @@ pub enum InsurerError {
         /// The premiums of a later part.
         other: medfund_core::Money,
     },
+    /// A parameter the source leaves blank (or a yearly one not given for a
+    /// year) is needed by the figures asked for.
+    #[error("policy parameter {field} is not set{}; it is needed for {needed_for}; expected a value (the source gives none, medfund invents none)", medical_year.map(|y| format!(" for medical year {y}")).unwrap_or_default())]
+    MissingParameter {
+        /// The field.
+        field: &'static str,
+        /// The medical year it is missing for, for a yearly parameter.
+        medical_year: Option<i32>,
+        /// What needs it.
+        needed_for: &'static str,
+    },
+    /// A person of the one-stop settlement is invalid.
+    #[error("person {index} ({id}): {field} {problem}; expected {expected}")]
+    InvalidPerson {
+        /// The person's index in the persons given (0-based).
+        index: usize,
+        /// The person's id.
+        id: String,
+        /// The field at fault.
+        field: &'static str,
+        /// What is wrong.
+        problem: String,
+        /// What was expected.
+        expected: &'static str,
+    },
     /// A policy parameter is outside its allowed range.
     #[error("policy parameter {field} = {value} is invalid; expected {expected}")]
     InvalidPolicy {

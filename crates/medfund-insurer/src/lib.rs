@@ -64,6 +64,8 @@ mod column;
 pub mod error;
 mod explain;
 mod merge;
+pub mod onestop;
+mod settle;
 pub mod supplementary;
 
 pub use assistance::{
@@ -74,6 +76,11 @@ pub use banded::{Band, BandSplit, BandedSchedule, Payer, RunningTotals};
 pub use error::{InsurerError, Result};
 pub use explain::split_claims_explained;
 pub use merge::{merge_year_summaries, year_summaries};
+pub use onestop::{
+    AverageWage, DeductiblePer, Hardship, Levy, MigrantLimit, Person, Status, SubsidyOrder, SubsidyPolicy,
+    XIAMEN_2007_SUBSIDIES, civil_servant_levy, xiamen_2007_subsidies,
+};
+pub use settle::{OneStopResult, PersonYear, SettledClaim, SettlementTotals, merge_settlement_years, settle_one_stop};
 pub use supplementary::{
     Claim, ClaimSplit, SupplementaryPolicy, SupplementaryResult, XIAMEN_2007, YearSummary, check_in_force,
     split_claims, split_claims_in_force, xiamen_2007,
@@ -86,4 +93,7 @@ pub const CITATIONS: &[medfund_core::Citation] = &[
     assistance::ADVANCE_RULE,
     assistance::VALIDITY_RULE,
     supplementary::XIAMEN_RULE,
+    onestop::CIVIL_SERVANT_RULE,
+    onestop::HARDSHIP_RULE,
+    onestop::MIGRANT_RULE,
 ];

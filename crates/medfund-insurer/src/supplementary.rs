@@ -304,10 +304,10 @@ pub fn split_claims<P: Hash + Eq + Clone + Sync>(
 /// What the split needs of a claim, laid out person by person.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
-    date: NaiveDate,
+    pub(crate) date: NaiveDate,
     /// The claim's position in the input.
-    index: u32,
-    cost: Money,
+    pub(crate) index: u32,
+    pub(crate) cost: Money,
 }
 
 impl Default for Entry {
@@ -323,7 +323,7 @@ pub(crate) struct Grouped {
     /// `ends[p]`: one past person p's last claim in `entries`.
     pub(crate) ends: Vec<u32>,
     /// Σ of all costs in fen (saturating), for the kernel's range check.
-    cost_sum: u64,
+    pub(crate) cost_sum: u64,
 }
 
 /// The insurer's payments per medical year, in year order.
@@ -347,7 +347,7 @@ impl YearTotals {
             .collect()
     }
 
-    fn add(&mut self, year: i32, insurer: i64) -> Result<()> {
+    pub(crate) fn add(&mut self, year: i32, insurer: i64) -> Result<()> {
         let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "claims paid in a year" });
         match self.0.binary_search_by_key(&year, |&(y, _)| y) {
             Ok(at) => {
@@ -366,6 +366,17 @@ impl YearTotals {
 
 /// Interns persons, checks costs and groups claim numbers by person.
 pub(crate) fn group_by_person<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Result<Grouped> {
+    group::<P, false>(claims).map(|(grouped, _)| grouped)
+}
+
+/// [`group_by_person`], and the persons' keys in group order (moved out of
+/// the interning table: reading them back from the claims would be one
+/// random access per person).
+pub(crate) fn group_by_person_keyed<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Result<(Grouped, Vec<P>)> {
+    group::<P, true>(claims)
+}
+
+fn group<P: Hash + Eq + Clone, const KEYS: bool>(claims: &[Claim<P>]) -> Result<(Grouped, Vec<P>)> {
     let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "number of claims" });
     let n = u32::try_from(claims.len()).map_err(|_| overflow())?;
     // Keys are owned (cloned once per person) so that a lookup compares in
@@ -400,9 +411,17 @@ pub(crate) fn group_by_person<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Resu
         person_of.push(rank);
     }
     let mut counts = vec![0_u32; ranks.len()];
-    for (rank, count) in ranks.into_values() {
-        *counts.get_mut(rank as usize).expect("invariant: ranks are 0..persons") = count;
+    let mut keys: Vec<Option<P>> = Vec::new();
+    if KEYS {
+        keys.resize_with(ranks.len(), || None);
     }
+    for (key, (rank, count)) in ranks {
+        *counts.get_mut(rank as usize).expect("invariant: ranks are 0..persons") = count;
+        if KEYS {
+            *keys.get_mut(rank as usize).expect("invariant: ranks are 0..persons") = Some(key);
+        }
+    }
+    let keys = keys.into_iter().map(|k| k.expect("invariant: every rank has its key")).collect();
     // Counts become each person's first slot, then (after placing) one past its last.
     let mut next = 0_u32;
     for slot in &mut counts {
@@ -418,7 +437,7 @@ pub(crate) fn group_by_person<P: Hash + Eq + Clone>(claims: &[Claim<P>]) -> Resu
             Entry { date: c.date, index, cost: c.eligible_cost };
         *at = at.checked_add(1).expect("invariant: slots are below n ≤ u32::MAX");
     }
-    Ok(Grouped { entries, ends: counts, cost_sum })
+    Ok((Grouped { entries, ends: counts, cost_sum }, keys))
 }
 
 impl Grouped {
@@ -505,7 +524,7 @@ impl Grouped {
 
 /// The day number of `date`, mapped to `u32` preserving order.
 #[inline]
-fn day_key(date: NaiveDate) -> u32 {
+pub(crate) fn day_key(date: NaiveDate) -> u32 {
     u32::from_ne_bytes((date.num_days_from_ce() ^ i32::MIN).to_ne_bytes())
 }
 

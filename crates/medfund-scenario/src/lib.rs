@@ -35,6 +35,7 @@ mod csvin;
 mod error;
 mod limits;
 mod lists;
+mod onestop_tables;
 mod overrides;
 mod parse;
 mod presets;

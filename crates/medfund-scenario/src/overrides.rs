@@ -29,6 +29,8 @@ use crate::values::DateOrYear;
 pub trait PolicyParams: Serialize + DeserializeOwned + schemars::JsonSchema {
     /// The section (`riskpool`), for messages and the schema.
     const SECTION: &'static str;
+    /// The table's path (`riskpool.policy`; `supplementary.subsidies`).
+    const TABLE: &'static str;
     /// Whether the table may also move the preset's validity
     /// (`valid_from`, `valid_to`: not parameters, read by the section).
     const VALIDITY: bool;
@@ -41,9 +43,10 @@ pub trait PolicyParams: Serialize + DeserializeOwned + schemars::JsonSchema {
 }
 
 macro_rules! policy_params {
-    ($($params:ty => $section:literal, validity: $validity:literal, $registry:ident, $fault:expr;)*) => {$(
+    ($($params:ty => $section:literal $(in $table:literal)?, validity: $validity:literal, $registry:ident, $fault:expr;)*) => {$(
         impl PolicyParams for $params {
             const SECTION: &'static str = $section;
+            const TABLE: &'static str = policy_params!(@table $section $(, $table)?);
             const VALIDITY: bool = $validity;
             fn template() -> ScenarioResult<Self> {
                 Ok(crate::presets::Registry::built_in()?.$registry(None)?.params().clone())
@@ -53,6 +56,8 @@ macro_rules! policy_params {
             }
         }
     )*};
+    (@table $section:literal) => { concat!($section, ".policy") };
+    (@table $section:literal, $table:literal) => { $table };
 }
 
 policy_params! {
@@ -62,6 +67,7 @@ policy_params! {
     };
     AssistancePolicy => "assistance", validity: true, assistance, insurer_field;
     SupplementaryPolicy => "supplementary", validity: true, supplementary, insurer_field;
+    medfund_insurer::SubsidyPolicy => "supplementary" in "supplementary.subsidies", validity: false, subsidies, insurer_field;
     medfund_contrib::EmployeePolicy => "contributions", validity: false, contributions, |e: &medfund_contrib::ContribError| match e {
         medfund_contrib::ContribError::InvalidPolicy { field, .. } => *field,
         _ => "",
@@ -106,17 +112,16 @@ impl<P: PolicyParams> PolicyTable<P> {
     /// Sets every parameter the table gives on `params`, then has the rule
     /// crate check them together (an error names `section.policy.field`).
     pub(crate) fn apply(&self, params: &mut P) -> ScenarioResult<()> {
-        let internal = |e: serde_json::Error| {
-            ScenarioError::other(format!("{}.policy: cannot set the parameters given: {e}", P::SECTION))
-        };
+        let internal =
+            |e: serde_json::Error| ScenarioError::other(format!("{}: cannot set the parameters given: {e}", P::TABLE));
         let Value::Object(mut fields) = serde_json::to_value(&*params).map_err(internal)? else {
-            return Err(ScenarioError::other(format!("{}.policy: the parameters are not a table", P::SECTION)));
+            return Err(ScenarioError::other(format!("{}: the parameters are not a table", P::TABLE)));
         };
         fields.extend(self.given.iter().map(|(k, v)| (k.clone(), v.clone())));
         *params = serde_json::from_value(Value::Object(fields)).map_err(internal)?;
         params.check().map_err(|(field, message)| {
             let at = if field.is_empty() { String::new() } else { format!(".{field}") };
-            ScenarioError::input(format!("{}.policy{at}: {message}", P::SECTION))
+            ScenarioError::input(format!("{}{at}: {message}", P::TABLE))
         })
     }
 }
@@ -133,7 +138,7 @@ impl<'de, P: PolicyParams> Visitor<'de> for TableVisitor<P> {
     type Value = PolicyTable<P>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "a table of {} policy parameters", P::SECTION)
+        write!(f, "a table of {} parameters", P::TABLE)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, doc: A) -> Result<PolicyTable<P>, A::Error> {
@@ -257,11 +262,8 @@ impl<P: PolicyParams> schemars::JsonSchema for PolicyTable<P> {
         schema.remove("required");
         schema.insert(
             "description".into(),
-            format!(
-                "`[{}.policy]`: any parameter of the preset, each optional (the preset's value otherwise).",
-                P::SECTION
-            )
-            .into(),
+            format!("`[{}]`: any parameter of the preset, each optional (the preset's value otherwise).", P::TABLE)
+                .into(),
         );
         let bound = generator.subschema_for::<DateOrYear>();
         if let Some(Value::Object(properties)) = schema.get_mut("properties") {

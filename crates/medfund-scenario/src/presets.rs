@@ -37,6 +37,7 @@ pub(crate) struct Registry {
     riskpool: Vec<PolicyVersion<RiskPoolPolicy>>,
     assistance: Vec<PolicyVersion<AssistancePolicy>>,
     supplementary: Vec<PolicyVersion<SupplementaryPolicy>>,
+    subsidies: Vec<PolicyVersion<medfund_insurer::SubsidyPolicy>>,
     surplus: Vec<PolicyVersion<SurplusPolicy>>,
     contributions: Vec<PolicyVersion<EmployeePolicy>>,
     residents: Vec<PolicyVersion<FinancingTable>>,
@@ -48,7 +49,7 @@ fn region(id: &str) -> &'static str {
     match id {
         medfund_riskpool::ALXA_2020 => "阿拉善盟 Alxa League",
         medfund_insurer::HUIZHOU_2021 => "惠州市 Huizhou",
-        medfund_insurer::XIAMEN_2007 => "厦门市 Xiamen",
+        medfund_insurer::XIAMEN_2007 | medfund_insurer::XIAMEN_2007_SUBSIDIES => "厦门市 Xiamen",
         medfund_surplus::FRAMEWORK_2025 => "通用 generic",
         medfund_contrib::CITY_TEMPLATE_EMPLOYEES | medfund_contrib::COUNTY_TEMPLATE_FINANCING => {
             "通用模板 generic template"
@@ -85,6 +86,7 @@ impl Registry {
             riskpool: medfund_riskpool::presets().map_err(built_in)?,
             assistance: vec![medfund_insurer::huizhou_2021().map_err(built_in)?],
             supplementary: vec![medfund_insurer::xiamen_2007().map_err(built_in)?],
+            subsidies: vec![medfund_insurer::xiamen_2007_subsidies().map_err(built_in)?],
             surplus: vec![medfund_surplus::framework_2025().map_err(built_in)?],
             contributions: vec![medfund_contrib::city_template_employees().map_err(built_in)?],
             residents: vec![
@@ -107,6 +109,11 @@ impl Registry {
     /// The `[supplementary]` preset `id` (default: the first).
     pub(crate) fn supplementary(&self, id: Option<&str>) -> ScenarioResult<PolicyVersion<SupplementaryPolicy>> {
         pick("supplementary", &self.supplementary, id)
+    }
+
+    /// The `[supplementary.subsidies]` preset `id` (default: the first).
+    pub(crate) fn subsidies(&self, id: Option<&str>) -> ScenarioResult<PolicyVersion<medfund_insurer::SubsidyPolicy>> {
+        pick("supplementary.subsidies", &self.subsidies, id)
     }
 
     /// The `[surplus]` preset `id` (default: the first).
@@ -141,6 +148,7 @@ impl Registry {
         out.extend(self.riskpool.iter().map(|v| info("riskpool", v)));
         out.extend(self.assistance.iter().map(|v| info("assistance", v)));
         out.extend(self.supplementary.iter().map(|v| info("supplementary", v)));
+        out.extend(self.subsidies.iter().map(|v| info("supplementary.subsidies", v)));
         out.extend(self.surplus.iter().map(|v| info("surplus", v)));
         out.extend(self.contributions.iter().map(|v| info("contributions", v)));
         out.extend(self.residents.iter().map(|v| info("contributions.residents", v)));
@@ -187,7 +195,7 @@ mod tests {
     fn every_preset_has_a_region_and_resolves_by_id() {
         let registry = Registry::built_in().unwrap();
         let list = registry.list();
-        assert_eq!(list.len(), 7);
+        assert_eq!(list.len(), 8);
         for p in &list {
             assert_ne!(p.region, "—", "{} has no region", p.id);
             let id = Some(p.id.as_str());
@@ -195,6 +203,7 @@ mod tests {
                 "riskpool" => registry.riskpool(id).map(|v| v.id().to_owned()),
                 "assistance" => registry.assistance(id).map(|v| v.id().to_owned()),
                 "supplementary" => registry.supplementary(id).map(|v| v.id().to_owned()),
+                "supplementary.subsidies" => registry.subsidies(id).map(|v| v.id().to_owned()),
                 "contributions" => registry.contributions(id).map(|v| v.id().to_owned()),
                 "contributions.residents" => registry.residents(id).map(|v| v.id().to_owned()),
                 _ => registry.surplus(id).map(|v| v.id().to_owned()),

@@ -129,6 +129,49 @@ pub struct SupplementaryReport {
     pub claims: Vec<ClaimReport>,
     /// Medical years in order.
     pub years: Vec<YearSummary>,
+    /// The one-stop settlement (§5.2), when persons or subsidies are given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_stop: Option<OneStopReport>,
+}
+
+/// The subsidies of a claim settled in one stop (§5.2).
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct ClaimSubsidies {
+    /// The civil-servant subsidy on co-payments (X7).
+    pub civil_servant: medfund_core::Money,
+    /// The civil-servant subsidy beyond the insurer's maximum (X8).
+    pub civil_servant_above_max: medfund_core::Money,
+    /// The hardship subsidy (X6).
+    pub hardship: medfund_core::Money,
+}
+
+/// §5.2: the one-stop settlement's person-years, medical years and levy.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct OneStopReport {
+    /// The subsidies preset id.
+    pub policy: String,
+    /// Which subsidy applies first to a person who has both.
+    pub order: medfund_insurer::SubsidyOrder,
+    /// Per person and medical year: persons in order of their first claim.
+    pub person_years: Vec<medfund_insurer::PersonYear<String>>,
+    /// Per medical year, every payer.
+    pub years: Vec<SettlementYear>,
+    /// The civil-servant levy, if its wage base is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub civil_servant_levy: Option<medfund_insurer::Levy>,
+}
+
+/// One medical year of the one-stop settlement.
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct SettlementYear {
+    /// The medical year.
+    pub medical_year: i32,
+    /// Its totals.
+    #[serde(flatten)]
+    pub totals: medfund_insurer::SettlementTotals,
 }
 
 /// One claim's split.
@@ -139,9 +182,12 @@ pub struct ClaimReport {
     pub person: String,
     /// Date.
     pub date: NaiveDate,
-    /// The split.
+    /// The split (`person_pays`: what the person pays in the end, after any subsidy).
     #[serde(flatten)]
     pub split: ClaimSplit,
+    /// Its subsidies, when the claims are settled in one stop (§5.2).
+    #[serde(flatten)]
+    pub subsidies: Option<ClaimSubsidies>,
 }
 
 /// §6 report.

@@ -267,32 +267,10 @@ fn supplementary_tables(s: &SupplementaryReport, out: &mut Vec<Table>) {
             })
             .collect(),
     });
-    out.push(Table {
-        name: "supplementary_claims".into(),
-        title: ("逐笔理赔分担".into(), "Claims".into()),
-        columns: columns([
-            ("person", "参保人", "person"),
-            ("date", "日期", "date"),
-            ("medical_year", "医保年度", "medical year"),
-            ("fund", "统筹基金", "fund"),
-            ("insurer", "保险公司", "insurer"),
-            ("person_pays", "个人自付", "person pays"),
-        ]),
-        rows: s
-            .claims
-            .iter()
-            .map(|c| {
-                vec![
-                    text(c.person.clone()),
-                    text(c.date.to_string()),
-                    Cell::Int(i64::from(c.split.medical_year)),
-                    money(c.split.fund),
-                    money(c.split.insurer),
-                    money(c.split.person_pays),
-                ]
-            })
-            .collect(),
-    });
+    out.push(crate::onestop_tables::claims_table(s));
+    if let Some(o) = &s.one_stop {
+        crate::onestop_tables::one_stop_tables(o, out);
+    }
 }
 
 fn surplus_tables(s: &SurplusReport, out: &mut Vec<Table>) {

@@ -222,6 +222,53 @@ pub struct SupplementarySection {
     pub claims: Option<Vec<ClaimRow>>,
     /// Claims, from a CSV file.
     pub claims_csv: Option<String>,
+    /// `[supplementary.subsidies]`: overrides of the subsidies preset
+    /// (`xiamen-2007-subsidies`; W per medical year, migrant limits…); with
+    /// it or with persons, the claims are settled in one stop (§5.2).
+    pub subsidies: Option<PolicyTable<medfund_insurer::SubsidyPolicy>>,
+    /// Persons with a status other than employee, inline.
+    pub persons: Option<Vec<PersonRow>>,
+    /// Persons, from a CSV file.
+    pub persons_csv: Option<String>,
+    /// `[supplementary.civil_servant_levy]`: the levy financing the civil-servant subsidy.
+    pub civil_servant_levy: Option<LevyTable>,
+}
+
+impl SupplementarySection {
+    /// Whether the claims are settled in one stop (§5.2): subsidies, persons or a levy given.
+    pub(crate) fn one_stop(&self) -> bool {
+        self.subsidies.is_some()
+            || self.persons.is_some()
+            || self.persons_csv.is_some()
+            || self.civil_servant_levy.is_some()
+    }
+}
+
+/// `[[supplementary.persons]]`: a person of the one-stop settlement.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct PersonRow {
+    /// Person id (as in the claims).
+    #[serde(deserialize_with = "crate::values::non_empty_id")]
+    pub id: String,
+    /// `employee` (default), `retired`, `civil-servant`, `retired-civil-servant`, `migrant`.
+    pub status: Option<medfund_insurer::Status>,
+    /// `subsistence-allowance` or `low-pension`.
+    pub hardship: Option<medfund_insurer::Hardship>,
+    /// Monthly pension (low-pension retirees).
+    pub monthly_pension: Option<Amount>,
+    /// Months of continuous contribution (migrants).
+    pub contribution_months: Option<Whole32>,
+}
+
+/// `[supplementary.civil_servant_levy]`.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct LevyTable {
+    /// The year's contribution wage base of the civil servants.
+    pub wage_base: Amount,
 }
 
 /// `[[supplementary.claims]]`.

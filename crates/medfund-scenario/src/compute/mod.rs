@@ -3,6 +3,7 @@
 
 mod assistance;
 mod contributions;
+mod onestop;
 mod riskpool;
 mod supplementary;
 mod surplus;

@@ -33,14 +33,17 @@ pub(super) fn compute(
             .collect(),
         (None, None) => Vec::new(),
     };
+    if s.one_stop() {
+        return super::onestop::compute(s, source, &version, claims, trace);
+    }
     let result = medfund_insurer::split_claims_explained(&version, s.insured_persons.0, &claims, trace)
         .map_err(|e| split_error(s, e))?;
     let claims = claims
         .into_iter()
         .zip(result.claims)
-        .map(|(c, split)| ClaimReport { person: c.person, date: c.date, split })
+        .map(|(c, split)| ClaimReport { person: c.person, date: c.date, split, subsidies: None })
         .collect();
-    Ok(SupplementaryReport { policy: version.id().to_owned(), claims, years: result.years })
+    Ok(SupplementaryReport { policy: version.id().to_owned(), claims, years: result.years, one_stop: None })
 }
 
 /// The policy version a `[supplementary]` applies: its preset with its
@@ -77,7 +80,7 @@ fn split<P: std::hash::Hash + Eq + Clone + Sync>(
 }
 
 /// An error of the split, naming the claim (`supplementary.claims[i]`, or the CSV row).
-fn split_error(s: &SupplementarySection, e: InsurerError) -> ScenarioError {
+pub(super) fn split_error(s: &SupplementarySection, e: InsurerError) -> ScenarioError {
     match e {
         InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
         InsurerError::ClaimOutsideValidity { index, .. } => ScenarioError::not_in_force(format!(
