@@ -13,6 +13,11 @@
 //!   [`BandedSchedule`] over the person's running total in the medical year
 //!   (July 1 reset), the batch [`split_claims`] over claims in any order, and
 //!   the insurer's yearly result.
+//! - **One-stop settlement** (Xiamen practice, X6–X9): [`settle_one_stop`]
+//!   chains the fund and the insurer with the civil-servant and hardship
+//!   subsidies (each a [`BandedSchedule`] of [`Payer::Subsidy`] bands over a
+//!   running total, [`SubsidyOrder`] naming which applies first) and settles
+//!   migrant workers by their own scheme; [`civil_servant_levy`] finances it.
 //!
 //! The settlement types are plain data (per-year records, payments with a
 //! payer, payee and flow), so that later contracts — critical-illness

@@ -302,10 +302,10 @@ mod tests {
         let preset = P::template().unwrap();
         let Value::Object(fields) = serde_json::to_value(&preset).unwrap() else { panic!("not a table") };
         let table: PolicyTable<P> = serde_json::from_value(Value::Object(fields.clone())).unwrap();
-        assert_eq!(table.given.len(), fields.len(), "{}", P::SECTION);
+        assert_eq!(table.given.len(), fields.len(), "{}", P::TABLE);
         let mut applied = preset.clone();
         table.apply(&mut applied).unwrap();
-        assert_eq!(applied, preset, "{}", P::SECTION);
+        assert_eq!(applied, preset, "{}", P::TABLE);
     }
 
     #[test]
@@ -315,6 +315,7 @@ mod tests {
         every_field_round_trips::<SupplementaryPolicy>();
         every_field_round_trips::<SurplusPolicy>();
         every_field_round_trips::<medfund_contrib::EmployeePolicy>();
+        every_field_round_trips::<medfund_insurer::SubsidyPolicy>();
     }
 
     #[test]

@@ -209,6 +209,12 @@ fn headline(report: &Value) -> serde_json::Map<String, Value> {
         let years = list(s.get("years"));
         f.insert("supplementary.claims_paid".into(), sum(&years, "claims_paid"));
         f.insert("supplementary.insurer_result".into(), sum(&years, "insurer_result"));
+        if let Some(o) = s.get("one_stop") {
+            let years = list(o.get("years"));
+            for key in ["civil_servant", "civil_servant_above_max", "hardship", "person_pays"] {
+                f.insert(format!("supplementary.one_stop.{key}"), sum(&years, key));
+            }
+        }
     }
     if report.get("surplus").is_some() {
         for key in ["primary_pool", "performance_pool", "unallocated", "primary_share_of_total"] {

@@ -53,7 +53,7 @@ fn the_demo_and_its_report_conform_to_the_schemas() {
                 .unwrap();
         validate(&report_schema(), &report);
     }
-    // §10: the contributions examples (one linked into [riskpool]) and their reports.
+    // §10 (one linked into [riskpool]) and §5.2 examples and their reports.
     for text in [
         include_str!("../../../examples/contributions.toml"),
         include_str!("../../../examples/revenue-to-riskpool.toml"),
