@@ -219,5 +219,20 @@ def test_the_contributions_section_is_the_cli_report_and_its_tables():
     assert report.to_json() == cli("run", str(path), "--format", "json").decode()
     tables = report.tables(lang="en")
     funds = tables["contributions_funds"]["value"].tolist()
-    assert funds == [Decimal("21321.00"), Decimal("21777.00"), Decimal("23228000.00")]
+    assert funds[:4] == [Decimal("21321.00"), Decimal("21777.00"), Decimal("23228000.00"), Decimal("3400.00")]
     assert tables["contributions_employee_rows"]["account"].sum() == Decimal("21777.00")
+
+
+def test_the_revenue_link_and_the_one_stop_settlement_are_the_cli_reports():
+    for name in ["revenue-to-riskpool.toml", "one-stop.toml"]:
+        path = EXAMPLES / name
+        report = medfund.run(path)
+        assert report.to_json() == cli("run", str(path), "--format", "json").decode()
+    tables = medfund.run(EXAMPLES / "one-stop.toml").tables(lang="en")
+    claims = tables["supplementary_claims"]
+    parts = ["fund", "insurer", "civil-servant subsidy", "civil-servant, beyond the maximum", "hardship subsidy", "person pays"]
+    # Every claim's parts sum to its cost, read back from the person-years.
+    assert claims[parts].sum().sum() == tables["supplementary_person_years"]["eligible cost"].sum()
+    assert tables["supplementary_civil_servant_levy"]["value"].tolist()[1] == Decimal("8400000.00")
+    linked = medfund.run(EXAMPLES / "revenue-to-riskpool.toml").tables(lang="en")
+    assert linked["contributions_units"]["employee pooling"].tolist() == [Decimal("13689.00"), Decimal("2228.00")]

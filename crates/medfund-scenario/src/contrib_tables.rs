@@ -14,9 +14,16 @@ fn count(n: impl TryInto<i64>) -> Cell {
 
 /// The funds, then employees (totals and rows), residents and late fees.
 pub(crate) fn contributions_tables(c: &ContributionsReport, out: &mut Vec<Table>) {
+    // The reading in the title: a text row would turn the money column to text.
+    let (from_zh, from_en) = match c.funds.retiree_accounts_from {
+        RetireeAccountsFrom::EmployeePooling => {
+            ("退休人员个人账户由职工统筹基金划入", "retirees' credits from the employee pooling fund")
+        }
+        _ => ("退休人员个人账户资金来自养老金", "retirees' credits from the pension"),
+    };
     out.push(kv_table(
         "contributions_funds".into(),
-        ("筹资 · 各基金收入".into(), "Contributions · by fund".into()),
+        (format!("筹资 · 各基金收入 · {from_zh}"), format!("Contributions · by fund · {from_en}")),
         vec![
             (
                 "employee_pooling",
@@ -31,19 +38,6 @@ pub(crate) fn contributions_tables(c: &ContributionsReport, out: &mut Vec<Table>
                 "退休人员个人账户划入",
                 "retirees' account credits",
                 money(c.funds.retiree_account_credits),
-            ),
-            (
-                "retiree_accounts_from",
-                "退休人员个人账户资金来源",
-                "retirees' credits drawn from",
-                match c.funds.retiree_accounts_from {
-                    RetireeAccountsFrom::Pension => {
-                        label("pension", "养老金（不占统筹基金）", "pension (not the pool)")
-                    }
-                    RetireeAccountsFrom::EmployeePooling => {
-                        label("employee-pooling", "职工统筹基金划入", "the employee pooling fund")
-                    }
-                },
             ),
         ],
     ));

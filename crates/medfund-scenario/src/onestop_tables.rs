@@ -147,7 +147,6 @@ pub(crate) fn one_stop_tables(o: &OneStopReport, out: &mut Vec<Table>) {
     if let Some(l) = &o.civil_servant_levy {
         let mut rows = vec![
             ("wage_base", "缴费工资基数", "wage base", money(l.wage_base)),
-            ("rate", "征缴比例", "rate", text(l.rate.to_string())),
             ("yearly", "全年征缴", "yearly", money(l.yearly)),
         ];
         const MONTHS: [(&str, &str, &str); 12] = [
@@ -167,7 +166,8 @@ pub(crate) fn one_stop_tables(o: &OneStopReport, out: &mut Vec<Table>) {
         rows.extend(MONTHS.iter().zip(l.monthly).map(|(&(k, zh, en), m)| (k, zh, en, money(m))));
         out.push(kv_table(
             "supplementary_civil_servant_levy".into(),
-            ("公务员医疗补助经费征缴".into(), "Civil-servant subsidy levy".into()),
+            // The rate in the title: a text row would turn the money column to text.
+            (format!("公务员医疗补助经费征缴 · {}", l.rate), format!("Civil-servant subsidy levy · {}", l.rate)),
             rows,
         ));
     }
