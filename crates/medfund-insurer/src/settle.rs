@@ -69,9 +69,9 @@ impl Running {
         Running {
             column: column.map(ColumnSchedule::fresh),
             supplementary: RunningTotals::default(),
-            civil_servant: RunningTotals::default(),
-            above_max: RunningTotals::default(),
-            hardship: RunningTotals::default(),
+            civil_servant: SubsidyRun::default(),
+            above_max: SubsidyRun::default(),
+            hardship: SubsidyRun::default(),
             migrant: RunningTotals::default(),
         }
     }
@@ -150,14 +150,42 @@ pub struct OneStopResult<P> {
     pub insurer_years: Vec<YearSummary>,
 }
 
+/// A subsidy schedule's running state in a person's medical year: the
+/// checked one, or the division-free one (started on first use) when the
+/// batch is within the schedule's exact range.
+#[derive(Default)]
+struct SubsidyRun {
+    checked: RunningTotals,
+    column: Option<crate::column::Running>,
+}
+
+impl SubsidyRun {
+    /// The running base before this claim (the traced path is the checked one).
+    fn before(&self) -> Money {
+        self.checked.cost()
+    }
+
+    /// The subsidy `schedule` pays on `base`; `fast`: the division-free path.
+    #[inline]
+    fn apply(&mut self, schedule: &BandedSchedule, base: Money, fast: bool) -> Result<Money> {
+        debug_assert!(!base.is_negative(), "invariant: a subsidy's base is a part of the out-of-pocket");
+        if let Some(column) = schedule.column().filter(|_| fast) {
+            let state = self.column.get_or_insert_with(|| column.fresh());
+            let [_, _, subsidy] = column.apply(state, base.fen().unsigned_abs());
+            return Ok(Money::from_fen(i64::try_from(subsidy).expect("invariant: a subsidy is at most its base")));
+        }
+        Ok(schedule.apply(&mut self.checked, base)?.subsidy)
+    }
+}
+
 /// The state of one person's medical year: one running total per schedule.
 struct Running {
     /// The supplementary schedule's, on the division-free path.
     column: Option<crate::column::Running>,
     supplementary: RunningTotals,
-    civil_servant: RunningTotals,
-    above_max: RunningTotals,
-    hardship: RunningTotals,
+    civil_servant: SubsidyRun,
+    above_max: SubsidyRun,
+    hardship: SubsidyRun,
     migrant: RunningTotals,
 }
 
@@ -216,6 +244,33 @@ pub fn settle_one_stop<P: Hash + Eq + Clone + std::fmt::Display>(
     claims: &[Claim<P>],
     trace: &mut Trace,
 ) -> Result<OneStopResult<P>> {
+    let mut out =
+        OneStopResult { claims: Vec::new(), person_years: Vec::new(), years: Vec::new(), insurer_years: Vec::new() };
+    settle_one_stop_into(supplementary, subsidies, insured_persons, persons, claims, trace, &mut out)?;
+    Ok(out)
+}
+
+/// [`settle_one_stop`] into the vectors of `out`, whose allocations are
+/// reused: a caller that settles many variants keeps one result (fresh
+/// vectors of 10⁶ claims cost their page faults on every call). On an
+/// error `out` holds no result of this call.
+#[allow(clippy::too_many_arguments)]
+pub fn settle_one_stop_into<P: Hash + Eq + Clone + std::fmt::Display>(
+    supplementary: &SupplementaryPolicy,
+    subsidies: &SubsidyPolicy,
+    insured_persons: u64,
+    persons: &[(P, Person)],
+    claims: &[Claim<P>],
+    trace: &mut Trace,
+    out: &mut OneStopResult<P>,
+) -> Result<()> {
+    let mut results = std::mem::take(&mut out.claims);
+    let mut person_years = std::mem::take(&mut out.person_years);
+    out.years.clear();
+    out.insurer_years.clear();
+    results.clear();
+    results.resize(claims.len(), SettledClaim::default());
+    person_years.clear();
     let schedule = supplementary.schedule()?;
     subsidies.validate()?;
     let premiums = premiums(supplementary, insured_persons)?;
@@ -238,14 +293,16 @@ pub fn settle_one_stop<P: Hash + Eq + Clone + std::fmt::Display>(
     // The division-free path when every running total stays in its range (any
     // real batch); the traced path is the checked one, whose state the steps read.
     let column = schedule.column().filter(|c| grouped.cost_sum <= c.limit() && !trace.is_on());
-    let mut out = Settler {
+    // At most one person-year per claim; pages not written cost nothing.
+    person_years.reserve(claims.len().min(grouped.ends.len().saturating_mul(3)));
+    let mut st = Settler {
         schedule: &schedule,
+        cost_sum: grouped.cost_sum,
         column,
         subsidies,
         years: Vec::new(),
-        results: vec![SettledClaim::default(); claims.len()],
-        // At most one person-year per claim; pages not written cost nothing.
-        person_years: Vec::with_capacity(claims.len().min(grouped.ends.len().saturating_mul(3))),
+        results,
+        person_years,
         totals: Vec::new(),
         paid: YearTotals::default(),
         steps: Vec::new(),
@@ -280,11 +337,11 @@ pub fn settle_one_stop<P: Hash + Eq + Clone + std::fmt::Display>(
                 let medical_year = supplementary.year_start.year_of(entry.date).label();
                 if current.as_ref().is_none_or(|c| c.medical_year != medical_year) {
                     if let Some(done) = current.take() {
-                        out.close(done)?;
+                        st.close(done)?;
                     }
                     running = Running::new(column);
                     migrant = None;
-                    let hardship = out.hardship_of(index, id, &person, medical_year)?;
+                    let hardship = st.hardship_of(index, id, &person, medical_year)?;
                     current = Some(PersonYear {
                         person: id.clone(),
                         status: person.status,
@@ -295,11 +352,11 @@ pub fn settle_one_stop<P: Hash + Eq + Clone + std::fmt::Display>(
                 }
                 let py = current.as_mut().expect("invariant: set above");
                 let claim = match person.status {
-                    Status::Migrant => out.migrant(index, id, &person, medical_year, &mut migrant, &mut running, entry),
-                    _ => out.chain(&person, py.hardship_category, medical_year, &mut running, entry),
+                    Status::Migrant => st.migrant(index, id, &person, medical_year, &mut migrant, &mut running, entry),
+                    _ => st.chain(&person, py.hardship_category, medical_year, &mut running, entry),
                 }
                 .and_then(|claim| {
-                    out.record(entry.index, claim);
+                    st.record(entry.index, claim);
                     py.totals.add(entry.cost, &claim)
                 })
                 .map_err(|e| match e {
@@ -311,12 +368,12 @@ pub fn settle_one_stop<P: Hash + Eq + Clone + std::fmt::Display>(
                 claim?;
             }
             if let Some(done) = current {
-                out.close(done)?;
+                st.close(done)?;
             }
         }
     }
-    out.flush();
-    let Settler { results, person_years, totals, paid, mut steps, .. } = out;
+    st.flush();
+    let Settler { results, person_years, totals, paid, mut steps, .. } = st;
     if trace.is_on() {
         // In input order, each claim's steps as they were taken.
         steps.sort_by_key(|(index, _)| *index);
@@ -324,12 +381,18 @@ pub fn settle_one_stop<P: Hash + Eq + Clone + std::fmt::Display>(
             trace.record(|| step);
         }
     }
-    Ok(OneStopResult { claims: results, person_years, years: totals, insurer_years: paid.summaries(premiums)? })
+    out.insurer_years = paid.summaries(premiums)?;
+    out.claims = results;
+    out.person_years = person_years;
+    out.years = totals;
+    Ok(())
 }
 
 /// The state of one settlement.
 struct Settler<'a, P> {
     schedule: &'a BandedSchedule,
+    /// Σ of every claim's cost (fen, saturating): bounds every running total.
+    cost_sum: u64,
     column: Option<&'a ColumnSchedule>,
     subsidies: &'a SubsidyPolicy,
     /// Schedules of the medical years met so far (`None`: no W given).
@@ -463,13 +526,16 @@ impl<P: std::fmt::Display> Settler<'_, P> {
         let order = self.subsidies.order;
         let retired = usize::from(person.status == Status::RetiredCivilServant);
         let tracing = self.tracing;
+        // The division-free subsidy paths: as for the supplementary schedule.
+        let (fast, cost_sum) = (self.column.is_some(), self.cost_sum);
         let mut steps: Vec<Step> = Vec::new();
         let needed = if civil { "the civil-servant subsidy (X7, X8)" } else { "the hardship subsidy (X6)" };
         let ys = self.year(medical_year, needed)?;
         let wage = ys.wage;
         let mut hardship_part = Money::ZERO;
         if let (Some(kind), SubsidyOrder::HardshipFirst) = (hardship, order) {
-            hardship_part = hardship_subsidy(ys, kind, running, split.person, wage, tracing, &mut steps, entry)?;
+            hardship_part =
+                hardship_subsidy(ys, kind, running, split.person, wage, tracing, (fast, cost_sum), &mut steps, entry)?;
         }
         if civil {
             // Hardship-first: the hardship part is taken off the co-payments and the excess pro rata.
@@ -487,10 +553,11 @@ impl<P: std::fmt::Display> Settler<'_, P> {
             }
             let ys = self.year(medical_year, needed)?;
             let cs_schedule = ys.civil_servant.get(retired).expect("invariant: active and retired schedules");
-            let cs_before = running.civil_servant.cost();
-            claim.civil_servant = cs_schedule.apply(&mut running.civil_servant, base_copay)?.subsidy;
-            let am_before = running.above_max.cost();
-            claim.civil_servant_above_max = ys.above_max.apply(&mut running.above_max, base_excess)?.subsidy;
+            let cs_before = running.civil_servant.before();
+            let fast = |s: &BandedSchedule| fast && s.column().is_some_and(|c| c.limit() >= cost_sum);
+            claim.civil_servant = running.civil_servant.apply(cs_schedule, base_copay, fast(cs_schedule))?;
+            let am_before = running.above_max.before();
+            claim.civil_servant_above_max = running.above_max.apply(&ys.above_max, base_excess, fast(&ys.above_max))?;
             if tracing {
                 let threshold =
                     if retired == 1 { "retired_civil_servant_threshold" } else { "civil_servant_threshold" };
@@ -525,7 +592,8 @@ impl<P: std::fmt::Display> Settler<'_, P> {
         if let (Some(kind), SubsidyOrder::CivilServantFirst) = (hardship, order) {
             let left = split.person.checked_sub(claim.civil_servant)?.checked_sub(claim.civil_servant_above_max)?;
             let ys = self.year(medical_year, needed)?;
-            hardship_part = hardship_subsidy(ys, kind, running, left, wage, tracing, &mut steps, entry)?;
+            hardship_part =
+                hardship_subsidy(ys, kind, running, left, wage, tracing, (fast, cost_sum), &mut steps, entry)?;
         }
         claim.hardship = hardship_part;
         claim.person_pays = split
@@ -638,13 +706,15 @@ fn hardship_subsidy(
     base: Money,
     wage: Money,
     tracing: bool,
+    (fast, cost_sum): (bool, u64),
     steps: &mut Vec<Step>,
     entry: &crate::supplementary::Entry,
 ) -> Result<Money> {
     let k = usize::from(kind == Hardship::LowPension);
-    let before = running.hardship.cost();
-    let part =
-        ys.hardship.get(k).expect("invariant: two hardship schedules").apply(&mut running.hardship, base)?.subsidy;
+    let before = running.hardship.before();
+    let schedule = ys.hardship.get(k).expect("invariant: two hardship schedules");
+    let fast = fast && schedule.column().is_some_and(|c| c.limit() >= cost_sum);
+    let part = running.hardship.apply(schedule, base, fast)?;
     if tracing {
         steps.push(
             Step::new(

@@ -162,6 +162,30 @@ proptest! {
         prop_assert_eq!(&r.years, &r2.years);
     }
 
+    /// The traced settlement takes the checked path, the untraced one the
+    /// division-free one: the same figures.
+    #[test]
+    fn prop_the_division_free_path_equals_the_checked_path(
+        people in prop::collection::vec(person(), 6), cs in claims(), (order, per) in settings()
+    ) {
+        let persons: Vec<(u8, Person)> = people.into_iter().zip(0_u8..).map(|(p, i)| (i, p)).collect();
+        let policy = policy(order, per);
+        let mut trace = Trace::on();
+        let checked = settle_one_stop(xiamen_2007().unwrap().params(), &policy, 100, &persons, &cs, &mut trace).unwrap();
+        prop_assert_eq!(checked, settle(&policy, &persons, &cs));
+    }
+
+    #[test]
+    fn prop_a_reused_result_equals_a_fresh_one(
+        people in prop::collection::vec(person(), 6), a in claims(), b in claims()
+    ) {
+        let persons: Vec<(u8, Person)> = people.into_iter().zip(0_u8..).map(|(p, i)| (i, p)).collect();
+        let policy = policy(SubsidyOrder::CivilServantFirst, DeductiblePer::MedicalYear);
+        let mut out = settle(&policy, &persons, &a);
+        settle_one_stop_into(xiamen_2007().unwrap().params(), &policy, 100, &persons, &b, &mut Trace::off(), &mut out).unwrap();
+        prop_assert_eq!(out, settle(&policy, &persons, &b));
+    }
+
     #[test]
     fn prop_persons_not_listed_keep_the_supplementary_split(cs in claims()) {
         let r = settle(&policy(SubsidyOrder::CivilServantFirst, DeductiblePer::MedicalYear), &[], &cs);
