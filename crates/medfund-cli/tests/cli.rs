@@ -581,3 +581,23 @@ fn sweep_of_a_projection_reports_the_last_year_risk() {
     let p = |r: &Value| r["figures"]["projection.employee.2033.p_actuarial_review"].as_f64().unwrap();
     assert!(p(&rows[1]) > p(&rows[0]), "a lower levy makes a review more likely");
 }
+
+#[test]
+fn the_one_stop_and_revenue_examples_run_in_both_languages() {
+    let one_stop = examples().join("one-stop.toml");
+    medfund()
+        .args(["run"])
+        .arg(&one_stop)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("公务员医疗补助").and(predicate::str::contains("4,885.34")));
+    medfund()
+        .args(["run", "--lang", "en"])
+        .arg(&one_stop)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("One-stop settlement · per person and medical year"));
+    let linked = examples().join("revenue-to-riskpool.toml");
+    medfund().arg("check").arg(&linked).assert().success();
+    medfund().args(["simulate", "--format", "json"]).arg(&linked).assert().success();
+}

@@ -129,3 +129,15 @@ fn blank_parameters_and_bad_persons_are_errors_that_name_the_field() {
     let e = parse_scenario(&bad, ScenarioFormat::Toml, "o.toml").unwrap_err();
     assert_eq!(e.path.as_deref(), Some("supplementary.subsidies.order"), "{e}");
 }
+
+#[test]
+fn the_column_split_refuses_one_stop_settings_rather_than_ignoring_them() {
+    let claims = [medfund_scenario::Claim {
+        person: "p",
+        date: "2024-03-01".parse().unwrap(),
+        eligible_cost: "1".parse().unwrap(),
+    }];
+    let settings = serde_json::json!({"insured_persons": 1, "persons": [{"id": "p", "status": "civil-servant"}]});
+    let e = medfund_scenario::split_supplementary_claims(settings, &claims).unwrap_err();
+    assert!(e.to_string().contains("covers §5 only"), "{e}");
+}

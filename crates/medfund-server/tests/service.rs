@@ -285,3 +285,23 @@ fn every_answer_carries_a_request_id_and_keeps_a_clients_own() {
     std::io::Write::write_all(&mut stream, raw).unwrap();
     assert_eq!(common::read_answer(&mut stream).header("x-request-id"), Some("vendor-42"));
 }
+
+#[test]
+fn run_answers_the_extensions_as_medfund_does_and_they_conform() {
+    // §5.2 the one-stop settlement, §10 and §10.6 the revenue side linked into the fund.
+    let s = server();
+    for (name, text) in [
+        ("one-stop", include_str!("../../../examples/one-stop.toml")),
+        ("revenue-to-riskpool", include_str!("../../../examples/revenue-to-riskpool.toml")),
+        ("contributions", include_str!("../../../examples/contributions.toml")),
+    ] {
+        let scenario = medfund_scenario::parse_scenario(text, medfund_scenario::ScenarioFormat::Toml, name).unwrap();
+        let report = medfund_scenario::run_scenario(&scenario, name, true).unwrap();
+        let mut expected = Vec::new();
+        medfund_scenario::write_json(&report, false, &mut expected).unwrap();
+        let answer = s.call("POST", "/v1/run?explain=true", Some("application/toml"), text.as_bytes());
+        assert_eq!(answer.status, 200, "{name}: {}", answer.text());
+        assert_eq!(answer.body, expected, "{name}");
+        conforms("Report", &answer.json());
+    }
+}

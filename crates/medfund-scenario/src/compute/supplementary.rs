@@ -108,14 +108,27 @@ pub(crate) fn split_given<P: std::hash::Hash + Eq + Clone + Sync>(
             "supplementary.claims: given in the table and as columns; expected the claims as columns only",
         ));
     }
+    refuse_one_stop(s)?;
     let version = policy_version(s)?;
     let result = split(s, &version, claims)?;
     Ok((version.id().to_owned(), result))
 }
 
+/// The column split is §5 alone: settings that ask for the one-stop
+/// settlement (§5.2) are refused rather than silently split without it.
+fn refuse_one_stop(s: &SupplementarySection) -> ScenarioResult<()> {
+    if s.one_stop() {
+        return Err(ScenarioError::input(
+            "supplementary: persons, subsidies or civil_servant_levy are given, but the split of claims as columns covers §5 only (fund and insurer); expected none of them here, or the scenario run (medfund run, medfund.run) for the one-stop settlement",
+        ));
+    }
+    Ok(())
+}
+
 /// The medical-year summaries of splits made under a `[supplementary]`
 /// table (a part of a split run apart, or all of it).
 pub(crate) fn summaries_given(s: &SupplementarySection, splits: &[ClaimSplit]) -> ScenarioResult<Vec<YearSummary>> {
+    refuse_one_stop(s)?;
     let version = policy_version(s)?;
     medfund_insurer::year_summaries(version.params(), s.insured_persons.0, splits)
         .map_err(|e| lib_error("supplementary.insured_persons", e))
