@@ -75,6 +75,27 @@ impl Running {
             migrant: RunningTotals::default(),
         }
     }
+
+    /// A new medical year of a person: the states the person's rules use
+    /// start afresh (the others are not read for this person; resetting
+    /// every state of every person-year cost 300 bytes of writes each).
+    #[inline]
+    fn restart(&mut self, column: Option<&ColumnSchedule>, person: &Person) {
+        self.column = column.map(ColumnSchedule::fresh);
+        self.supplementary = RunningTotals::default();
+        match person.status {
+            Status::Migrant => self.migrant = RunningTotals::default(),
+            Status::CivilServant | Status::RetiredCivilServant => self.restart_subsidies(),
+            _ if person.hardship.is_some() => self.restart_subsidies(),
+            _ => {}
+        }
+    }
+
+    fn restart_subsidies(&mut self) {
+        self.civil_servant = SubsidyRun::default();
+        self.above_max = SubsidyRun::default();
+        self.hardship = SubsidyRun::default();
+    }
 }
 
 impl SettlementTotals {
@@ -309,8 +330,11 @@ pub fn settle_one_stop_into<P: Hash + Eq + Clone + std::fmt::Display>(
         tracing: trace.is_on(),
         splitter: Splitter::new(),
         window: Vec::with_capacity(WINDOW),
+        migrant_schedules: Vec::new(),
     };
     let mut keys: Vec<u64> = Vec::new();
+    // One state for the call, restarted at each person-year (its first claim included).
+    let mut running = Running::new(column);
     let mut looked_up: Vec<(Option<usize>, Person)> = Vec::with_capacity(LOOKUPS);
     let mut start = 0_usize;
     for (chunk_ends, chunk_ids) in grouped.ends.chunks(LOOKUPS).zip(ids.chunks(LOOKUPS)) {
@@ -329,8 +353,7 @@ pub fn settle_one_stop_into<P: Hash + Eq + Clone + std::fmt::Display>(
             keys.sort_unstable();
             // The person-year being settled, booked when its year or person ends.
             let mut current: Option<PersonYear<P>> = None;
-            let mut running = Running::new(column);
-            let mut migrant: Option<BandedSchedule> = None;
+            let mut migrant: Option<usize> = None;
             for key in &keys {
                 let at = usize::try_from(key & u64::from(u32::MAX)).expect("invariant: the low 32 bits fit a usize");
                 let entry = group.get(at).expect("invariant: keys index the group");
@@ -339,7 +362,7 @@ pub fn settle_one_stop_into<P: Hash + Eq + Clone + std::fmt::Display>(
                     if let Some(done) = current.take() {
                         st.close(done)?;
                     }
-                    running = Running::new(column);
+                    running.restart(column, &person);
                     migrant = None;
                     let hardship = st.hardship_of(index, id, &person, medical_year)?;
                     current = Some(PersonYear {
@@ -405,6 +428,8 @@ struct Settler<'a, P> {
     tracing: bool,
     splitter: Splitter,
     window: Vec<(u32, SettledClaim)>,
+    /// The migrant schedules built so far: (medical year, limit, schedule).
+    migrant_schedules: Vec<(i32, Money, BandedSchedule)>,
 }
 
 /// Settled claims written to the results per burst (as in `split_claims`).
@@ -449,7 +474,7 @@ impl<P: std::fmt::Display> Settler<'_, P> {
         medical_year: i32,
     ) -> Result<Option<Hardship>> {
         let invalid = |field, problem: &str, expected| InsurerError::InvalidPerson {
-            index: index.unwrap_or_default(),
+            index: index.expect("invariant: a person with a hardship category is listed"),
             id: id.to_string(),
             field,
             problem: problem.into(),
@@ -615,12 +640,12 @@ impl<P: std::fmt::Display> Settler<'_, P> {
         id: &P,
         person: &Person,
         medical_year: i32,
-        schedule: &mut Option<BandedSchedule>,
+        schedule: &mut Option<usize>,
         running: &mut Running,
         entry: &crate::supplementary::Entry,
     ) -> Result<SettledClaim> {
         let invalid = |problem: String| InsurerError::InvalidPerson {
-            index: index.unwrap_or_default(),
+            index: index.expect("invariant: a migrant is a listed person"),
             id: id.to_string(),
             field: "contribution_months",
             problem,
@@ -632,11 +657,20 @@ impl<P: std::fmt::Display> Settler<'_, P> {
             .migrant_limit(months)?
             .ok_or_else(|| invalid(format!("{months} is below the first row of migrant_limits")))?;
         if schedule.is_none() {
-            let subsidies = self.subsidies;
-            let ys = self.year(medical_year, "the migrant deductible (X9)")?;
-            *schedule = Some(ys.migrant(subsidies, limit)?);
+            // One schedule per medical year and limit, built once for every migrant.
+            let found = self.migrant_schedules.iter().position(|(y, l, _)| *y == medical_year && *l == limit);
+            *schedule = Some(match found {
+                Some(at) => at,
+                None => {
+                    let subsidies = self.subsidies;
+                    let built = self.year(medical_year, "the migrant deductible (X9)")?.migrant(subsidies, limit)?;
+                    self.migrant_schedules.push((medical_year, limit, built));
+                    self.migrant_schedules.len().wrapping_sub(1)
+                }
+            });
         }
-        let s = schedule.as_ref().expect("invariant: set above");
+        let at = schedule.expect("invariant: set above");
+        let (_, _, s) = self.migrant_schedules.get(at).expect("invariant: an index of a built schedule");
         if self.subsidies.migrant_deductible_per == DeductiblePer::Admission {
             running.migrant.restart_cost();
         }
