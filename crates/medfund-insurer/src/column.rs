@@ -162,24 +162,8 @@ impl ColumnSchedule {
     /// all its costs does); nothing wraps before that.
     #[inline]
     pub(crate) fn apply(&self, state: &mut Running, cost: u64) -> [u64; 3] {
-        let start = state.cost;
-        let end = start.wrapping_add(cost);
-        let mut parts = [0_u64; 3];
-        for band in &self.bands {
-            let reached = |at: u64| at.saturating_sub(band.from).min(band.width);
-            let portion = reached(end).wrapping_sub(reached(start));
-            let raw = match band.divide {
-                None => portion.wrapping_mul(band.num),
-                Some(d) => d.round(portion.wrapping_mul(band.num)),
-            };
-            if let (Some(room), Some(part)) = (state.room.get_mut(band.payer), parts.get_mut(band.payer)) {
-                let pay = raw.min(*room);
-                *room = room.wrapping_sub(pay);
-                *part = part.wrapping_add(pay);
-            }
-        }
-        state.cost = end;
-        parts
+        // The excess costs a division only where a cap binds (once per person and payer).
+        self.apply_with_excess(state, cost).0
     }
 }
 
