@@ -71,6 +71,7 @@ mod explain;
 mod merge;
 pub mod onestop;
 mod settle;
+mod settled;
 pub mod supplementary;
 
 pub use assistance::{
@@ -85,10 +86,8 @@ pub use onestop::{
     AverageWage, DeductiblePer, Hardship, Levy, MigrantLimit, Person, Status, SubsidyOrder, SubsidyPolicy,
     XIAMEN_2007_SUBSIDIES, civil_servant_levy, xiamen_2007_subsidies,
 };
-pub use settle::{
-    OneStopResult, PersonYear, SettledClaim, SettlementTotals, merge_settlement_years, settle_one_stop,
-    settle_one_stop_into,
-};
+pub use settle::{settle_one_stop, settle_one_stop_into};
+pub use settled::{OneStopResult, PersonYear, SettledClaim, SettlementTotals, merge_settlement_years};
 pub use supplementary::{
     Claim, ClaimSplit, SupplementaryPolicy, SupplementaryResult, XIAMEN_2007, YearSummary, check_in_force,
     split_claims, split_claims_in_force, xiamen_2007,
