@@ -476,12 +476,15 @@ pub fn report_tables(report: &Report) -> Vec<render::Table> {
 pub mod model {
     pub use crate::overrides::PolicyTable;
     pub use crate::report::{
-        ClaimReport, Report, RiskpoolReport, SchemeReport, SchemesReport, SupplementaryReport, SurplusReport,
-        UnitReport,
+        ClaimReport, ClaimSubsidies, ContributionsReport, EmployeeReport, EmployeesReport, FundsReport, LateFeesReport,
+        OneStopReport, Report, ResidentsReport, RiskpoolReport, SchemeReport, SchemesReport, SettlementYear,
+        SupplementaryReport, SurplusReport, UnitFundsReport, UnitReport,
     };
     pub use crate::scenario::{
-        AssistanceSection, ClaimRow, CountyRow, Growth, GrowthPair, InstitutionRow, ProjectionSection, ProjectionUnit,
-        RiskpoolSection, Scenario, SchemeTable, SpendingRow, SupplementarySection, SurplusSection, UnitRow,
+        ArrearRow, AssistanceSection, ClaimRow, ContributionsSection, CountyRow, EmployeeRow, FiguresChoice, Growth,
+        GrowthPair, HeadcountRow, InstitutionRow, LateFeesTable, LevyTable, PersonRow, ProjectionSection,
+        ProjectionUnit, ResidentsTable, RetireeAccountsFrom, RevenueFrom, RiskpoolSection, Scenario, SchemeTable,
+        SpendingRow, SupplementarySection, SurplusSection, UnitRow,
     };
     pub use crate::values::{
         Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year,
