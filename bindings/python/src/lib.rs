@@ -447,6 +447,7 @@ fn person_buckets<'py>(py: Python<'py>, claims_table: PyTable, n: u32) -> PyResu
 #[pymodule]
 fn _medfund(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Report>()?;
+    m.add("DEMO", medfund_scenario::DEMO)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(simulate, m)?)?;

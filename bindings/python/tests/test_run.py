@@ -236,3 +236,8 @@ def test_the_revenue_link_and_the_one_stop_settlement_are_the_cli_reports():
     assert tables["supplementary_civil_servant_levy"]["value"].tolist()[1] == Decimal("8400000.00")
     linked = medfund.run(EXAMPLES / "revenue-to-riskpool.toml").tables(lang="en")
     assert linked["contributions_units"]["employee pooling"].tolist() == [Decimal("13689.00"), Decimal("2228.00")]
+
+
+def test_the_demo_is_the_cli_demo():
+    assert medfund.demo().to_json() == cli("demo", "--format", "json").decode()
+    assert "[riskpool]" in medfund.DEMO

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use medfund_scenario::{Lang, Limits, ScenarioFormat};
 
+/// The version and the commit the binary was built from (`build.rs`).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("MEDFUND_COMMIT"), ")");
+
 /// medfund — exact, explainable rules for Chinese medical-insurance funds (医保基金).
 ///
 /// Runs scenario files (TOML or JSON) through the policy libraries: the risk-sharing
@@ -13,7 +16,7 @@ use medfund_scenario::{Lang, Limits, ScenarioFormat};
 ///
 /// Exit status: 0 success; 2 invalid input or policy not in force; 1 any other failure.
 #[derive(Debug, Parser)]
-#[command(name = "medfund", version, propagate_version = true)]
+#[command(name = "medfund", version = VERSION, propagate_version = true)]
 pub(crate) struct Cli {
     /// How errors are written on standard error: one line of text (the first
     /// error), or a JSON array of every input error found (up to 100).

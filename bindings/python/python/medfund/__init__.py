@@ -29,6 +29,8 @@ from ._input import Lists, Scenario, folder, lists_bytes, source, to_json
 from .errors import InputError, MedfundError, NotInForceError
 
 __all__ = [
+    "DEMO",
+    "demo",
     "Report",
     "SplitResult",
     "run",
@@ -114,6 +116,20 @@ class Report:
     def __repr__(self) -> str:
         sections = [k for k in ("riskpool", "assistance", "supplementary", "surplus") if k in self.to_dict()]
         return f"<medfund.Report {', '.join(sections) or 'empty'}>"
+
+
+#: The built-in demo scenario (TOML text): every section of the contract,
+#: the scenario ``medfund demo`` runs.
+DEMO: str = _medfund.DEMO
+
+
+def demo(*, explain: bool = False) -> Report:
+    """The report of the built-in demo scenario, as ``medfund demo`` gives it.
+
+    >>> medfund.demo().to_dict()["format"]  # doctest: +SKIP
+    'medfund-report/1'
+    """
+    return run(DEMO, explain=explain)
 
 
 def run(scenario: Scenario, *, explain: bool = False, lists: Optional[Lists] = None) -> Report:
