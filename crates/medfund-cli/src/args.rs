@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use medfund_scenario::{Lang, Limits, ScenarioFormat};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use medfund_scenario::{ClaimsRun, Inline, Lang, Limits, MoneyUnit, ScenarioFormat};
 
 /// The version and the commit the binary was built from (`build.rs`).
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("MEDFUND_COMMIT"), ")");
@@ -99,6 +99,67 @@ pub(crate) struct InputArgs {
     pub(crate) allow_outside_paths: bool,
 }
 
+/// Claims at scale (docs/scenario-format.md §5.3).
+#[derive(Debug, Args)]
+pub(crate) struct ClaimsArgs {
+    /// Write the per-claim results of [supplementary] to FILE (.parquet, .arrow or .csv; input
+    /// order, the claim_id column passed through), under a temporary name until complete.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) claims_out: Option<std::path::PathBuf>,
+    /// Money in --claims-out: yuan as decimal128(18, 2), or fen as int64.
+    #[arg(long, value_enum, value_name = "UNIT", default_value = "yuan")]
+    pub(crate) claims_money: ClaimsMoney,
+    /// When the report lists every claim: auto (up to 100000 claims, and no --claims-out),
+    /// always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = inline)]
+    pub(crate) inline_claims: Inline,
+    /// Memory the claims may take; beyond it they are partitioned by person to temporary files
+    /// [default: 2GiB].
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub(crate) memory_budget: Option<u64>,
+    /// Folder for the temporary files of partitioned claims [default: the system's].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) temp_dir: Option<std::path::PathBuf>,
+    /// Number of partitions instead of the one the memory budget gives (tuning).
+    #[arg(long, value_name = "N")]
+    pub(crate) partitions: Option<u32>,
+}
+
+/// Money in a claims file.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ClaimsMoney {
+    /// Yuan, decimal128(18, 2).
+    Yuan,
+    /// Fen, int64.
+    Fen,
+}
+
+fn inline(text: &str) -> Result<Inline, String> {
+    text.parse()
+}
+
+impl ClaimsArgs {
+    pub(crate) fn run(&self) -> ClaimsRun {
+        let mut run = ClaimsRun::default().with_inline(self.inline_claims);
+        if let Some(out) = &self.claims_out {
+            run = run.with_out(out);
+        }
+        if let ClaimsMoney::Fen = self.claims_money {
+            run = run.with_unit(MoneyUnit::Fen);
+        }
+        if let Some(b) = self.memory_budget {
+            run = run.with_memory_budget(b);
+        }
+        if let Some(d) = &self.temp_dir {
+            run = run.with_temp_dir(d);
+        }
+        if let Some(p) = self.partitions {
+            run = run.with_partitions(p);
+        }
+        run
+    }
+}
+
 impl InputArgs {
     pub(crate) fn format(&self) -> Option<ScenarioFormat> {
         self.input_format.map(|f| match f {
@@ -176,6 +237,8 @@ pub(crate) enum Command {
         input: InputArgs,
         #[command(flatten)]
         report: ReportArgs,
+        #[command(flatten)]
+        claims: ClaimsArgs,
     },
     /// Validate a scenario file without printing a report (exit 0 if valid, 2 if not).
     ///

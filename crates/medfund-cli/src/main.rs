@@ -37,12 +37,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let result = medfund_scenario::run_scenario(&scenario, "demo", report.explain)?;
             Ok(emit(&result, &report)?)
         }
-        Command::Run { file, input, report } => {
+        Command::Run { file, input, report, claims } => {
             check_args(&report)?;
             let limits = input.limits();
             let (scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
             let result =
-                medfund_scenario::run_scenario_all(&scenario, &file, base, report.explain, &limits).map_err(Failure)?;
+                medfund_scenario::run_scenario_with(&scenario, &file, base, report.explain, &limits, &claims.run())
+                    .map_err(Failure)?;
             Ok(emit(&result, &report)?)
         }
         Command::Check { file, input } => {

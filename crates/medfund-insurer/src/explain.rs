@@ -92,6 +92,22 @@ pub fn split_claims_explained<P: Hash + Eq + Clone + Sync + Display>(
         });
     }
     let years = paid.summaries(premiums)?;
+    record_year_steps(policy, insured_persons, &years, trace);
+    Ok(SupplementaryResult { claims: results, years })
+}
+
+/// Records the step of each medical year's account
+/// (`/supplementary/years/k/insurer_result`), as [`split_claims_explained`]
+/// does after its claims: for a split whose claims are too many to trace
+/// one by one.
+///
+/// Rule: 厦门市基本医疗保险实践（2007） 四、完善大额医疗费用补充保险
+pub fn record_year_steps(
+    policy: &SupplementaryPolicy,
+    insured_persons: u64,
+    years: &[crate::supplementary::YearSummary],
+    trace: &mut Trace,
+) {
     for (k, y) in years.iter().enumerate() {
         trace.record(|| {
             Step::new(
@@ -106,5 +122,4 @@ pub fn split_claims_explained<P: Hash + Eq + Clone + Sync + Display>(
             .result(y.insurer_result)
         });
     }
-    Ok(SupplementaryResult { claims: results, years })
 }

@@ -80,7 +80,7 @@ pub use assistance::{
 };
 pub use banded::{Band, BandSplit, BandedSchedule, Payer, RunningTotals};
 pub use error::{InsurerError, Result};
-pub use explain::split_claims_explained;
+pub use explain::{record_year_steps, split_claims_explained};
 pub use merge::{merge_year_summaries, year_summaries};
 pub use onestop::{
     AverageWage, DeductiblePer, Hardship, Levy, MigrantLimit, Person, Status, SubsidyOrder, SubsidyPolicy,

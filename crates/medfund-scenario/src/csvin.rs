@@ -3,7 +3,7 @@
 //! Cells are handed to the parsers as text (never through a float), so money
 //! in CSV is read exactly; an empty cell is an absent optional field.
 
-use medfund_core::Money;
+use medfund_core::{Money, NaiveDate};
 use serde::de::DeserializeOwned;
 use serde::de::value::MapDeserializer;
 
@@ -245,73 +245,158 @@ pub(crate) struct CsvClaim {
     pub date: IsoDate,
     /// Eligible cost.
     pub eligible_cost: Money,
+    /// The claim's own id.
+    pub claim_id: Option<String>,
 }
 
-/// Reads a claims CSV (`person,date,eligible_cost`) row by row, without serde
-/// per row: the fast path for millions of claims.
-pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> ScenarioResult<Vec<CsvClaim>> {
-    let (shown, mut reader) = open(source, field, file)?;
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return Err(record_error(&shown, &mut reader, &e)),
-    };
-    let mut index = [None; 3];
-    for (i, h) in headers.iter().enumerate() {
-        let slot = match h {
-            "person" => index.get_mut(0),
-            "date" => index.get_mut(1),
-            "eligible_cost" => index.get_mut(2),
-            other => {
+/// What is called with each claim of a CSV: person, date, cost, claim id.
+type EachClaim<'e> = dyn FnMut(&str, NaiveDate, Money, Option<&str>) -> ScenarioResult<()> + 'e;
+
+/// The columns of a claims CSV; `claim_id` is optional.
+const CLAIM_COLUMNS: [&str; 4] = ["person", "date", "eligible_cost", "claim_id"];
+
+/// A claims CSV (`person,date,eligible_cost[,claim_id]`) read row by row,
+/// without serde per row: the fast path for millions of claims, and a
+/// [`medfund_columnar::Source`] for the settlement within a memory budget.
+pub(crate) struct CsvClaims {
+    shown: String,
+    reader: Reader,
+    /// Columns of person, date and eligible_cost.
+    columns: [usize; 3],
+    /// Column of claim_id.
+    id: Option<usize>,
+    /// The size of the file, when known (the estimate of its records).
+    size: u64,
+}
+
+impl CsvClaims {
+    /// Opens the claims list `file` of the key `field` and reads its header.
+    pub(crate) fn open(source: &Source, field: &str, file: &str) -> ScenarioResult<CsvClaims> {
+        let list = source.lists.open(field, file, &source.limits).map_err(|e| e.at(&source.name))?;
+        let size = list.file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
+        let lines = Lines::new(list.reader, source.limits.record_bytes);
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(lines);
+        let shown = list.shown;
+        let headers = match reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return Err(record_error(&shown, &mut reader, &e)),
+        };
+        let mut index = [None; 4];
+        for (i, h) in headers.iter().enumerate() {
+            let Some(slot) = CLAIM_COLUMNS.iter().position(|c| *c == h).and_then(|k| index.get_mut(k)) else {
                 return Err(at_line(
                     &shown,
                     1,
-                    format!("unknown column {}; expected the columns person, date, eligible_cost", excerpt(other)),
+                    format!(
+                        "unknown column {}; expected the columns person, date, eligible_cost and optionally claim_id",
+                        excerpt(h)
+                    ),
                 ));
-            }
-        };
-        if let Some(s) = slot {
-            if s.is_some() {
+            };
+            if slot.is_some() {
                 return Err(at_line(
                     &shown,
                     1,
                     format!("column {} appears twice; expected each column once", excerpt(h)),
                 ));
             }
-            *s = Some(i);
+            *slot = Some(i);
         }
-    }
-    let [Some(person), Some(date), Some(cost)] = index else {
-        let missing: Vec<&str> = ["person", "date", "eligible_cost"]
-            .iter()
-            .zip(index)
-            .filter(|(_, i)| i.is_none())
-            .map(|(n, _)| *n)
-            .collect();
-        return Err(at_line(
-            &shown,
-            1,
-            format!("missing column {}; expected the columns person, date, eligible_cost", missing.join(", ")),
-        ));
-    };
-    let mut claims = Vec::new();
-    for_each_record(&shown, &mut reader, |row, line, record| {
-        let bad = |column: &str, detail: String| at_line(&shown, line, format!("row {row}: column {column}: {detail}"));
-        let cell = |i: usize, name: &str| match record.get(i) {
-            Some(v) if !v.is_empty() => Ok(v),
-            _ => Err(bad(name, "empty cell; expected a value".into())),
-        };
-        let person = cell(person, "person")?.to_owned();
-        let date = IsoDate::parse(cell(date, "date")?).map_err(|d| bad("date", d))?;
-        let eligible_cost: Money = cell(cost, "eligible_cost")?
-            .parse()
-            .map_err(|e: medfund_core::CoreError| bad("eligible_cost", e.to_string()))?;
-        if eligible_cost.is_negative() {
-            return Err(bad(
-                "eligible_cost",
-                format!("negative money {eligible_cost}; expected an amount of zero or more"),
+        let [Some(person), Some(date), Some(cost), id] = index else {
+            let missing: Vec<&str> =
+                CLAIM_COLUMNS.iter().zip(index).take(3).filter(|(_, i)| i.is_none()).map(|(n, _)| *n).collect();
+            return Err(at_line(
+                &shown,
+                1,
+                format!("missing column {}; expected the columns person, date, eligible_cost", missing.join(", ")),
             ));
-        }
-        claims.push(CsvClaim { person, date, eligible_cost });
+        };
+        Ok(CsvClaims { shown, reader, columns: [person, date, cost], id, size })
+    }
+
+    /// The name messages give the file.
+    pub(crate) fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    /// Whether the file has a `claim_id` column.
+    pub(crate) fn has_claim_id(&self) -> bool {
+        self.id.is_some()
+    }
+
+    /// Calls `each(person, date, cost, claim_id)` for every claim, in file order.
+    fn each_claim(&mut self, each: &mut EachClaim<'_>) -> ScenarioResult<()> {
+        let ([person, date, cost], id) = (self.columns, self.id);
+        let shown = self.shown.clone();
+        for_each_record(&shown, &mut self.reader, |row, line, record| {
+            let bad =
+                |column: &str, detail: String| at_line(&shown, line, format!("row {row}: column {column}: {detail}"));
+            let cell = |i: usize, name: &str| match record.get(i) {
+                Some(v) if !v.is_empty() => Ok(v),
+                _ => Err(bad(name, "empty cell; expected a value".into())),
+            };
+            let person = cell(person, "person")?;
+            let date = IsoDate::parse(cell(date, "date")?).map_err(|d| bad("date", d))?;
+            let eligible_cost: Money = cell(cost, "eligible_cost")?
+                .parse()
+                .map_err(|e: medfund_core::CoreError| bad("eligible_cost", e.to_string()))?;
+            if eligible_cost.is_negative() {
+                return Err(bad(
+                    "eligible_cost",
+                    format!("negative money {eligible_cost}; expected an amount of zero or more"),
+                ));
+            }
+            let claim_id = id.and_then(|i| record.get(i)).filter(|v| !v.is_empty());
+            if let Some(id) = claim_id {
+                if id.len() > medfund_columnar::MAX_ID_BYTES {
+                    return Err(bad("claim_id", format!("{} bytes long; expected at most 4096", id.len())));
+                }
+            }
+            if person.len() > medfund_columnar::MAX_ID_BYTES {
+                return Err(bad("person", format!("{} bytes long; expected at most 4096", person.len())));
+            }
+            each(person, date.0, eligible_cost, claim_id)
+        })
+    }
+}
+
+impl medfund_columnar::Source<ScenarioError> for CsvClaims {
+    fn claim_id_type(&self) -> Option<arrow_schema::DataType> {
+        self.has_claim_id().then_some(arrow_schema::DataType::Utf8)
+    }
+
+    fn estimated_bytes(&self) -> u64 {
+        // A record is at most about twice its CSV text (row, date and cost
+        // take 20 bytes against at least 14 of text).
+        self.size.saturating_mul(2)
+    }
+
+    fn for_each(
+        &mut self,
+        each: &mut dyn FnMut(medfund_columnar::Row<'_>) -> ScenarioResult<()>,
+    ) -> ScenarioResult<()> {
+        self.each_claim(&mut |person, date, cost, id| {
+            each(medfund_columnar::Row {
+                person: medfund_columnar::PersonKey::Text(person),
+                date,
+                cost,
+                claim_id: id.map(medfund_columnar::ClaimId::Text),
+            })
+        })
+    }
+}
+
+/// Reads every claim of a claims CSV into memory.
+pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> ScenarioResult<Vec<CsvClaim>> {
+    let mut csv = CsvClaims::open(source, field, file)?;
+    let mut claims = Vec::new();
+    csv.each_claim(&mut |person, date, eligible_cost, id| {
+        claims.push(CsvClaim {
+            person: person.to_owned(),
+            date: IsoDate(date),
+            eligible_cost,
+            claim_id: id.map(str::to_owned),
+        });
         Ok(())
     })?;
     Ok(claims)

@@ -229,6 +229,13 @@ pub type ScenarioResult<T> = Result<T, ScenarioError>;
 /// [`medfund_core::error::excerpt`]).
 pub(crate) use medfund_core::error::excerpt;
 
+/// Errors of the claims engine met inside a run (the file is added by the caller).
+impl From<medfund_columnar::ColumnarError> for ScenarioError {
+    fn from(e: medfund_columnar::ColumnarError) -> ScenarioError {
+        crate::compute::columnar_error("supplementary.claims", "", e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

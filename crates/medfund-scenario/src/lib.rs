@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod claims_run;
 mod compute;
 mod contrib_tables;
 mod csvin;
@@ -51,6 +52,7 @@ mod variants;
 
 use std::path::PathBuf;
 
+pub use crate::claims_run::{ClaimsFormat, ClaimsRun, INLINE_CLAIMS_LIMIT, Inline, MoneyUnit};
 pub use crate::error::{EXIT_INPUT, EXIT_OTHER, ErrorKind, ScenarioError, ScenarioResult, codes};
 pub use crate::limits::{Limits, parse_size};
 pub use crate::lists::{ListFile, ListFolder, ListSource, Lists, ListsInMemory};
@@ -88,7 +90,12 @@ pub fn parse_scenario_value(doc: serde_json::Value, name: &str) -> ScenarioResul
 }
 
 fn source(name: &str, lists: impl Into<Lists>, limits: &Limits) -> scenario::Source {
-    scenario::Source { name: name.into(), lists: lists.into(), limits: limits.clone() }
+    scenario::Source {
+        name: name.into(),
+        lists: lists.into(),
+        limits: limits.clone(),
+        claims: claims_run::ClaimsRun::default(),
+    }
 }
 
 /// Reads a scenario file (`.toml`, `.json`) or standard input (`-`: JSON
@@ -130,6 +137,23 @@ pub fn run_scenario_all(
     limits: &Limits,
 ) -> Result<Report, Vec<ScenarioError>> {
     compute::run_collecting(scenario, &source(name, lists, limits), explain)
+}
+
+/// As [`run_scenario_all`], with the claims options of §5.3: a file for
+/// the per-claim results, when the report inlines them, the memory budget
+/// of the claims. Claims from files are settled within that budget whatever
+/// their number.
+pub fn run_scenario_with(
+    scenario: &Scenario,
+    name: &str,
+    lists: impl Into<Lists>,
+    explain: bool,
+    limits: &Limits,
+    claims: &ClaimsRun,
+) -> Result<Report, Vec<ScenarioError>> {
+    let mut source = source(name, lists, limits);
+    source.claims = claims.clone();
+    compute::run_collecting(scenario, &source, explain)
 }
 
 /// Computes every section of a scenario whose CSV paths (if any) are relative

@@ -39,13 +39,21 @@ pub trait ListSource: std::fmt::Debug + Send + Sync {
 pub struct ListFile {
     pub(crate) shown: String,
     pub(crate) reader: Box<dyn Read + Send>,
+    /// The file itself when the list is one on disk: Parquet is read by
+    /// seeking, not from the start (no copy of a large file in memory).
+    pub(crate) file: Option<std::fs::File>,
 }
 
 impl ListFile {
     /// A list read from `reader`; `shown` names it in messages (with the
     /// line of the row at fault).
     pub fn new(shown: impl Into<String>, reader: impl Read + Send + 'static) -> ListFile {
-        ListFile { shown: shown.into(), reader: Box::new(reader) }
+        ListFile { shown: shown.into(), reader: Box::new(reader), file: None }
+    }
+
+    /// A list that is a file on disk (read by seeking where the format needs it).
+    pub fn from_file(shown: impl Into<String>, file: std::fs::File) -> std::io::Result<ListFile> {
+        Ok(ListFile { shown: shown.into(), reader: Box::new(file.try_clone()?), file: Some(file) })
     }
 }
 
@@ -82,7 +90,9 @@ impl ListSource for ListFolder {
         let (handle, _) = crate::limits::open_regular(&path).map_err(|e| {
             ScenarioError::input(format!("{field}: cannot open {shown}: {e}")).with_code(codes::UNREADABLE)
         })?;
-        Ok(ListFile::new(shown, handle))
+        ListFile::from_file(shown.clone(), handle).map_err(|e| {
+            ScenarioError::input(format!("{field}: cannot open {shown}: {e}")).with_code(codes::UNREADABLE)
+        })
     }
 }
 

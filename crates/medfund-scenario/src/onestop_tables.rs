@@ -4,19 +4,22 @@
 use medfund_insurer::{Hardship, SettlementTotals, Status, SubsidyOrder};
 
 use crate::render::{Cell, Table, columns};
-use crate::report::{OneStopReport, SupplementaryReport};
+use crate::report::{ClaimReport, ClaimsOut, OneStopReport, SupplementaryReport};
 use crate::report_tables::{kv_table, label, money, text};
 
-/// One row per claim; the subsidy columns only when settled in one stop.
-pub(crate) fn claims_table(s: &SupplementaryReport) -> Table {
+/// One row per claim; the subsidy columns only when settled in one stop,
+/// the claim id only when a claim has one.
+pub(crate) fn claims_table(s: &SupplementaryReport, claims: &[ClaimReport]) -> Table {
     let one_stop = s.one_stop.is_some();
-    let mut cols = columns([
+    let ids = claims.iter().any(|c| c.claim_id.is_some());
+    let mut cols = if ids { columns([("claim_id", "理赔编号", "claim id")]) } else { Vec::new() };
+    cols.extend(columns([
         ("person", "参保人", "person"),
         ("date", "日期", "date"),
         ("medical_year", "医保年度", "medical year"),
         ("fund", "统筹基金", "fund"),
         ("insurer", "保险公司", "insurer"),
-    ]);
+    ]));
     if one_stop {
         cols.extend(columns([
             ("civil_servant", "公务员医疗补助", "civil-servant subsidy"),
@@ -25,17 +28,20 @@ pub(crate) fn claims_table(s: &SupplementaryReport) -> Table {
         ]));
     }
     cols.extend(columns([("person_pays", "个人自付", "person pays")]));
-    let rows = s
-        .claims
+    let rows = claims
         .iter()
         .map(|c| {
-            let mut row = vec![
+            let mut row = Vec::with_capacity(9);
+            if ids {
+                row.push(text(c.claim_id.clone().unwrap_or_default()));
+            }
+            row.extend([
                 text(c.person.clone()),
                 text(c.date.to_string()),
                 Cell::Int(i64::from(c.split.medical_year)),
                 money(c.split.fund),
                 money(c.split.insurer),
-            ];
+            ]);
             if let Some(sub) = c.subsidies.filter(|_| one_stop) {
                 row.extend([money(sub.civil_servant), money(sub.civil_servant_above_max), money(sub.hardship)]);
             }
@@ -46,6 +52,24 @@ pub(crate) fn claims_table(s: &SupplementaryReport) -> Table {
     Table {
         name: "supplementary_claims".into(), title: ("逐笔理赔分担".into(), "Claims".into()), columns: cols, rows
     }
+}
+
+/// Where the per-claim results went when the report does not inline them (§5.3).
+pub(crate) fn claims_out_table(c: &ClaimsOut) -> Table {
+    kv_table(
+        "supplementary_claims_out".into(),
+        ("逐笔理赔结果".into(), "Per-claim results".into()),
+        vec![
+            (
+                "rows",
+                "理赔笔数",
+                "claims",
+                Cell::Int(i64::try_from(c.rows).expect("invariant: a count of claims fits an i64")),
+            ),
+            ("inlined", "报告内列示", "in this report", Cell::Flag(Some(c.inlined))),
+            ("file", "结果文件", "file", text(c.file.clone().unwrap_or_else(|| "—".into()))),
+        ],
+    )
 }
 
 /// The payer columns of a row of totals.

@@ -292,6 +292,7 @@ mod tests {
             name: "t.toml".into(),
             lists: std::path::PathBuf::from(".").into(),
             limits: crate::Limits::default(),
+            claims: crate::ClaimsRun::default(),
         };
         parse(text, Format::Toml, &source)
     }

@@ -17,6 +17,8 @@ pub(crate) struct Source {
     pub lists: crate::lists::Lists,
     /// What the run may read and hold.
     pub limits: Limits,
+    /// How claims at scale are settled and reported (§5.3).
+    pub claims: crate::claims_run::ClaimsRun,
 }
 
 /// The text format of a scenario.
@@ -240,7 +242,12 @@ pub(crate) fn read_text(
         let text = read_all(&mut std::io::stdin().lock(), "standard input")?;
         let text = text.strip_prefix(BOM).map(str::to_owned).unwrap_or(text);
         let format = format.unwrap_or_else(|| detect(&text));
-        let source = Source { name: "-".into(), lists: PathBuf::from(".").into(), limits: limits.clone() };
+        let source = Source {
+            name: "-".into(),
+            lists: PathBuf::from(".").into(),
+            limits: limits.clone(),
+            claims: crate::claims_run::ClaimsRun::default(),
+        };
         return Ok((text, format, source));
     }
     let p = Path::new(path);
@@ -265,7 +272,16 @@ pub(crate) fn read_text(
     if text.starts_with(BOM) {
         text.drain(..BOM.len_utf8());
     }
-    Ok((text, format, Source { name: path.to_owned(), lists: folder_of(path).into(), limits: limits.clone() }))
+    Ok((
+        text,
+        format,
+        Source {
+            name: path.to_owned(),
+            lists: folder_of(path).into(),
+            limits: limits.clone(),
+            claims: crate::claims_run::ClaimsRun::default(),
+        },
+    ))
 }
 
 /// The folder a scenario file's list paths are relative to (`.` for

@@ -125,8 +125,13 @@ pub struct UnitReport {
 pub struct SupplementaryReport {
     /// The preset id.
     pub policy: String,
-    /// Claims in input order.
-    pub claims: Vec<ClaimReport>,
+    /// Claims in input order, when inlined (§5.3: up to 100,000 claims
+    /// without a claims file, or when asked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Vec<ClaimReport>>,
+    /// Where the per-claim results went when they are not (only) inline (§5.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims_out: Option<ClaimsOut>,
     /// Medical years in order.
     pub years: Vec<YearSummary>,
     /// The one-stop settlement (§5.2), when persons or subsidies are given.
@@ -178,6 +183,9 @@ pub struct SettlementYear {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ClaimReport {
+    /// The claim's own id, when the input gives one (as text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_id: Option<String>,
     /// Person id.
     pub person: String,
     /// Date.
@@ -188,6 +196,20 @@ pub struct ClaimReport {
     /// Its subsidies, when the claims are settled in one stop (§5.2).
     #[serde(flatten)]
     pub subsidies: Option<ClaimSubsidies>,
+}
+
+/// §5.3: the per-claim results of a run that did not inline them all.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct ClaimsOut {
+    /// Claims settled.
+    pub rows: u64,
+    /// Whether the report's `claims` holds them too.
+    pub inlined: bool,
+    /// The results file (`--claims-out`), if one was written.
+    pub file: Option<String>,
+    /// Its format: `parquet`, `arrow` or `csv`.
+    pub format: Option<String>,
 }
 
 /// §6 report.

@@ -267,7 +267,12 @@ fn supplementary_tables(s: &SupplementaryReport, out: &mut Vec<Table>) {
             })
             .collect(),
     });
-    out.push(crate::onestop_tables::claims_table(s));
+    if let Some(claims) = &s.claims {
+        out.push(crate::onestop_tables::claims_table(s, claims));
+    }
+    if let Some(c) = &s.claims_out {
+        out.push(crate::onestop_tables::claims_out_table(c));
+    }
     if let Some(o) = &s.one_stop {
         crate::onestop_tables::one_stop_tables(o, out);
     }

@@ -222,8 +222,16 @@ pub struct SupplementarySection {
     pub no_insured_persons: bool,
     /// Claims, inline.
     pub claims: Option<Vec<ClaimRow>>,
-    /// Claims, from a CSV file.
+    /// Claims, from a CSV file (optional column `claim_id`).
     pub claims_csv: Option<String>,
+    /// Claims, from a Parquet file (§5.3).
+    pub claims_parquet: Option<String>,
+    /// Claims, from an Arrow IPC file or stream (§5.3).
+    pub claims_arrow: Option<String>,
+    /// The claims file is sorted by person (ascending): it is settled as it
+    /// is read, without partitions (§5.3). A row out of order is an error.
+    #[serde(default)]
+    pub claims_sorted_by_person: bool,
     /// `[supplementary.subsidies]`: overrides of the subsidies preset
     /// (`xiamen-2007-subsidies`; W per medical year, migrant limits…); with
     /// it or with persons, the claims are settled in one stop (§5.2).
@@ -285,6 +293,8 @@ pub struct ClaimRow {
     pub date: IsoDate,
     /// Eligible cost.
     pub eligible_cost: Amount,
+    /// The claim's own id, passed through to its result (§5.3).
+    pub claim_id: Option<String>,
 }
 
 /// `[surplus]`.

@@ -238,12 +238,20 @@ fn compare_supplementary(
     walk.walk(path, Some(&Value::String(a.policy.clone())), Some(&Value::String(b.policy.clone())))?;
     path.truncate(len);
     let len = enter_key(path, "claims");
-    for i in 0..a.claims.len().max(b.claims.len()) {
-        let item = enter_index(path, i);
-        let ca = a.claims.get(i).map(json).transpose()?;
-        let cb = b.claims.get(i).map(json).transpose()?;
-        walk.walk(path, ca.as_ref(), cb.as_ref())?;
-        path.truncate(item);
+    match (&a.claims, &b.claims) {
+        (Some(ca), Some(cb)) => {
+            for i in 0..ca.len().max(cb.len()) {
+                let item = enter_index(path, i);
+                let x = ca.get(i).map(json).transpose()?;
+                let y = cb.get(i).map(json).transpose()?;
+                walk.walk(path, x.as_ref(), y.as_ref())?;
+                path.truncate(item);
+            }
+        }
+        // Not inlined on one side (§5.3): the claims are compared as present or not.
+        (x, y) => {
+            walk.walk(path, x.as_ref().map(json).transpose()?.as_ref(), y.as_ref().map(json).transpose()?.as_ref())?
+        }
     }
     path.truncate(len);
     let len = enter_key(path, "years");

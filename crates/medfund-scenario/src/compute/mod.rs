@@ -2,12 +2,14 @@
 //! report of the contract (§3–§7). One file per section.
 
 mod assistance;
+mod bulk;
 mod contributions;
 mod onestop;
 mod riskpool;
 mod supplementary;
 mod surplus;
 
+pub(crate) use bulk::columnar_error;
 pub(crate) use supplementary::{split_given, summaries_given};
 
 use medfund_core::{NaiveDate, PolicyVersion, Trace, Validity};

@@ -18,6 +18,7 @@ pub(super) fn compute(
     source: &Source,
     version: &PolicyVersion<SupplementaryPolicy>,
     claims: Vec<Claim<String>>,
+    ids: Vec<Option<String>>,
     trace: &mut Trace,
 ) -> ScenarioResult<SupplementaryReport> {
     medfund_insurer::check_in_force(version, &claims).map_err(|e| split_error(s, e))?;
@@ -67,8 +68,10 @@ pub(super) fn compute(
     };
     let claims = claims
         .into_iter()
+        .zip(ids)
         .zip(result.claims)
-        .map(|(c, r)| ClaimReport {
+        .map(|((c, claim_id), r)| ClaimReport {
+            claim_id,
             person: c.person,
             date: c.date,
             split: ClaimSplit::new(r.medical_year, r.fund, r.insurer, r.person_pays),
@@ -81,7 +84,8 @@ pub(super) fn compute(
         .collect();
     Ok(SupplementaryReport {
         policy: version.id().to_owned(),
-        claims,
+        claims: Some(claims),
+        claims_out: None,
         years: result.insurer_years,
         one_stop: Some(OneStopReport {
             policy: subsidies.id().to_owned(),

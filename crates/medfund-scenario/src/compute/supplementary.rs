@@ -3,6 +3,7 @@
 use medfund_core::{PolicyVersion, Trace};
 use medfund_insurer::{Claim, ClaimSplit, InsurerError, SupplementaryPolicy, SupplementaryResult, YearSummary};
 
+use super::bulk;
 use super::*;
 use crate::csvin;
 use crate::error::{ScenarioError, ScenarioResult};
@@ -17,33 +18,91 @@ pub(super) fn compute(
     trace: &mut Trace,
 ) -> ScenarioResult<SupplementaryReport> {
     let version = policy_version(s)?;
-    let claims: Vec<Claim<String>> = match (&s.claims, &s.claims_csv) {
-        (Some(_), Some(_)) => {
+    let given = given(s)?;
+    if s.one_stop() {
+        if source.claims.out.is_some() {
             return Err(ScenarioError::input(
-                "supplementary: both claims and claims_csv are given; expected one or the other",
+                "--claims-out: the one-stop settlement (§5.2: persons, subsidies or a levy given) reports its claims inline; expected no claims file with it",
             ));
         }
-        (Some(rows), None) => rows
-            .iter()
-            .map(|c| Claim { person: c.person.clone(), date: c.date.0, eligible_cost: c.eligible_cost.0 })
-            .collect(),
-        (None, Some(file)) => csvin::read_claims(source, "supplementary.claims_csv", file)?
-            .into_iter()
-            .map(|c| Claim { person: c.person, date: c.date.0, eligible_cost: c.eligible_cost })
-            .collect(),
-        (None, None) => Vec::new(),
-    };
-    if s.one_stop() {
-        return super::onestop::compute(s, source, &version, claims, trace);
+        let (claims, ids) = read_all(source, given)?;
+        return super::onestop::compute(s, source, &version, claims, ids, trace);
     }
-    let result = medfund_insurer::split_claims_explained(&version, s.insured_persons.0, &claims, trace)
-        .map_err(|e| split_error(s, e))?;
-    let claims = claims
-        .into_iter()
-        .zip(result.claims)
-        .map(|(c, split)| ClaimReport { person: c.person, date: c.date, split, subsidies: None })
-        .collect();
-    Ok(SupplementaryReport { policy: version.id().to_owned(), claims, years: result.years, one_stop: None })
+    match given.unwrap_or(bulk::Given::Inline(&[])) {
+        // Inline claims and no claims file: the report as v1 made it.
+        bulk::Given::Inline(rows) if source.claims.out.is_none() => {
+            let claims: Vec<Claim<&str>> = rows
+                .iter()
+                .map(|c| Claim { person: c.person.as_str(), date: c.date.0, eligible_cost: c.eligible_cost.0 })
+                .collect();
+            let result = medfund_insurer::split_claims_explained(&version, s.insured_persons.0, &claims, trace)
+                .map_err(|e| split_error(s, e))?;
+            let claims = rows
+                .iter()
+                .zip(result.claims)
+                .map(|(c, split)| ClaimReport {
+                    claim_id: c.claim_id.clone(),
+                    person: c.person.clone(),
+                    date: c.date.0,
+                    split,
+                    subsidies: None,
+                })
+                .collect();
+            Ok(SupplementaryReport {
+                policy: version.id().to_owned(),
+                claims: Some(claims),
+                claims_out: None,
+                years: result.years,
+                one_stop: None,
+            })
+        }
+        given => bulk::compute(s, source, &version, given, trace),
+    }
+}
+
+/// Where the section's claims come from: at most one of `claims`,
+/// `claims_csv`, `claims_parquet`, `claims_arrow`.
+fn given(s: &SupplementarySection) -> ScenarioResult<Option<bulk::Given<'_>>> {
+    let all = [
+        s.claims.as_deref().map(bulk::Given::Inline),
+        s.claims_csv.as_deref().map(bulk::Given::Csv),
+        s.claims_parquet.as_deref().map(bulk::Given::Parquet),
+        s.claims_arrow.as_deref().map(bulk::Given::Arrow),
+    ];
+    let mut given = all.into_iter().flatten();
+    let first = given.next();
+    if given.next().is_some() {
+        return Err(ScenarioError::input(
+            "supplementary: claims are given more than once (claims, claims_csv, claims_parquet, claims_arrow); expected one of them",
+        ));
+    }
+    Ok(first)
+}
+
+/// Every claim in memory with its id (the one-stop settlement holds them all).
+fn read_all(source: &Source, given: Option<bulk::Given<'_>>) -> ScenarioResult<bulk::ClaimsWithIds> {
+    Ok(match given {
+        None => (Vec::new(), Vec::new()),
+        Some(bulk::Given::Inline(rows)) => rows
+            .iter()
+            .map(|c| {
+                (
+                    Claim { person: c.person.clone(), date: c.date.0, eligible_cost: c.eligible_cost.0 },
+                    c.claim_id.clone(),
+                )
+            })
+            .unzip(),
+        Some(bulk::Given::Csv(file)) => csvin::read_claims(source, "supplementary.claims_csv", file)?
+            .into_iter()
+            .map(|c| (Claim { person: c.person, date: c.date.0, eligible_cost: c.eligible_cost }, c.claim_id))
+            .unzip(),
+        Some(bulk::Given::Parquet(file)) => {
+            bulk::read_all(source, "supplementary.claims_parquet", file, medfund_columnar::Format::Parquet)?
+        }
+        Some(bulk::Given::Arrow(file)) => {
+            bulk::read_all(source, "supplementary.claims_arrow", file, medfund_columnar::Format::Arrow)?
+        }
+    })
 }
 
 /// The policy version a `[supplementary]` applies: its preset with its
@@ -103,7 +162,7 @@ pub(crate) fn split_given<P: std::hash::Hash + Eq + Clone + Sync>(
     s: &SupplementarySection,
     claims: &[Claim<P>],
 ) -> ScenarioResult<(String, SupplementaryResult)> {
-    if s.claims.is_some() || s.claims_csv.is_some() {
+    if given(s)?.is_some() {
         return Err(ScenarioError::input(
             "supplementary.claims: given in the table and as columns; expected the claims as columns only",
         ));

@@ -1,0 +1,388 @@
+//! The settlement of claims of any number within a memory budget.
+//!
+//! A person's claims must be split together, in date order, but a file
+//! holds them in any order. Three passes keep memory bounded:
+//! 1. *Partition*: each claim is checked as it is read and appended to the
+//!    partition of its person (a stable hash of the id, so all claims of a
+//!    person meet), in memory when every claim fits the budget, else to a
+//!    temporary file per partition; the partition of each row is noted in
+//!    input order.
+//! 2. *Settle*: each partition is read back whole and split by the rule
+//!    kernel (partitions in parallel); persons are independent, so the
+//!    splits are those of all claims split at once.
+//! 3. *Write*: the rows are given to the sink in input order, each taken from
+//!    the results of the partition noted for it.
+//!
+//! Input that is declared sorted by person needs no partitions: complete
+//! persons are split in chunks as they are read.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::PathBuf;
+
+use arrow_schema::DataType;
+use medfund_insurer::{Claim, ClaimSplit};
+use rayon::prelude::*;
+
+use crate::decode::PersonKey;
+use crate::error::ColumnarError;
+use crate::spill::{self, Cursor, Decoded, Row, Store, Tags, TempDir};
+
+/// The default memory budget: 2 GiB.
+pub const DEFAULT_BUDGET: u64 = 2 << 30;
+/// The most partitions one run uses (each is an open file in the last pass).
+pub const MAX_PARTITIONS: u32 = 4096;
+/// Memory the engine holds per byte of claim records in a partition being
+/// settled: the records, the claims borrowed from them, the kernel's groups
+/// and the splits (measured: ≈ 3.2; the margin covers allocator slack).
+const BYTES_PER_RECORD_BYTE: u64 = 4;
+
+/// How a settlement runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Bytes the claims may take in memory (2 GiB by default); beyond it
+    /// they are partitioned to temporary files. Buffers of open files count
+    /// against it.
+    pub memory_budget: u64,
+    /// Where temporary files go (a fresh folder inside it, removed at the
+    /// end, whether the run succeeds or fails). Default: the system's
+    /// temporary folder.
+    pub temp_dir: Option<PathBuf>,
+    /// A number of partitions instead of the one the budget gives (tests
+    /// and tuning); 1 is all in memory.
+    pub partitions: Option<u32>,
+    /// The input is sorted by person (ascending text or integers): persons
+    /// are settled in chunks as they are read, nothing is partitioned. A row
+    /// out of order is an error.
+    pub sorted_by_person: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { memory_budget: DEFAULT_BUDGET, temp_dir: None, partitions: None, sorted_by_person: false }
+    }
+}
+
+/// What a settlement did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settled {
+    /// Claims settled.
+    pub rows: u64,
+    /// Partitions used (1: all in memory; 0: sorted input, streamed).
+    pub partitions: u32,
+    /// Bytes of claim records written to temporary files.
+    pub spilled_bytes: u64,
+}
+
+/// Claims in input order.
+pub trait Source<E> {
+    /// The type of the `claim_id` column, if the input has one.
+    fn claim_id_type(&self) -> Option<DataType>;
+    /// An estimate of the bytes of the claims' records (row count × 40 plus
+    /// the ids' bytes is close): it chooses the number of partitions.
+    fn estimated_bytes(&self) -> u64;
+    /// Calls `each` with every claim, in input order, stopping at an error.
+    fn for_each(&mut self, each: &mut dyn FnMut(Row<'_>) -> Result<(), E>) -> Result<(), E>;
+}
+
+/// The rules a settlement applies.
+pub trait Rules<E>: Sync {
+    /// Checks one claim as it is read (`row`: 0-based, input order).
+    fn check(&self, row: u64, claim: &Row<'_>) -> Result<(), E>;
+    /// Splits claims that hold every claim of their persons; `rows` are their
+    /// input rows (for errors). One split per claim, in the order given.
+    fn split(&self, claims: &[Claim<&[u8]>], rows: &[u64]) -> Result<Vec<ClaimSplit>, E>;
+}
+
+/// Where settled claims go, in input order.
+pub trait Sink<E> {
+    /// One settled claim (`row`: 0-based input row).
+    fn row(&mut self, row: u64, claim: &Row<'_>, split: &ClaimSplit) -> Result<(), E>;
+}
+
+/// Settles every claim of `source` under `rules` into `sink`, in input
+/// order, holding at most about `options.memory_budget` bytes of claims.
+/// The splits equal those of all claims split at once.
+pub fn settle<E: From<ColumnarError> + Send>(
+    source: &mut dyn Source<E>,
+    rules: &dyn Rules<E>,
+    sink: &mut dyn Sink<E>,
+    options: &Options,
+) -> Result<Settled, E> {
+    if options.memory_budget < 1 << 16 {
+        return Err(ColumnarError::Option {
+            option: "memory budget",
+            problem: format!("{} bytes", options.memory_budget),
+            expected: "at least 64 KiB",
+        }
+        .into());
+    }
+    if options.sorted_by_person {
+        return sorted(source, rules, sink, options);
+    }
+    let threads = u64::try_from(rayon::current_num_threads()).expect("invariant: a thread count fits u64").max(1);
+    // Each thread settles one partition at a time.
+    let per_partition =
+        (options.memory_budget / BYTES_PER_RECORD_BYTE).checked_div(threads).expect("invariant: threads ≥ 1");
+    let partitions = match options.partitions {
+        Some(0) => {
+            return Err(
+                ColumnarError::Option { option: "partitions", problem: "0".into(), expected: "1 or more" }.into()
+            );
+        }
+        Some(n) => n.min(MAX_PARTITIONS),
+        None => {
+            let estimate = source.estimated_bytes();
+            // Up to 4/3 of the budget's share per partition: one that holds
+            // more than its share (hashing is uneven) still fits.
+            let wanted = estimate.div_ceil((per_partition / 4).saturating_mul(3).max(1));
+            u32::try_from(wanted.max(1)).unwrap_or(MAX_PARTITIONS).min(MAX_PARTITIONS)
+        }
+    };
+    if partitions == 1 {
+        return in_memory(source, rules, sink, options);
+    }
+    partitioned(source, rules, sink, options, partitions, per_partition)
+}
+
+/// Everything in one partition in memory.
+fn in_memory<E: From<ColumnarError> + Send>(
+    source: &mut dyn Source<E>,
+    rules: &dyn Rules<E>,
+    sink: &mut dyn Sink<E>,
+    options: &Options,
+) -> Result<Settled, E> {
+    let mut store = Store::new();
+    let mut seq = 0_u64;
+    source.for_each(&mut |row| {
+        rules.check(seq, &row)?;
+        let before = store.buffer().len();
+        spill::encode(store.buffer(), seq, &row)?;
+        store.appended(before)?;
+        seq = next(seq);
+        Ok(())
+    })?;
+    let bytes = store.into_bytes()?;
+    let limit = options.memory_budget / BYTES_PER_RECORD_BYTE;
+    if bytes.len() as u64 > limit && options.partitions.is_none() {
+        return Err(ColumnarError::Budget { needed: bytes.len() as u64, budget: options.memory_budget }.into());
+    }
+    let splits = settle_records(&bytes, rules)?;
+    let mut cursor = Cursor::new(&bytes);
+    for split in &splits {
+        let d = cursor.record();
+        sink.row(d.seq, &d.row, split)?;
+    }
+    debug_assert!(cursor.is_empty(), "invariant: one split per record");
+    Ok(Settled { rows: seq, partitions: 1, spilled_bytes: 0 })
+}
+
+fn next(seq: u64) -> u64 {
+    seq.checked_add(1).expect("invariant: fewer than 2^64 rows")
+}
+
+/// Splits the records of `bytes` (every claim of their persons).
+fn settle_records<E>(bytes: &[u8], rules: &dyn Rules<E>) -> Result<Vec<ClaimSplit>, E> {
+    let mut claims: Vec<Claim<&[u8]>> = Vec::new();
+    let mut rows: Vec<u64> = Vec::new();
+    let mut cursor = Cursor::new(bytes);
+    while !cursor.is_empty() {
+        let Decoded { seq, row, key } = cursor.record();
+        claims.push(Claim { person: key, date: row.date, eligible_cost: row.cost });
+        rows.push(seq);
+    }
+    let splits = rules.split(&claims, &rows)?;
+    assert_eq_len(splits.len(), claims.len());
+    Ok(splits)
+}
+
+fn assert_eq_len(splits: usize, claims: usize) {
+    // A kernel that returned another number of splits would shift every
+    // later claim's figures onto the wrong row.
+    (splits == claims).then_some(()).expect("invariant: the rules return one split per claim");
+}
+
+/// Partitions in temporary files, settled in parallel, written in input order.
+fn partitioned<E: From<ColumnarError> + Send>(
+    source: &mut dyn Source<E>,
+    rules: &dyn Rules<E>,
+    sink: &mut dyn Sink<E>,
+    options: &Options,
+    partitions: u32,
+    per_partition: u64,
+) -> Result<Settled, E> {
+    let parent = options.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let temp = TempDir::new(&parent)?;
+    // Write buffers take at most an eighth of the budget.
+    let buffer = usize::try_from(
+        (options.memory_budget / 8)
+            .checked_div(u64::from(partitions))
+            .expect("invariant: partitions ≥ 2")
+            .clamp(4 << 10, 1 << 20),
+    )
+    .expect("invariant: at most 1 MiB");
+    let mut stores = (0..partitions)
+        .map(|p| Store::spilling(temp.file(&format!("claims-{p}")), buffer))
+        .collect::<Result<Vec<Store>, ColumnarError>>()?;
+    let mut tags = Tags::create(temp.file("tags"))?;
+    let mut seq = 0_u64;
+    source.for_each(&mut |row| {
+        rules.check(seq, &row)?;
+        let p = row.person.stable_hash().checked_rem(u64::from(partitions)).expect("invariant: partitions ≥ 2");
+        let p = u16::try_from(p).expect("invariant: below MAX_PARTITIONS");
+        let store = stores.get_mut(usize::from(p)).expect("invariant: p < partitions");
+        let before = store.buffer().len();
+        spill::encode(store.buffer(), seq, &row)?;
+        store.appended(before)?;
+        tags.push(p)?;
+        seq = next(seq);
+        Ok(())
+    })?;
+    let spilled_bytes = stores.iter().map(|s| s.bytes).sum();
+    let results: Vec<PathBuf> = (0..partitions).map(|p| temp.file(&format!("settled-{p}"))).collect();
+    // Partitions settle in parallel, each into its own file of results; the
+    // first error in partition order is the one reported.
+    stores
+        .into_par_iter()
+        .zip(results.par_iter())
+        .map(|(store, out)| -> Result<(), E> {
+            if store.bytes > per_partition.max(1 << 16) && options.partitions.is_none() {
+                return Err(ColumnarError::Budget {
+                    needed: store.bytes.saturating_mul(BYTES_PER_RECORD_BYTE),
+                    budget: options.memory_budget,
+                }
+                .into());
+            }
+            let bytes = store.into_bytes()?;
+            let splits = settle_records(&bytes, rules)?;
+            write_results(&bytes, &splits, out, buffer).map_err(E::from)
+        })
+        .collect::<Vec<Result<(), E>>>()
+        .into_iter()
+        .collect::<Result<(), E>>()?;
+    let mut readers = results.iter().map(Stream::open).collect::<Result<Vec<Stream>, ColumnarError>>()?;
+    let mut tags = tags.reader()?;
+    let mut tag = [0_u8; 2];
+    let mut record = Vec::new();
+    for _ in 0..seq {
+        tags.read_exact(&mut tag).map_err(ColumnarError::io(temp.file("tags"), "read"))?;
+        let stream = readers.get_mut(usize::from(u16::from_le_bytes(tag))).expect("invariant: tags name partitions");
+        stream.next(&mut record)?;
+        let mut cursor = Cursor::new(&record);
+        let d = cursor.record();
+        let split = cursor.split();
+        sink.row(d.seq, &d.row, &split)?;
+    }
+    Ok(Settled { rows: seq, partitions, spilled_bytes })
+}
+
+/// The records of a partition with their splits, framed by their length.
+fn write_results(bytes: &[u8], splits: &[ClaimSplit], out: &PathBuf, buffer: usize) -> Result<(), ColumnarError> {
+    let file = File::create_new(out).map_err(ColumnarError::io(out, "create"))?;
+    let mut w = BufWriter::with_capacity(buffer, file);
+    let mut cursor = Cursor::new(bytes);
+    let mut frame = Vec::new();
+    for split in splits {
+        let rest = cursor.remaining();
+        let _ = cursor.record();
+        let used = rest.checked_sub(cursor.remaining()).expect("invariant: the cursor moved forward");
+        let start = bytes.len().checked_sub(rest).expect("invariant: within the bytes");
+        frame.clear();
+        frame.extend_from_slice(
+            bytes.get(start..start.checked_add(used).expect("invariant: within")).expect("invariant: a whole record"),
+        );
+        spill::encode_split(&mut frame, split);
+        let len = u32::try_from(frame.len()).expect("invariant: a record is a few KiB at most");
+        w.write_all(&len.to_le_bytes()).and_then(|()| w.write_all(&frame)).map_err(ColumnarError::io(out, "write"))?;
+    }
+    w.flush().map_err(ColumnarError::io(out, "write"))
+}
+
+/// A file of framed results read one record at a time.
+struct Stream {
+    path: PathBuf,
+    file: std::io::BufReader<File>,
+}
+
+impl Stream {
+    fn open(path: &PathBuf) -> Result<Stream, ColumnarError> {
+        let f = File::open(path).map_err(ColumnarError::io(path, "read"))?;
+        Ok(Stream { path: path.clone(), file: std::io::BufReader::with_capacity(1 << 14, f) })
+    }
+
+    fn next(&mut self, out: &mut Vec<u8>) -> Result<(), ColumnarError> {
+        let mut len = [0_u8; 4];
+        self.file.read_exact(&mut len).map_err(ColumnarError::io(&self.path, "read"))?;
+        out.resize(usize::try_from(u32::from_le_bytes(len)).expect("invariant: u32 fits usize"), 0);
+        self.file.read_exact(out).map_err(ColumnarError::io(&self.path, "read"))
+    }
+}
+
+/// Input sorted by person: complete persons settled in chunks as read.
+fn sorted<E: From<ColumnarError> + Send>(
+    source: &mut dyn Source<E>,
+    rules: &dyn Rules<E>,
+    sink: &mut dyn Sink<E>,
+    options: &Options,
+) -> Result<Settled, E> {
+    let chunk = usize::try_from(options.memory_budget / BYTES_PER_RECORD_BYTE).unwrap_or(usize::MAX);
+    let mut buffer: Vec<u8> = Vec::new();
+    // The previous row's person, owned (the row it came from is gone).
+    let mut previous: Option<(Vec<u8>, String)> = None;
+    let mut seq = 0_u64;
+    let flush = |buffer: &mut Vec<u8>, sink: &mut dyn Sink<E>| -> Result<(), E> {
+        let splits = settle_records(buffer, rules)?;
+        let mut cursor = Cursor::new(buffer);
+        for split in &splits {
+            let d = cursor.record();
+            sink.row(d.seq, &d.row, split)?;
+        }
+        buffer.clear();
+        Ok(())
+    };
+    source.for_each(&mut |row| {
+        rules.check(seq, &row)?;
+        let key = order_key(&row.person);
+        match &previous {
+            Some((p, shown)) if key.as_slice() < p.as_slice() => {
+                return Err(ColumnarError::Unsorted {
+                    row: seq,
+                    person: row.person.to_string(),
+                    previous: shown.clone(),
+                }
+                .into());
+            }
+            // A new person: the chunk so far holds complete persons.
+            Some((p, _)) if key.as_slice() != p.as_slice() && buffer.len() >= chunk => flush(&mut buffer, &mut *sink)?,
+            _ => {}
+        }
+        if previous.as_ref().is_none_or(|(p, _)| p.as_slice() != key.as_slice()) {
+            previous = Some((key, row.person.to_string()));
+        }
+        spill::encode(&mut buffer, seq, &row)?;
+        seq = next(seq);
+        Ok(())
+    })?;
+    flush(&mut buffer, sink)?;
+    Ok(Settled { rows: seq, partitions: 0, spilled_bytes: 0 })
+}
+
+/// Bytes that sort as the persons do: text by its bytes, integers by value
+/// (sign bit flipped, big-endian), text before integers.
+fn order_key(p: &PersonKey<'_>) -> Vec<u8> {
+    match p {
+        PersonKey::Text(t) => {
+            let mut k = Vec::with_capacity(t.len().saturating_add(1));
+            k.push(0);
+            k.extend_from_slice(t.as_bytes());
+            k
+        }
+        PersonKey::Int(i) => {
+            let mut k = vec![1];
+            k.extend_from_slice(&(u64::from_ne_bytes(i.to_ne_bytes()) ^ (1 << 63)).to_be_bytes());
+            k
+        }
+    }
+}

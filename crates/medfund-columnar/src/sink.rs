@@ -1,0 +1,216 @@
+//! The per-claim results written to a file: Parquet, Arrow IPC or CSV, in
+//! the schema of [`crate::tables`]. The file is written under a temporary
+//! name beside its final one and renamed when complete, so an interrupted
+//! run never leaves a partial file under the final name; the temporary file
+//! is removed on error.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use arrow_array::RecordBatch;
+use arrow_schema::DataType;
+use medfund_insurer::ClaimSplit;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use crate::decode::{ClaimId, Unit};
+use crate::error::{ColumnarError, Result};
+use crate::files::{BATCH_ROWS, Format};
+use crate::tables::SplitsBuilder;
+
+enum Writer {
+    Parquet(ArrowWriter<BufWriter<File>>),
+    Arrow(arrow_ipc::writer::FileWriter<BufWriter<File>>),
+    Csv(BufWriter<File>),
+}
+
+/// A results file being written.
+pub struct SplitsFile {
+    path: PathBuf,
+    temp: PathBuf,
+    writer: Option<Writer>,
+    rows: SplitsBuilder,
+    unit: Unit,
+    written: u64,
+}
+
+impl std::fmt::Debug for SplitsFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SplitsFile").field("path", &self.path).field("written", &self.written).finish_non_exhaustive()
+    }
+}
+
+/// The Parquet settings of every results file: snappy (what pandas and
+/// Spark write by default), row groups of 2^20 rows, and a fixed
+/// `created_by`, so that equal results make equal files.
+pub fn parquet_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(1 << 20))
+        .set_created_by(format!("medfund {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+impl SplitsFile {
+    /// Starts the results file `path` in `format`; `claim_id` is the type of
+    /// the input's claim ids, if it has any.
+    pub fn create(path: &Path, format: Format, claim_id: Option<&DataType>, unit: Unit) -> Result<SplitsFile> {
+        let rows = SplitsBuilder::new(claim_id, unit)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
+        let file = File::create(&temp).map_err(ColumnarError::io(&temp, "create"))?;
+        let out = BufWriter::with_capacity(1 << 20, file);
+        // From here on a failure removes the temporary file (Drop).
+        let mut made = SplitsFile { path: path.to_owned(), temp, writer: None, rows, unit, written: 0 };
+        let schema = std::sync::Arc::clone(made.rows.schema());
+        made.writer = Some(match format {
+            Format::Parquet => Writer::Parquet(
+                ArrowWriter::try_new(out, schema, Some(parquet_properties())).map_err(|e| made.fail(e.to_string()))?,
+            ),
+            Format::Arrow => Writer::Arrow(
+                arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(|e| made.fail(e.to_string()))?,
+            ),
+            Format::Csv => {
+                let mut out = out;
+                let header: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                writeln!(out, "{}", header.join(",")).map_err(ColumnarError::io(&made.temp, "write"))?;
+                Writer::Csv(out)
+            }
+        });
+        Ok(made)
+    }
+
+    fn fail(&self, problem: String) -> ColumnarError {
+        ColumnarError::Format { path: self.path.clone(), format: "parquet", problem }
+    }
+
+    /// Adds one claim's result.
+    pub fn push(&mut self, claim_id: Option<ClaimId<'_>>, split: &ClaimSplit) -> Result<()> {
+        self.rows.push(claim_id, split)?;
+        if self.rows.len() >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let batch = self.rows.finish()?;
+        self.written = self.written.checked_add(batch.num_rows() as u64).expect("invariant: rows fit u64");
+        let temp = self.temp.clone();
+        match self.writer.as_mut().expect("invariant: set by create") {
+            Writer::Parquet(w) => w.write(&batch).map_err(|e| ColumnarError::Format {
+                path: temp,
+                format: "parquet",
+                problem: e.to_string(),
+            }),
+            Writer::Arrow(w) => w.write(&batch).map_err(|e| ColumnarError::Format {
+                path: temp,
+                format: "arrow",
+                problem: e.to_string(),
+            }),
+            Writer::Csv(w) => write_csv(w, &batch, self.unit).map_err(ColumnarError::io(&temp, "write")),
+        }
+    }
+
+    /// Writes what is left, closes the file and gives it its final name.
+    /// Returns the rows written.
+    pub fn commit(mut self) -> Result<u64> {
+        self.flush()?;
+        let temp = self.temp.clone();
+        let out = match self.writer.take().expect("invariant: set by create") {
+            Writer::Parquet(w) => w.into_inner().map_err(|e| ColumnarError::Format {
+                path: temp.clone(),
+                format: "parquet",
+                problem: e.to_string(),
+            })?,
+            Writer::Arrow(mut w) => {
+                w.finish().map_err(|e| ColumnarError::Format {
+                    path: temp.clone(),
+                    format: "arrow",
+                    problem: e.to_string(),
+                })?;
+                w.into_inner().map_err(|e| ColumnarError::Format {
+                    path: temp.clone(),
+                    format: "arrow",
+                    problem: e.to_string(),
+                })?
+            }
+            Writer::Csv(w) => w,
+        };
+        let file = out.into_inner().map_err(|e| ColumnarError::io(&temp, "write")(e.into_error()))?;
+        file.sync_all().map_err(ColumnarError::io(&temp, "write"))?;
+        drop(file);
+        std::fs::rename(&temp, &self.path).map_err(ColumnarError::io(&self.path, "rename"))?;
+        // Renamed: nothing left for Drop to remove.
+        self.temp = PathBuf::new();
+        Ok(self.written)
+    }
+}
+
+impl Drop for SplitsFile {
+    fn drop(&mut self) {
+        if !self.temp.as_os_str().is_empty() {
+            // Not committed: the partial file goes (best effort; a drop cannot report).
+            drop(self.writer.take());
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// One batch as CSV lines: ids quoted when they need it, money as yuan with
+/// two decimals (or fen), no formula guard (a file for programs, matched by
+/// id; the report's CSV keeps its guard).
+fn write_csv(w: &mut BufWriter<File>, batch: &RecordBatch, unit: Unit) -> std::io::Result<()> {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    let columns = batch.columns();
+    let mut line = String::with_capacity(64);
+    for i in 0..batch.num_rows() {
+        line.clear();
+        for (c, a) in columns.iter().enumerate() {
+            if c > 0 {
+                line.push(',');
+            }
+            if a.is_null(i) {
+                continue;
+            }
+            match a.data_type() {
+                DataType::Utf8 => quoted(&mut line, a.as_string::<i32>().value(i)),
+                DataType::LargeUtf8 => quoted(&mut line, a.as_string::<i64>().value(i)),
+                DataType::Utf8View => quoted(&mut line, a.as_string_view().value(i)),
+                DataType::Int32 => {
+                    line.push_str(&a.as_primitive::<arrow_array::types::Int32Type>().value(i).to_string());
+                }
+                DataType::Int64 => {
+                    line.push_str(&a.as_primitive::<arrow_array::types::Int64Type>().value(i).to_string());
+                }
+                _ => {
+                    let fen = a.as_primitive::<arrow_array::types::Decimal128Type>().value(i);
+                    let fen = i64::try_from(fen).expect("invariant: written from i64 fen");
+                    match unit {
+                        Unit::Fen => line.push_str(&fen.to_string()),
+                        Unit::Yuan => line.push_str(&medfund_core::Money::from_fen(fen).to_string()),
+                    }
+                }
+            }
+        }
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn quoted(line: &mut String, text: &str) {
+    if text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ') {
+        line.push('"');
+        line.push_str(&text.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(text);
+    }
+}

@@ -1,0 +1,280 @@
+//! Claims held between the passes of a settlement: records of bytes in
+//! partitions, each in memory or in a temporary file, and the codec of one
+//! record. A record is the claim as read (row, date, cost, person, claim
+//! id) and, once settled, its split after it.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use medfund_core::Money;
+use medfund_insurer::ClaimSplit;
+
+use crate::decode::{ClaimId, PersonKey, days_of};
+use crate::error::{ColumnarError, Result};
+
+/// One claim as the engine holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row<'a> {
+    /// The person.
+    pub person: PersonKey<'a>,
+    /// The date.
+    pub date: NaiveDate,
+    /// The eligible cost (zero or more).
+    pub cost: Money,
+    /// The claim's own id, if the input has one.
+    pub claim_id: Option<ClaimId<'a>>,
+}
+
+/// Appends `row` (input row number `seq`) to `out`.
+pub(crate) fn encode(out: &mut Vec<u8>, seq: u64, row: &Row<'_>) -> Result<()> {
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(&days_of(row.date).to_le_bytes());
+    out.extend_from_slice(&row.cost.fen().to_le_bytes());
+    match row.person {
+        PersonKey::Text(t) => {
+            out.push(0);
+            text(out, t, seq, "person")?;
+        }
+        PersonKey::Int(i) => {
+            out.push(1);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+    }
+    match row.claim_id {
+        None => out.push(0),
+        Some(ClaimId::Text(t)) => {
+            out.push(1);
+            text(out, t, seq, "claim_id")?;
+        }
+        Some(ClaimId::Int(i)) => {
+            out.push(2);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+    }
+    Ok(())
+}
+
+/// Ids longer than this are refused (a record must stay small; no real id is near).
+pub const MAX_ID_BYTES: usize = 4096;
+
+fn text(out: &mut Vec<u8>, t: &str, seq: u64, column: &'static str) -> Result<()> {
+    if t.len() > MAX_ID_BYTES {
+        return Err(ColumnarError::value(
+            seq,
+            column,
+            format!("{} bytes long", t.len()),
+            "an id of at most 4096 bytes",
+        ));
+    }
+    let len = u16::try_from(t.len()).expect("invariant: at most 4096");
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(t.as_bytes());
+    Ok(())
+}
+
+/// Appends a settled claim's split to `out` (after its record).
+pub(crate) fn encode_split(out: &mut Vec<u8>, s: &ClaimSplit) {
+    out.extend_from_slice(&s.medical_year.to_le_bytes());
+    for m in [s.fund, s.insurer, s.person_pays] {
+        out.extend_from_slice(&m.fen().to_le_bytes());
+    }
+}
+
+/// A decoded record: the row, its input row number, and where the person's
+/// bytes are (the key the settlement groups by).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Decoded<'a> {
+    pub seq: u64,
+    pub row: Row<'a>,
+    /// The person's bytes with their kind, as grouped.
+    pub key: &'a [u8],
+}
+
+/// Reads records one after another from a byte buffer.
+pub(crate) struct Cursor<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Cursor<'a> {
+        Cursor { bytes }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Bytes not read yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let (head, tail) = self.bytes.split_at_checked(n).expect("invariant: records are written whole");
+        self.bytes = tail;
+        head
+    }
+
+    fn array<const N: usize>(&mut self) -> [u8; N] {
+        self.take(N).try_into().expect("invariant: take gives N bytes")
+    }
+
+    fn text(&mut self) -> &'a str {
+        let len = u16::from_le_bytes(self.array());
+        std::str::from_utf8(self.take(usize::from(len))).expect("invariant: written from a str")
+    }
+
+    /// The next record.
+    pub(crate) fn record(&mut self) -> Decoded<'a> {
+        let seq = u64::from_le_bytes(self.array());
+        let days = i32::from_le_bytes(self.array());
+        let cost = Money::from_fen(i64::from_le_bytes(self.array()));
+        let at_person = self.bytes;
+        let person = match self.take(1) {
+            [0] => PersonKey::Text(self.text()),
+            _ => PersonKey::Int(i64::from_le_bytes(self.array())),
+        };
+        let key_len = at_person.len().checked_sub(self.bytes.len()).expect("invariant: the cursor moved forward");
+        let key = at_person.get(..key_len).expect("invariant: within the record");
+        let claim_id = match self.take(1) {
+            [0] => None,
+            [1] => Some(ClaimId::Text(self.text())),
+            _ => Some(ClaimId::Int(i64::from_le_bytes(self.array()))),
+        };
+        let date = NaiveDate::from_num_days_from_ce_opt(
+            days.checked_add(719_163).expect("invariant: a day of 1900–2999 plus the epoch fits i32"),
+        )
+        .expect("invariant: written from a date");
+        Decoded { seq, row: Row { person, date, cost, claim_id }, key }
+    }
+
+    /// The split after a settled record.
+    pub(crate) fn split(&mut self) -> ClaimSplit {
+        let year = i32::from_le_bytes(self.array());
+        let mut m = || Money::from_fen(i64::from_le_bytes(self.array()));
+        let (fund, insurer, person_pays) = (m(), m(), m());
+        ClaimSplit::new(year, fund, insurer, person_pays)
+    }
+}
+
+/// The records of one partition: in memory, or in a temporary file once
+/// the buffer holds `flush_at` bytes.
+pub(crate) struct Store {
+    buffer: Vec<u8>,
+    file: Option<(PathBuf, BufWriter<File>)>,
+    /// Bytes of records in all (buffer and file).
+    pub(crate) bytes: u64,
+}
+
+impl Store {
+    pub(crate) fn new() -> Store {
+        Store { buffer: Vec::new(), file: None, bytes: 0 }
+    }
+
+    /// A store that writes to `path` (created now) whenever its buffer is full.
+    pub(crate) fn spilling(path: PathBuf, buffer: usize) -> Result<Store> {
+        let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
+        Ok(Store {
+            buffer: Vec::with_capacity(buffer),
+            file: Some((path, BufWriter::with_capacity(0, file))),
+            bytes: 0,
+        })
+    }
+
+    /// The buffer to append records to.
+    pub(crate) fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buffer
+    }
+
+    /// Counts the bytes appended since the last call and writes the buffer
+    /// out when it is full (spilling stores only).
+    pub(crate) fn appended(&mut self, before: usize) -> Result<()> {
+        let added = self.buffer.len().checked_sub(before).expect("invariant: the buffer only grows between calls");
+        self.bytes = self.bytes.checked_add(added as u64).expect("invariant: bytes fit u64");
+        if let Some((path, w)) = &mut self.file {
+            if self.buffer.len() >= self.buffer.capacity().max(1 << 12) {
+                w.write_all(&self.buffer).map_err(ColumnarError::io(path.as_path(), "write"))?;
+                self.buffer.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// Every record, read back whole (the partition must fit the budget).
+    pub(crate) fn into_bytes(self) -> Result<Vec<u8>> {
+        let Store { buffer, file, bytes } = self;
+        let Some((path, mut w)) = file else { return Ok(buffer) };
+        w.write_all(&buffer).map_err(ColumnarError::io(path.as_path(), "write"))?;
+        w.flush().map_err(ColumnarError::io(path.as_path(), "write"))?;
+        drop(w);
+        let mut out =
+            Vec::with_capacity(usize::try_from(bytes).expect("invariant: a partition within the budget fits usize"));
+        File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut out))
+            .map_err(ColumnarError::io(path.as_path(), "read"))?;
+        std::fs::remove_file(&path).map_err(ColumnarError::io(path.as_path(), "remove"))?;
+        Ok(out)
+    }
+}
+
+/// A temporary folder of one run, removed with everything in it when the
+/// run ends, whether it succeeded or not.
+pub(crate) struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub(crate) fn new(parent: &Path) -> Result<TempDir> {
+        for attempt in 0_u32..100 {
+            let nanos =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+            let path = parent.join(format!(".medfund-spill-{}-{nanos:x}-{attempt}", std::process::id()));
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(TempDir { path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(ColumnarError::io(&path, "create")(e)),
+            }
+        }
+        Err(ColumnarError::io(parent, "create")(std::io::Error::other("no free name for a temporary folder")))
+    }
+
+    pub(crate) fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        // Best effort: nothing can be reported from a drop, and a folder
+        // left behind holds only copies of the input.
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A file of partition numbers, one `u16` per input row, in input order.
+pub(crate) struct Tags {
+    path: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl Tags {
+    pub(crate) fn create(path: PathBuf) -> Result<Tags> {
+        let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
+        Ok(Tags { path, out: BufWriter::with_capacity(1 << 16, file) })
+    }
+
+    pub(crate) fn push(&mut self, partition: u16) -> Result<()> {
+        self.out.write_all(&partition.to_le_bytes()).map_err(ColumnarError::io(self.path.as_path(), "write"))
+    }
+
+    /// The tags read back in order.
+    pub(crate) fn reader(self) -> Result<BufReader<File>> {
+        let Tags { path, mut out } = self;
+        out.flush().map_err(ColumnarError::io(path.as_path(), "write"))?;
+        drop(out);
+        let f = File::open(&path).map_err(ColumnarError::io(path.as_path(), "read"))?;
+        Ok(BufReader::with_capacity(1 << 16, f))
+    }
+}
