@@ -47,8 +47,11 @@ fn list_files_must_be_regular_files_with_bounded_lines() {
     run_path(&path, &["run"]).input_error(&["c.csv:2:", "a line longer than 1 MiB", "--max-record-size"]);
     // Read in full with the limit raised, a 2 MiB person id is then refused
     // as an id (at most 4096 bytes, docs/limits.md), naming its row.
-    run_path(&path, &["run", "--max-record-size", "4MiB", "--format", "json"])
-        .input_error(&["c.csv:2:", "row 1: column person", "expected at most 4096"]);
+    run_path(&path, &["run", "--max-record-size", "4MiB", "--format", "json"]).input_error(&[
+        "c.csv:2:",
+        "row 1: column person",
+        "expected at most 4096",
+    ]);
     // A FIFO (which would block forever) as a list file and as the scenario.
     let dir = path.parent().unwrap().to_path_buf();
     let fifo = dir.join("c.csv");

@@ -253,28 +253,65 @@ impl Drop for TempDir {
     }
 }
 
-/// A file of partition numbers, one `u16` per input row, in input order.
-pub(crate) struct Tags {
-    path: PathBuf,
-    out: BufWriter<File>,
+/// The partition of each input row, in input order: in memory, or a file
+/// of one `u16` per row.
+pub(crate) enum Tags {
+    Memory(Vec<u16>),
+    File { path: PathBuf, out: BufWriter<File> },
 }
 
 impl Tags {
+    pub(crate) fn in_memory() -> Tags {
+        Tags::Memory(Vec::new())
+    }
+
     pub(crate) fn create(path: PathBuf) -> Result<Tags> {
         let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
-        Ok(Tags { path, out: BufWriter::with_capacity(1 << 16, file) })
+        Ok(Tags::File { path, out: BufWriter::with_capacity(1 << 16, file) })
     }
 
     pub(crate) fn push(&mut self, partition: u16) -> Result<()> {
-        self.out.write_all(&partition.to_le_bytes()).map_err(ColumnarError::io(self.path.as_path(), "write"))
+        match self {
+            Tags::Memory(v) => {
+                v.push(partition);
+                Ok(())
+            }
+            Tags::File { path, out } => {
+                out.write_all(&partition.to_le_bytes()).map_err(ColumnarError::io(path.as_path(), "write"))
+            }
+        }
     }
 
     /// The tags read back in order.
-    pub(crate) fn reader(self) -> Result<BufReader<File>> {
-        let Tags { path, mut out } = self;
-        out.flush().map_err(ColumnarError::io(path.as_path(), "write"))?;
-        drop(out);
-        let f = File::open(&path).map_err(ColumnarError::io(path.as_path(), "read"))?;
-        Ok(BufReader::with_capacity(1 << 16, f))
+    pub(crate) fn reader(self) -> Result<TagReader> {
+        match self {
+            Tags::Memory(v) => Ok(TagReader::Memory(v.into_iter())),
+            Tags::File { path, mut out } => {
+                out.flush().map_err(ColumnarError::io(path.as_path(), "write"))?;
+                drop(out);
+                let f = File::open(&path).map_err(ColumnarError::io(path.as_path(), "read"))?;
+                Ok(TagReader::File { path, file: BufReader::with_capacity(1 << 16, f) })
+            }
+        }
+    }
+}
+
+/// Tags read back.
+pub(crate) enum TagReader {
+    Memory(std::vec::IntoIter<u16>),
+    File { path: PathBuf, file: BufReader<File> },
+}
+
+impl TagReader {
+    /// The next row's partition.
+    pub(crate) fn next(&mut self) -> Result<u16> {
+        match self {
+            TagReader::Memory(v) => Ok(v.next().expect("invariant: one tag per row read")),
+            TagReader::File { path, file } => {
+                let mut tag = [0_u8; 2];
+                file.read_exact(&mut tag).map_err(ColumnarError::io(path.as_path(), "read"))?;
+                Ok(u16::from_le_bytes(tag))
+            }
+        }
     }
 }

@@ -65,7 +65,9 @@ fn write_parquet(path: &Path, rows: &[(String, String, NaiveDate, i64)]) {
         let arrays: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from_iter_values(chunk.iter().map(|r| r.0.as_str()))),
             Arc::new(StringArray::from_iter_values(chunk.iter().map(|r| r.1.as_str()))),
-            Arc::new(Date32Array::from_iter_values(chunk.iter().map(|r| (r.2 - epoch).num_days() as i32))),
+            Arc::new(Date32Array::from_iter_values(
+                chunk.iter().map(|r| i32::try_from((r.2 - epoch).num_days()).unwrap()),
+            )),
             Arc::new(
                 Decimal128Array::from_iter_values(chunk.iter().map(|r| i128::from(r.3)))
                     .with_precision_and_scale(18, 2)
@@ -124,10 +126,8 @@ fn partitioned_and_streamed_settlement_equals_the_in_memory_split() {
     write_parquet(&dir.join("claims.parquet"), &rows);
     // Today's path: every claim in memory, split at once.
     let version = medfund_insurer::xiamen_2007().unwrap();
-    let all: Vec<Claim<&str>> = rows
-        .iter()
-        .map(|r| Claim { person: r.1.as_str(), date: r.2, eligible_cost: Money::from_fen(r.3) })
-        .collect();
+    let all: Vec<Claim<&str>> =
+        rows.iter().map(|r| Claim { person: r.1.as_str(), date: r.2, eligible_cost: Money::from_fen(r.3) }).collect();
     let expected = medfund_insurer::split_claims_in_force(&version, 1_000_000, &all).unwrap();
     let expected_years = serde_json::to_string(&expected.years).unwrap();
     let s = scenario("claims.parquet", false);
