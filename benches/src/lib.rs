@@ -1,6 +1,9 @@
 //! Deterministic data generators shared by the medfund benchmarks.
 #![forbid(unsafe_code)]
 
+mod claims_file;
+pub use claims_file::write_claims;
+
 /// A small deterministic generator (SplitMix64), so benches need no `rand`.
 #[derive(Debug, Clone)]
 pub struct Gen(u64);

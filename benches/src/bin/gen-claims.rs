@@ -12,97 +12,12 @@
 //! every format.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects)]
 
-use std::io::Write;
-use std::sync::Arc;
-
-use arrow_array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema};
-use medfund_benches::Gen;
-
-/// Rows per batch written.
-const BATCH: u64 = 1 << 16;
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "claims-bench".into()));
     let format = args.next().unwrap_or_else(|| "csv".into());
-    std::fs::create_dir_all(&dir)?;
-    let mut g = Gen::new(42);
-    let persons = (n / 5).max(1);
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
-    let first = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("claim_id", DataType::Utf8, false),
-        Field::new("person", DataType::Utf8, false),
-        Field::new("date", DataType::Date32, false),
-        Field::new("eligible_cost", DataType::Decimal128(18, 2), false),
-    ]));
-    let file = dir.join(format!("claims.{format}"));
-    let mut csv = None;
-    let mut parquet = None;
-    let mut ipc = None;
-    let out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&file)?);
-    match format.as_str() {
-        "csv" => {
-            let mut out = out;
-            writeln!(out, "claim_id,person,date,eligible_cost")?;
-            csv = Some(out);
-        }
-        "parquet" => {
-            let props = medfund_columnar::parquet_properties();
-            parquet = Some(parquet::arrow::ArrowWriter::try_new(out, Arc::clone(&schema), Some(props))?);
-        }
-        "arrow" => ipc = Some(arrow_ipc::writer::FileWriter::try_new(out, &schema)?),
-        other => return Err(format!("format {other:?}; expected csv, parquet or arrow").into()),
-    }
-    let mut row = 0_u64;
-    while row < n {
-        let len = BATCH.min(n - row);
-        let (mut ids, mut who, mut days, mut fen) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for k in 0..len {
-            let person = g.below(persons);
-            let date = first + chrono::Days::new(g.below(730));
-            let cost = g.below(4_000_000);
-            if let Some(out) = &mut csv {
-                writeln!(out, "c-{:09},p-{person:07},{date},{}.{:02}", row + k, cost / 100, cost % 100)?;
-            } else {
-                ids.push(format!("c-{:09}", row + k));
-                who.push(format!("p-{person:07}"));
-                days.push(i32::try_from((date - epoch).num_days()).unwrap());
-                fen.push(i128::from(cost));
-            }
-        }
-        if csv.is_none() {
-            let arrays: Vec<ArrayRef> = vec![
-                Arc::new(StringArray::from(ids)),
-                Arc::new(StringArray::from(who)),
-                Arc::new(Date32Array::from(days)),
-                Arc::new(Decimal128Array::from(fen).with_precision_and_scale(18, 2)?),
-            ];
-            let batch = RecordBatch::try_new(Arc::clone(&schema), arrays)?;
-            if let Some(w) = &mut parquet {
-                w.write(&batch)?;
-            }
-            if let Some(w) = &mut ipc {
-                w.write(&batch)?;
-            }
-        }
-        row += len;
-    }
-    if let Some(mut out) = csv {
-        out.flush()?;
-    }
-    if let Some(w) = parquet {
-        w.close()?;
-    }
-    if let Some(mut w) = ipc {
-        w.finish()?;
-    }
-    std::fs::write(
-        dir.join("scenario.toml"),
-        format!("[supplementary]\ninsured_persons = 1000000\nclaims_{format} = \"claims.{format}\"\n"),
-    )?;
-    eprintln!("wrote {n} claims of {persons} persons to {}", file.display());
+    let file = medfund_benches::write_claims(n, &dir, &format)?;
+    eprintln!("wrote {n} claims to {}", file.display());
     Ok(())
 }

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 import medfund
-from conftest import cli_json
+from conftest import cli, cli_json
 
 
 def random_claims(n: int, persons: int, seed: int) -> pa.Table:
@@ -116,3 +116,27 @@ def test_money_is_conserved_claim_by_claim():
     fund, insurer, person = (r.claims.column(c).to_numpy() for c in ("fund", "insurer", "person_pays"))
     cost = np.array([int(d.scaleb(2)) for d in table.column("eligible_cost").to_pylist()])
     assert (fund + insurer + person == cost).all()
+
+
+def test_the_cli_parquet_results_are_the_python_split_table(tmp_path: pathlib.Path):
+    """§5.3: `medfund run --claims-out x.parquet` writes the schema and the
+    values of `medfund.split_claims` (claim_id passed through, in input order),
+    in memory and partitioned to temporary files alike."""
+    import pyarrow.parquet as pq
+
+    table = random_claims(20_000, 3_000, 11)
+    pq.write_table(table, tmp_path / "claims.parquet")
+    (tmp_path / "s.toml").write_text('[supplementary]\ninsured_persons = 1000\nclaims_parquet = "claims.parquet"\n')
+    expected = medfund.split_claims(table, insured_persons=1000)
+    for extra in ([], ["--memory-budget", "64KiB", "--temp-dir", str(tmp_path)]):
+        out = tmp_path / "splits.parquet"
+        report = cli_json("run", str(tmp_path / "s.toml"), "--format", "json", "--claims-out", str(out), *extra)
+        got = pq.read_table(out)
+        assert got.schema.equals(expected.claims.schema), (got.schema, expected.claims.schema)
+        assert got.equals(expected.claims), extra
+        assert report["supplementary"]["claims_out"]["rows"] == 20_000
+        assert "claims" not in report["supplementary"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.parquet", "s.toml", "splits.parquet"]
+    fen = tmp_path / "fen.parquet"
+    cli("run", str(tmp_path / "s.toml"), "--format", "json", "--claims-out", str(fen), "--claims-money", "fen")
+    assert pq.read_table(fen).equals(medfund.split_claims(table, insured_persons=1000, money="fen").claims)

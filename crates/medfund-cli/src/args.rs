@@ -102,7 +102,7 @@ pub(crate) struct InputArgs {
 /// Claims at scale (docs/scenario-format.md §5.3).
 #[derive(Debug, Args)]
 pub(crate) struct ClaimsArgs {
-    /// Write the per-claim results of [supplementary] to FILE (.parquet, .arrow or .csv; input
+    /// Write the per-claim results of the supplementary section to FILE (.parquet, .arrow or .csv; input
     /// order, the claim_id column passed through), under a temporary name until complete.
     #[arg(long, value_name = "FILE")]
     pub(crate) claims_out: Option<std::path::PathBuf>,

@@ -163,6 +163,9 @@ impl<'a> Cursor<'a> {
 /// the buffer holds `flush_at` bytes.
 pub(crate) struct Store {
     buffer: Vec<u8>,
+    /// Buffered bytes at which a spilling store writes out (fixed: the
+    /// buffer's capacity grows past it by one record at most).
+    flush_at: usize,
     file: Option<(PathBuf, BufWriter<File>)>,
     /// Bytes of records in all (buffer and file).
     pub(crate) bytes: u64,
@@ -170,14 +173,18 @@ pub(crate) struct Store {
 
 impl Store {
     pub(crate) fn new() -> Store {
-        Store { buffer: Vec::new(), file: None, bytes: 0 }
+        Store { buffer: Vec::new(), flush_at: usize::MAX, file: None, bytes: 0 }
     }
 
     /// A store that writes to `path` (created now) whenever its buffer is full.
     pub(crate) fn spilling(path: PathBuf, buffer: usize) -> Result<Store> {
         let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
+        // Room for one more record past the threshold, so that the buffer
+        // never reallocates (a doubling buffer per partition was what grew).
+        let capacity = buffer.saturating_add(2 * MAX_ID_BYTES + 64);
         Ok(Store {
-            buffer: Vec::with_capacity(buffer),
+            buffer: Vec::with_capacity(capacity),
+            flush_at: buffer,
             file: Some((path, BufWriter::with_capacity(0, file))),
             bytes: 0,
         })
@@ -194,7 +201,7 @@ impl Store {
         let added = self.buffer.len().checked_sub(before).expect("invariant: the buffer only grows between calls");
         self.bytes = self.bytes.checked_add(added as u64).expect("invariant: bytes fit u64");
         if let Some((path, w)) = &mut self.file {
-            if self.buffer.len() >= self.buffer.capacity().max(1 << 12) {
+            if self.buffer.len() >= self.flush_at {
                 w.write_all(&self.buffer).map_err(ColumnarError::io(path.as_path(), "write"))?;
                 self.buffer.clear();
             }
@@ -204,7 +211,7 @@ impl Store {
 
     /// Every record, read back whole (the partition must fit the budget).
     pub(crate) fn into_bytes(self) -> Result<Vec<u8>> {
-        let Store { buffer, file, bytes } = self;
+        let Store { buffer, file, bytes, .. } = self;
         let Some((path, mut w)) = file else { return Ok(buffer) };
         w.write_all(&buffer).map_err(ColumnarError::io(path.as_path(), "write"))?;
         w.flush().map_err(ColumnarError::io(path.as_path(), "write"))?;
