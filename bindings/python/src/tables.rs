@@ -11,7 +11,7 @@ use medfund_scenario::Lang;
 use medfund_scenario::tables::{Cell, Table};
 
 /// The Arrow type of a money column: 18 digits, 2 of them decimals (fen).
-pub(crate) const MONEY: DataType = DataType::Decimal128(18, 2);
+pub(crate) use medfund_columnar::tables::MONEY;
 
 /// What one column holds, from its cells: one kind throughout (unknowns
 /// aside), or text for a mixed column (each cell as the CSV writes it).
