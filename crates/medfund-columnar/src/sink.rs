@@ -66,10 +66,11 @@ impl SplitsFile {
         let schema = std::sync::Arc::clone(made.rows.schema());
         let writer = match format {
             Format::Parquet => Writer::Parquet(
-                ArrowWriter::try_new(out, schema, Some(parquet_properties())).map_err(|e| made.fail(e.to_string()))?,
+                ArrowWriter::try_new(out, schema, Some(parquet_properties()))
+                    .map_err(format_error(&made.temp, "parquet"))?,
             ),
             Format::Arrow => Writer::Arrow(
-                arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(|e| made.fail(e.to_string()))?,
+                arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(format_error(&made.temp, "arrow"))?,
             ),
             Format::Csv => {
                 let mut out = out;
@@ -80,10 +81,6 @@ impl SplitsFile {
         };
         made.writer = Some(Encoder::start(writer, made.temp.clone(), unit));
         Ok(made)
-    }
-
-    fn fail(&self, problem: String) -> ColumnarError {
-        ColumnarError::Format { path: self.path.clone(), format: "parquet", problem }
     }
 
     /// Adds one claim's result.
@@ -110,22 +107,10 @@ impl SplitsFile {
         self.flush()?;
         let temp = self.temp.clone();
         let out = match self.writer.take().expect("invariant: set by create").finish()? {
-            Writer::Parquet(w) => w.into_inner().map_err(|e| ColumnarError::Format {
-                path: temp.clone(),
-                format: "parquet",
-                problem: e.to_string(),
-            })?,
+            Writer::Parquet(w) => w.into_inner().map_err(format_error(&temp, "parquet"))?,
             Writer::Arrow(mut w) => {
-                w.finish().map_err(|e| ColumnarError::Format {
-                    path: temp.clone(),
-                    format: "arrow",
-                    problem: e.to_string(),
-                })?;
-                w.into_inner().map_err(|e| ColumnarError::Format {
-                    path: temp.clone(),
-                    format: "arrow",
-                    problem: e.to_string(),
-                })?
+                w.finish().map_err(format_error(&temp, "arrow"))?;
+                w.into_inner().map_err(format_error(&temp, "arrow"))?
             }
             Writer::Csv(w) => w,
         };
@@ -149,19 +134,17 @@ impl Drop for SplitsFile {
     }
 }
 
+/// An error of the format's writer on the file at `path`.
+fn format_error<E: std::fmt::Display>(path: &Path, format: &'static str) -> impl Fn(E) -> ColumnarError + use<E> {
+    let path = path.to_owned();
+    move |e| ColumnarError::Format { path: path.clone(), format, problem: e.to_string() }
+}
+
 /// Writes one batch in the file's format.
 fn write_batch(writer: &mut Writer, batch: &RecordBatch, temp: &Path, unit: Unit) -> Result<()> {
     match writer {
-        Writer::Parquet(w) => w.write(batch).map_err(|e| ColumnarError::Format {
-            path: temp.to_owned(),
-            format: "parquet",
-            problem: e.to_string(),
-        }),
-        Writer::Arrow(w) => w.write(batch).map_err(|e| ColumnarError::Format {
-            path: temp.to_owned(),
-            format: "arrow",
-            problem: e.to_string(),
-        }),
+        Writer::Parquet(w) => w.write(batch).map_err(format_error(temp, "parquet")),
+        Writer::Arrow(w) => w.write(batch).map_err(format_error(temp, "arrow")),
         Writer::Csv(w) => write_csv(w, batch, unit).map_err(ColumnarError::io(temp, "write")),
     }
 }
