@@ -81,6 +81,15 @@ pub fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
     })
 }
 
+/// The error of a column whose Arrow type is not one the field reads.
+fn wrong_type(column: &str, array: &dyn Array, expected: &'static str) -> ColumnarError {
+    ColumnarError::Column {
+        column: column.to_owned(),
+        problem: format!("column {column} is {}", array.data_type()),
+        expected,
+    }
+}
+
 fn first_null(a: &dyn Array) -> Option<usize> {
     if a.null_count() == 0 {
         return None;
@@ -199,11 +208,7 @@ impl<'a> Keys<'a> {
         if let Some(t) = Texts::of(a) {
             return Ok(Keys::Text(t));
         }
-        Ints::of(a).map(Keys::Int).ok_or_else(|| ColumnarError::Column {
-            column: column.to_owned(),
-            problem: format!("column {column} is {}", a.data_type()),
-            expected,
-        })
+        Ints::of(a).map(Keys::Int).ok_or_else(|| wrong_type(column, a, expected))
     }
 }
 
@@ -339,11 +344,7 @@ impl<'a> DateColumn<'a> {
                     })
                 })
                 .map(DateColumn::Other),
-                None => Err(ColumnarError::Column {
-                    column: "date".into(),
-                    problem: format!("column date is {}", array.data_type()),
-                    expected: "date32, date64 or text YYYY-MM-DD",
-                }),
+                None => Err(wrong_type("date", array, "date32, date64 or text YYYY-MM-DD")),
             },
         }
     }
@@ -452,11 +453,7 @@ impl<'a> CostColumn<'a> {
                     non_negative(t.get(i).parse::<Money>().map_err(|e| cost_error(at(first, i), e))?, at(first, i))
                 })
                 .map(CostColumn::Other),
-                None => Err(ColumnarError::Column {
-                    column: "eligible_cost".into(),
-                    problem: format!("column eligible_cost is {}", array.data_type()),
-                    expected: "decimal, integers, text or float64",
-                }),
+                None => Err(wrong_type("eligible_cost", array, "decimal, integers, text or float64")),
             },
         }
     }

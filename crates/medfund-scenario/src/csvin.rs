@@ -104,12 +104,15 @@ impl std::error::Error for LongLine {}
 
 type Reader = csv::Reader<Lines<Box<dyn std::io::Read + Send>>>;
 
-/// Opens the list `file` of the key `field` from the scenario's list source.
-fn open(source: &Source, field: &str, file: &str) -> ScenarioResult<(String, Reader)> {
+/// Opens the list `file` of the key `field` from the scenario's list
+/// source: its name for messages, its CSV reader and its size in bytes
+/// (0 when unknown: a list in memory or a pipe).
+fn open(source: &Source, field: &str, file: &str) -> ScenarioResult<(String, Reader, u64)> {
     let list = source.lists.open(field, file, &source.limits).map_err(|e| e.at(&source.name))?;
+    let size = list.file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
     let lines = Lines::new(list.reader, source.limits.record_bytes);
     let reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(lines);
-    Ok((list.shown, reader))
+    Ok((list.shown, reader, size))
 }
 
 /// An error in a list file at a physical line.
@@ -168,7 +171,7 @@ fn for_each_record(
 
 /// Reads every row of `file` (relative to the scenario) into `T`.
 pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file: &str) -> ScenarioResult<Vec<T>> {
-    let (shown, mut reader) = open(source, field, file)?;
+    let (shown, mut reader, _) = open(source, field, file)?;
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => return Err(record_error(&shown, &mut reader, &e)),
@@ -272,11 +275,7 @@ pub(crate) struct CsvClaims {
 impl CsvClaims {
     /// Opens the claims list `file` of the key `field` and reads its header.
     pub(crate) fn open(source: &Source, field: &str, file: &str) -> ScenarioResult<CsvClaims> {
-        let list = source.lists.open(field, file, &source.limits).map_err(|e| e.at(&source.name))?;
-        let size = list.file.as_ref().and_then(|f| f.metadata().ok()).map_or(0, |m| m.len());
-        let lines = Lines::new(list.reader, source.limits.record_bytes);
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(lines);
-        let shown = list.shown;
+        let (shown, mut reader, size) = open(source, field, file)?;
         let headers = match reader.headers() {
             Ok(h) => h.clone(),
             Err(e) => return Err(record_error(&shown, &mut reader, &e)),

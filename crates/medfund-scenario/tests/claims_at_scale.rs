@@ -207,3 +207,18 @@ fn the_report_inlines_claims_up_to_the_limit_or_when_asked() {
     assert_eq!(never["supplementary"]["years"], auto["supplementary"]["years"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn one_stop_errors_name_the_row_of_the_claims_file() {
+    let dir = folder("one-stop");
+    let mut rows = claims(20, false);
+    rows[12].2 = NaiveDate::from_ymd_opt(2005, 7, 1).unwrap();
+    write_parquet(&dir.join("claims.parquet"), &rows);
+    // Persons given: the one-stop settlement (§5.2), which reads every claim first.
+    let text = "[supplementary]\ninsured_persons = 1000\nclaims_parquet = \"claims.parquet\"\n\
+                [[supplementary.persons]]\nid = \"p-0000000\"\nstatus = \"employee\"\n";
+    let s = parse_scenario(text, ScenarioFormat::Toml, "s.toml").unwrap();
+    let e = run(&s, &dir, &ClaimsRun::default()).unwrap_err();
+    assert!(e.contains("supplementary.claims_parquet (claims.parquet) row 13.date"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -108,6 +108,11 @@ fn list_files_named_in_a_request_are_refused_and_never_read() {
     for (section, body) in [
         ("riskpool.units_csv", json!({"riskpool": {"year": 2023, "units_csv": "/etc/passwd"}})),
         ("supplementary.claims_csv", json!({"supplementary": {"insured_persons": 1, "claims_csv": "claims.csv"}})),
+        (
+            "supplementary.claims_parquet",
+            json!({"supplementary": {"insured_persons": 1, "claims_parquet": "/etc/claims.parquet"}}),
+        ),
+        ("supplementary.claims_arrow", json!({"supplementary": {"insured_persons": 1, "claims_arrow": "c.arrow"}})),
     ] {
         let p = s.post_json("/v1/run", &body.to_string()).problem(422, "limit");
         assert_eq!(p["errors"][0]["path"], section, "{p}");

@@ -26,12 +26,20 @@ pub(super) enum Given<'a> {
 
 impl Given<'_> {
     /// The key of the section that names them.
-    fn key(&self) -> &'static str {
+    pub(super) fn key(&self) -> &'static str {
         match self {
             Given::Inline(_) => "supplementary.claims",
             Given::Csv(_) => "supplementary.claims_csv",
             Given::Parquet(_) => "supplementary.claims_parquet",
             Given::Arrow(_) => "supplementary.claims_arrow",
+        }
+    }
+
+    /// The file that holds them, as the scenario names it.
+    pub(super) fn file(&self) -> Option<&str> {
+        match self {
+            Given::Inline(_) => None,
+            Given::Csv(f) | Given::Parquet(f) | Given::Arrow(f) => Some(f),
         }
     }
 }
@@ -69,10 +77,7 @@ impl Rules<'_> {
     /// The claim `row` (0-based) as messages name it: `supplementary.claims[3]`,
     /// `supplementary.claims_csv (c.csv) row 4`.
     fn path(&self, row: u64) -> String {
-        match self.file {
-            Some(file) => format!("{} ({file}) row {}", self.key, row.saturating_add(1)),
-            None => format!("{}[{row}]", self.key),
-        }
+        super::key_item(self.key, self.file, row)
     }
 }
 
@@ -223,10 +228,7 @@ pub(super) fn compute(
 ) -> ScenarioResult<SupplementaryReport> {
     let run = &source.claims;
     let key = given.key();
-    let file = match given {
-        Given::Inline(_) => None,
-        Given::Csv(f) | Given::Parquet(f) | Given::Arrow(f) => Some(f),
-    };
+    let file = given.file();
     let (shown, mut input): (String, Box<dyn medfund_columnar::Source<ScenarioError>>) = match given {
         Given::Inline(rows) => (String::new(), Box::new(InlineRows(rows))),
         Given::Csv(file) => {

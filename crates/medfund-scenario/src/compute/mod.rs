@@ -218,8 +218,17 @@ pub(crate) fn check_projection_work(
 /// Where list item `i` of a section came from, for messages.
 fn item_path(section: &str, list: &str, csv: Option<&str>, i: usize) -> String {
     match csv {
-        Some(file) => format!("{section}.{list}_csv ({file}) row {}", i.saturating_add(1)),
-        None => format!("{section}.{list}[{i}]"),
+        Some(_) => key_item(&format!("{section}.{list}_csv"), csv, i as u64),
+        None => key_item(&format!("{section}.{list}"), None, i as u64),
+    }
+}
+
+/// Item `i` (0-based) of the list under `key`, for messages: inline as
+/// `key[i]`, from a file as `key (file) row i+1`.
+fn key_item(key: &str, file: Option<&str>, i: u64) -> String {
+    match file {
+        Some(file) => format!("{key} ({file}) row {}", i.saturating_add(1)),
+        None => format!("{key}[{i}]"),
     }
 }
 

@@ -138,18 +138,24 @@ fn split<P: std::hash::Hash + Eq + Clone + Sync>(
     medfund_insurer::split_claims_in_force(version, s.insured_persons.0, claims).map_err(|e| split_error(s, e))
 }
 
-/// An error of the split, naming the claim (`supplementary.claims[i]`, or the CSV row).
+/// An error of the split, naming the claim (`supplementary.claims[i]`, or
+/// the row of the claims file).
 pub(super) fn split_error(s: &SupplementarySection, e: InsurerError) -> ScenarioError {
+    let claim = |index: usize| {
+        // Claims given as columns (`split_given`) are a slice, named as inline.
+        match given(s).expect("invariant: the section's claims passed `given` before any split") {
+            Some(g) => key_item(g.key(), g.file(), index as u64),
+            None => key_item("supplementary.claims", None, index as u64),
+        }
+    };
     match e {
         InsurerError::InvalidPolicy { .. } => lib_error("supplementary.policy", e),
-        InsurerError::ClaimOutsideValidity { index, .. } => ScenarioError::not_in_force(format!(
-            "{}.date: {e}",
-            item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
-        )),
-        InsurerError::ClaimOverflow { index, .. } => ScenarioError::input(format!(
-            "{}.eligible_cost: {e}",
-            item_path("supplementary", "claims", s.claims_csv.as_deref(), index)
-        )),
+        InsurerError::ClaimOutsideValidity { index, .. } => {
+            ScenarioError::not_in_force(format!("{}.date: {}", claim(index), e))
+        }
+        InsurerError::ClaimOverflow { index, .. } => {
+            ScenarioError::input(format!("{}.eligible_cost: {}", claim(index), e))
+        }
         InsurerError::PremiumOverflow { .. } => lib_error("supplementary.insured_persons", e),
         other => lib_error("supplementary", other),
     }
