@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 use crate::decode::PersonKey;
 use crate::error::ColumnarError;
-use crate::spill::{self, Cursor, Decoded, Row, Store, Tags, TempDir};
+use crate::spill::{self, Cursor, Row, Store, Tags, TempDir};
 
 /// The default memory budget: 2 GiB.
 pub const DEFAULT_BUDGET: u64 = 2 << 30;
@@ -203,8 +203,8 @@ fn settle_records<E>(bytes: &[u8], rules: &dyn Rules<E>) -> Result<Vec<ClaimSpli
     let mut rows: Vec<u64> = Vec::new();
     let mut cursor = Cursor::new(bytes);
     while !cursor.is_empty() {
-        let Decoded { seq, row, key } = cursor.record();
-        claims.push(Claim { person: key, date: row.date, eligible_cost: row.cost });
+        let (seq, claim) = cursor.claim();
+        claims.push(claim);
         rows.push(seq);
     }
     let splits = rules.split(&claims, &rows)?;
@@ -287,22 +287,18 @@ fn partitioned<E: From<ColumnarError> + Send>(
                     w.flush().map_err(ColumnarError::io(&path, "write"))?;
                     Ok(Stream::open(&path)?)
                 }
-                None => {
-                    let mut framed = Vec::with_capacity(bytes.len().saturating_add(splits.len().saturating_mul(32)));
-                    write_results(&bytes, &splits, &mut framed).map_err(ColumnarError::io("memory", "write"))?;
-                    Ok(Stream::Memory { bytes: framed, at: 0 })
-                }
+                // In memory the records and their splits stay as they are.
+                None => Ok(Stream::Memory { bytes, splits: splits.into_iter(), at: 0 }),
             }
         })
         .collect::<Vec<Result<Stream, E>>>();
     let mut readers = results.into_iter().collect::<Result<Vec<Stream>, E>>()?;
+
     let mut tags = tags.reader()?;
     let mut record = Vec::new();
     for _ in 0..seq {
         let stream = readers.get_mut(usize::from(tags.next()?)).expect("invariant: tags name partitions");
-        let mut cursor = Cursor::new(stream.next(&mut record)?);
-        let d = cursor.record();
-        let split = cursor.split();
+        let (d, split) = stream.next(&mut record)?;
         sink.row(d.seq, &d.row, &split)?;
     }
     Ok(Settled { rows: seq, partitions, spilled_bytes })
@@ -314,7 +310,7 @@ fn write_results(bytes: &[u8], splits: &[ClaimSplit], w: &mut impl Write) -> std
     let mut frame = Vec::new();
     for split in splits {
         let rest = cursor.remaining();
-        let _ = cursor.record();
+        cursor.skip();
         let used = rest.checked_sub(cursor.remaining()).expect("invariant: the cursor moved forward");
         let start = bytes.len().checked_sub(rest).expect("invariant: within the bytes");
         frame.clear();
@@ -329,9 +325,10 @@ fn write_results(bytes: &[u8], splits: &[ClaimSplit], w: &mut impl Write) -> std
     Ok(())
 }
 
-/// Framed results read one record at a time, from memory or a file.
+/// Settled records read one at a time in partition order: from memory (the
+/// records and their splits), or framed in a file.
 enum Stream {
-    Memory { bytes: Vec<u8>, at: usize },
+    Memory { bytes: Vec<u8>, splits: std::vec::IntoIter<ClaimSplit>, at: usize },
     File { path: PathBuf, file: std::io::BufReader<File> },
 }
 
@@ -341,24 +338,23 @@ impl Stream {
         Ok(Stream::File { path: path.clone(), file: std::io::BufReader::with_capacity(1 << 14, f) })
     }
 
-    /// The next record, in `out` when it is read from a file.
-    fn next<'a>(&'a mut self, out: &'a mut Vec<u8>) -> Result<&'a [u8], ColumnarError> {
+    /// The next record and its split; `out` holds a record read from a file.
+    fn next<'a>(&'a mut self, out: &'a mut Vec<u8>) -> Result<(spill::Decoded<'a>, ClaimSplit), ColumnarError> {
         match self {
-            Stream::Memory { bytes, at } => {
-                let len = bytes.get(*at..at.checked_add(4).expect("invariant: small")).expect("invariant: framed");
-                let len = usize::try_from(u32::from_le_bytes(len.try_into().expect("invariant: 4 bytes")))
-                    .expect("invariant: u32 fits usize");
-                let start = at.checked_add(4).expect("invariant: small");
-                let end = start.checked_add(len).expect("invariant: within the results");
-                *at = end;
-                Ok(bytes.get(start..end).expect("invariant: a whole frame"))
+            Stream::Memory { bytes, splits, at } => {
+                let mut cursor = Cursor::new(bytes.get(*at..).expect("invariant: at is within the records"));
+                let d = cursor.record();
+                *at = bytes.len().checked_sub(cursor.remaining()).expect("invariant: within the records");
+                Ok((d, splits.next().expect("invariant: one split per record")))
             }
             Stream::File { path, file } => {
                 let mut len = [0_u8; 4];
                 file.read_exact(&mut len).map_err(ColumnarError::io(path.as_path(), "read"))?;
                 out.resize(usize::try_from(u32::from_le_bytes(len)).expect("invariant: u32 fits usize"), 0);
                 file.read_exact(out).map_err(ColumnarError::io(path.as_path(), "read"))?;
-                Ok(out)
+                let mut cursor = Cursor::new(out);
+                let d = cursor.record();
+                Ok((d, cursor.split()))
             }
         }
     }

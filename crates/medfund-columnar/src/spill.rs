@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use medfund_core::Money;
-use medfund_insurer::ClaimSplit;
+use medfund_insurer::{Claim, ClaimSplit};
 
 use crate::decode::{ClaimId, PersonKey, days_of};
 use crate::error::{ColumnarError, Result};
@@ -82,14 +82,11 @@ pub(crate) fn encode_split(out: &mut Vec<u8>, s: &ClaimSplit) {
     }
 }
 
-/// A decoded record: the row, its input row number, and where the person's
-/// bytes are (the key the settlement groups by).
+/// A decoded record: the row and its input row number.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Decoded<'a> {
     pub seq: u64,
     pub row: Row<'a>,
-    /// The person's bytes with their kind, as grouped.
-    pub key: &'a [u8],
 }
 
 /// Reads records one after another from a byte buffer.
@@ -131,23 +128,64 @@ impl<'a> Cursor<'a> {
         let seq = u64::from_le_bytes(self.array());
         let days = i32::from_le_bytes(self.array());
         let cost = Money::from_fen(i64::from_le_bytes(self.array()));
-        let at_person = self.bytes;
         let person = match self.take(1) {
             [0] => PersonKey::Text(self.text()),
             _ => PersonKey::Int(i64::from_le_bytes(self.array())),
         };
-        let key_len = at_person.len().checked_sub(self.bytes.len()).expect("invariant: the cursor moved forward");
-        let key = at_person.get(..key_len).expect("invariant: within the record");
         let claim_id = match self.take(1) {
             [0] => None,
             [1] => Some(ClaimId::Text(self.text())),
             _ => Some(ClaimId::Int(i64::from_le_bytes(self.array()))),
         };
-        let date = NaiveDate::from_num_days_from_ce_opt(
-            days.checked_add(719_163).expect("invariant: a day of 1900–2999 plus the epoch fits i32"),
-        )
-        .expect("invariant: written from a date");
-        Decoded { seq, row: Row { person, date, cost, claim_id }, key }
+        Decoded { seq, row: Row { person, date: date_of(days), cost, claim_id } }
+    }
+
+    /// What the split of the next record needs — its row number, date, cost
+    /// and person's bytes — without reading its text as text (the settling
+    /// pass groups by bytes; the text was checked when it was written).
+    pub(crate) fn claim(&mut self) -> (u64, Claim<&'a [u8]>) {
+        let seq = u64::from_le_bytes(self.array());
+        let days = i32::from_le_bytes(self.array());
+        let cost = Money::from_fen(i64::from_le_bytes(self.array()));
+        let at_person = self.bytes;
+        self.skip_person();
+        let key_len = at_person.len().checked_sub(self.bytes.len()).expect("invariant: the cursor moved forward");
+        let key = at_person.get(..key_len).expect("invariant: within the record");
+        self.skip_claim_id();
+        (seq, Claim { person: key, date: date_of(days), eligible_cost: cost })
+    }
+
+    /// Moves past the next record (without reading it).
+    pub(crate) fn skip(&mut self) {
+        self.take(8 + 4 + 8);
+        self.skip_person();
+        self.skip_claim_id();
+    }
+
+    /// A person as [`encode`] writes it: 0 and text, or 1 and an integer.
+    fn skip_person(&mut self) {
+        match self.take(1) {
+            [0] => self.skip_text(),
+            _ => {
+                self.take(8);
+            }
+        }
+    }
+
+    /// A claim id as [`encode`] writes it: 0 alone, 1 and text, 2 and an integer.
+    fn skip_claim_id(&mut self) {
+        match self.take(1) {
+            [0] => {}
+            [1] => self.skip_text(),
+            _ => {
+                self.take(8);
+            }
+        }
+    }
+
+    fn skip_text(&mut self) {
+        let len = u16::from_le_bytes(self.array());
+        self.take(usize::from(len));
     }
 
     /// The split after a settled record.
@@ -157,6 +195,14 @@ impl<'a> Cursor<'a> {
         let (fund, insurer, person_pays) = (m(), m(), m());
         ClaimSplit::new(year, fund, insurer, person_pays)
     }
+}
+
+/// The date `days` after 1970-01-01, as written by [`encode`].
+fn date_of(days: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(
+        days.checked_add(719_163).expect("invariant: a day of 1900–2999 plus the epoch fits i32"),
+    )
+    .expect("invariant: written from a date")
 }
 
 /// The records of one partition: in memory, or in a temporary file once
