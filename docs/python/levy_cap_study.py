@@ -1,5 +1,6 @@
-"""The study of docs/python.md: probability of an actuarial review in the
-tenth projected year, against the levy rate and the cap multiple.
+"""The study of docs/python.md: probability of an actuarial review within
+the ten projected years (cumulative), against the levy rate and the cap
+multiple.
 
     python docs/python/levy_cap_study.py        # writes docs/python/levy-cap.png
 """
@@ -18,7 +19,7 @@ scenario = here.parents[1] / "examples" / "projection.toml"
 levy = ["4%", "6%", "8%", "10%", "12%", "15%"]
 caps = ["0.5", "1", "1.5", "2"]
 study = medfund.sweep(scenario, {"riskpool.policy.levy_rate": levy, "riskpool.policy.cap_multiple": caps})
-risk = "projection.resident.2033.p_actuarial_review"
+risk = "projection.resident.2033.p_review_cumulative"  # a review in any year to 2033
 table = study.pivot(index="riskpool.policy.levy_rate", columns="riskpool.policy.cap_multiple", values=risk)
 table = table.loc[levy, caps]
 print(table)
@@ -27,7 +28,7 @@ fig, ax = plt.subplots(figsize=(6, 3.6))
 for cap in caps:
     ax.plot([float(l.rstrip("%")) for l in levy], table[cap], marker="o", label=f"cap × {cap}")
 ax.set_xlabel("levy rate (%)")
-ax.set_ylabel("P(actuarial review), resident scheme, 2033")
+ax.set_ylabel("P(actuarial review by 2033), resident")
 ax.set_title("Risk-sharing fund, 10,000 trials per variant")
 ax.legend()
 fig.tight_layout()

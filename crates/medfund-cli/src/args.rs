@@ -251,10 +251,12 @@ pub(crate) enum Command {
     },
     /// Project the risk-sharing fund over several years by Monte Carlo (the `[projection]` section, §8).
     ///
-    /// Prints per scheme and year the p5/p50/p95 of the closing balance, the share of
-    /// trials needing an actuarial review and the mean unresolved gap. The same seed gives
-    /// byte-identical output with any number of threads.
-    /// Example: medfund simulate examples/projection.toml --svg fan.svg
+    /// Prints per scheme and year the p5/p50/p95 and mean of the closing balance, the
+    /// probability of an actuarial review that year and by that year (cumulative), of a
+    /// first review that year, the mean unresolved gap, and the Monte Carlo standard error
+    /// of every probability and mean. The same seed gives byte-identical output with any
+    /// number of threads.
+    /// Example: medfund simulate examples/projection.toml --quantiles 5,25,50,75,95 --svg fan.svg
     Simulate {
         /// The scenario file (.toml, .json, or - for standard input).
         file: String,
@@ -262,6 +264,10 @@ pub(crate) enum Command {
         input: InputArgs,
         #[command(flatten)]
         output: OutputArgs,
+        /// Also report these nearest-rank percentiles (1–100) of the closing balance and of
+        /// the unresolved gap per year (replaces the scenario's `[projection] quantiles`).
+        #[arg(long, value_name = "P,P,…", value_delimiter = ',')]
+        quantiles: Option<Vec<u32>>,
         /// Also draw a fan chart of the closing balance (p5–p95 band, p50 line) to this SVG file.
         #[arg(long, value_name = "CHART.svg")]
         svg: Option<PathBuf>,

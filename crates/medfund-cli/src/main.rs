@@ -70,12 +70,15 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(sweep(&file, &settings, input.format(), &limits, output.format, output.lang.into())?)
         }
         Command::Serve(args) => Ok(serve(&args)?),
-        Command::Simulate { file, input, output, svg, threads, out, pretty } => {
+        Command::Simulate { file, input, output, quantiles, svg, threads, out, pretty } => {
             let args = ReportArgs { format: output.format, explain: false, lang: output.lang, out, pretty };
             check_args(&args)?;
             let limits = input.limits();
             let threads = threads.map(|n| limits.check_threads(n)).transpose()?;
-            let (scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
+            let (mut scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
+            if let Some(q) = quantiles {
+                scenario.set_projection_quantiles(q)?;
+            }
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads.unwrap_or(0))
                 .build()

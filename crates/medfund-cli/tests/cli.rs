@@ -392,6 +392,42 @@ fn simulate_is_byte_identical_with_one_thread_or_many() {
 }
 
 #[test]
+fn simulate_quantiles_and_cumulative_review_risk() {
+    let file = examples().join("projection.toml");
+    let out = medfund()
+        .args(["simulate", file.to_str().unwrap(), "--format", "json", "--quantiles", "95,5,25", "--threads", "2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for scheme in ["employee", "resident"] {
+        let years = r["projection"]["schemes"][scheme].as_array().unwrap();
+        let mut so_far = 0.0;
+        let mut firsts = 0.0;
+        for y in years {
+            // The asked percentiles, ascending; p5 is the v1 figure.
+            let ps: Vec<u64> = y["quantiles"].as_array().unwrap().iter().map(|q| q["p"].as_u64().unwrap()).collect();
+            assert_eq!(ps, [5, 25, 95]);
+            assert_eq!(y["quantiles"][0]["closing_balance"], y["closing_balance"]["p5"]);
+            assert_eq!(y["quantiles"][2]["closing_balance"], y["closing_balance"]["p95"]);
+            let cumulative = y["p_review_cumulative"].as_f64().unwrap();
+            assert!(cumulative >= so_far && cumulative >= y["p_actuarial_review"].as_f64().unwrap());
+            so_far = cumulative;
+            firsts += y["p_first_review"].as_f64().unwrap();
+            assert!((firsts - cumulative).abs() < 1e-9, "the cumulative share is the running sum of first reviews");
+            let se = y["p_review_cumulative_se"].as_f64().unwrap();
+            assert!((se - (cumulative * (1.0 - cumulative) / 10_000.0).sqrt()).abs() < 1e-15);
+        }
+    }
+    let bad = medfund().args(["simulate", file.to_str().unwrap(), "--quantiles", "50,101"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("projection.quantiles[1]: 101; expected a percentile from 1 to 100")
+    );
+}
+
+#[test]
 fn simulate_first_year_equals_run() {
     let file = examples().join("projection.toml");
     let sim: Value = serde_json::from_slice(

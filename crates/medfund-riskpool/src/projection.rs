@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, RiskPoolError};
 use crate::policy::{RiskPoolPolicy, Scheme};
+pub use crate::summary::{
+    Percentiles, Quantile, SchemeProjection, SummaryOptions, YearStats, nearest_rank, summarize, summarize_with,
+};
 pub use crate::trials::TrialBlock;
 use crate::year::{SchemeEngine, UnitFigures, UnitOutcome};
 
@@ -119,62 +122,6 @@ impl ProjectionSpec {
     }
 }
 
-/// Nearest-rank percentiles of the closing balance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[non_exhaustive]
-pub struct Percentiles {
-    /// 5th percentile.
-    pub p5: Money,
-    /// Median.
-    pub p50: Money,
-    /// 95th percentile.
-    pub p95: Money,
-}
-
-/// One scheme's statistics for one projected year.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[non_exhaustive]
-pub struct YearStats {
-    /// The year.
-    pub year: i32,
-    /// Percentiles of the closing balance over trials.
-    pub closing_balance: Percentiles,
-    /// Share of trials in which some unit has an unresolved gap that year.
-    pub p_actuarial_review: f64,
-    /// Mean over trials of Σ unresolved, rounded to the fen.
-    pub mean_unresolved: Money,
-}
-
-/// One scheme's projection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[non_exhaustive]
-pub struct SchemeProjection {
-    /// The scheme.
-    pub scheme: Scheme,
-    /// One entry per projected year.
-    pub years: Vec<YearStats>,
-}
-
-/// The nearest-rank percentile `p` (0 < p ≤ 100) of `sorted` (ascending):
-/// the value at rank ⌈p/100 × n⌉.
-///
-/// ```
-/// use medfund_riskpool::projection::nearest_rank;
-/// let v = [15, 20, 35, 40, 50];
-/// assert_eq!(nearest_rank(&v, 5), Some(15));
-/// assert_eq!(nearest_rank(&v, 30), Some(20));
-/// assert_eq!(nearest_rank(&v, 50), Some(35));
-/// assert_eq!(nearest_rank(&v, 100), Some(50));
-/// ```
-pub fn nearest_rank<T: Copy>(sorted: &[T], p: u32) -> Option<T> {
-    let n = u64::try_from(sorted.len()).ok()?;
-    let rank = (u64::from(p).checked_mul(n)?).div_ceil(100).max(1);
-    sorted.get(usize::try_from(rank).ok()?.checked_sub(1)?).copied()
-}
-
 /// Applies a growth of `ppb` parts per billion to `amount`, rounded half away
 /// from zero; a fall below −100 % leaves zero.
 fn grow(amount: Money, ppb: i64) -> Result<Money> {
@@ -216,11 +163,22 @@ pub fn simulate(
     schemes: &[ProjectedScheme],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<SchemeProjection>> {
-    let block = simulate_trials(history, spec, schemes, 0..spec.trials, progress)?;
-    summarize(spec, schemes, &block)
+    simulate_with(history, spec, schemes, &SummaryOptions::default(), progress)
 }
 
-fn overflow(operation: &'static str) -> RiskPoolError {
+/// [`simulate`] with the statistics of `options` (quantiles).
+pub fn simulate_with(
+    history: &PolicyHistory<RiskPoolPolicy>,
+    spec: ProjectionSpec,
+    schemes: &[ProjectedScheme],
+    options: &SummaryOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<SchemeProjection>> {
+    let block = simulate_trials(history, spec, schemes, 0..spec.trials, progress)?;
+    summarize_with(spec, schemes, &block, options)
+}
+
+pub(crate) fn overflow(operation: &'static str) -> RiskPoolError {
     RiskPoolError::Core(medfund_core::CoreError::Overflow { operation })
 }
 
@@ -346,89 +304,9 @@ pub fn simulate_trials(
     Ok(block)
 }
 
-/// The statistics of a projection from the outcomes of all its trials
-/// (`block` holds trials `0..spec.trials`, in order).
-pub fn summarize(
-    spec: ProjectionSpec,
-    schemes: &[ProjectedScheme],
-    block: &TrialBlock,
-) -> Result<Vec<SchemeProjection>> {
-    let years = usize::try_from(spec.years).map_err(|_| overflow("years"))?;
-    let trials = usize::try_from(spec.trials).map_err(|_| overflow("trials"))?;
-    let n_schemes = schemes.len();
-    let row = years.checked_mul(n_schemes).ok_or_else(|| overflow("projection size"))?;
-    if block.first_trial != 0 || block.trials != trials || block.row != row || trials == 0 {
-        return Err(RiskPoolError::TrialBlocks {
-            found: format!(
-                "{} trials from trial {}, of {} cells each, for {} trials of {row} cells",
-                block.trials, block.first_trial, block.row, spec.trials
-            ),
-            expected: "every trial of the projection, from trial 0, with one cell per year and scheme",
-        });
-    }
-    let cell_of = |t: usize, y: usize, s: usize| {
-        t.checked_mul(row)
-            .and_then(|c| c.checked_add(y.checked_mul(n_schemes)?))
-            .and_then(|c| c.checked_add(s))
-            .expect("invariant: a cell index is below trials × years × schemes, whose product was checked")
-    };
-    let at = |v: &[i64], i: usize| *v.get(i).expect("invariant: a cell index is inside its block");
-    let mut out = Vec::with_capacity(n_schemes);
-    let mut column: Vec<i64> = Vec::with_capacity(trials);
-    let trials_i128 = i128::try_from(trials).map_err(|_| overflow("trials"))?;
-    for (s, scheme) in schemes.iter().enumerate() {
-        let mut stats = Vec::with_capacity(years);
-        let mut year = spec.first_year;
-        for y in 0..years {
-            column.clear();
-            column.extend((0..trials).map(|t| at(&block.closing, cell_of(t, y, s))));
-            column.sort_unstable();
-            let pct = |p| {
-                Money::from_fen(
-                    nearest_rank(&column, p).expect("invariant: at least one trial, so a percentile exists"),
-                )
-            };
-            let reviews = (0..trials)
-                .filter(|&t| *block.review.get(cell_of(t, y, s)).expect("invariant: a cell index is inside its block"))
-                .count();
-            // Exact: at most 2^32 trials of i64 values sum within an i128.
-            let total_unresolved: i128 = (0..trials).map(|t| i128::from(at(&block.unresolved, cell_of(t, y, s)))).sum();
-            let mean = Rounding::HalfAwayFromZero
-                .div_i128(total_unresolved, trials_i128)
-                .ok_or_else(|| overflow("mean unresolved"))?;
-            let mean = i64::try_from(mean).expect("invariant: a mean of i64 values is an i64");
-            stats.push(YearStats {
-                year,
-                closing_balance: Percentiles { p5: pct(5), p50: pct(50), p95: pct(95) },
-                p_actuarial_review: share(reviews, trials),
-                mean_unresolved: Money::from_fen(mean),
-            });
-            year = year.checked_add(1).ok_or_else(|| overflow("year"))?;
-        }
-        out.push(SchemeProjection { scheme: scheme.scheme, years: stats });
-    }
-    Ok(out)
-}
-
-/// `count / total` as a float (a probability, not money).
-#[allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
-fn share(count: usize, total: usize) -> f64 {
-    count as f64 / total as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nearest_rank_on_a_known_sample() {
-        let v: Vec<i64> = (1..=20).collect();
-        assert_eq!(nearest_rank(&v, 5), Some(1));
-        assert_eq!(nearest_rank(&v, 50), Some(10));
-        assert_eq!(nearest_rank(&v, 95), Some(19));
-        assert_eq!(nearest_rank::<i64>(&[], 50), None);
-        assert_eq!(nearest_rank(&[7], 5), Some(7));
-    }
 
     #[test]
     fn growth_is_exact_to_the_fen() {

@@ -1,6 +1,8 @@
 //! The outcomes of a block of Monte Carlo trials, kept so that blocks run
 //! apart (threads, processes, machines) make up exactly one projection.
 
+use medfund_core::Money;
+
 use crate::error::{Result, RiskPoolError};
 
 /// Per trial, year and scheme (in that order): the closing balance in fen,
@@ -33,6 +35,23 @@ impl TrialBlock {
     /// The number of trials in the block.
     pub fn trials(&self) -> usize {
         self.trials
+    }
+
+    /// Cells per trial: projected years × schemes.
+    pub fn cells_per_trial(&self) -> usize {
+        self.row
+    }
+
+    /// The outcome of trial `trial` (its number in the projection) in cell
+    /// `cell` = year index × schemes + scheme index: (closing balance,
+    /// Σ unresolved, actuarial review). `None` outside the block.
+    pub fn outcome(&self, trial: u32, cell: usize) -> Option<(Money, Money, bool)> {
+        let t = usize::try_from(trial.checked_sub(self.first_trial)?).ok()?;
+        if t >= self.trials || cell >= self.row {
+            return None;
+        }
+        let i = t.checked_mul(self.row)?.checked_add(cell)?;
+        Some((Money::from_fen(*self.closing.get(i)?), Money::from_fen(*self.unresolved.get(i)?), *self.review.get(i)?))
     }
 
     /// Blocks of consecutive trials (in any order) as one block; an

@@ -14,6 +14,7 @@ use medfund_surplus::SurplusPolicy;
 
 mod contributions;
 
+use crate::error::{ScenarioError, ScenarioResult};
 use crate::overrides::PolicyTable;
 use crate::values::{Amount, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year};
 
@@ -40,6 +41,19 @@ impl Scenario {
     /// The number of Monte Carlo trials of the `[projection]`, if any.
     pub fn projection_trials(&self) -> Option<u64> {
         self.projection.as_ref().map(|p| u64::from(p.trials.0))
+    }
+
+    /// Sets the `[projection]`'s `quantiles` (as `medfund simulate
+    /// --quantiles` does); an error without a `[projection]`. They are
+    /// checked with the rest of the section.
+    pub fn set_projection_quantiles(&mut self, quantiles: Vec<u32>) -> ScenarioResult<()> {
+        let Some(p) = self.projection.as_mut() else {
+            return Err(ScenarioError::input(
+                "--quantiles: the scenario has no [projection] section; expected one to report quantiles of",
+            ));
+        };
+        p.quantiles = Some(quantiles.into_iter().map(Whole32).collect());
+        Ok(())
     }
 
     /// The sections present, in contract order.
@@ -365,6 +379,10 @@ pub struct ProjectionSection {
     pub default: Option<GrowthPair>,
     /// Per-unit growth.
     pub units: Option<Vec<ProjectionUnit>>,
+    /// Nearest-rank percentiles (1–100, each once) of the closing balance and
+    /// of Σ unresolved to report per year, besides p5/p50/p95 of the closing
+    /// balance; `medfund simulate --quantiles` sets them too.
+    pub quantiles: Option<Vec<Whole32>>,
 }
 
 /// Revenue and expenditure growth.

@@ -2,14 +2,14 @@
 
 use medfund_core::{Money, PolicyVersion};
 use medfund_riskpool::{
-    Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, TrialBlock,
-    UnitFigures,
+    Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, SummaryOptions,
+    TrialBlock, UnitFigures,
 };
 use serde::Serialize;
 
 use crate::compute::riskpool_policy;
 use crate::error::{ScenarioError, ScenarioResult};
-use crate::render::{Cell, Table, columns};
+use crate::render::{Cell, Column, Table, columns};
 use crate::scenario::{self, Scenario, Source, UnitRow};
 
 /// The projection report.
@@ -57,6 +57,7 @@ pub(crate) struct Prepared {
     history: medfund_core::PolicyHistory<RiskPoolPolicy>,
     spec: ProjectionSpec,
     schemes: Vec<ProjectedScheme>,
+    options: SummaryOptions,
 }
 
 /// Resolves the projection of `scenario` (needs `[riskpool]` and `[projection]`), with every check of `simulate`.
@@ -113,7 +114,8 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
     let history = medfund_riskpool::history_of(version)
         .map_err(|e| ScenarioError::input(format!("riskpool: {e}")).at(&source.name))?;
     let spec = ProjectionSpec { first_year: r.year.0, years: p.years.0, trials: p.trials.0, seed: p.seed.0 };
-    Ok(Prepared { history, spec, schemes })
+    let options = SummaryOptions::with_quantiles(p.quantiles.iter().flatten().map(|q| q.0).collect::<Vec<u32>>());
+    Ok(Prepared { history, spec, schemes, options })
 }
 
 impl Prepared {
@@ -123,7 +125,7 @@ impl Prepared {
 
     /// The whole projection.
     pub(crate) fn run(&self, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> ScenarioResult<Projection> {
-        let result = medfund_riskpool::simulate(&self.history, self.spec, &self.schemes, progress)
+        let result = medfund_riskpool::simulate_with(&self.history, self.spec, &self.schemes, &self.options, progress)
             .map_err(|e| Prepared::error(e, source))?;
         Ok(self.projection(result))
     }
@@ -137,8 +139,8 @@ impl Prepared {
     /// The projection from blocks that together hold every trial.
     pub(crate) fn merge(&self, source: &Source, blocks: Vec<TrialBlock>) -> ScenarioResult<Projection> {
         let block = TrialBlock::concat(blocks).map_err(|e| Prepared::error(e, source))?;
-        let result =
-            medfund_riskpool::summarize(self.spec, &self.schemes, &block).map_err(|e| Prepared::error(e, source))?;
+        let result = medfund_riskpool::summarize_with(self.spec, &self.schemes, &block, &self.options)
+            .map_err(|e| Prepared::error(e, source))?;
         Ok(self.projection(result))
     }
 
@@ -159,36 +161,77 @@ pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) 
     prepare(scenario, source)?.run(source, progress)
 }
 
+/// A standard error of a probability in a table: to six decimals (the JSON
+/// report has it in full).
+fn se(x: f64) -> String {
+    format!("{x:.6}")
+}
+
 /// The projection as tables, one per scheme.
 pub(crate) fn tables(p: &Projection) -> Vec<Table> {
     p.iter()
-        .map(|(scheme, years)| Table {
-            name: format!("projection_{}", scheme.key()),
-            title: (
-                format!("风险共济金多年预测 · {} · {} 次模拟 · 种子 {}", scheme.name_zh(), p.trials, p.seed),
-                format!("Risk-fund projection · {} · {} trials · seed {}", scheme.key(), p.trials, p.seed),
-            ),
-            columns: columns([
+        .map(|(scheme, years)| {
+            // The asked-for quantiles are the same every year.
+            let quantiles: Vec<u32> =
+                years.first().map(|y| y.quantiles.iter().map(|q| q.p).collect()).unwrap_or_default();
+            let mut names = columns([
                 ("year", "年度", "year"),
                 ("p5", "年末余额P5", "closing p5"),
                 ("p50", "年末余额P50", "closing p50"),
                 ("p95", "年末余额P95", "closing p95"),
-                ("p_actuarial_review", "需精算评估概率", "P(actuarial review)"),
+                ("mean_closing_balance", "年末余额均值", "mean closing"),
+                ("mean_closing_balance_se", "均值标准误", "± se"),
+                ("p_actuarial_review", "当年需精算评估概率", "P(review this year)"),
+                ("p_actuarial_review_se", "标准误", "± se"),
+                ("p_review_cumulative", "截至当年累计评估概率", "P(review by this year)"),
+                ("p_review_cumulative_se", "标准误", "± se"),
+                ("p_first_review", "当年首次评估概率", "P(first review this year)"),
                 ("mean_unresolved", "平均未解决缺口", "mean unresolved"),
-            ]),
-            rows: years
-                .iter()
-                .map(|y| {
-                    vec![
-                        Cell::Int(i64::from(y.year)),
-                        Cell::Money(Some(y.closing_balance.p5)),
-                        Cell::Money(Some(y.closing_balance.p50)),
-                        Cell::Money(Some(y.closing_balance.p95)),
-                        Cell::Text(y.p_actuarial_review.to_string()),
-                        Cell::Money(Some(y.mean_unresolved)),
-                    ]
-                })
-                .collect(),
+                ("mean_unresolved_se", "标准误", "± se"),
+            ]);
+            for q in &quantiles {
+                for (key, zh, en) in [("closing", "年末余额", "closing"), ("unresolved", "未解决缺口", "unresolved")]
+                {
+                    names.push(Column {
+                        key: format!("{key}_p{q}").into(),
+                        zh: format!("{zh}P{q}").into(),
+                        en: format!("{en} p{q}").into(),
+                    });
+                }
+            }
+            Table {
+                name: format!("projection_{}", scheme.key()),
+                title: (
+                    format!("风险共济金多年预测 · {} · {} 次模拟 · 种子 {}", scheme.name_zh(), p.trials, p.seed),
+                    format!("Risk-fund projection · {} · {} trials · seed {}", scheme.key(), p.trials, p.seed),
+                ),
+                columns: names,
+                rows: years
+                    .iter()
+                    .map(|y| {
+                        let mut row = vec![
+                            Cell::Int(i64::from(y.year)),
+                            Cell::Money(Some(y.closing_balance.p5)),
+                            Cell::Money(Some(y.closing_balance.p50)),
+                            Cell::Money(Some(y.closing_balance.p95)),
+                            Cell::Money(Some(y.mean_closing_balance)),
+                            Cell::Money(y.mean_closing_balance_se),
+                            Cell::Text(y.p_actuarial_review.to_string()),
+                            Cell::Text(se(y.p_actuarial_review_se)),
+                            Cell::Text(y.p_review_cumulative.to_string()),
+                            Cell::Text(se(y.p_review_cumulative_se)),
+                            Cell::Text(y.p_first_review.to_string()),
+                            Cell::Money(Some(y.mean_unresolved)),
+                            Cell::Money(y.mean_unresolved_se),
+                        ];
+                        for q in &y.quantiles {
+                            row.push(Cell::Money(Some(q.closing_balance)));
+                            row.push(Cell::Money(Some(q.unresolved)));
+                        }
+                        row
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }

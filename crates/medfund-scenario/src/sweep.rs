@@ -229,15 +229,17 @@ fn headline(report: &Value) -> serde_json::Map<String, Value> {
     f
 }
 
-/// The last projected year's risk figures, per scheme.
+/// The last projected year's risk figures, per scheme: the review risk
+/// that year and by that year (cumulative, with its standard error).
 fn projection_headline(p: &crate::simulate::Projection, f: &mut serde_json::Map<String, Value>) {
     for (scheme, years) in p.iter() {
         let Some(last) = years.last() else { continue };
         let key = |name: &str| format!("projection.{}.{}.{name}", scheme.key(), last.year);
-        f.insert(
-            key("p_actuarial_review"),
-            serde_json::Number::from_f64(last.p_actuarial_review).map_or(Value::Null, Value::Number),
-        );
+        let number = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
+        f.insert(key("p_actuarial_review"), number(last.p_actuarial_review));
+        // The risk of a review at any time in the projection, and its error.
+        f.insert(key("p_review_cumulative"), number(last.p_review_cumulative));
+        f.insert(key("p_review_cumulative_se"), number(last.p_review_cumulative_se));
         f.insert(key("closing_p50"), Value::String(last.closing_balance.p50.to_string()));
         f.insert(key("mean_unresolved"), Value::String(last.mean_unresolved.to_string()));
     }

@@ -181,12 +181,35 @@ def _is_decimal(value: Any) -> bool:
 
 def simulate(scenario: Scenario, *, money: str = "decimal", lists: Optional[Lists] = None) -> Any:
     """The Monte Carlo projection (``[projection]``) as a DataFrame: one row per
-    scheme and year with the p5/p50/p95 closing balance, the probability of an
-    actuarial review and the mean unresolved gap. ``attrs`` holds ``trials``
-    and ``seed``. ``lists`` as for :func:`run`."""
+    scheme and year with the p5/p50/p95 and mean closing balance, the
+    probability of an actuarial review that year (``p_actuarial_review``), by
+    that year (``p_review_cumulative``) and for the first time that year
+    (``p_first_review``), the mean unresolved gap, the Monte Carlo standard
+    error (``…_se``) of every probability and mean, and ``closing_pQ`` /
+    ``unresolved_pQ`` for each percentile of ``[projection] quantiles``.
+    ``attrs`` holds ``trials`` and ``seed``. ``lists`` as for :func:`run`."""
     _check_money(money)
     kind, value = source(scenario)
     return _projection_frame(json.loads(_medfund.simulate(kind, value, lists_bytes(lists))), money)
+
+
+_PROJECTION_COLUMNS = [
+    "scheme",
+    "year",
+    "p5",
+    "p50",
+    "p95",
+    "mean_closing_balance",
+    "mean_closing_balance_se",
+    "p_actuarial_review",
+    "p_actuarial_review_se",
+    "p_review_cumulative",
+    "p_review_cumulative_se",
+    "p_first_review",
+    "p_first_review_se",
+    "mean_unresolved",
+    "mean_unresolved_se",
+]
 
 
 def _projection_frame(doc: Dict[str, Any], money: str) -> Any:
@@ -194,22 +217,31 @@ def _projection_frame(doc: Dict[str, Any], money: str) -> Any:
 
     p = doc["projection"]
     rows = []
+    quantile_columns: List[str] = []
     for scheme, years in p["schemes"].items():
         for y in years:
-            rows.append(
-                {
-                    "scheme": scheme,
-                    "year": y["year"],
-                    "p5": _money(y["closing_balance"]["p5"], money),
-                    "p50": _money(y["closing_balance"]["p50"], money),
-                    "p95": _money(y["closing_balance"]["p95"], money),
-                    "p_actuarial_review": y["p_actuarial_review"],
-                    "mean_unresolved": _money(y["mean_unresolved"], money),
-                }
-            )
-    frame = pd.DataFrame(
-        rows, columns=["scheme", "year", "p5", "p50", "p95", "p_actuarial_review", "mean_unresolved"]
-    )
+            row = {
+                "scheme": scheme,
+                "year": y["year"],
+                "p5": _money(y["closing_balance"]["p5"], money),
+                "p50": _money(y["closing_balance"]["p50"], money),
+                "p95": _money(y["closing_balance"]["p95"], money),
+                "mean_closing_balance": _money(y["mean_closing_balance"], money),
+                "mean_closing_balance_se": _money(y.get("mean_closing_balance_se"), money),
+                "mean_unresolved": _money(y["mean_unresolved"], money),
+                "mean_unresolved_se": _money(y.get("mean_unresolved_se"), money),
+            }
+            for key in ("p_actuarial_review", "p_review_cumulative", "p_first_review"):
+                row[key] = y[key]
+                row[key + "_se"] = y[key + "_se"]
+            for q in y.get("quantiles", []):
+                for what, column in (("closing_balance", "closing"), ("unresolved", "unresolved")):
+                    name = f"{column}_p{q['p']}"
+                    row[name] = _money(q[what], money)
+                    if name not in quantile_columns:
+                        quantile_columns.append(name)
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=_PROJECTION_COLUMNS + quantile_columns)
     frame.attrs["trials"] = p["trials"]
     frame.attrs["seed"] = p["seed"]
     return frame

@@ -141,6 +141,19 @@ pub(crate) fn validate_projection(
     if p.trials.0 == 0 {
         return Err(ScenarioError::input("projection.trials: 0; expected at least 1 trial"));
     }
+    for (i, q) in p.quantiles.iter().flatten().map(|q| q.0).enumerate() {
+        if q == 0 || q > 100 {
+            return Err(ScenarioError::input(format!(
+                "projection.quantiles[{i}]: {q}; expected a percentile from 1 to 100"
+            )));
+        }
+        if let Some(first) = p.quantiles.iter().flatten().take(i).position(|o| o.0 == q) {
+            return Err(ScenarioError::input(format!(
+                "projection.quantiles[{i}]: {q} is already projection.quantiles[{first}]; expected each percentile once"
+            ))
+            .with_code(codes::DUPLICATE));
+        }
+    }
     let last = i64::from(section.year.0).saturating_add(i64::from(p.years.0)).saturating_sub(1);
     if last > i64::from(*crate::values::YEARS.end()) {
         return Err(ScenarioError::input(format!(
