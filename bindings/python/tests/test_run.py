@@ -135,6 +135,30 @@ def test_simulate_is_the_cli_projection():
     assert got == expected
 
 
+def test_simulate_gives_the_cumulative_risk_errors_and_quantiles_of_the_cli():
+    import tomllib
+
+    doc = tomllib.loads(PROJECTION.read_text(encoding="utf-8"))
+    doc["projection"]["quantiles"] = [25, 75]
+    frame = medfund.simulate(doc)
+    cli_doc = cli_json("simulate", str(PROJECTION), "--format", "json", "--quantiles", "25,75")["projection"]
+    rows = [(scheme, y) for scheme, years in cli_doc["schemes"].items() for y in years]
+    assert len(frame) == len(rows)
+    for (scheme, y), (_, row) in zip(rows, frame.iterrows()):
+        assert (row["scheme"], row["year"]) == (scheme, y["year"])
+        for key in ("p_review_cumulative", "p_review_cumulative_se", "p_first_review", "p_actuarial_review_se"):
+            assert row[key] == y[key]
+        assert row["mean_closing_balance"] == Decimal(y["mean_closing_balance"])
+        assert row["mean_closing_balance_se"] == Decimal(y["mean_closing_balance_se"])
+        assert [row["closing_p25"], row["unresolved_p75"]] == [
+            Decimal(y["quantiles"][0]["closing_balance"]),
+            Decimal(y["quantiles"][1]["unresolved"]),
+        ]
+    # The risk of a review within the projection never falls from year to year.
+    for _, scheme in frame.groupby("scheme"):
+        assert scheme["p_review_cumulative"].is_monotonic_increasing
+
+
 def test_compare_finds_the_figures_that_differ():
     base = demo_dict()
     variant = json.loads(json.dumps(base))

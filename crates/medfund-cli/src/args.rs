@@ -125,13 +125,22 @@ pub(crate) struct ClaimsArgs {
     pub(crate) partitions: Option<u32>,
 }
 
-/// Money in a claims file.
+/// Money in a results file (claims, trial paths).
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum ClaimsMoney {
     /// Yuan, decimal128(18, 2).
     Yuan,
     /// Fen, int64.
     Fen,
+}
+
+impl ClaimsMoney {
+    pub(crate) fn unit(self) -> MoneyUnit {
+        match self {
+            ClaimsMoney::Yuan => MoneyUnit::Yuan,
+            ClaimsMoney::Fen => MoneyUnit::Fen,
+        }
+    }
 }
 
 fn inline(text: &str) -> Result<Inline, String> {
@@ -144,9 +153,7 @@ impl ClaimsArgs {
         if let Some(out) = &self.claims_out {
             run = run.with_out(out);
         }
-        if let ClaimsMoney::Fen = self.claims_money {
-            run = run.with_unit(MoneyUnit::Fen);
-        }
+        run = run.with_unit(self.claims_money.unit());
         if let Some(b) = self.memory_budget {
             run = run.with_memory_budget(b);
         }
@@ -268,6 +275,13 @@ pub(crate) enum Command {
         /// the unresolved gap per year (replaces the scenario's `[projection] quantiles`).
         #[arg(long, value_name = "P,P,…", value_delimiter = ',')]
         quantiles: Option<Vec<u32>>,
+        /// Also write every trial's path (trial, scheme, year, closing balance, unresolved,
+        /// review) to this file: .csv, .parquet or .arrow.
+        #[arg(long, value_name = "FILE")]
+        paths: Option<PathBuf>,
+        /// Money in the paths file: yuan (decimal(18,2); CSV 1234.56) or fen (int64).
+        #[arg(long, value_enum, value_name = "UNIT", default_value = "yuan", requires = "paths")]
+        paths_money: ClaimsMoney,
         /// Also draw a fan chart of the closing balance (p5–p95 band, p50 line) to this SVG file.
         #[arg(long, value_name = "CHART.svg")]
         svg: Option<PathBuf>,

@@ -70,7 +70,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(sweep(&file, &settings, input.format(), &limits, output.format, output.lang.into())?)
         }
         Command::Serve(args) => Ok(serve(&args)?),
-        Command::Simulate { file, input, output, quantiles, svg, threads, out, pretty } => {
+        Command::Simulate { file, input, output, quantiles, paths, paths_money, svg, threads, out, pretty } => {
             let args = ReportArgs { format: output.format, explain: false, lang: output.lang, out, pretty };
             check_args(&args)?;
             let limits = input.limits();
@@ -90,8 +90,18 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     b.set_position(n);
                 }
             };
-            let projection =
-                pool.install(|| medfund_scenario::simulate_scenario(&scenario, &file, base, &limits, &tick))?;
+            let projection = match &paths {
+                None => pool.install(|| medfund_scenario::simulate_scenario(&scenario, &file, base, &limits, &tick))?,
+                Some(out) => {
+                    let unit = paths_money.unit();
+                    pool.install(|| {
+                        medfund_scenario::simulate_scenario_with_paths(
+                            &scenario, &file, base, &limits, &tick, out, unit,
+                        )
+                    })?
+                    .0
+                }
+            };
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }

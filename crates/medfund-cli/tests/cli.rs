@@ -428,6 +428,47 @@ fn simulate_quantiles_and_cumulative_review_risk() {
 }
 
 #[test]
+fn cumulative_review_risk_is_the_share_of_written_paths_with_a_review() {
+    let file = examples().join("projection.toml");
+    let dir = std::env::temp_dir().join(format!("medfund-paths-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths = dir.join("paths.csv");
+    let out = medfund()
+        .args(["simulate", file.to_str().unwrap(), "--format", "json", "--paths", paths.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = std::fs::read_to_string(&paths).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("trial,scheme,year,closing_balance,unresolved,actuarial_review"));
+    // (scheme, year) → (reviews that year, trials reviewed so far); paths come trial by trial.
+    let mut counts: std::collections::BTreeMap<(String, i64), (u64, u64)> = Default::default();
+    let mut reviewed: std::collections::HashSet<(String, String)> = Default::default();
+    let mut rows = 0;
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let (trial, scheme, year, review) = (f[0], f[1], f[2].parse::<i64>().unwrap(), f[5] == "true");
+        if review {
+            reviewed.insert((trial.to_owned(), scheme.to_owned()));
+        }
+        let c = counts.entry((scheme.to_owned(), year)).or_default();
+        c.0 += u64::from(review);
+        c.1 += u64::from(reviewed.contains(&(trial.to_owned(), scheme.to_owned())));
+        rows += 1;
+    }
+    assert_eq!(rows, 10_000 * 10 * 2);
+    for scheme in ["employee", "resident"] {
+        for y in r["projection"]["schemes"][scheme].as_array().unwrap() {
+            let (this_year, so_far) = counts[&(scheme.to_owned(), y["year"].as_i64().unwrap())];
+            assert_eq!(y["p_actuarial_review"].as_f64().unwrap(), this_year as f64 / 10_000.0, "{scheme} {y}");
+            assert_eq!(y["p_review_cumulative"].as_f64().unwrap(), so_far as f64 / 10_000.0, "{scheme} {y}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn simulate_first_year_equals_run() {
     let file = examples().join("projection.toml");
     let sim: Value = serde_json::from_slice(

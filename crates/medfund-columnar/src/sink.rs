@@ -9,7 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
-use arrow_schema::DataType;
+use arrow_schema::{DataType, SchemaRef};
 use medfund_insurer::ClaimSplit;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -26,18 +26,98 @@ enum Writer {
     Csv(BufWriter<File>),
 }
 
-/// A results file being written.
-pub struct SplitsFile {
+/// A table file being written (Parquet, Arrow IPC or CSV): under a
+/// temporary name beside `path` until [`TableFile::commit`] renames it;
+/// dropped uncommitted, the temporary file is removed.
+pub struct TableFile {
     path: PathBuf,
     temp: PathBuf,
     writer: Option<Encoder>,
-    rows: SplitsBuilder,
     written: u64,
+}
+
+impl std::fmt::Debug for TableFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableFile").field("path", &self.path).field("written", &self.written).finish_non_exhaustive()
+    }
+}
+
+impl TableFile {
+    /// Starts the file `path` of `schema` in `format`; decimals of scale 2
+    /// are money, which CSV writes in `unit`.
+    pub fn create(path: &Path, format: Format, schema: SchemaRef, unit: Unit) -> Result<TableFile> {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
+        let file = File::create(&temp).map_err(ColumnarError::io(&temp, "create"))?;
+        let out = BufWriter::with_capacity(1 << 20, file);
+        // From here on a failure removes the temporary file (Drop).
+        let mut made = TableFile { path: path.to_owned(), temp, writer: None, written: 0 };
+        let writer = match format {
+            Format::Parquet => Writer::Parquet(
+                ArrowWriter::try_new(out, schema, Some(parquet_properties()))
+                    .map_err(format_error(&made.temp, "parquet"))?,
+            ),
+            Format::Arrow => Writer::Arrow(
+                arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(format_error(&made.temp, "arrow"))?,
+            ),
+            Format::Csv => {
+                let mut out = out;
+                let header: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                writeln!(out, "{}", header.join(",")).map_err(ColumnarError::io(&made.temp, "write"))?;
+                Writer::Csv(out)
+            }
+        };
+        made.writer = Some(Encoder::start(writer, made.temp.clone(), unit));
+        Ok(made)
+    }
+
+    /// Adds the rows of `batch` (of the file's schema), encoded on a thread of its own.
+    pub fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        self.written = self.written.checked_add(batch.num_rows() as u64).expect("invariant: rows fit u64");
+        self.writer.as_mut().expect("invariant: set by create").send(batch)
+    }
+
+    /// Closes the file and gives it its final name. Returns the rows written.
+    pub fn commit(mut self) -> Result<u64> {
+        let temp = self.temp.clone();
+        let out = match self.writer.take().expect("invariant: set by create").finish()? {
+            Writer::Parquet(w) => w.into_inner().map_err(format_error(&temp, "parquet"))?,
+            Writer::Arrow(mut w) => {
+                w.finish().map_err(format_error(&temp, "arrow"))?;
+                w.into_inner().map_err(format_error(&temp, "arrow"))?
+            }
+            Writer::Csv(w) => w,
+        };
+        let file = out.into_inner().map_err(|e| ColumnarError::io(&temp, "write")(e.into_error()))?;
+        file.sync_all().map_err(ColumnarError::io(&temp, "write"))?;
+        drop(file);
+        std::fs::rename(&temp, &self.path).map_err(ColumnarError::io(&self.path, "rename"))?;
+        // Renamed: nothing left for Drop to remove.
+        self.temp = PathBuf::new();
+        Ok(self.written)
+    }
+}
+
+impl Drop for TableFile {
+    fn drop(&mut self) {
+        if !self.temp.as_os_str().is_empty() {
+            // Not committed: the partial file goes (best effort; a drop cannot report).
+            drop(self.writer.take());
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// A results file of settled claims being written, in the schema of
+/// [`crate::tables`].
+pub struct SplitsFile {
+    file: TableFile,
+    rows: SplitsBuilder,
 }
 
 impl std::fmt::Debug for SplitsFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SplitsFile").field("path", &self.path).field("written", &self.written).finish_non_exhaustive()
+        f.debug_struct("SplitsFile").field("file", &self.file).finish_non_exhaustive()
     }
 }
 
@@ -59,30 +139,8 @@ impl SplitsFile {
     /// the input's claim ids, if it has any.
     pub fn create(path: &Path, format: Format, claim_id: Option<&DataType>, unit: Unit) -> Result<SplitsFile> {
         let rows = SplitsBuilder::new(claim_id, unit)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
-        let file = File::create(&temp).map_err(ColumnarError::io(&temp, "create"))?;
-        let out = BufWriter::with_capacity(1 << 20, file);
-        // From here on a failure removes the temporary file (Drop).
-        let mut made = SplitsFile { path: path.to_owned(), temp, writer: None, rows, written: 0 };
-        let schema = std::sync::Arc::clone(made.rows.schema());
-        let writer = match format {
-            Format::Parquet => Writer::Parquet(
-                ArrowWriter::try_new(out, schema, Some(parquet_properties()))
-                    .map_err(format_error(&made.temp, "parquet"))?,
-            ),
-            Format::Arrow => Writer::Arrow(
-                arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(format_error(&made.temp, "arrow"))?,
-            ),
-            Format::Csv => {
-                let mut out = out;
-                let header: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-                writeln!(out, "{}", header.join(",")).map_err(ColumnarError::io(&made.temp, "write"))?;
-                Writer::Csv(out)
-            }
-        };
-        made.writer = Some(Encoder::start(writer, made.temp.clone(), unit));
-        Ok(made)
+        let file = TableFile::create(path, format, std::sync::Arc::clone(rows.schema()), unit)?;
+        Ok(SplitsFile { file, rows })
     }
 
     /// Adds one claim's result.
@@ -99,40 +157,14 @@ impl SplitsFile {
             return Ok(());
         }
         let batch = self.rows.finish()?;
-        self.written = self.written.checked_add(batch.num_rows() as u64).expect("invariant: rows fit u64");
-        self.writer.as_mut().expect("invariant: set by create").send(batch)
+        self.file.write(batch)
     }
 
     /// Writes what is left, closes the file and gives it its final name.
     /// Returns the rows written.
     pub fn commit(mut self) -> Result<u64> {
         self.flush()?;
-        let temp = self.temp.clone();
-        let out = match self.writer.take().expect("invariant: set by create").finish()? {
-            Writer::Parquet(w) => w.into_inner().map_err(format_error(&temp, "parquet"))?,
-            Writer::Arrow(mut w) => {
-                w.finish().map_err(format_error(&temp, "arrow"))?;
-                w.into_inner().map_err(format_error(&temp, "arrow"))?
-            }
-            Writer::Csv(w) => w,
-        };
-        let file = out.into_inner().map_err(|e| ColumnarError::io(&temp, "write")(e.into_error()))?;
-        file.sync_all().map_err(ColumnarError::io(&temp, "write"))?;
-        drop(file);
-        std::fs::rename(&temp, &self.path).map_err(ColumnarError::io(&self.path, "rename"))?;
-        // Renamed: nothing left for Drop to remove.
-        self.temp = PathBuf::new();
-        Ok(self.written)
-    }
-}
-
-impl Drop for SplitsFile {
-    fn drop(&mut self) {
-        if !self.temp.as_os_str().is_empty() {
-            // Not committed: the partial file goes (best effort; a drop cannot report).
-            drop(self.writer.take());
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        self.file.commit()
     }
 }
 
@@ -234,14 +266,19 @@ fn write_csv(w: &mut BufWriter<File>, batch: &RecordBatch, unit: Unit) -> std::i
                 DataType::Int64 => {
                     line.push_str(&a.as_primitive::<arrow_array::types::Int64Type>().value(i).to_string());
                 }
-                _ => {
+                DataType::UInt32 => {
+                    line.push_str(&a.as_primitive::<arrow_array::types::UInt32Type>().value(i).to_string());
+                }
+                DataType::Boolean => line.push_str(if a.as_boolean().value(i) { "true" } else { "false" }),
+                DataType::Decimal128(_, 2) => {
                     let fen = a.as_primitive::<arrow_array::types::Decimal128Type>().value(i);
-                    let fen = i64::try_from(fen).expect("invariant: written from i64 fen");
+                    let fen = i64::try_from(fen).map_err(|_| std::io::Error::other("money beyond i64 fen"))?;
                     match unit {
                         Unit::Fen => line.push_str(&fen.to_string()),
                         Unit::Yuan => line.push_str(&medfund_core::Money::from_fen(fen).to_string()),
                     }
                 }
+                other => return Err(std::io::Error::other(format!("a column of type {other} has no CSV form here"))),
             }
         }
         line.push('\n');

@@ -21,14 +21,14 @@ use crate::error::{ColumnarError, Result};
 /// Money in yuan: 18 digits, 2 decimals (every `i64` of fen below 10^18 fits).
 pub const MONEY: DataType = DataType::Decimal128(18, 2);
 
-fn money_type(unit: Unit) -> DataType {
+pub(crate) fn money_type(unit: Unit) -> DataType {
     match unit {
         Unit::Yuan => MONEY,
         Unit::Fen => DataType::Int64,
     }
 }
 
-fn money_array(values: impl Iterator<Item = Money>, unit: Unit) -> Result<ArrayRef> {
+pub(crate) fn money_array(values: impl Iterator<Item = Money>, unit: Unit) -> Result<ArrayRef> {
     Ok(match unit {
         Unit::Yuan => Arc::new(
             Decimal128Array::from_iter_values(values.map(|m| i128::from(m.fen()))).with_precision_and_scale(18, 2)?,

@@ -211,6 +211,24 @@ pub fn simulate_scenario(
     simulate::run(scenario, &source(name, lists, limits), progress)
 }
 
+/// [`simulate_scenario`], also writing every trial's path to `out` (`.csv`,
+/// `.parquet` or `.arrow`; money in `unit`): one row per trial, scheme and
+/// projected year with `trial`, `scheme`, `year`, `closing_balance`,
+/// `unresolved` and `actuarial_review`, for statistics the report does not
+/// compute. The file appears under its name only once complete. Returns the
+/// projection and the number of rows written.
+pub fn simulate_scenario_with_paths(
+    scenario: &Scenario,
+    name: &str,
+    lists: impl Into<Lists>,
+    limits: &Limits,
+    progress: &(dyn Fn(u64) + Sync),
+    out: &std::path::Path,
+    unit: MoneyUnit,
+) -> ScenarioResult<(Projection, u64)> {
+    simulate::run_with_paths(scenario, &source(name, lists, limits), progress, out, unit)
+}
+
 /// Runs only the trials `trials` (a range of `0..trials` of the
 /// `[projection]`) of a scenario's projection, with every check of
 /// [`simulate_scenario`]: blocks run apart (processes, machines) and given

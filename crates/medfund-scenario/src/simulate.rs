@@ -1,16 +1,24 @@
 //! `medfund simulate`: the Monte Carlo roll-forward of the risk-sharing fund (§8).
 
+use medfund_columnar::TableFile;
+use medfund_columnar::paths::{PathRow, paths_batch, paths_schema};
 use medfund_core::{Money, PolicyVersion};
 use medfund_riskpool::{
     Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, SummaryOptions,
     TrialBlock, UnitFigures,
 };
 use serde::Serialize;
+use std::path::Path;
+
+use crate::claims_run::{ClaimsFormat, MoneyUnit};
 
 use crate::compute::riskpool_policy;
 use crate::error::{ScenarioError, ScenarioResult};
 use crate::render::{Cell, Column, Table, columns};
 use crate::scenario::{self, Scenario, Source, UnitRow};
+
+/// Rows of trial paths per batch written.
+const PATH_BATCH: usize = 1 << 16;
 
 /// The projection report.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -130,6 +138,64 @@ impl Prepared {
         Ok(self.projection(result))
     }
 
+    /// The whole projection and its trial paths written to `out` (CSV,
+    /// Parquet or Arrow IPC by its extension; money in `unit`): one row per
+    /// trial, scheme and year, under a temporary name until complete.
+    /// Returns the projection and the rows written.
+    pub(crate) fn run_with_paths(
+        &self,
+        source: &Source,
+        progress: &(dyn Fn(u64) + Sync),
+        out: &Path,
+        unit: MoneyUnit,
+    ) -> ScenarioResult<(Projection, u64)> {
+        let format = ClaimsFormat::of_path(out).ok_or_else(|| {
+            ScenarioError::input(format!(
+                "--paths {}: unknown extension; expected .csv, .parquet or .arrow",
+                out.display()
+            ))
+        })?;
+        let paths_error = |e| crate::compute::columnar_error("--paths", "", e);
+        // Created first: a file that cannot be made fails before the trials run.
+        let mut file = TableFile::create(out, format, paths_schema(unit), unit).map_err(paths_error)?;
+        let block =
+            medfund_riskpool::simulate_trials(&self.history, self.spec, &self.schemes, 0..self.spec.trials, progress)
+                .map_err(|e| Prepared::error(e, source))?;
+        let result = medfund_riskpool::summarize_with(self.spec, &self.schemes, &block, &self.options)
+            .map_err(|e| Prepared::error(e, source))?;
+        let mut rows = Vec::with_capacity(PATH_BATCH);
+        for trial in 0..self.spec.trials {
+            let mut cell = 0_usize;
+            let mut year = self.spec.first_year;
+            for _ in 0..self.spec.years {
+                for scheme in &self.schemes {
+                    let (closing_balance, unresolved, actuarial_review) = block
+                        .outcome(trial, cell)
+                        .expect("invariant: the block holds every trial, with a cell per year and scheme");
+                    rows.push(PathRow {
+                        trial,
+                        scheme: scheme.scheme.key(),
+                        year,
+                        closing_balance,
+                        unresolved,
+                        actuarial_review,
+                    });
+                    cell = cell.checked_add(1).expect("invariant: below the cells of a trial");
+                    if rows.len() == PATH_BATCH {
+                        file.write(paths_batch(&rows, unit).map_err(paths_error)?).map_err(paths_error)?;
+                        rows.clear();
+                    }
+                }
+                year = year.checked_add(1).expect("invariant: projected years end by 2999 (validated)");
+            }
+        }
+        if !rows.is_empty() {
+            file.write(paths_batch(&rows, unit).map_err(paths_error)?).map_err(paths_error)?;
+        }
+        let written = file.commit().map_err(paths_error)?;
+        Ok((self.projection(result), written))
+    }
+
     /// The trials `trials` only, for a projection run in blocks.
     pub(crate) fn trials(&self, source: &Source, trials: std::ops::Range<u32>) -> ScenarioResult<TrialBlock> {
         medfund_riskpool::simulate_trials(&self.history, self.spec, &self.schemes, trials, &|_| {})
@@ -154,6 +220,17 @@ impl Prepared {
         }
         Projection { trials: self.spec.trials, seed: self.spec.seed, schemes: out }
     }
+}
+
+/// Runs the projection of `scenario` and writes its trial paths to `out`.
+pub(crate) fn run_with_paths(
+    scenario: &Scenario,
+    source: &Source,
+    progress: &(dyn Fn(u64) + Sync),
+    out: &Path,
+    unit: MoneyUnit,
+) -> ScenarioResult<(Projection, u64)> {
+    prepare(scenario, source)?.run_with_paths(source, progress, out, unit)
 }
 
 /// Runs the projection of `scenario` (needs `[riskpool]` and `[projection]`).
