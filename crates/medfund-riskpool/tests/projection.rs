@@ -45,9 +45,29 @@ proptest! {
     fn prop_zero_sd_equals_the_deterministic_roll_forward(
         units in prop::collection::vec((0_i64..2_000_000_000, 0_i64..2_500_000_000, 0_i64..200_000_000, -50_i64..120, -50_i64..120), 1..6),
         opening in 0_i64..1_000_000_000, years in 1_u32..8, trials in 1_u32..4,
+        reform in prop::option::of((2022_i32..2029, 0_i64..300, 50_i64..300)),
     ) {
         let spec = ProjectionSpec { first_year: 2021, years, trials, seed: 7 };
-        let projected = simulate(&history(), spec, &[scheme(&units, opening, 0)], &|_| {}).unwrap();
+        // A dated reform (levy per mille, cap multiple in hundredths) from some later year:
+        // each projected year follows the version of the history in force at its end.
+        let history = match reform {
+            None => history(),
+            Some((from, levy, cap)) => {
+                let base = alxa_2020().unwrap();
+                let cut = medfund_core::NaiveDate::from_ymd_opt(from, 1, 1).unwrap();
+                let before = base.clone().with_validity(
+                    medfund_core::Validity::new(base.validity().from(), cut.pred_opt()).unwrap(),
+                );
+                let mut params = base.params().clone();
+                params.levy_rate = medfund_core::Share::new(Rate::per_mille(levy)).unwrap();
+                params.cap_multiple = Rate::per_mille(cap * 10);
+                let after = medfund_core::PolicyVersion::new(
+                    "reformed", "reformed", "test", medfund_core::Validity::new(cut, None).unwrap(), params,
+                );
+                medfund_core::PolicyHistory::new("riskpool", vec![before, after]).unwrap()
+            }
+        };
+        let projected = simulate(&history, spec, &[scheme(&units, opening, 0)], &|_| {}).unwrap();
         // The same path, by the deterministic roll-forward over explicit series.
         let series = SchemeSeries {
             scheme: Scheme::Resident,
@@ -65,7 +85,7 @@ proptest! {
                 UnitSeries { id: format!("u{i}"), rolling_surplus: Money::from_fen(surplus), league_fiscal_share: None, revenue: path(rev, rg), expenditure: path(exp, eg) }
             }).collect(),
         };
-        let det = roll_forward(&history(), 2021, years as usize, &[series], &mut Trace::off()).unwrap();
+        let det = roll_forward(&history, 2021, years as usize, &[series], &mut Trace::off()).unwrap();
         for (stats, year) in projected[0].years.iter().zip(&det) {
             let t = year.schemes[0].totals;
             prop_assert_eq!(stats.year, year.year);

@@ -524,9 +524,9 @@ pub mod model {
     };
     pub use crate::scenario::{
         ArrearRow, AssistanceSection, ClaimRow, ContributionsSection, CountyRow, EmployeeRow, FiguresChoice, Growth,
-        GrowthPair, HeadcountRow, InstitutionRow, LateFeesTable, LevyTable, PersonRow, ProjectionSection,
-        ProjectionUnit, ResidentsTable, RetireeAccountsFrom, RevenueFrom, RiskpoolSection, Scenario, SchemeTable,
-        SpendingRow, SupplementarySection, SurplusSection, UnitRow,
+        GrowthPair, HeadcountRow, InstitutionRow, LateFeesTable, LevyTable, PersonRow, ProjectionReform,
+        ProjectionSection, ProjectionUnit, ResidentsTable, RetireeAccountsFrom, RevenueFrom, RiskpoolSection, Scenario,
+        SchemeTable, SpendingRow, SupplementarySection, SurplusSection, UnitRow,
     };
     pub use crate::values::{
         Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year,

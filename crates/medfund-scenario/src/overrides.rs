@@ -112,6 +112,12 @@ impl<P: PolicyParams> PolicyTable<P> {
     /// Sets every parameter the table gives on `params`, then has the rule
     /// crate check them together (an error names `section.policy.field`).
     pub(crate) fn apply(&self, params: &mut P) -> ScenarioResult<()> {
+        self.apply_as(params, P::TABLE)
+    }
+
+    /// [`PolicyTable::apply`] for a table written under another key
+    /// (`projection.reforms[0].policy`), which errors name.
+    pub(crate) fn apply_as(&self, params: &mut P, table: &str) -> ScenarioResult<()> {
         let internal =
             |e: serde_json::Error| ScenarioError::other(format!("{}: cannot set the parameters given: {e}", P::TABLE));
         let Value::Object(mut fields) = serde_json::to_value(&*params).map_err(internal)? else {
@@ -121,7 +127,7 @@ impl<P: PolicyParams> PolicyTable<P> {
         *params = serde_json::from_value(Value::Object(fields)).map_err(internal)?;
         params.check().map_err(|(field, message)| {
             let at = if field.is_empty() { String::new() } else { format!(".{field}") };
-            ScenarioError::input(format!("{}{at}: {message}", P::TABLE))
+            ScenarioError::input(format!("{table}{at}: {message}"))
         })
     }
 }

@@ -383,6 +383,20 @@ pub struct ProjectionSection {
     /// of Σ unresolved to report per year, besides p5/p50/p95 of the closing
     /// balance; `medfund simulate --quantiles` sets them too.
     pub quantiles: Option<Vec<Whole32>>,
+    /// Dated reforms: from a later projected year, overrides of the riskpool
+    /// policy (§8); each amends the policy in force before it.
+    pub reforms: Option<Vec<ProjectionReform>>,
+}
+
+/// `[[projection.reforms]]`: the riskpool policy changed from a projected year.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ProjectionReform {
+    /// The first projected year the reform governs (after the riskpool year).
+    pub from: Year,
+    /// The parameters it changes, written as in `[riskpool.policy]`.
+    pub policy: PolicyTable<RiskPoolPolicy>,
 }
 
 /// Revenue and expenditure growth.

@@ -2,7 +2,7 @@
 
 use medfund_columnar::TableFile;
 use medfund_columnar::paths::{PathRow, paths_batch, paths_schema};
-use medfund_core::{Money, PolicyVersion};
+use medfund_core::Money;
 use medfund_riskpool::{
     Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, SummaryOptions,
     TrialBlock, UnitFigures,
@@ -12,7 +12,6 @@ use std::path::Path;
 
 use crate::claims_run::{ClaimsFormat, MoneyUnit};
 
-use crate::compute::riskpool_policy;
 use crate::error::{ScenarioError, ScenarioResult};
 use crate::render::{Cell, Column, Table, columns};
 use crate::scenario::{self, Scenario, Source, UnitRow};
@@ -78,7 +77,6 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
     let rows: Vec<UnitRow> = crate::compute::riskpool_rows(r, source).map_err(at)?;
     crate::compute::validate_projection(p, Some((r, &rows)), &source.limits).map_err(at)?;
     crate::compute::check_projection_work(p, &rows, &source.limits).map_err(at)?;
-    let version: PolicyVersion<RiskPoolPolicy> = riskpool_policy(r).map_err(at)?;
     let revenues = crate::compute::riskpool_revenues(scenario, r, &rows, source).map_err(at)?;
     let mut schemes = Vec::new();
     for scheme in Scheme::ALL {
@@ -119,8 +117,7 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
             units,
         });
     }
-    let history = medfund_riskpool::history_of(version)
-        .map_err(|e| ScenarioError::input(format!("riskpool: {e}")).at(&source.name))?;
+    let history = crate::compute::projection_history(r, p).map_err(at)?;
     let spec = ProjectionSpec { first_year: r.year.0, years: p.years.0, trials: p.trials.0, seed: p.seed.0 };
     let options = SummaryOptions::with_quantiles(p.quantiles.iter().flatten().map(|q| q.0).collect::<Vec<u32>>());
     Ok(Prepared { history, spec, schemes, options })

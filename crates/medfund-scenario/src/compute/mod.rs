@@ -5,11 +5,13 @@ mod assistance;
 mod bulk;
 mod contributions;
 mod onestop;
+mod reforms;
 mod riskpool;
 mod supplementary;
 mod surplus;
 
 pub(crate) use bulk::columnar_error;
+pub(crate) use reforms::projection_history;
 pub(crate) use supplementary::{split_given, summaries_given};
 
 use medfund_core::{NaiveDate, PolicyVersion, Trace, Validity};
@@ -200,7 +202,7 @@ pub(crate) fn validate_projection(
             )));
         }
     }
-    Ok(())
+    projection_history(section, p).map(|_| ())
 }
 
 /// The unit-years a projection simulates (trials × years × units) against
