@@ -323,9 +323,20 @@ pub(crate) enum Command {
         /// separate values with ; or | when they contain commas (`x=1,000.00;2,000.00`).
         #[arg(long = "set", value_name = "PATH=V1,V2,…", required = true)]
         set: Vec<String>,
+        /// PATH,PATH,…: these --set paths vary together (their first values, then their
+        /// second values, …) as one dimension of the product, instead of crossing.
+        #[arg(long = "link", value_name = "PATH,PATH,…")]
+        link: Vec<String>,
         /// Most combinations to run [default: 10000].
         #[arg(long, value_name = "N")]
         max_combinations: Option<u64>,
+        /// Worker threads (default: one per core). The rows do not depend on it.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Write the rows to this file (as they finish, under a temporary name until the
+        /// sweep is complete) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
         #[command(flatten)]
         output: OutputArgs,
     },

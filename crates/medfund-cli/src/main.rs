@@ -14,7 +14,7 @@ mod output;
 
 use args::{Cli, Command, ErrorFormat, ReportArgs};
 use output::{
-    check_args, emit, emit_projection, emit_value, policies, progress_bar, say, say_json, sweep, write_stdout,
+    SweepTo, check_args, emit, emit_projection, emit_value, policies, progress_bar, say, say_json, sweep, write_stdout,
 };
 
 /// The errors of a failed command, at least one.
@@ -61,13 +61,23 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let c = medfund_scenario::compare_files(&base, &variant, input.format(), &input.limits())?;
             Ok(emit_value(&c, "compare", &[medfund_scenario::comparison_table(&c)], output.format, output.lang.into())?)
         }
-        Command::Sweep { file, input, set, max_combinations, output } => {
-            let settings = set.iter().map(|s| s.parse()).collect::<ScenarioResult<Vec<medfund_scenario::Setting>>>()?;
+        Command::Sweep { file, input, set, link, max_combinations, threads, out, output } => {
+            let mut settings =
+                set.iter().map(|s| s.parse()).collect::<ScenarioResult<Vec<medfund_scenario::Setting>>>()?;
+            let links: Vec<Vec<String>> =
+                link.iter().map(|l| l.split(',').map(|p| p.trim().to_owned()).collect()).collect();
+            medfund_scenario::link_settings(&mut settings, &links)?;
             let mut limits = input.limits();
             if let Some(n) = max_combinations {
                 limits.sweep_combinations = n;
             }
-            Ok(sweep(&file, &settings, input.format(), &limits, output.format, output.lang.into())?)
+            let threads = threads.map(|n| limits.check_threads(n)).transpose()?;
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads.unwrap_or(0))
+                .build()
+                .map_err(|e| ScenarioError::other(format!("cannot start worker threads: {e}")))?;
+            let to = SweepTo { format: output.format, lang: output.lang.into(), out: out.as_deref() };
+            Ok(pool.install(|| sweep(&file, &settings, input.format(), &limits, &to))?)
         }
         Command::Serve(args) => Ok(serve(&args)?),
         Command::Simulate { file, input, output, quantiles, paths, paths_money, svg, threads, out, pretty } => {

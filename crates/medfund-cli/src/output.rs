@@ -78,16 +78,61 @@ pub(crate) fn emit_value<T: serde::Serialize>(
     }
 }
 
+/// Where and how `medfund sweep` writes its rows.
+pub(crate) struct SweepTo<'a> {
+    pub(crate) format: OutputFormat,
+    pub(crate) lang: Lang,
+    /// A file instead of standard output.
+    pub(crate) out: Option<&'a std::path::Path>,
+}
+
 /// `medfund sweep`: JSON and CSV rows are written as they finish (in
 /// cartesian order); a table or markdown report needs every row first.
+/// With a file, the rows go to a temporary name beside it, renamed when the
+/// sweep is complete (removed if it fails).
 pub(crate) fn sweep(
     file: &str,
     settings: &[medfund_scenario::Setting],
     input: Option<ScenarioFormat>,
     limits: &Limits,
-    format: OutputFormat,
-    lang: Lang,
+    to: &SweepTo<'_>,
 ) -> ScenarioResult<()> {
+    match to.out {
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            sweep_to(file, settings, input, limits, to, &mut out)?;
+            out.flush().map_err(|e| write_error(&e))
+        }
+        Some(path) => {
+            let file_error = |what: &str, e: std::io::Error| {
+                ScenarioError::io(format!("--out {}: cannot {what}: {e}", path.display()))
+            };
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
+            let made = std::fs::File::create(&temp).map_err(|e| file_error("create it", e))?;
+            let mut w = std::io::BufWriter::new(made);
+            let result = sweep_to(file, settings, input, limits, to, &mut w)
+                .and_then(|()| w.flush().map_err(|e| file_error("write it", e)))
+                .and_then(|()| std::fs::rename(&temp, path).map_err(|e| file_error("rename it", e)));
+            if result.is_err() {
+                drop(w);
+                // The sweep failed: no partial file is left (best effort).
+                let _ = std::fs::remove_file(&temp);
+            }
+            result
+        }
+    }
+}
+
+fn sweep_to(
+    file: &str,
+    settings: &[medfund_scenario::Setting],
+    input: Option<ScenarioFormat>,
+    limits: &Limits,
+    to: &SweepTo<'_>,
+    out: &mut dyn Write,
+) -> ScenarioResult<()> {
+    let (format, lang) = (to.format, to.lang);
     let parameters: Vec<String> = settings.iter().map(|s| s.path.clone()).collect();
     let bar = std::sync::OnceLock::new();
     let progress = |done: u64, total: u64| {
@@ -95,7 +140,6 @@ pub(crate) fn sweep(
             b.set_position(done);
         }
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut put = |bytes: &[u8]| out.write_all(bytes).map_err(|e| write_error(&e));
     match format {
         OutputFormat::Json => {
@@ -144,7 +188,7 @@ pub(crate) fn sweep(
     if let Some(Some(b)) = bar.get() {
         b.finish_and_clear();
     }
-    out.flush().map_err(|e| write_error(&e))
+    Ok(())
 }
 
 /// A progress bar on stderr when it is a terminal; nothing otherwise.

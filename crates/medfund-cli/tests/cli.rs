@@ -469,6 +469,58 @@ fn cumulative_review_risk_is_the_share_of_written_paths_with_a_review() {
 }
 
 #[test]
+fn sweep_links_paths_writes_to_a_file_and_reports_every_year_when_asked() {
+    let file = examples().join("projection.toml");
+    let f = file.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("medfund-sweep-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("rows.csv");
+    let args = [
+        "sweep",
+        f,
+        "--set",
+        "riskpool.policy.levy_rate=8%,10%,12%",
+        "--set",
+        "riskpool.policy.cap_multiple=1,1.5,2",
+        "--set",
+        "projection.sweep_years=all",
+        "--link",
+        "riskpool.policy.levy_rate,riskpool.policy.cap_multiple",
+        "--format",
+        "csv",
+    ];
+    let stdout = medfund().args(args).output().unwrap();
+    assert!(stdout.status.success(), "{}", String::from_utf8_lossy(&stdout.stderr));
+    let written = medfund().args(args).args(["--out", out.to_str().unwrap(), "--threads", "1"]).output().unwrap();
+    assert!(written.status.success() && written.stdout.is_empty());
+    // The same rows with one thread into a file as with all cores on standard output.
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.as_bytes(), stdout.stdout.as_slice());
+    let lines: Vec<&str> = text.lines().collect();
+    // Linked: three rows (8 % with 1, 10 % with 1.5, 12 % with 2), not nine.
+    assert_eq!(lines.len(), 2 + 3);
+    assert!(lines[2].starts_with("8%,1,all,") && lines[3].starts_with("10%,1.5,all,") && lines[4].starts_with("12%,2,all,"));
+    for year in 2024..=2033 {
+        assert!(lines[1].contains(&format!("projection.employee.{year}.p_review_cumulative")), "{year}");
+    }
+    // A failing sweep leaves no file, not even a temporary one.
+    let bad = dir.join("bad.csv");
+    let failed = medfund()
+        .args(["sweep", f, "--set", "riskpool.policy.levy_rate=8%,-1%", "--out", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "only rows.csv");
+    let mismatch = medfund()
+        .args(["sweep", f, "--set", "riskpool.policy.levy_rate=8%,10%", "--set", "riskpool.policy.cap_multiple=1,2,3"])
+        .args(["--link", "riskpool.policy.levy_rate,riskpool.policy.cap_multiple"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&mismatch.stderr).contains("expected as many values for every linked path"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn simulate_first_year_equals_run() {
     let file = examples().join("projection.toml");
     let sim: Value = serde_json::from_slice(

@@ -47,6 +47,7 @@ mod scenario;
 mod simulate;
 mod strict;
 mod sweep;
+mod sweep_settings;
 mod values;
 mod variants;
 
@@ -62,7 +63,7 @@ pub use crate::render::Lang;
 pub use crate::report::{REPORT_FORMAT, Report};
 pub use crate::scenario::Scenario;
 pub use crate::simulate::Projection;
-pub use crate::sweep::{Setting, Sweep, SweepRow};
+pub use crate::sweep::{Setting, Sweep, SweepRow, link_settings};
 pub use crate::variants::{Comparison, Difference};
 pub use medfund_insurer::{Claim, ClaimSplit, SupplementaryResult, YearSummary, merge_year_summaries};
 pub use medfund_riskpool::TrialBlock;
@@ -526,7 +527,7 @@ pub mod model {
         ArrearRow, AssistanceSection, ClaimRow, ContributionsSection, CountyRow, EmployeeRow, FiguresChoice, Growth,
         GrowthPair, HeadcountRow, InstitutionRow, LateFeesTable, LevyTable, PersonRow, ProjectionReform,
         ProjectionSection, ProjectionUnit, ResidentsTable, RetireeAccountsFrom, RevenueFrom, RiskpoolSection, Scenario,
-        SchemeTable, SpendingRow, SupplementarySection, SurplusSection, UnitRow,
+        SchemeTable, SpendingRow, SupplementarySection, SurplusSection, SweepYears, UnitRow,
     };
     pub use crate::values::{
         Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year,

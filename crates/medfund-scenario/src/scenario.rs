@@ -386,6 +386,21 @@ pub struct ProjectionSection {
     /// Dated reforms: from a later projected year, overrides of the riskpool
     /// policy (§8); each amends the policy in force before it.
     pub reforms: Option<Vec<ProjectionReform>>,
+    /// The projected years whose risk figures a `sweep` row carries:
+    /// `"last"` (default) or `"all"`.
+    pub sweep_years: Option<SweepYears>,
+}
+
+/// The projected years a `sweep` row reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum SweepYears {
+    /// The last projected year only.
+    #[default]
+    Last,
+    /// Every projected year.
+    All,
 }
 
 /// `[[projection.reforms]]`: the riskpool policy changed from a projected year.

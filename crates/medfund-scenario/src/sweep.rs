@@ -10,83 +10,9 @@ use serde_json::Value;
 use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::render::{Cell, Column, Table};
 use crate::scenario::{Format, Scenario, Source};
+pub use crate::sweep_settings::{Setting, link_settings};
+use crate::sweep_settings::{combination, dimensions};
 use crate::variants::{as_money, text, yuan_of_fen};
-
-/// One `--set PATH=V1,V2,…`.
-#[derive(Debug, Clone)]
-pub struct Setting {
-    /// The field path (`riskpool.policy.levy_rate`, `riskpool.units[0].revenue`).
-    pub path: String,
-    /// The values to try: the JSON value each sets (text from the command
-    /// line reads as an integer or boolean where it is one, else as text;
-    /// every money, rate and number field of the format also reads text).
-    pub values: Vec<Value>,
-}
-
-impl Setting {
-    /// A setting of `path` to each of `values` in turn, as the service and
-    /// the Python package give it (`{"riskpool.policy.levy_rate": ["8%", "10%"]}`).
-    pub fn new(path: impl Into<String>, values: Vec<Value>) -> Setting {
-        Setting { path: path.into(), values }
-    }
-}
-
-/// True when `next`, the piece after `previous` in a comma-separated list,
-/// reads as a group of thousands of it (`100,000`): three digits, then
-/// nothing but a decimal part or a unit.
-fn looks_like_thousands(previous: &str, next: &str) -> bool {
-    let digits = next.bytes().take_while(u8::is_ascii_digit).count();
-    previous.ends_with(|c: char| c.is_ascii_digit()) && digits == 3
-}
-
-impl std::str::FromStr for Setting {
-    type Err = ScenarioError;
-    /// `PATH=V1,V2,…`, or `PATH=V1;V2;…` / `PATH=V1|V2|…` for values that
-    /// contain commas (`1,000,000.00`). A comma list whose pieces read as
-    /// thousands groups (`100,000,000.00`) is refused as ambiguous.
-    fn from_str(s: &str) -> ScenarioResult<Setting> {
-        let (path, list) =
-            s.split_once('=').ok_or_else(|| ScenarioError::input(format!("--set {s:?}: expected PATH=V1,V2,…")))?;
-        let path = path.trim();
-        let separator = match (list.contains(';'), list.contains('|')) {
-            (true, true) => {
-                return Err(ScenarioError::input(format!(
-                    "--set {s:?}: the values mix ';' and '|'; expected one separator between values"
-                )));
-            }
-            (true, false) => ';',
-            (false, true) => '|',
-            (false, false) => ',',
-        };
-        let values: Vec<String> = list.split(separator).map(|v| v.trim().to_owned()).collect();
-        if path.is_empty() || values.iter().any(String::is_empty) {
-            return Err(ScenarioError::input(format!(
-                "--set {s:?}: expected PATH=V1,V2,… with a path and non-empty values"
-            )));
-        }
-        if separator == ',' && values.windows(2).any(|w| matches!(w, [a, b] if looks_like_thousands(a, b))) {
-            return Err(ScenarioError::input(format!(
-                "--set {s:?}: ambiguous: the values {} read as one number with thousands separators; expected values separated by ';' or '|' when they contain commas (--set \"{path}={};…\"), or numbers without separators",
-                values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", "),
-                list.trim()
-            )));
-        }
-        Ok(Setting { path: path.to_owned(), values: values.iter().map(|v| value_of(v)).collect() })
-    }
-}
-
-/// A value from the command line: integers and booleans as such, the rest as text
-/// (every money, rate and number field of the format also reads text).
-fn value_of(text: &str) -> Value {
-    if let Ok(i) = text.parse::<i64>() {
-        return Value::from(i);
-    }
-    match text {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => Value::String(text.to_owned()),
-    }
-}
 
 fn set_path(doc: &mut Value, path: &str, value: Value) -> ScenarioResult<()> {
     let bad = |why: &str| ScenarioError::input(format!("--set {path}: {why}"));
@@ -229,20 +155,39 @@ fn headline(report: &Value) -> serde_json::Map<String, Value> {
     f
 }
 
-/// The last projected year's risk figures, per scheme: the review risk
-/// that year and by that year (cumulative, with its standard error).
-fn projection_headline(p: &crate::simulate::Projection, f: &mut serde_json::Map<String, Value>) {
+/// The last projected year's risk figures (every year's with `all`), per
+/// scheme: the review risk that year and by that year (cumulative, with its
+/// standard error), the median closing balance and the mean unresolved gap.
+fn projection_headline(
+    p: &crate::simulate::Projection,
+    which: crate::scenario::SweepYears,
+    f: &mut serde_json::Map<String, Value>,
+) {
     for (scheme, years) in p.iter() {
-        let Some(last) = years.last() else { continue };
-        let key = |name: &str| format!("projection.{}.{}.{name}", scheme.key(), last.year);
-        let number = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
-        f.insert(key("p_actuarial_review"), number(last.p_actuarial_review));
-        // The risk of a review at any time in the projection, and its error.
-        f.insert(key("p_review_cumulative"), number(last.p_review_cumulative));
-        f.insert(key("p_review_cumulative_se"), number(last.p_review_cumulative_se));
-        f.insert(key("closing_p50"), Value::String(last.closing_balance.p50.to_string()));
-        f.insert(key("mean_unresolved"), Value::String(last.mean_unresolved.to_string()));
+        // A projection has at least one year (validated).
+        let shown = match which {
+            crate::scenario::SweepYears::All => years,
+            _ => years.split_last().map_or(&[][..], |(last, _)| std::slice::from_ref(last)),
+        };
+        for y in shown {
+            year_headline(scheme, y, f);
+        }
     }
+}
+
+fn year_headline(
+    scheme: medfund_riskpool::Scheme,
+    y: &medfund_riskpool::YearStats,
+    f: &mut serde_json::Map<String, Value>,
+) {
+    let key = |name: &str| format!("projection.{}.{}.{name}", scheme.key(), y.year);
+    let number = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
+    f.insert(key("p_actuarial_review"), number(y.p_actuarial_review));
+    // The risk of a review at any time in the projection, and its error.
+    f.insert(key("p_review_cumulative"), number(y.p_review_cumulative));
+    f.insert(key("p_review_cumulative_se"), number(y.p_review_cumulative_se));
+    f.insert(key("closing_p50"), Value::String(y.closing_balance.p50.to_string()));
+    f.insert(key("mean_unresolved"), Value::String(y.mean_unresolved.to_string()));
 }
 
 /// Combinations computed together: enough to keep every core busy, few
@@ -270,7 +215,7 @@ pub(crate) fn combinations(settings: &[Setting], source: &Source) -> ScenarioRes
         )));
     }
     // Counted, never built: 2^40 combinations are refused, not allocated.
-    let count = settings.iter().try_fold(1_u64, |n, s| n.checked_mul(u64::try_from(s.values.len()).ok()?));
+    let count = dimensions(settings).iter().try_fold(1_u64, |n, d| n.checked_mul(u64::try_from(d.len).ok()?));
     let limit = source.limits.sweep_combinations;
     match count {
         Some(n) if n <= limit => Ok(n),
@@ -280,27 +225,6 @@ pub(crate) fn combinations(settings: &[Setting], source: &Source) -> ScenarioRes
         ))
         .with_code(codes::LIMIT)),
     }
-}
-
-/// The values of combination `index`: mixed radix, the last setting fastest.
-fn combination(settings: &[Setting], index: u64) -> Vec<(&str, &Value)> {
-    let mut rest = index;
-    let mut picked: Vec<(&str, &Value)> = settings
-        .iter()
-        .rev()
-        .map(|s| {
-            let len = u64::try_from(s.values.len()).expect("invariant: a value list fits u64");
-            let digit = rest.checked_rem(len).expect("invariant: a setting has at least one value");
-            rest = rest.checked_div(len).expect("invariant: a setting has at least one value");
-            let value = s
-                .values
-                .get(usize::try_from(digit).expect("invariant: a digit below the list length fits usize"))
-                .expect("invariant: a digit indexes its list");
-            (s.path.as_str(), value)
-        })
-        .collect();
-    picked.reverse();
-    picked
 }
 
 /// Runs one combination and takes its headline figures.
@@ -327,7 +251,8 @@ fn run_one(doc: &Value, source: &Source, picked: &[(&str, &Value)]) -> ScenarioR
     let mut figures = headline(&json);
     if scenario.projection.is_some() {
         let projection = crate::simulate::run(&scenario, source, &|_| {}).map_err(named)?;
-        projection_headline(&projection, &mut figures);
+        let which = scenario.projection.as_ref().and_then(|p| p.sweep_years).unwrap_or_default();
+        projection_headline(&projection, which, &mut figures);
     }
     Ok(SweepRow { values, figures })
 }
