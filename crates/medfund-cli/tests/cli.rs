@@ -499,7 +499,9 @@ fn sweep_links_paths_writes_to_a_file_and_reports_every_year_when_asked() {
     let lines: Vec<&str> = text.lines().collect();
     // Linked: three rows (8 % with 1, 10 % with 1.5, 12 % with 2), not nine.
     assert_eq!(lines.len(), 2 + 3);
-    assert!(lines[2].starts_with("8%,1,all,") && lines[3].starts_with("10%,1.5,all,") && lines[4].starts_with("12%,2,all,"));
+    assert!(
+        lines[2].starts_with("8%,1,all,") && lines[3].starts_with("10%,1.5,all,") && lines[4].starts_with("12%,2,all,")
+    );
     for year in 2024..=2033 {
         assert!(lines[1].contains(&format!("projection.employee.{year}.p_review_cumulative")), "{year}");
     }

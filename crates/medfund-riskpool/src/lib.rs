@@ -91,6 +91,7 @@ pub mod policy;
 pub mod projection;
 pub mod remittance;
 pub mod rollforward;
+mod shocks;
 mod summary;
 mod trials;
 pub mod year;
@@ -98,8 +99,9 @@ pub mod year;
 pub use error::{Result, RiskPoolError};
 pub use policy::{ALXA_2020, LevyBasis, Rationing, RiskPoolPolicy, Scheme, alxa_2020, history_of, preset, presets};
 pub use projection::{
-    Growth, Percentiles, ProjectedScheme, ProjectedUnit, ProjectionSpec, Quantile, SchemeProjection, SummaryOptions,
-    TrialBlock, YearStats, simulate, simulate_trials, simulate_with, summarize, summarize_with,
+    Growth, Percentiles, ProjectedScheme, ProjectedUnit, ProjectionSpec, Quantile, SchemeProjection, ShockDistribution,
+    Shocks, SummaryOptions, TrialBlock, YearStats, simulate, simulate_trials, simulate_trials_with, simulate_with,
+    summarize, summarize_with,
 };
 pub use remittance::{Collection, RemittanceCheck, RemittanceStatus, check_remittances};
 pub use rollforward::{SchemeSeries, UnitSeries, roll_forward};

@@ -13,12 +13,13 @@
 use medfund_core::{Money, PolicyHistory, Rate, Rounding};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, RiskPoolError};
 use crate::policy::{RiskPoolPolicy, Scheme};
+use crate::shocks::TrialDraws;
+pub use crate::shocks::{ShockDistribution, Shocks};
 pub use crate::summary::{
     Percentiles, Quantile, SchemeProjection, SummaryOptions, YearStats, nearest_rank, summarize, summarize_with,
 };
@@ -132,21 +133,8 @@ fn grow(amount: Money, ppb: i64) -> Result<Money> {
     Ok(amount.mul_ratio(i128::from(factor), i128::from(PPB), Rounding::HalfAwayFromZero)?)
 }
 
-/// Draws a growth in ppb: mean + sd × z, z standard normal.
-#[allow(clippy::float_arithmetic, clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-fn draw(rng: &mut ChaCha8Rng, mean: i64, sd: i64) -> i64 {
-    if sd == 0 {
-        return mean;
-    }
-    // The draw is a rate, never money: it is turned into an integer ppb at once.
-    let z: f64 = StandardNormal.sample(rng);
-    let offset = (sd as f64 * z).round();
-    // `as` saturates for out-of-range floats; ±9.2e18 ppb is far beyond any rate.
-    mean.saturating_add(offset as i64)
-}
-
 /// Per-unit growth laws in ppb: (revenue mean, sd, expenditure mean, sd).
-type Laws = (i64, i64, i64, i64);
+pub(crate) type Laws = (i64, i64, i64, i64);
 
 /// The state of one trial, reused across trials on one thread.
 struct TrialScratch {
@@ -163,18 +151,19 @@ pub fn simulate(
     schemes: &[ProjectedScheme],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<SchemeProjection>> {
-    simulate_with(history, spec, schemes, &SummaryOptions::default(), progress)
+    simulate_with(history, spec, &Shocks::default(), schemes, &SummaryOptions::default(), progress)
 }
 
-/// [`simulate`] with the statistics of `options` (quantiles).
+/// [`simulate`] with the draws of `shocks` and the statistics of `options` (quantiles).
 pub fn simulate_with(
     history: &PolicyHistory<RiskPoolPolicy>,
     spec: ProjectionSpec,
+    shocks: &Shocks,
     schemes: &[ProjectedScheme],
     options: &SummaryOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<SchemeProjection>> {
-    let block = simulate_trials(history, spec, schemes, 0..spec.trials, progress)?;
+    let block = simulate_trials_with(history, spec, shocks, schemes, 0..spec.trials, progress)?;
     summarize_with(spec, schemes, &block, options)
 }
 
@@ -194,6 +183,20 @@ pub fn simulate_trials(
     trials: std::ops::Range<u32>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<TrialBlock> {
+    simulate_trials_with(history, spec, &Shocks::default(), schemes, trials, progress)
+}
+
+/// [`simulate_trials`] with the draws of `shocks`.
+pub fn simulate_trials_with(
+    history: &PolicyHistory<RiskPoolPolicy>,
+    spec: ProjectionSpec,
+    shocks: &Shocks,
+    schemes: &[ProjectedScheme],
+    trials: std::ops::Range<u32>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<TrialBlock> {
+    let shock_parameters = shocks.parameters()?;
+    let all_units: usize = schemes.iter().map(|s| s.units.len()).sum();
     let years = usize::try_from(spec.years).map_err(|_| overflow("years"))?;
     if years == 0 || spec.trials == 0 {
         return Err(RiskPoolError::InvalidPolicy {
@@ -259,12 +262,20 @@ pub fn simulate_trials(
         // One trial's cells, year by year, scheme by scheme: the slices
         // have exactly `row` = years × schemes entries.
         let mut cells = closing.iter_mut().zip(unresolved.iter_mut()).zip(review.iter_mut());
+        let mut draws = TrialDraws::new(shock_parameters, all_units);
         for (y, policy) in policies.iter().enumerate() {
+            if y > 0 {
+                draws.year(&mut rng);
+            }
+            // Units are numbered over all schemes, in order, for their draws' state.
+            let mut u = 0_usize;
             for ((figures, opening), laws) in scratch.figures.iter_mut().zip(openings.iter_mut()).zip(&laws) {
                 if y > 0 {
-                    for (f, &(rm, rs, em, es)) in figures.iter_mut().zip(laws) {
-                        f.revenue = grow(f.revenue, draw(&mut rng, rm, rs))?;
-                        f.expenditure = grow(f.expenditure, draw(&mut rng, em, es))?;
+                    for (f, &law) in figures.iter_mut().zip(laws) {
+                        let (revenue, expenditure) = draws.unit(&mut rng, u, law);
+                        f.revenue = grow(f.revenue, revenue)?;
+                        f.expenditure = grow(f.expenditure, expenditure)?;
+                        u = u.checked_add(1).expect("invariant: fewer units than usize::MAX");
                     }
                 }
                 let totals = scratch.engine.run(policy, *opening, figures, &mut scratch.outcomes)?;
@@ -278,6 +289,9 @@ pub fn simulate_trials(
                 *c = totals.closing_balance.fen();
                 *u = sum.fen();
                 *r = totals.actuarial_review;
+            }
+            if y > 0 {
+                draws.end_year();
             }
         }
         let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

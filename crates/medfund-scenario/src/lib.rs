@@ -526,8 +526,8 @@ pub mod model {
     pub use crate::scenario::{
         ArrearRow, AssistanceSection, ClaimRow, ContributionsSection, CountyRow, EmployeeRow, FiguresChoice, Growth,
         GrowthPair, HeadcountRow, InstitutionRow, LateFeesTable, LevyTable, PersonRow, ProjectionReform,
-        ProjectionSection, ProjectionUnit, ResidentsTable, RetireeAccountsFrom, RevenueFrom, RiskpoolSection, Scenario,
-        SchemeTable, SpendingRow, SupplementarySection, SurplusSection, SweepYears, UnitRow,
+        ProjectionSection, ProjectionShocks, ProjectionUnit, ResidentsTable, RetireeAccountsFrom, RevenueFrom,
+        RiskpoolSection, Scenario, SchemeTable, SpendingRow, SupplementarySection, SurplusSection, SweepYears, UnitRow,
     };
     pub use crate::values::{
         Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year,

@@ -389,6 +389,36 @@ pub struct ProjectionSection {
     /// The projected years whose risk figures a `sweep` row carries:
     /// `"last"` (default) or `"all"`.
     pub sweep_years: Option<SweepYears>,
+    /// How the growth draws depend on each other (§8); independent normal
+    /// draws without it.
+    pub shocks: Option<ProjectionShocks>,
+}
+
+/// `[projection.shocks]`: correlations, persistence and tails of the growth draws.
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ProjectionShocks {
+    /// Correlation of a unit's revenue and expenditure growth, −100 % to 100 % (default 0).
+    pub revenue_expenditure: Option<Rate>,
+    /// Correlation of the same growth across units, 0 to 100 % (default 0).
+    pub across_units: Option<Rate>,
+    /// AR(1) coefficient of each draw from one year to the next, 0 to below 100 % (default 0).
+    pub persistence: Option<Rate>,
+    /// `"normal"` (default) or `{ student_t = ν }` (ν > 2, scaled to variance 1).
+    pub distribution: Option<medfund_riskpool::ShockDistribution>,
+}
+
+impl ProjectionShocks {
+    /// The shocks of the rule crate, defaults filled in.
+    pub(crate) fn shocks(&self) -> medfund_riskpool::Shocks {
+        medfund_riskpool::Shocks::new(
+            self.revenue_expenditure.unwrap_or(Rate::ZERO),
+            self.across_units.unwrap_or(Rate::ZERO),
+            self.persistence.unwrap_or(Rate::ZERO),
+            self.distribution.unwrap_or_default(),
+        )
+    }
 }
 
 /// The projected years a `sweep` row reports.

@@ -65,6 +65,7 @@ pub(crate) struct Prepared {
     spec: ProjectionSpec,
     schemes: Vec<ProjectedScheme>,
     options: SummaryOptions,
+    shocks: medfund_riskpool::Shocks,
 }
 
 /// Resolves the projection of `scenario` (needs `[riskpool]` and `[projection]`), with every check of `simulate`.
@@ -120,7 +121,8 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
     let history = crate::compute::projection_history(r, p).map_err(at)?;
     let spec = ProjectionSpec { first_year: r.year.0, years: p.years.0, trials: p.trials.0, seed: p.seed.0 };
     let options = SummaryOptions::with_quantiles(p.quantiles.iter().flatten().map(|q| q.0).collect::<Vec<u32>>());
-    Ok(Prepared { history, spec, schemes, options })
+    let shocks = p.shocks.map(|s| s.shocks()).unwrap_or_default();
+    Ok(Prepared { history, spec, schemes, options, shocks })
 }
 
 impl Prepared {
@@ -130,8 +132,15 @@ impl Prepared {
 
     /// The whole projection.
     pub(crate) fn run(&self, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> ScenarioResult<Projection> {
-        let result = medfund_riskpool::simulate_with(&self.history, self.spec, &self.schemes, &self.options, progress)
-            .map_err(|e| Prepared::error(e, source))?;
+        let result = medfund_riskpool::simulate_with(
+            &self.history,
+            self.spec,
+            &self.shocks,
+            &self.schemes,
+            &self.options,
+            progress,
+        )
+        .map_err(|e| Prepared::error(e, source))?;
         Ok(self.projection(result))
     }
 
@@ -155,9 +164,15 @@ impl Prepared {
         let paths_error = |e| crate::compute::columnar_error("--paths", "", e);
         // Created first: a file that cannot be made fails before the trials run.
         let mut file = TableFile::create(out, format, paths_schema(unit), unit).map_err(paths_error)?;
-        let block =
-            medfund_riskpool::simulate_trials(&self.history, self.spec, &self.schemes, 0..self.spec.trials, progress)
-                .map_err(|e| Prepared::error(e, source))?;
+        let block = medfund_riskpool::simulate_trials_with(
+            &self.history,
+            self.spec,
+            &self.shocks,
+            &self.schemes,
+            0..self.spec.trials,
+            progress,
+        )
+        .map_err(|e| Prepared::error(e, source))?;
         let result = medfund_riskpool::summarize_with(self.spec, &self.schemes, &block, &self.options)
             .map_err(|e| Prepared::error(e, source))?;
         let mut rows = Vec::with_capacity(PATH_BATCH);
@@ -195,7 +210,7 @@ impl Prepared {
 
     /// The trials `trials` only, for a projection run in blocks.
     pub(crate) fn trials(&self, source: &Source, trials: std::ops::Range<u32>) -> ScenarioResult<TrialBlock> {
-        medfund_riskpool::simulate_trials(&self.history, self.spec, &self.schemes, trials, &|_| {})
+        medfund_riskpool::simulate_trials_with(&self.history, self.spec, &self.shocks, &self.schemes, trials, &|_| {})
             .map_err(|e| Prepared::error(e, source))
     }
 

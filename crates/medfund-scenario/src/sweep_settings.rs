@@ -206,9 +206,8 @@ mod tests {
         let dims = dimensions(&s);
         assert_eq!(dims.iter().map(|d| d.len).collect::<Vec<_>>(), [2, 3, 2]);
         // 2 × 3 × 2 combinations; b and d always equal, c fastest, a slowest.
-        let all: Vec<Vec<i64>> = (0..12)
-            .map(|i| combination(&s, i).iter().map(|(_, v)| v.as_i64().unwrap()).collect())
-            .collect();
+        let all: Vec<Vec<i64>> =
+            (0..12).map(|i| combination(&s, i).iter().map(|(_, v)| v.as_i64().unwrap()).collect()).collect();
         assert_eq!(all[0], [0, 0, 0, 0]);
         assert_eq!(all[1], [0, 0, 1, 0]);
         assert_eq!(all[2], [0, 1, 0, 1]);

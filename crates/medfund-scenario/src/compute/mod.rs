@@ -202,6 +202,9 @@ pub(crate) fn validate_projection(
             )));
         }
     }
+    if let Some(shocks) = &p.shocks {
+        shocks.shocks().check().map_err(|e| ScenarioError::input(format!("projection.{e}")))?;
+    }
     projection_history(section, p).map(|_| ())
 }
 

@@ -1,0 +1,300 @@
+//! The random shocks of a projection beyond independent normal draws:
+//! correlation between a unit's revenue and expenditure growth, correlation
+//! across units (one common factor), persistence from year to year (AR(1)),
+//! and heavy tails (Student-t).
+//!
+//! For unit *u* in a year, with standard draws (mean 0, variance 1) F_r, F_e
+//! common to every unit that year and ε_r, ε_e of the unit alone:
+//!
+//! * F_e and ε_e are correlated with F_r and ε_r by ρ (`revenue_expenditure`):
+//!   x_e = ρ·x_r + √(1 − ρ²)·x′;
+//! * z = √c·F + √(1 − c)·ε, so that two units' draws correlate by c
+//!   (`across_units`) and a unit's revenue and expenditure draws by ρ;
+//! * s_t = φ·s_{t−1} + √(1 − φ²)·z_t (`persistence`, s of the first growth
+//!   year = z): each year's draw keeps variance 1;
+//! * growth = mean + sd·s, turned at once into parts per billion.
+//!
+//! Every correlation of the model is a convex combination of valid ones, so
+//! no matrix needs checking. With every parameter at its default the draws
+//! are those of independent normals in the order the projection has always
+//! made them, so earlier results are unchanged.
+
+use medfund_core::Rate;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal, StudentT};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, RiskPoolError};
+
+/// The distribution of each standard draw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ShockDistribution {
+    /// Standard normal.
+    #[default]
+    Normal,
+    /// Student-t with this many degrees of freedom (more than 2), scaled to
+    /// variance 1: heavier tails than the normal for the same sd.
+    StudentT(u32),
+}
+
+/// How the growth draws of a projection depend on each other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct Shocks {
+    /// ρ, correlation of a unit's revenue and expenditure growth (−1 to 1).
+    pub revenue_expenditure: Rate,
+    /// c, correlation of the same growth across units (0 to 1).
+    pub across_units: Rate,
+    /// φ, AR(1) coefficient of each draw from one year to the next (0 to below 1).
+    pub persistence: Rate,
+    /// The distribution of each standard draw.
+    pub distribution: ShockDistribution,
+}
+
+impl Shocks {
+    /// Shocks with the given correlations, persistence and distribution.
+    pub fn new(
+        revenue_expenditure: Rate,
+        across_units: Rate,
+        persistence: Rate,
+        distribution: ShockDistribution,
+    ) -> Shocks {
+        Shocks { revenue_expenditure, across_units, persistence, distribution }
+    }
+
+    /// True for independent normal draws, the projection's original model.
+    pub fn is_independent(&self) -> bool {
+        *self == Shocks::default()
+    }
+
+    /// Checks the parameters (ranges; more than 2 degrees of freedom).
+    pub fn check(&self) -> Result<()> {
+        self.parameters().map(|_| ())
+    }
+
+    /// The parameters as numbers for the draws, checked.
+    pub(crate) fn parameters(&self) -> Result<Parameters> {
+        let number = |r: Rate, field: &'static str, lo: f64, hi: f64, expected: &'static str| -> Result<f64> {
+            let x = to_f64(r);
+            if x.is_finite() && x >= lo && x <= hi {
+                Ok(x)
+            } else {
+                Err(RiskPoolError::InvalidPolicy { field, value: r.to_string(), expected })
+            }
+        };
+        let rho =
+            number(self.revenue_expenditure, "shocks.revenue_expenditure", -1.0, 1.0, "a correlation from -1 to 1")?;
+        let c = number(self.across_units, "shocks.across_units", 0.0, 1.0, "a correlation from 0 to 1")?;
+        let phi = number(self.persistence, "shocks.persistence", 0.0, 0.999_999, "a coefficient from 0 to below 1")?;
+        let t = match self.distribution {
+            ShockDistribution::Normal => None,
+            ShockDistribution::StudentT(nu) if nu > 2 => {
+                let t = StudentT::new(f64::from(nu)).map_err(|_| RiskPoolError::InvalidPolicy {
+                    field: "shocks.distribution",
+                    value: format!("student_t {nu}"),
+                    expected: "more than 2 degrees of freedom",
+                })?;
+                // Var t_ν = ν / (ν − 2): scaled back to 1.
+                Some((t, variance_one(nu)))
+            }
+            ShockDistribution::StudentT(nu) => {
+                return Err(RiskPoolError::InvalidPolicy {
+                    field: "shocks.distribution",
+                    value: format!("student_t {nu}"),
+                    expected: "more than 2 degrees of freedom (a finite variance)",
+                });
+            }
+        };
+        Ok(Parameters { independent: self.is_independent(), rho, c, phi, t })
+    }
+}
+
+/// √((ν − 2)/ν).
+#[allow(clippy::float_arithmetic)]
+fn variance_one(nu: u32) -> f64 {
+    let nu = f64::from(nu);
+    ((nu - 2.0) / nu).sqrt()
+}
+
+fn to_f64(r: Rate) -> f64 {
+    // A model parameter, not money: its decimal read as a float.
+    r.to_decimal().to_string().parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/// The checked parameters of [`Shocks`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Parameters {
+    independent: bool,
+    rho: f64,
+    c: f64,
+    phi: f64,
+    /// Student-t and the factor that scales it to variance 1.
+    t: Option<(StudentT<f64>, f64)>,
+}
+
+/// The draws of one trial: the persistent part of every unit's revenue and
+/// expenditure draw, carried from year to year.
+pub(crate) struct TrialDraws {
+    p: Parameters,
+    /// Per unit (all schemes, in order): revenue and expenditure state.
+    state: Vec<(f64, f64)>,
+    /// The common factors of the current year.
+    common: (f64, f64),
+    started: bool,
+}
+
+impl TrialDraws {
+    pub(crate) fn new(p: Parameters, units: usize) -> TrialDraws {
+        TrialDraws { p, state: vec![(0.0, 0.0); units], common: (0.0, 0.0), started: false }
+    }
+
+    /// Starts a projected year (after the first): draws its common factors.
+    #[allow(clippy::float_arithmetic)]
+    pub(crate) fn year(&mut self, rng: &mut ChaCha8Rng) {
+        if self.p.independent || self.p.c == 0.0 {
+            return;
+        }
+        let r = self.standard(rng);
+        let other = self.standard(rng);
+        self.common = (r, correlated(self.p.rho, r, other));
+    }
+
+    /// The growth of unit `u` (its index over all schemes) in ppb, from
+    /// the means and sds in ppb: (revenue, expenditure).
+    #[allow(clippy::float_arithmetic)]
+    pub(crate) fn unit(&mut self, rng: &mut ChaCha8Rng, u: usize, laws: (i64, i64, i64, i64)) -> (i64, i64) {
+        let (rm, rs, em, es) = laws;
+        if self.p.independent {
+            // The original model, draw for draw: none where sd = 0.
+            let r = if rs == 0 { rm } else { ppb(rm, rs, self.standard(rng)) };
+            let e = if es == 0 { em } else { ppb(em, es, self.standard(rng)) };
+            return (r, e);
+        }
+        let own_r = self.standard(rng);
+        let other = self.standard(rng);
+        let own_e = correlated(self.p.rho, own_r, other);
+        let (c, phi) = (self.p.c, self.p.phi);
+        let z_r = c.sqrt() * self.common.0 + (1.0 - c).sqrt() * own_r;
+        let z_e = c.sqrt() * self.common.1 + (1.0 - c).sqrt() * own_e;
+        let first = !self.started;
+        let s = self.state.get_mut(u).expect("invariant: one state per unit");
+        *s = if first {
+            (z_r, z_e)
+        } else {
+            let k = (1.0 - phi * phi).sqrt();
+            (phi * s.0 + k * z_r, phi * s.1 + k * z_e)
+        };
+        (ppb(rm, rs, s.0), ppb(em, es, s.1))
+    }
+
+    /// Ends a projected year: later draws follow on from this year's.
+    pub(crate) fn end_year(&mut self) {
+        self.started = true;
+    }
+
+    /// One standard draw: normal, or Student-t scaled to variance 1.
+    #[allow(clippy::float_arithmetic)]
+    fn standard(&self, rng: &mut ChaCha8Rng) -> f64 {
+        match self.p.t {
+            Some((t, scale)) => t.sample(rng) * scale,
+            None => StandardNormal.sample(rng),
+        }
+    }
+}
+
+/// ρ·x + √(1 − ρ²)·y.
+#[allow(clippy::float_arithmetic)]
+fn correlated(rho: f64, x: f64, y: f64) -> f64 {
+    rho * x + (1.0 - rho * rho).sqrt() * y
+}
+
+/// mean + sd × z in ppb.
+#[allow(clippy::float_arithmetic, clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+fn ppb(mean: i64, sd: i64, z: f64) -> i64 {
+    // The draw is a rate, never money: it is turned into an integer ppb at once.
+    let offset = (sd as f64 * z).round();
+    // `as` saturates for out-of-range floats; ±9.2e18 ppb is far beyond any rate.
+    mean.saturating_add(offset as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::float_arithmetic, clippy::cast_precision_loss, clippy::unwrap_used)]
+    use rand::SeedableRng;
+
+    use super::*;
+
+    /// Sample correlation of pairs.
+    fn corr(pairs: &[(f64, f64)]) -> f64 {
+        let n = pairs.len() as f64;
+        let (mx, my) = (pairs.iter().map(|p| p.0).sum::<f64>() / n, pairs.iter().map(|p| p.1).sum::<f64>() / n);
+        let cov = pairs.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>();
+        let vx = pairs.iter().map(|p| (p.0 - mx).powi(2)).sum::<f64>();
+        let vy = pairs.iter().map(|p| (p.1 - my).powi(2)).sum::<f64>();
+        cov / (vx * vy).sqrt()
+    }
+
+    fn shocks(rho: i64, c: i64, phi: i64, distribution: ShockDistribution) -> Parameters {
+        Shocks::new(Rate::percent(rho), Rate::percent(c), Rate::percent(phi), distribution).parameters().unwrap()
+    }
+
+    /// Draws (in units of sd) of two units over two years, many trials.
+    fn sample(p: Parameters) -> Vec<[(f64, f64); 3]> {
+        let laws = (0, 1_000_000, 0, 1_000_000);
+        (0..20_000)
+            .map(|t| {
+                let mut rng = ChaCha8Rng::seed_from_u64(1);
+                rng.set_stream(t);
+                let mut d = TrialDraws::new(p, 2);
+                d.year(&mut rng);
+                let a = d.unit(&mut rng, 0, laws);
+                let b = d.unit(&mut rng, 1, laws);
+                d.end_year();
+                d.year(&mut rng);
+                let a2 = d.unit(&mut rng, 0, laws);
+                let f = |x: (i64, i64)| (x.0 as f64 / 1e6, x.1 as f64 / 1e6);
+                [f(a), f(b), f(a2)]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn draws_have_the_correlations_and_persistence_asked_for() {
+        for (rho, c, phi) in [(0, 0, 0), (60, 0, 0), (-40, 30, 0), (50, 70, 60)] {
+            let s = sample(shocks(rho, c, phi, ShockDistribution::Normal));
+            let within: Vec<(f64, f64)> = s.iter().map(|v| v[0]).collect();
+            let across: Vec<(f64, f64)> = s.iter().map(|v| (v[0].0, v[1].0)).collect();
+            let over_time: Vec<(f64, f64)> = s.iter().map(|v| (v[0].0, v[2].0)).collect();
+            let close = |got: f64, want: i64| (got - want as f64 / 100.0).abs() < 0.03;
+            assert!(close(corr(&within), rho), "ρ {rho}: {}", corr(&within));
+            assert!(close(corr(&across), c), "c {c}: {}", corr(&across));
+            assert!(close(corr(&over_time), phi), "φ {phi}: {}", corr(&over_time));
+            // Each draw keeps variance 1 (sd 1 in these units).
+            let var = s.iter().map(|v| v[2].1.powi(2)).sum::<f64>() / s.len() as f64;
+            assert!((var - 1.0).abs() < 0.05, "{var}");
+        }
+    }
+
+    #[test]
+    fn student_t_draws_have_variance_one_and_heavier_tails() {
+        let t = sample(shocks(0, 0, 0, ShockDistribution::StudentT(4)));
+        let n = sample(shocks(0, 0, 1, ShockDistribution::Normal));
+        let var = t.iter().map(|v| v[0].0.powi(2)).sum::<f64>() / t.len() as f64;
+        assert!((var - 1.0).abs() < 0.15, "{var}");
+        let beyond = |s: &[[(f64, f64); 3]]| s.iter().filter(|v| v[0].0.abs() > 3.0).count();
+        assert!(beyond(&t) > 2 * beyond(&n), "{} vs {}", beyond(&t), beyond(&n));
+    }
+
+    #[test]
+    fn parameters_out_of_range_are_errors() {
+        let bad = |s: Shocks| s.parameters().is_err();
+        assert!(bad(Shocks::new(Rate::percent(101), Rate::ZERO, Rate::ZERO, ShockDistribution::Normal)));
+        assert!(bad(Shocks::new(Rate::ZERO, Rate::percent(-1), Rate::ZERO, ShockDistribution::Normal)));
+        assert!(bad(Shocks::new(Rate::ZERO, Rate::ZERO, Rate::percent(100), ShockDistribution::Normal)));
+        assert!(bad(Shocks::new(Rate::ZERO, Rate::ZERO, Rate::ZERO, ShockDistribution::StudentT(2))));
+    }
+}
