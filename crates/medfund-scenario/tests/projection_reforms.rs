@@ -4,9 +4,9 @@
 //! error naming it.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
-use std::path::PathBuf;
+use medfund_scenario::{ScenarioFormat, parse_scenario};
 
-use medfund_scenario::{Limits, ScenarioFormat, parse_scenario, simulate_scenario};
+mod common;
 
 const BASE: &str = r#"
 [riskpool]
@@ -33,12 +33,7 @@ expenditure_growth = { mean = "6%", sd = "3%" }
 "#;
 
 fn simulate(extra: &str) -> Result<serde_json::Value, String> {
-    let s = parse_scenario(&format!("{BASE}{extra}"), ScenarioFormat::Toml, "p.toml").map_err(|e| e.to_string())?;
-    let p =
-        simulate_scenario(&s, "p.toml", PathBuf::from("."), &Limits::default(), &|_| {}).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    medfund_scenario::write_projection_json(&p, false, &mut out).unwrap();
-    Ok(serde_json::from_slice(&out).unwrap())
+    common::projection_json(&format!("{BASE}{extra}")).map(|json| serde_json::from_str(&json).unwrap())
 }
 
 fn years(v: &serde_json::Value) -> &Vec<serde_json::Value> {

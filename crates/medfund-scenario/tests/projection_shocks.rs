@@ -4,9 +4,7 @@
 //! depend on the thread count; bad parameters are errors naming them.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::float_arithmetic, missing_docs)]
 
-use std::path::PathBuf;
-
-use medfund_scenario::{Limits, ScenarioFormat, parse_scenario, simulate_scenario};
+mod common;
 
 const BASE: &str = r#"
 [riskpool]
@@ -38,12 +36,7 @@ expenditure_growth = { mean = "5%", sd = "3%" }
 "#;
 
 fn simulate(extra: &str) -> Result<String, String> {
-    let s = parse_scenario(&format!("{BASE}{extra}"), ScenarioFormat::Toml, "p.toml").map_err(|e| e.to_string())?;
-    let p =
-        simulate_scenario(&s, "p.toml", PathBuf::from("."), &Limits::default(), &|_| {}).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    medfund_scenario::write_projection_json(&p, false, &mut out).unwrap();
-    Ok(String::from_utf8(out).unwrap())
+    common::projection_json(&format!("{BASE}{extra}"))
 }
 
 /// p95 − p5 of the closing balance in the last year, in yuan.
