@@ -282,9 +282,14 @@ pub(crate) enum Command {
         /// Money in the paths file: yuan (decimal(18,2); CSV 1234.56) or fen (int64).
         #[arg(long, value_enum, value_name = "UNIT", default_value = "yuan", requires = "paths")]
         paths_money: ClaimsMoney,
-        /// Also draw a fan chart of the closing balance (p5–p95 band, p50 line) to this SVG file.
+        /// Also draw a chart to this SVG file: per scheme the closing balance (p5–p95 and
+        /// p25–p75 bands, p50 line) and the review risk that year and by that year, titled in
+        /// --lang. Adds the quantiles 25 and 75 to the report.
         #[arg(long, value_name = "CHART.svg")]
         svg: Option<PathBuf>,
+        /// With --svg: one scale for the closing balance of every scheme.
+        #[arg(long, requires = "svg")]
+        same_scale: bool,
         /// Worker threads (default: one per core). The result does not depend on it.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,

@@ -1,9 +1,24 @@
-//! The fan chart of `medfund simulate --svg`: per scheme, the p5–p95 band and
-//! the p50 line of the closing balance, years on the x axis, yuan in 万/亿.
+//! The chart of `medfund simulate --svg`: per scheme, a fan of the closing
+//! balance (p5–p95 and p25–p75 bands, p50 line; yuan in 万/亿) and beside
+//! it the review risk (the probability of a review that year and by that
+//! year), with a caption of what was assumed. Titles in Chinese or English.
 
 use plotters::prelude::*;
 
-use medfund_scenario::{Projection, ScenarioError, ScenarioResult};
+use medfund_scenario::{Lang, Projection, ScenarioError, ScenarioResult};
+
+/// Fonts for the labels, in order: common CJK fonts (so that 万/亿 and the
+/// Chinese titles never show as boxes where one is installed), then the
+/// viewer's sans-serif. SVG text is drawn by the viewer, so nothing is bundled.
+const FONTS: &str =
+    "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif";
+
+/// How to draw the chart.
+pub(crate) struct ChartOptions {
+    pub(crate) lang: Lang,
+    /// One y scale for the closing balance of every scheme.
+    pub(crate) same_scale: bool,
+}
 
 /// Yuan with 万/亿 units for axis labels: `3,500万`, `1.25亿`.
 #[allow(clippy::float_arithmetic)]
@@ -25,55 +40,155 @@ fn yuan(m: medfund_core::Money) -> f64 {
     m.fen() as f64 / 100.0
 }
 
+/// The words of the chart in one language.
+struct Words {
+    balance: &'static str,
+    risk: &'static str,
+    year: &'static str,
+    yuan: &'static str,
+    probability: &'static str,
+    by_year: &'static str,
+    this_year: &'static str,
+}
+
+const ZH: Words = Words {
+    balance: "风险共济金年末余额",
+    risk: "需精算评估的概率",
+    year: "年度",
+    yuan: "年末余额（元）",
+    probability: "概率",
+    by_year: "截至当年累计",
+    this_year: "当年",
+};
+
+const EN: Words = Words {
+    balance: "closing balance of the risk fund",
+    risk: "probability of an actuarial review",
+    year: "year",
+    yuan: "closing balance (yuan)",
+    probability: "probability",
+    by_year: "by that year",
+    this_year: "that year",
+};
+
+/// The 25th and 75th percentiles of a year, when the projection has them.
+fn quartiles(y: &medfund_riskpool::YearStats) -> Option<(f64, f64)> {
+    let at = |p| y.quantiles.iter().find(|q| q.p == p).map(|q| yuan(q.closing_balance));
+    Some((at(25)?, at(75)?))
+}
+
+/// The range of the closing balance drawn for `years`.
+#[allow(clippy::float_arithmetic)]
+fn balance_range(years: &[medfund_riskpool::YearStats]) -> (f64, f64) {
+    let lo = years.iter().map(|y| yuan(y.closing_balance.p5)).fold(f64::INFINITY, f64::min).min(0.0);
+    let hi = years.iter().map(|y| yuan(y.closing_balance.p95)).fold(f64::NEG_INFINITY, f64::max).max(1.0);
+    (lo, hi + (hi - lo) * 0.08)
+}
+
+/// The top of the risk axis: the highest probability drawn with room
+/// above it, in whole tenths (10 % to 100 %), so that small risks show.
+#[allow(clippy::float_arithmetic)]
+fn risk_top(years: &[medfund_riskpool::YearStats]) -> f64 {
+    let most = years.iter().map(|y| y.p_review_cumulative.max(y.p_actuarial_review)).fold(0.0, f64::max);
+    ((most * 1.15 * 10.0).ceil() / 10.0).clamp(0.1, 1.0)
+}
+
 /// Draws the chart into an SVG file.
 #[allow(clippy::float_arithmetic)]
-pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path) -> ScenarioResult<()> {
+pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartOptions) -> ScenarioResult<()> {
     let fail =
         |e: &dyn std::fmt::Display| ScenarioError::other(format!("{}: cannot draw the chart: {e}", path.display()));
+    let words = match options.lang {
+        Lang::Zh => &ZH,
+        _ => &EN,
+    };
     let panels: Vec<_> = p.iter().collect();
-    let count = u32::try_from(panels.len().max(1)).unwrap_or(1);
-    let root = SVGBackend::new(path, (900, 380_u32.saturating_mul(count))).into_drawing_area();
+    let rows = panels.len().max(1);
+    let height = 400_u32.saturating_mul(u32::try_from(rows).unwrap_or(1)).saturating_add(40);
+    let root = SVGBackend::new(path, (1200, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(&e))?;
-    let areas = root.split_evenly((panels.len().max(1), 1));
+    let has_quartiles = panels.iter().all(|(_, years)| years.iter().all(|y| quartiles(y).is_some()));
+    let caption = match options.lang {
+        Lang::Zh => format!(
+            "{} 次模拟，种子 {}；色带：P5–P95{}；线：P50（中位数）。概率为模拟中出现未解决缺口（第十七条（三））的比例。",
+            p.trials(),
+            p.seed(),
+            if has_quartiles { "、P25–P75" } else { "" }
+        ),
+        _ => format!(
+            "{} trials, seed {}; bands p5–p95{}, line p50 (median). A review is a trial with an unresolved gap (Art. 17(3)).",
+            p.trials(),
+            p.seed(),
+            if has_quartiles { " and p25–p75" } else { "" }
+        ),
+    };
+    let (body, foot) = root.split_vertically(height.saturating_sub(40));
+    foot.draw(&Text::new(caption, (16, 12), (FONTS, 15).into_font().color(&BLACK.mix(0.7)))).map_err(|e| fail(&e))?;
+    let shared = options.same_scale.then(|| {
+        let all: Vec<medfund_riskpool::YearStats> = panels.iter().flat_map(|(_, y)| y.iter().cloned()).collect();
+        balance_range(&all)
+    });
     let band = RGBColor(66, 133, 199);
-    for ((scheme, years), area) in panels.iter().zip(&areas) {
+    let risk_color = RGBColor(200, 80, 60);
+    for ((scheme, years), area) in panels.iter().zip(body.split_evenly((rows, 1)).iter()) {
         let (Some(first), Some(last)) = (years.first(), years.last()) else { continue };
-        let lo = years.iter().map(|y| yuan(y.closing_balance.p5)).fold(f64::INFINITY, f64::min).min(0.0);
-        let hi = years.iter().map(|y| yuan(y.closing_balance.p95)).fold(f64::NEG_INFINITY, f64::max).max(1.0);
-        let pad = (hi - lo) * 0.08;
+        let (left, right) = area.split_horizontally(760);
+        let (lo, hi) = shared.unwrap_or_else(|| balance_range(years));
         let x_range = first.year..last.year.max(first.year.saturating_add(1));
-        let title =
-            format!("Closing balance of the {} risk fund ({} trials, seed {})", scheme.key(), p.trials(), p.seed());
-        let mut chart = ChartBuilder::on(area)
-            .caption(title, ("sans-serif", 20))
+        let name = match options.lang {
+            Lang::Zh => scheme.name_zh(),
+            _ => scheme.key(),
+        };
+        let mut chart = ChartBuilder::on(&left)
+            .caption(format!("{name} · {}", words.balance), (FONTS, 20))
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(90)
-            .build_cartesian_2d(x_range, lo..hi + pad)
+            .build_cartesian_2d(x_range.clone(), lo..hi)
             .map_err(|e| fail(&e))?;
         chart
             .configure_mesh()
-            .x_desc("year")
-            .y_desc("closing balance (yuan)")
+            .x_desc(words.year)
+            .y_desc(words.yuan)
+            .label_style((FONTS, 13))
             .x_labels(years.len().min(12))
             .x_label_formatter(&|y| y.to_string())
             .y_label_formatter(&|v| yuan_label(*v))
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(|e| fail(&e))?;
-        let upper: Vec<(i32, f64)> = years.iter().map(|y| (y.year, yuan(y.closing_balance.p95))).collect();
-        let lower: Vec<(i32, f64)> = years.iter().rev().map(|y| (y.year, yuan(y.closing_balance.p5))).collect();
-        let polygon: Vec<(i32, f64)> = upper.iter().chain(&lower).copied().collect();
+        let fan = |upper: &dyn Fn(&medfund_riskpool::YearStats) -> f64,
+                   lower: &dyn Fn(&medfund_riskpool::YearStats) -> f64| {
+            let top = years.iter().map(|y| (y.year, upper(y)));
+            let bottom = years.iter().rev().map(|y| (y.year, lower(y)));
+            top.chain(bottom).collect::<Vec<(i32, f64)>>()
+        };
+        let outer = fan(&|y| yuan(y.closing_balance.p95), &|y| yuan(y.closing_balance.p5));
         chart
-            .draw_series(std::iter::once(Polygon::new(polygon, band.mix(0.25).filled())))
+            .draw_series(std::iter::once(Polygon::new(outer, band.mix(0.18).filled())))
             .map_err(|e| fail(&e))?
             .label("p5–p95")
             .legend(move |(x, y)| {
                 Rectangle::new(
                     [(x, y.saturating_sub(5)), (x.saturating_add(18), y.saturating_add(5))],
-                    band.mix(0.25).filled(),
+                    band.mix(0.18).filled(),
                 )
             });
+        if has_quartiles {
+            let q =
+                |y: &medfund_riskpool::YearStats| quartiles(y).expect("invariant: every year has them (has_quartiles)");
+            let inner = fan(&|y| q(y).1, &|y| q(y).0);
+            chart
+                .draw_series(std::iter::once(Polygon::new(inner, band.mix(0.38).filled())))
+                .map_err(|e| fail(&e))?
+                .label("p25–p75")
+                .legend(move |(x, y)| {
+                    Rectangle::new(
+                        [(x, y.saturating_sub(5)), (x.saturating_add(18), y.saturating_add(5))],
+                        band.mix(0.38).filled(),
+                    )
+                });
+        }
         chart
             .draw_series(LineSeries::new(
                 years.iter().map(|y| (y.year, yuan(y.closing_balance.p50))),
@@ -84,6 +199,48 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path) -> ScenarioResul
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x.saturating_add(18), y)], band.stroke_width(3)));
         chart
             .configure_series_labels()
+            .label_font((FONTS, 13))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| fail(&e))?;
+        // The review risk: that year (thin) and by that year (thick, never falling).
+        let mut risk = ChartBuilder::on(&right)
+            .caption(words.risk, (FONTS, 17))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(x_range, 0.0..risk_top(years))
+            .map_err(|e| fail(&e))?;
+        risk.configure_mesh()
+            .x_desc(words.year)
+            .y_desc(words.probability)
+            .label_style((FONTS, 13))
+            .x_labels(years.len().min(6))
+            .x_label_formatter(&|y| y.to_string())
+            .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        risk.draw_series(LineSeries::new(
+            years.iter().map(|y| (y.year, y.p_review_cumulative)),
+            risk_color.stroke_width(3),
+        ))
+        .map_err(|e| fail(&e))?
+        .label(words.by_year)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x.saturating_add(18), y)], risk_color.stroke_width(3)));
+        risk.draw_series(LineSeries::new(
+            years.iter().map(|y| (y.year, y.p_actuarial_review)),
+            risk_color.mix(0.6).stroke_width(1),
+        ))
+        .map_err(|e| fail(&e))?
+        .label(words.this_year)
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x.saturating_add(18), y)], risk_color.mix(0.6).stroke_width(1))
+        });
+        risk.configure_series_labels()
+            .label_font((FONTS, 13))
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
             .position(SeriesLabelPosition::UpperLeft)

@@ -80,13 +80,35 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             Ok(pool.install(|| sweep(&file, &settings, input.format(), &limits, &to))?)
         }
         Command::Serve(args) => Ok(serve(&args)?),
-        Command::Simulate { file, input, output, quantiles, paths, paths_money, svg, threads, out, pretty } => {
+        Command::Simulate {
+            file,
+            input,
+            output,
+            quantiles,
+            paths,
+            paths_money,
+            svg,
+            same_scale,
+            threads,
+            out,
+            pretty,
+        } => {
             let args = ReportArgs { format: output.format, explain: false, lang: output.lang, out, pretty };
             check_args(&args)?;
             let limits = input.limits();
             let threads = threads.map(|n| limits.check_threads(n)).transpose()?;
             let (mut scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
-            if let Some(q) = quantiles {
+            let mut q = quantiles.unwrap_or_else(|| scenario.projection_quantiles());
+            if svg.is_some() {
+                // The chart's inner band.
+                for p in [25, 75] {
+                    if !q.contains(&p) {
+                        q.push(p);
+                    }
+                }
+            }
+            // Without a [projection], simulate itself says what is missing.
+            if !q.is_empty() && scenario.projection_trials().is_some() {
                 scenario.set_projection_quantiles(q)?;
             }
             let pool = rayon::ThreadPoolBuilder::new()
@@ -116,7 +138,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 b.finish_and_clear();
             }
             if let Some(path) = &svg {
-                chart::fan_chart(&projection, path)?;
+                let options = chart::ChartOptions { lang: output.lang.into(), same_scale };
+                chart::fan_chart(&projection, path, &options)?;
             }
             Ok(emit_projection(&projection, &args)?)
         }

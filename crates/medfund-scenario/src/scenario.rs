@@ -43,6 +43,11 @@ impl Scenario {
         self.projection.as_ref().map(|p| u64::from(p.trials.0))
     }
 
+    /// The `[projection]`'s `quantiles`, as given (none without a `[projection]`).
+    pub fn projection_quantiles(&self) -> Vec<u32> {
+        self.projection.iter().flat_map(|p| p.quantiles.iter().flatten()).map(|q| q.0).collect()
+    }
+
     /// Sets the `[projection]`'s `quantiles` (as `medfund simulate
     /// --quantiles` does); an error without a `[projection]`. They are
     /// checked with the rest of the section.
