@@ -1,7 +1,9 @@
 //! Monte Carlo projection of the risk-sharing fund over several years
 //! (scenario contract §8): each unit's revenue and expenditure grow by a rate
-//! drawn every year from a normal distribution; balances and rolling
-//! surpluses carry over exactly as in [`roll_forward`](crate::roll_forward).
+//! drawn every year from a normal distribution (independently, or with the
+//! correlations, persistence and tails of [`Shocks`]); balances and rolling
+//! surpluses carry over exactly as in [`roll_forward`](crate::roll_forward),
+//! each year under the policy version the history has for it.
 //!
 //! **Reproducible.** Trial *i* draws from stream *i* of a ChaCha8 generator
 //! seeded with the scenario seed, so the result is the same with one thread
@@ -107,19 +109,21 @@ pub struct ProjectionSpec {
 impl ProjectionSpec {
     /// The bytes [`simulate`] holds at once for `schemes` schemes: per
     /// trial, year and scheme a closing balance, a Σ unresolved (8 bytes
-    /// each) and a review flag (1 byte), plus one column of trials for the
-    /// percentiles; `None` if that does not fit a `u64`. A front end checks
-    /// it against its limit before calling [`simulate`], which allocates it.
+    /// each) and a review flag (1 byte), plus the summary's columns of
+    /// trials (a closing balance and a Σ unresolved to sort, a "reviewed so
+    /// far" flag: 17 bytes a trial); `None` if that does not fit a `u64`. A
+    /// front end checks it against its limit before calling [`simulate`],
+    /// which allocates it.
     ///
     /// ```
     /// use medfund_riskpool::ProjectionSpec;
     /// let spec = ProjectionSpec { first_year: 2024, years: 10, trials: 10_000, seed: 42 };
-    /// assert_eq!(spec.memory_bytes(2), Some(10 * 2 * 10_000 * 17 + 10_000 * 8));
+    /// assert_eq!(spec.memory_bytes(2), Some(10 * 2 * 10_000 * 17 + 10_000 * 17));
     /// ```
     pub fn memory_bytes(&self, schemes: usize) -> Option<u64> {
         let cells =
             u64::from(self.years).checked_mul(u64::try_from(schemes).ok()?)?.checked_mul(u64::from(self.trials))?;
-        cells.checked_mul(17)?.checked_add(u64::from(self.trials).checked_mul(8)?)
+        cells.checked_mul(17)?.checked_add(u64::from(self.trials).checked_mul(17)?)
     }
 }
 
@@ -134,7 +138,7 @@ fn grow(amount: Money, ppb: i64) -> Result<Money> {
 }
 
 /// Per-unit growth laws in ppb: (revenue mean, sd, expenditure mean, sd).
-pub(crate) type Laws = (i64, i64, i64, i64);
+type Laws = (i64, i64, i64, i64);
 
 /// The state of one trial, reused across trials on one thread.
 struct TrialScratch {
