@@ -93,6 +93,35 @@ fn risk_top(years: &[medfund_riskpool::YearStats]) -> f64 {
     ((most * 1.15 * 10.0).ceil() / 10.0).clamp(0.1, 1.0)
 }
 
+type Panel<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordi32, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The key of a panel's series, upper left.
+fn key<'b>(
+    chart: &mut Panel<'b, 'b>,
+) -> Result<(), DrawingAreaErrorKind<<SVGBackend<'b> as DrawingBackend>::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .label_font((FONTS, 13))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+}
+
+/// A key entry for a band: a box of its fill.
+fn swatch(style: ShapeStyle) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y.saturating_sub(5)), (x.saturating_add(18), y.saturating_add(5))], style)
+}
+
+/// A key entry for a line: a stroke of its style.
+fn line_key(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x.saturating_add(18), y)], style)
+}
+
 /// Draws the chart into an SVG file.
 #[allow(clippy::float_arithmetic)]
 pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartOptions) -> ScenarioResult<()> {
@@ -163,31 +192,18 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartO
             let bottom = years.iter().rev().map(|y| (y.year, lower(y)));
             top.chain(bottom).collect::<Vec<(i32, f64)>>()
         };
-        let outer = fan(&|y| yuan(y.closing_balance.p95), &|y| yuan(y.closing_balance.p5));
-        chart
-            .draw_series(std::iter::once(Polygon::new(outer, band.mix(0.18).filled())))
-            .map_err(|e| fail(&e))?
-            .label("p5–p95")
-            .legend(move |(x, y)| {
-                Rectangle::new(
-                    [(x, y.saturating_sub(5)), (x.saturating_add(18), y.saturating_add(5))],
-                    band.mix(0.18).filled(),
-                )
-            });
+        let mut bands = vec![("p5–p95", 0.18, fan(&|y| yuan(y.closing_balance.p95), &|y| yuan(y.closing_balance.p5)))];
         if has_quartiles {
             let q =
                 |y: &medfund_riskpool::YearStats| quartiles(y).expect("invariant: every year has them (has_quartiles)");
-            let inner = fan(&|y| q(y).1, &|y| q(y).0);
+            bands.push(("p25–p75", 0.38, fan(&|y| q(y).1, &|y| q(y).0)));
+        }
+        for (label, shade, polygon) in bands {
             chart
-                .draw_series(std::iter::once(Polygon::new(inner, band.mix(0.38).filled())))
+                .draw_series(std::iter::once(Polygon::new(polygon, band.mix(shade).filled())))
                 .map_err(|e| fail(&e))?
-                .label("p25–p75")
-                .legend(move |(x, y)| {
-                    Rectangle::new(
-                        [(x, y.saturating_sub(5)), (x.saturating_add(18), y.saturating_add(5))],
-                        band.mix(0.38).filled(),
-                    )
-                });
+                .label(label)
+                .legend(swatch(band.mix(shade).filled()));
         }
         chart
             .draw_series(LineSeries::new(
@@ -196,15 +212,8 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartO
             ))
             .map_err(|e| fail(&e))?
             .label("p50")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x.saturating_add(18), y)], band.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .label_font((FONTS, 13))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(|e| fail(&e))?;
+            .legend(line_key(band.stroke_width(3)));
+        key(&mut chart).map_err(|e| fail(&e))?;
         // The review risk: that year (thin) and by that year (thick, never falling).
         let mut risk = ChartBuilder::on(&right)
             .caption(words.risk, (FONTS, 17))
@@ -229,23 +238,15 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartO
         ))
         .map_err(|e| fail(&e))?
         .label(words.by_year)
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x.saturating_add(18), y)], risk_color.stroke_width(3)));
+        .legend(line_key(risk_color.stroke_width(3)));
         risk.draw_series(LineSeries::new(
             years.iter().map(|y| (y.year, y.p_actuarial_review)),
             risk_color.mix(0.6).stroke_width(1),
         ))
         .map_err(|e| fail(&e))?
         .label(words.this_year)
-        .legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x.saturating_add(18), y)], risk_color.mix(0.6).stroke_width(1))
-        });
-        risk.configure_series_labels()
-            .label_font((FONTS, 13))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(|e| fail(&e))?;
+        .legend(line_key(risk_color.mix(0.6).stroke_width(1)));
+        key(&mut risk).map_err(|e| fail(&e))?;
     }
     root.present().map_err(|e| fail(&e))?;
     Ok(())
