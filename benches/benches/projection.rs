@@ -11,7 +11,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use medfund_benches::Gen;
 use medfund_core::{Money, Rate};
 use medfund_riskpool::{
-    Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, Scheme, UnitFigures, alxa_2020, history_of, simulate,
+    Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, Scheme, Shocks, SummaryOptions, UnitFigures, alxa_2020,
+    history_of, simulate, stream,
 };
 use std::hint::black_box;
 
@@ -46,6 +47,22 @@ fn monte_carlo(c: &mut Criterion) {
     });
     group.bench_function("10000 trials x 10 years x 10 units, all threads", |b| {
         b.iter(|| simulate(&history, black_box(spec), &schemes, &|_| {}).unwrap())
+    });
+    // The two-pass method (memory independent of the trials): every trial runs twice.
+    let options = SummaryOptions::with_quantiles([5, 25, 50, 75, 95]);
+    group.bench_function("10000 trials x 10 years x 10 units, two passes, all threads", |b| {
+        b.iter(|| {
+            stream::simulate_two_pass(
+                &history,
+                black_box(spec),
+                &Shocks::default(),
+                &schemes,
+                &options,
+                stream::DEFAULT_BUDGET,
+                &|_| {},
+            )
+            .unwrap()
+        })
     });
     group.finish();
 }

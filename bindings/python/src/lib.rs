@@ -16,7 +16,9 @@ mod tables;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use medfund_scenario::{Lang, Limits, Lists, ListsInMemory, Scenario, ScenarioFormat, Setting, TrialBlock};
+use medfund_scenario::{
+    Gathered, Lang, Limits, Lists, ListsInMemory, Plan, ProjectionStep, Scenario, ScenarioFormat, Setting,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use pyo3_arrow::PyTable;
@@ -183,47 +185,76 @@ fn simulate<'py>(
     Ok(PyBytes::new(py, &projection_json(py, &p)?))
 }
 
-/// The trials `start..end` of the projection, as bytes for `projection_from_blocks`.
+/// The first pass of the projection by the two-pass method, as bytes for
+/// `projection_gather` and `projection_next`.
 #[pyfunction]
-#[pyo3(signature = (kind, value, start, end, lists = None))]
-fn simulate_block<'py>(
+#[pyo3(signature = (kind, value, lists = None))]
+fn projection_plan<'py>(
     py: Python<'py>,
     kind: &str,
     value: &str,
+    lists: Option<HashMap<String, Vec<u8>>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = load(py, kind, value, lists)?;
+    let limits = Limits::default();
+    let plan = py
+        .detach(|| medfund_scenario::projection_plan(&s.scenario, &s.name, s.lists.clone(), &limits))
+        .map_err(|e| raise_one(py, e, s.positions))?;
+    Ok(PyBytes::new(py, &plan.to_bytes()))
+}
+
+/// The pass of `plan` over the trials `start..end`, as bytes for `projection_next`.
+#[pyfunction]
+#[pyo3(signature = (kind, value, plan, start, end, lists = None))]
+fn projection_gather<'py>(
+    py: Python<'py>,
+    kind: &str,
+    value: &str,
+    plan: &[u8],
     start: u32,
     end: u32,
     lists: Option<HashMap<String, Vec<u8>>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
-    let block = py
+    let plan = Plan::from_bytes(plan).map_err(|e| input(py, format!("projection plan: {e}")))?;
+    let gathered = py
         .detach(|| {
-            medfund_scenario::simulate_scenario_trials(&s.scenario, &s.name, s.lists.clone(), &limits, start..end)
+            medfund_scenario::projection_gather(&s.scenario, &s.name, s.lists.clone(), &limits, &plan, start..end)
         })
         .map_err(|e| raise_one(py, e, s.positions))?;
-    Ok(PyBytes::new(py, &block.to_bytes()))
+    Ok(PyBytes::new(py, &gathered.to_bytes()))
 }
 
-/// The projection from blocks that hold every trial once, as `simulate` gives it.
+/// `(next plan, None)` or `(None, projection JSON)`.
+type NextStep<'py> = (Option<Bound<'py, PyBytes>>, Option<Bound<'py, PyBytes>>);
+
+/// From the outcomes of `plan`'s pass over every trial: `(next plan, None)`,
+/// or `(None, projection JSON)` as `simulate` gives it.
 #[pyfunction]
-#[pyo3(signature = (kind, value, blocks, lists = None))]
-fn projection_from_blocks<'py>(
+#[pyo3(signature = (kind, value, plan, outcomes, lists = None))]
+fn projection_next<'py>(
     py: Python<'py>,
     kind: &str,
     value: &str,
-    blocks: Vec<Vec<u8>>,
+    plan: &[u8],
+    outcomes: Vec<Vec<u8>>,
     lists: Option<HashMap<String, Vec<u8>>>,
-) -> PyResult<Bound<'py, PyBytes>> {
+) -> PyResult<NextStep<'py>> {
     let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
-    let blocks = blocks
+    let plan = Plan::from_bytes(plan).map_err(|e| input(py, format!("projection plan: {e}")))?;
+    let outcomes = outcomes
         .iter()
-        .map(|b| TrialBlock::from_bytes(b).map_err(|e| input(py, format!("projection blocks: {e}"))))
+        .map(|b| Gathered::from_bytes(b).map_err(|e| input(py, format!("projection pass: {e}"))))
         .collect::<PyResult<Vec<_>>>()?;
-    let p = py
-        .detach(|| medfund_scenario::projection_from_blocks(&s.scenario, &s.name, s.lists.clone(), &limits, blocks))
+    let step = py
+        .detach(|| medfund_scenario::projection_next(&s.scenario, &s.name, s.lists.clone(), &limits, plan, outcomes))
         .map_err(|e| raise_one(py, e, s.positions))?;
-    Ok(PyBytes::new(py, &projection_json(py, &p)?))
+    Ok(match step {
+        ProjectionStep::Next(plan) => (Some(PyBytes::new(py, &plan.to_bytes())), None),
+        ProjectionStep::Done(p) => (None, Some(PyBytes::new(py, &projection_json(py, &p)?))),
+    })
 }
 
 /// Two reports compared figure by figure, as the JSON of `medfund compare --format json`.
@@ -451,8 +482,9 @@ fn _medfund(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
-    m.add_function(wrap_pyfunction!(simulate_block, m)?)?;
-    m.add_function(wrap_pyfunction!(projection_from_blocks, m)?)?;
+    m.add_function(wrap_pyfunction!(projection_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(projection_gather, m)?)?;
+    m.add_function(wrap_pyfunction!(projection_next, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_combinations, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;

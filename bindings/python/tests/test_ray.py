@@ -12,7 +12,7 @@ from conftest import EXAMPLES
 from test_claims import random_claims
 
 
-def test_simulate_in_blocks_of_trials_is_the_one_process_projection(ray_cluster):
+def test_simulate_in_ranges_of_trials_is_the_one_process_projection(ray_cluster):
     import medfund.ray
 
     expected = medfund.simulate(EXAMPLES / "projection.toml")

@@ -116,9 +116,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 .build()
                 .map_err(|e| ScenarioError::other(format!("cannot start worker threads: {e}")))?;
             let trials = scenario.projection_trials().unwrap_or(0);
-            let bar = if trials < 1_000 { None } else { progress_bar(trials, "simulating {pos}/{len} trials") };
+            let bar = if trials < 1_000 { None } else { progress_bar(trials, "simulating {pos}/{len} trial runs") };
             let tick = |n: u64| {
                 if let Some(b) = &bar {
+                    // The two-pass method runs every trial once per pass: one more length of trials a pass.
+                    if n > b.length().unwrap_or(0) {
+                        b.set_length(n.div_ceil(trials).saturating_mul(trials));
+                    }
                     b.set_position(n);
                 }
             };

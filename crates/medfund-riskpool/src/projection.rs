@@ -141,7 +141,7 @@ fn grow(amount: Money, ppb: i64) -> Result<Money> {
 type Laws = (i64, i64, i64, i64);
 
 /// The state of one trial, reused across trials on one thread.
-struct TrialScratch {
+pub(crate) struct TrialScratch {
     engine: SchemeEngine,
     figures: Vec<Vec<UnitFigures>>,
     outcomes: Vec<UnitOutcome>,
@@ -199,45 +199,11 @@ pub fn simulate_trials_with(
     trials: std::ops::Range<u32>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<TrialBlock> {
-    let shock_parameters = shocks.parameters()?;
-    let all_units: usize = schemes.iter().map(|s| s.units.len()).sum();
-    let years = usize::try_from(spec.years).map_err(|_| overflow("years"))?;
-    if years == 0 || spec.trials == 0 {
-        return Err(RiskPoolError::InvalidPolicy {
-            field: "projection",
-            value: format!("{} years × {} trials", spec.years, spec.trials),
-            expected: "at least one year and one trial",
-        });
-    }
-    if trials.start > trials.end || trials.end > spec.trials {
-        return Err(RiskPoolError::TrialBlocks {
-            found: format!("trials {}..{} of {}", trials.start, trials.end, spec.trials),
-            expected: "a range of trials within the projection's",
-        });
-    }
-    let mut policies = Vec::with_capacity(years);
-    let mut year = spec.first_year;
-    for _ in 0..years {
-        policies.push(history.for_year(year)?.params().clone());
-        year = year.checked_add(1).ok_or_else(|| overflow("year"))?;
-    }
-    let laws: Vec<Vec<Laws>> = schemes
-        .iter()
-        .map(|s| {
-            s.units
-                .iter()
-                .map(|u| {
-                    let (rm, rs) = u.revenue_growth.ppb("revenue_growth.sd")?;
-                    let (em, es) = u.expenditure_growth.ppb("expenditure_growth.sd")?;
-                    Ok((rm, rs, em, es))
-                })
-                .collect::<Result<Vec<_>>>()
-        })
-        .collect::<Result<_>>()?;
-    let n_schemes = schemes.len();
+    let runner = Runner::new(history, spec, shocks, schemes)?;
+    runner.check_range(&trials)?;
+    let row = runner.row;
     let count = usize::try_from(trials.end.checked_sub(trials.start).expect("invariant: start ≤ end was checked"))
         .map_err(|_| overflow("trials"))?;
-    let row = years.checked_mul(n_schemes).ok_or_else(|| overflow("projection size"))?;
     let cells = row.checked_mul(count).ok_or_else(|| overflow("projection size"))?;
     // Per trial, per year, per scheme: closing balance, Σ unresolved, review flag.
     let mut block = TrialBlock {
@@ -249,31 +215,132 @@ pub fn simulate_trials_with(
         review: vec![false; cells],
     };
     let done = std::sync::atomic::AtomicU64::new(0);
+    let chunk = row.max(1);
+    let first = u64::from(trials.start);
+    block
+        .closing
+        .par_chunks_mut(chunk)
+        .zip(block.unresolved.par_chunks_mut(chunk))
+        .zip(block.review.par_chunks_mut(chunk))
+        .enumerate()
+        .try_for_each_init(
+            || (runner.scratch(), vec![Cell::default(); row]),
+            |(scratch, out), (k, ((c, u), r))| {
+                let trial = first.checked_add(u64::try_from(k).expect("invariant: a trial index fits a u64"));
+                runner.run(scratch, trial.expect("invariant: trial indices are below 2^32"), out)?;
+                for (((cell, c), u), r) in out.iter().zip(c).zip(u).zip(r) {
+                    (*c, *u, *r) = (cell.closing, cell.unresolved, cell.review);
+                }
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                progress(finished.checked_add(1).expect("invariant: fewer than 2^64 trials"));
+                Ok::<(), RiskPoolError>(())
+            },
+        )?;
+    Ok(block)
+}
 
-    let run_trial = |scratch: &mut TrialScratch,
-                     trial: u64,
-                     closing: &mut [i64],
-                     unresolved: &mut [i64],
-                     review: &mut [bool]|
-     -> Result<()> {
-        let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+/// One scheme in one year of one trial.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Cell {
+    /// The closing balance in fen.
+    pub(crate) closing: i64,
+    /// Σ unresolved in fen.
+    pub(crate) unresolved: i64,
+    /// The actuarial review flag.
+    pub(crate) review: bool,
+}
+
+/// A projection ready to run trials: policies per year and growth laws in
+/// ppb, checked once.
+pub(crate) struct Runner<'a> {
+    spec: ProjectionSpec,
+    schemes: &'a [ProjectedScheme],
+    policies: Vec<RiskPoolPolicy>,
+    laws: Vec<Vec<Laws>>,
+    shock_parameters: crate::shocks::Parameters,
+    all_units: usize,
+    /// Cells per trial: years × schemes.
+    pub(crate) row: usize,
+}
+
+impl<'a> Runner<'a> {
+    pub(crate) fn new(
+        history: &PolicyHistory<RiskPoolPolicy>,
+        spec: ProjectionSpec,
+        shocks: &Shocks,
+        schemes: &'a [ProjectedScheme],
+    ) -> Result<Runner<'a>> {
+        let shock_parameters = shocks.parameters()?;
+        let all_units: usize = schemes.iter().map(|s| s.units.len()).sum();
+        let years = usize::try_from(spec.years).map_err(|_| overflow("years"))?;
+        if years == 0 || spec.trials == 0 {
+            return Err(RiskPoolError::InvalidPolicy {
+                field: "projection",
+                value: format!("{} years × {} trials", spec.years, spec.trials),
+                expected: "at least one year and one trial",
+            });
+        }
+        let mut policies = Vec::with_capacity(years);
+        let mut year = spec.first_year;
+        for _ in 0..years {
+            policies.push(history.for_year(year)?.params().clone());
+            year = year.checked_add(1).ok_or_else(|| overflow("year"))?;
+        }
+        let laws: Vec<Vec<Laws>> = schemes
+            .iter()
+            .map(|s| {
+                s.units
+                    .iter()
+                    .map(|u| {
+                        let (rm, rs) = u.revenue_growth.ppb("revenue_growth.sd")?;
+                        let (em, es) = u.expenditure_growth.ppb("expenditure_growth.sd")?;
+                        Ok((rm, rs, em, es))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<_>>()?;
+        let row = years.checked_mul(schemes.len()).ok_or_else(|| overflow("projection size"))?;
+        Ok(Runner { spec, schemes, policies, laws, shock_parameters, all_units, row })
+    }
+
+    /// `trials` must be a range of the projection's trials.
+    pub(crate) fn check_range(&self, trials: &std::ops::Range<u32>) -> Result<()> {
+        if trials.start > trials.end || trials.end > self.spec.trials {
+            return Err(RiskPoolError::TrialBlocks {
+                found: format!("trials {}..{} of {}", trials.start, trials.end, self.spec.trials),
+                expected: "a range of trials within the projection's",
+            });
+        }
+        Ok(())
+    }
+
+    /// The state one thread reuses from trial to trial.
+    pub(crate) fn scratch(&self) -> TrialScratch {
+        TrialScratch {
+            engine: SchemeEngine::new(),
+            figures: self.schemes.iter().map(|s| Vec::with_capacity(s.units.len())).collect(),
+            outcomes: Vec::new(),
+        }
+    }
+
+    /// Runs trial `trial` into `out` (`row` cells: year by year, scheme by scheme).
+    pub(crate) fn run(&self, scratch: &mut TrialScratch, trial: u64, out: &mut [Cell]) -> Result<()> {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.spec.seed);
         rng.set_stream(trial);
-        let mut openings: Vec<Money> = schemes.iter().map(|s| s.opening_balance).collect();
-        for (figures, scheme) in scratch.figures.iter_mut().zip(schemes) {
+        let mut openings: Vec<Money> = self.schemes.iter().map(|s| s.opening_balance).collect();
+        for (figures, scheme) in scratch.figures.iter_mut().zip(self.schemes) {
             figures.clear();
             figures.extend(scheme.units.iter().map(|u| u.first_year));
         }
-        // One trial's cells, year by year, scheme by scheme: the slices
-        // have exactly `row` = years × schemes entries.
-        let mut cells = closing.iter_mut().zip(unresolved.iter_mut()).zip(review.iter_mut());
-        let mut draws = TrialDraws::new(shock_parameters, all_units);
-        for (y, policy) in policies.iter().enumerate() {
+        let mut cells = out.iter_mut();
+        let mut draws = TrialDraws::new(self.shock_parameters, self.all_units);
+        for (y, policy) in self.policies.iter().enumerate() {
             if y > 0 {
                 draws.year(&mut rng);
             }
             // Units are numbered over all schemes, in order, for their draws' state.
             let mut u = 0_usize;
-            for ((figures, opening), laws) in scratch.figures.iter_mut().zip(openings.iter_mut()).zip(&laws) {
+            for ((figures, opening), laws) in scratch.figures.iter_mut().zip(openings.iter_mut()).zip(&self.laws) {
                 if y > 0 {
                     for (f, &law) in figures.iter_mut().zip(laws) {
                         let (revenue, expenditure) = draws.unit(&mut rng, u, law);
@@ -289,37 +356,18 @@ pub fn simulate_trials_with(
                     sum = sum.checked_add(o.unresolved)?;
                 }
                 *opening = totals.closing_balance;
-                let ((c, u), r) = cells.next().expect("invariant: a trial's slices hold years × schemes cells");
-                *c = totals.closing_balance.fen();
-                *u = sum.fen();
-                *r = totals.actuarial_review;
+                *cells.next().expect("invariant: `out` holds years × schemes cells") = Cell {
+                    closing: totals.closing_balance.fen(),
+                    unresolved: sum.fen(),
+                    review: totals.actuarial_review,
+                };
             }
             if y > 0 {
                 draws.end_year();
             }
         }
-        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        progress(finished.checked_add(1).expect("invariant: fewer than 2^64 trials"));
         Ok(())
-    };
-    let new_scratch = || TrialScratch {
-        engine: SchemeEngine::new(),
-        figures: schemes.iter().map(|s| Vec::with_capacity(s.units.len())).collect(),
-        outcomes: Vec::new(),
-    };
-    let chunk = row.max(1);
-    let first = u64::from(trials.start);
-    block
-        .closing
-        .par_chunks_mut(chunk)
-        .zip(block.unresolved.par_chunks_mut(chunk))
-        .zip(block.review.par_chunks_mut(chunk))
-        .enumerate()
-        .try_for_each_init(new_scratch, |scratch, (k, ((c, u), r))| {
-            let trial = first.checked_add(u64::try_from(k).expect("invariant: a trial index fits a u64"));
-            run_trial(scratch, trial.expect("invariant: trial indices are below 2^32"), c, u, r)
-        })?;
-    Ok(block)
+    }
 }
 
 #[cfg(test)]

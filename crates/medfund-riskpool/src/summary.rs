@@ -116,7 +116,7 @@ impl SummaryOptions {
     }
 
     /// The quantiles ascending; one out of 1–100 or given twice is an error.
-    fn sorted_quantiles(&self) -> Result<Vec<u32>> {
+    pub(crate) fn sorted_quantiles(&self) -> Result<Vec<u32>> {
         let mut q = self.quantiles.clone();
         q.sort_unstable();
         if let Some(bad) = q.iter().find(|&&p| p == 0 || p > 100) {
@@ -192,22 +192,23 @@ pub fn summarize_with(
             .expect("invariant: a cell index is below trials × years × schemes, whose product was checked")
     };
     let at = |v: &[i64], i: usize| *v.get(i).expect("invariant: a cell index is inside its block");
+    let n = u64::try_from(trials).map_err(|_| overflow("trials"))?;
     let mut out = Vec::with_capacity(n_schemes);
-    let mut closing: Vec<i64> = Vec::with_capacity(trials);
-    let mut unresolved: Vec<i64> = Vec::with_capacity(trials);
+    let mut values: [Vec<i64>; 2] = [Vec::with_capacity(trials), Vec::with_capacity(trials)];
     for (s, scheme) in schemes.iter().enumerate() {
         let mut stats = Vec::with_capacity(years);
         // Per trial: has it had a review in any year so far?
         let mut reviewed = vec![false; trials];
-        let mut ever = 0_usize;
+        let mut ever = 0_u64;
         let mut year = spec.first_year;
         for y in 0..years {
+            let [closing, unresolved] = &mut values;
             closing.clear();
             closing.extend((0..trials).map(|t| at(&block.closing, cell_of(t, y, s))));
             unresolved.clear();
             unresolved.extend((0..trials).map(|t| at(&block.unresolved, cell_of(t, y, s))));
-            let mut reviews = 0_usize;
-            let mut first = 0_usize;
+            let mut reviews = 0_u64;
+            let mut first = 0_u64;
             for (t, was) in reviewed.iter_mut().enumerate() {
                 if *block.review.get(cell_of(t, y, s)).expect("invariant: a cell index is inside its block") {
                     reviews = reviews.checked_add(1).expect("invariant: at most `trials`");
@@ -218,33 +219,17 @@ pub fn summarize_with(
                 }
             }
             ever = ever.checked_add(first).expect("invariant: at most `trials`");
-            let (mean_closing, mean_closing_se) = mean_and_se(&closing)?;
-            let (mean_unresolved, mean_unresolved_se) = mean_and_se(&unresolved)?;
+            let sums = [exact_sum(closing), exact_sum(unresolved)];
+            let squares = [squares_about(closing, mean(sums[0], n)?)?, squares_about(unresolved, mean(sums[1], n)?)?];
             closing.sort_unstable();
-            let pct = |v: &[i64], p| {
-                Money::from_fen(nearest_rank(v, p).expect("invariant: at least one trial, so a percentile exists"))
-            };
             if !quantiles.is_empty() {
                 unresolved.sort_unstable();
             }
-            stats.push(YearStats {
-                year,
-                closing_balance: Percentiles { p5: pct(&closing, 5), p50: pct(&closing, 50), p95: pct(&closing, 95) },
-                p_actuarial_review: share(reviews, trials),
-                mean_unresolved,
-                p_review_cumulative: share(ever, trials),
-                p_first_review: share(first, trials),
-                p_actuarial_review_se: binomial_se(reviews, trials),
-                p_review_cumulative_se: binomial_se(ever, trials),
-                p_first_review_se: binomial_se(first, trials),
-                mean_unresolved_se,
-                mean_closing_balance: mean_closing,
-                mean_closing_balance_se: mean_closing_se,
-                quantiles: quantiles
-                    .iter()
-                    .map(|&p| Quantile { p, closing_balance: pct(&closing, p), unresolved: pct(&unresolved, p) })
-                    .collect(),
-            });
+            let figures = CellFigures { trials: n, reviews, first, ever, sums, squares };
+            stats.push(year_stats(year, &figures, &quantiles, |stat, p| {
+                let sorted = values.get(stat).expect("invariant: two statistics");
+                nearest_rank(sorted, p).expect("invariant: at least one trial, so a percentile exists")
+            })?);
             year = year.checked_add(1).ok_or_else(|| overflow("year"))?;
         }
         out.push(SchemeProjection { scheme: scheme.scheme, years: stats });
@@ -252,48 +237,128 @@ pub fn summarize_with(
     Ok(out)
 }
 
-/// The mean of `values` (fen), rounded half away from zero to the fen, and
-/// its standard error (none for fewer than two values).
-fn mean_and_se(values: &[i64]) -> Result<(Money, Option<Money>)> {
-    let n = i128::try_from(values.len()).map_err(|_| overflow("trials"))?;
-    // Exact: at most 2^32 trials of i64 values sum within an i128.
-    let total: i128 = values.iter().map(|&v| i128::from(v)).sum();
-    let mean = Rounding::HalfAwayFromZero.div_i128(total, n).ok_or_else(|| overflow("mean"))?;
-    let mean = Money::from_fen(i64::try_from(mean).expect("invariant: a mean of i64 values is an i64"));
-    Ok((mean, standard_error(values, total)))
+/// The closing balance's index among a cell's statistics.
+pub(crate) const CLOSING: usize = 0;
+/// Σ unresolved's index among a cell's statistics.
+pub(crate) const UNRESOLVED: usize = 1;
+
+/// What the statistics of one scheme-year are made of; the same whether the
+/// trials were kept ([`summarize`]) or streamed twice ([`crate::stream`]),
+/// so that both give the same figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CellFigures {
+    /// n.
+    pub(crate) trials: u64,
+    /// Trials with a review this year.
+    pub(crate) reviews: u64,
+    /// Trials whose first review is this year.
+    pub(crate) first: u64,
+    /// Trials with a review this year or before.
+    pub(crate) ever: u64,
+    /// Exact Σ of the closing balance and of Σ unresolved, in fen.
+    pub(crate) sums: [i128; 2],
+    /// Exact Σ (v − m)² of each, m its mean rounded to the fen ([`mean`]).
+    pub(crate) squares: [u128; 2],
 }
 
-/// The standard error of the mean of `values` (whose exact sum is `total`),
-/// in fen rounded to the fen: a statistic computed in floating point.
+/// The rank ⌈p/100 × n⌉ (at least 1) of the nearest-rank percentile `p` of `n` values.
+pub(crate) fn rank_of(p: u32, n: u64) -> u64 {
+    u64::from(p).checked_mul(n).expect("invariant: p ≤ 100 and n < 2^32").div_ceil(100).max(1)
+}
+
+/// Exact Σ of `values`: at most 2^32 trials of i64 values sum within an i128.
+pub(crate) fn exact_sum(values: &[i64]) -> i128 {
+    values.iter().map(|&v| i128::from(v)).sum()
+}
+
+/// The mean `sum / n` rounded half away from zero to the fen.
+pub(crate) fn mean(sum: i128, n: u64) -> Result<i64> {
+    let mean = Rounding::HalfAwayFromZero.div_i128(sum, i128::from(n)).ok_or_else(|| overflow("mean"))?;
+    Ok(i64::try_from(mean).expect("invariant: a mean of i64 values is an i64"))
+}
+
+/// Σ (v − m)², exact; an overflow (deviations of about 10¹⁵ yuan) is an error.
+pub(crate) fn squares_about(values: &[i64], m: i64) -> Result<u128> {
+    values.iter().try_fold(0_u128, |acc, &v| add_square(acc, v, m))
+}
+
+/// `acc + (v − m)²`, exact.
+pub(crate) fn add_square(acc: u128, v: i64, m: i64) -> Result<u128> {
+    let d = i128::from(v).checked_sub(i128::from(m)).expect("invariant: a difference of i64 values fits i128");
+    d.unsigned_abs()
+        .checked_mul(d.unsigned_abs())
+        .and_then(|sq| acc.checked_add(sq))
+        .ok_or_else(|| overflow("standard error"))
+}
+
+/// One scheme-year's statistics; `percentile(stat, p)` is the nearest-rank
+/// percentile `p` of statistic `stat` ([`CLOSING`] or [`UNRESOLVED`]).
+pub(crate) fn year_stats(
+    year: i32,
+    f: &CellFigures,
+    quantiles: &[u32],
+    percentile: impl Fn(usize, u32) -> i64,
+) -> Result<YearStats> {
+    let pct = |stat, p| Money::from_fen(percentile(stat, p));
+    let (mean_closing, mean_closing_se) = mean_and_se(f.trials, f.sums[CLOSING], f.squares[CLOSING])?;
+    let (mean_unresolved, mean_unresolved_se) = mean_and_se(f.trials, f.sums[UNRESOLVED], f.squares[UNRESOLVED])?;
+    let n = f.trials;
+    Ok(YearStats {
+        year,
+        closing_balance: Percentiles { p5: pct(CLOSING, 5), p50: pct(CLOSING, 50), p95: pct(CLOSING, 95) },
+        p_actuarial_review: share(f.reviews, n),
+        mean_unresolved,
+        p_review_cumulative: share(f.ever, n),
+        p_first_review: share(f.first, n),
+        p_actuarial_review_se: binomial_se(f.reviews, n),
+        p_review_cumulative_se: binomial_se(f.ever, n),
+        p_first_review_se: binomial_se(f.first, n),
+        mean_unresolved_se,
+        mean_closing_balance: mean_closing,
+        mean_closing_balance_se: mean_closing_se,
+        quantiles: quantiles
+            .iter()
+            .map(|&p| Quantile { p, closing_balance: pct(CLOSING, p), unresolved: pct(UNRESOLVED, p) })
+            .collect(),
+    })
+}
+
+/// The mean of `n` values of exact sum `sum` (fen), rounded half away from
+/// zero to the fen, and its standard error (none for fewer than two values)
+/// from `squares` = Σ (v − mean)².
+fn mean_and_se(n: u64, sum: i128, squares: u128) -> Result<(Money, Option<Money>)> {
+    let m = mean(sum, n)?;
+    let r = sum.checked_sub(i128::from(m).checked_mul(i128::from(n)).ok_or_else(|| overflow("mean"))?);
+    Ok((Money::from_fen(m), standard_error(n, r.ok_or_else(|| overflow("mean"))?, squares)))
+}
+
+/// The standard error of a mean, in fen rounded to the fen: a statistic
+/// computed in floating point from exact sums. With the rounded mean m and
+/// r = Σv − n·m (|r| ≤ n/2), Σ (v − v̄)² = Σ (v − m)² − r²/n; the
+/// standard error is √(Σ (v − v̄)² / (n − 1) / n). Integer sums make it the
+/// same whatever the order of the trials (threads, shards).
 #[allow(clippy::float_arithmetic, clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-fn standard_error(values: &[i64], total: i128) -> Option<Money> {
-    if values.len() < 2 {
+fn standard_error(n: u64, r: i128, squares: u128) -> Option<Money> {
+    if n < 2 {
         return None;
     }
-    let n = values.len() as f64;
-    let mean = total as f64 / n;
-    // Deviations from the mean, so that large balances lose no precision.
-    let squares: f64 = values
-        .iter()
-        .map(|&v| {
-            let d = v as f64 - mean;
-            d * d
-        })
-        .sum();
-    let se = (squares / (n - 1.0) / n).sqrt();
+    let n = n as f64;
+    let r = r as f64;
+    let deviations = (squares as f64 - r * r / n).max(0.0);
+    let se = (deviations / (n - 1.0) / n).sqrt();
     // `as` saturates; an error of 9.2e16 yuan is far beyond any fund.
     Some(Money::from_fen(se.round() as i64))
 }
 
 /// `count / total` as a float (a probability, not money).
 #[allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
-fn share(count: usize, total: usize) -> f64 {
+fn share(count: u64, total: u64) -> f64 {
     count as f64 / total as f64
 }
 
 /// The binomial standard error √(p(1 − p)/n) of the share `count / total`.
 #[allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
-fn binomial_se(count: usize, total: usize) -> f64 {
+fn binomial_se(count: u64, total: u64) -> f64 {
     let p = share(count, total);
     (p * (1.0 - p) / total as f64).sqrt()
 }
@@ -315,11 +380,21 @@ mod tests {
     #[test]
     fn mean_and_standard_error_of_a_known_sample() {
         // 1, 2, 3, 4 yuan: mean 2.50, sd (n − 1) = 1.29099 yuan, se = 0.645497 yuan.
-        let (mean, se) = mean_and_se(&[100, 200, 300, 400]).unwrap();
+        let of = |v: &[i64]| {
+            let sum = exact_sum(v);
+            let n = v.len() as u64;
+            mean_and_se(n, sum, squares_about(v, mean(sum, n).unwrap()).unwrap()).unwrap()
+        };
+        let (mean, se) = of(&[100, 200, 300, 400]);
         assert_eq!(mean, Money::from_fen(250));
         assert_eq!(se, Some(Money::from_fen(65)));
-        assert_eq!(mean_and_se(&[7]).unwrap(), (Money::from_fen(7), None));
-        assert_eq!(mean_and_se(&[-1, -2]).unwrap().0, Money::from_fen(-2)); // −1.5 → −2
+        assert_eq!(of(&[7]), (Money::from_fen(7), None));
+        assert_eq!(of(&[-1, -2]).0, Money::from_fen(-2)); // −1.5 → −2
+        // Equal values: exactly no error, however large.
+        assert_eq!(of(&[i64::MAX / 2; 5]).1, Some(Money::ZERO));
+        // Deviations of 9.2e16 yuan squared overflow: an error, not a wrong figure.
+        assert!(squares_about(&[i64::MIN, i64::MAX], 0).is_ok());
+        assert!(squares_about(&[i64::MIN, i64::MAX, i64::MAX, i64::MAX, i64::MAX], -1).is_err());
     }
 
     #[test]

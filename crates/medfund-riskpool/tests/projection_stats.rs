@@ -11,32 +11,12 @@
     missing_docs
 )]
 
-use medfund_core::{Money, Rate};
+use medfund_core::Money;
 use medfund_riskpool::*;
 use proptest::prelude::*;
 
-fn schemes(units: &[(i64, i64, i64, i64)], sd: i64) -> Vec<ProjectedScheme> {
-    [Scheme::Employee, Scheme::Resident]
-        .into_iter()
-        .map(|scheme| ProjectedScheme {
-            scheme,
-            opening_balance: Money::from_fen(50_000_000),
-            units: units
-                .iter()
-                .map(|&(rev, exp, rg, eg)| ProjectedUnit {
-                    first_year: UnitFigures {
-                        revenue: Money::from_fen(rev),
-                        expenditure: Money::from_fen(exp),
-                        rolling_surplus: Money::ZERO,
-                        league_fiscal_share: None,
-                    },
-                    revenue_growth: Growth { mean: Rate::per_mille(rg), sd: Rate::per_mille(sd) },
-                    expenditure_growth: Growth { mean: Rate::per_mille(eg), sd: Rate::per_mille(sd) },
-                })
-                .collect(),
-        })
-        .collect()
-}
+mod common;
+use common::schemes;
 
 fn binomial_se(count: usize, n: usize) -> f64 {
     let p = count as f64 / n as f64;

@@ -63,10 +63,12 @@ pub use crate::render::Lang;
 pub use crate::report::{REPORT_FORMAT, Report};
 pub use crate::scenario::Scenario;
 pub use crate::simulate::Projection;
+pub use crate::simulate::ProjectionStep;
 pub use crate::sweep::{Setting, Sweep, SweepRow, link_settings};
 pub use crate::variants::{Comparison, Difference};
 pub use medfund_insurer::{Claim, ClaimSplit, SupplementaryResult, YearSummary, merge_year_summaries};
 pub use medfund_riskpool::TrialBlock;
+pub use medfund_riskpool::stream::{Gathered, Plan};
 
 /// The bundled demo scenario (also shipped as `examples/demo.toml`).
 pub const DEMO: &str = include_str!("../scenarios/demo.toml");
@@ -258,6 +260,51 @@ pub fn projection_from_blocks(
 ) -> ScenarioResult<Projection> {
     let source = source(name, lists, limits);
     simulate::prepare(scenario, &source)?.merge(&source, blocks)
+}
+
+/// The first pass of a scenario's projection by the two-pass method
+/// (contract §8 "Many trials"), to run over ranges of trials apart
+/// (processes, machines): [`projection_gather`] each range, then
+/// [`projection_next`] with every range's outcome, until it gives the
+/// projection — exactly [`simulate_scenario`]'s, whatever the ranges, with
+/// memory independent of the trials. [`Plan::to_bytes`] and
+/// [`Gathered::to_bytes`] carry them between processes.
+pub fn projection_plan(
+    scenario: &Scenario,
+    name: &str,
+    lists: impl Into<Lists>,
+    limits: &Limits,
+) -> ScenarioResult<Plan> {
+    let source = source(name, lists, limits);
+    simulate::prepare(scenario, &source)?.plan(&source)
+}
+
+/// The pass of `plan` over the trials `trials` of a scenario's projection
+/// (see [`projection_plan`]).
+pub fn projection_gather(
+    scenario: &Scenario,
+    name: &str,
+    lists: impl Into<Lists>,
+    limits: &Limits,
+    plan: &Plan,
+    trials: std::ops::Range<u32>,
+) -> ScenarioResult<Gathered> {
+    let source = source(name, lists, limits);
+    simulate::prepare(scenario, &source)?.gather(&source, plan, trials)
+}
+
+/// What the outcomes of `plan`'s pass over every trial (in any order)
+/// give: the next pass, or the projection (see [`projection_plan`]).
+pub fn projection_next(
+    scenario: &Scenario,
+    name: &str,
+    lists: impl Into<Lists>,
+    limits: &Limits,
+    plan: Plan,
+    gathered: Vec<Gathered>,
+) -> ScenarioResult<ProjectionStep> {
+    let source = source(name, lists, limits);
+    simulate::prepare(scenario, &source)?.next(&source, plan, gathered)
 }
 
 /// The supplementary split (§5) of claims held in memory (the columns of

@@ -8,7 +8,10 @@ use medfund_riskpool::{
     TrialBlock, UnitFigures,
 };
 use serde::Serialize;
+use std::ops::Range;
 use std::path::Path;
+
+use medfund_riskpool::stream::{self, Gathered, Plan, Step};
 
 use crate::claims_run::{ClaimsFormat, MoneyUnit};
 
@@ -76,17 +79,17 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
             .at(&source.name));
     };
     let rows: Vec<UnitRow> = crate::compute::riskpool_rows(r, source).map_err(at)?;
-    crate::compute::validate_projection(p, Some((r, &rows)), &source.limits).map_err(at)?;
+    crate::compute::validate_projection(p, Some((r, &rows))).map_err(at)?;
     crate::compute::check_projection_work(p, &rows, &source.limits).map_err(at)?;
     let revenues = crate::compute::riskpool_revenues(scenario, r, &rows, source).map_err(at)?;
     let mut schemes = Vec::new();
     for scheme in Scheme::ALL {
+        if !r.has_scheme(scheme, &rows) {
+            continue;
+        }
         let table = r.table(scheme);
         let members: Vec<(&UnitRow, Money)> =
             rows.iter().zip(&revenues).filter(|(u, _)| u.scheme == scheme).map(|(u, &r)| (u, r)).collect();
-        if table.is_none() && members.is_empty() {
-            continue;
-        }
         let mut units = Vec::with_capacity(members.len());
         for (u, revenue) in members {
             let own = p.units.iter().flatten().find(|g| g.id == u.id && g.scheme.is_none_or(|s| s == scheme));
@@ -130,18 +133,53 @@ impl Prepared {
         ScenarioError::input(format!("projection: {e}")).at(&source.name)
     }
 
-    /// The whole projection.
+    /// The whole projection: every trial kept and sorted when that fits
+    /// `--max-projection-memory`, else the two-pass method (each trial run
+    /// twice, memory independent of the trials, the same figures).
+    /// `progress` hears the trial runs finished, over all passes.
     pub(crate) fn run(&self, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> ScenarioResult<Projection> {
-        let result = medfund_riskpool::simulate_with(
-            &self.history,
-            self.spec,
-            &self.shocks,
-            &self.schemes,
-            &self.options,
-            progress,
-        )
+        let limit = source.limits.projection_bytes;
+        let result = if self.spec.memory_bytes(self.schemes.len()).is_some_and(|n| n <= limit) {
+            medfund_riskpool::simulate_with(
+                &self.history,
+                self.spec,
+                &self.shocks,
+                &self.schemes,
+                &self.options,
+                progress,
+            )
+        } else {
+            medfund_riskpool::stream::simulate_two_pass(
+                &self.history,
+                self.spec,
+                &self.shocks,
+                &self.schemes,
+                &self.options,
+                two_pass_budget(limit),
+                progress,
+            )
+        }
         .map_err(|e| Prepared::error(e, source))?;
         Ok(self.projection(result))
+    }
+
+    /// Refuses to keep `trials` trials' outcomes (for `what`) beyond `--max-projection-memory`.
+    fn check_kept(&self, source: &Source, trials: u32, what: &str) -> ScenarioResult<()> {
+        let spec = ProjectionSpec { trials, ..self.spec };
+        let schemes = self.schemes.len();
+        let needed = spec.memory_bytes(schemes);
+        let limit = source.limits.projection_bytes;
+        if needed.is_none_or(|n| n > limit) {
+            return Err(ScenarioError::input(format!(
+                "projection: {what} keeps every trial: {trials} trials × {} years × {schemes} scheme(s) need about {} of memory, more than the limit of {}; expected fewer trials or years, or a larger --max-projection-memory",
+                spec.years,
+                needed.map_or_else(|| "more than 16 EiB".to_owned(), crate::limits::show_size_approx),
+                crate::limits::show_size(limit)
+            ))
+            .with_code(crate::error::codes::LIMIT)
+            .at(&source.name));
+        }
+        Ok(())
     }
 
     /// The whole projection and its trial paths written to `out` (CSV,
@@ -161,6 +199,7 @@ impl Prepared {
                 out.display()
             ))
         })?;
+        self.check_kept(source, self.spec.trials, "--paths")?;
         let paths_error = |e| crate::compute::columnar_error("--paths", "", e);
         // Created first: a file that cannot be made fails before the trials run.
         let mut file = TableFile::create(out, format, paths_schema(unit), unit).map_err(paths_error)?;
@@ -210,16 +249,49 @@ impl Prepared {
 
     /// The trials `trials` only, for a projection run in blocks.
     pub(crate) fn trials(&self, source: &Source, trials: std::ops::Range<u32>) -> ScenarioResult<TrialBlock> {
+        self.check_kept(source, trials.end.saturating_sub(trials.start), "a block of trials")?;
         medfund_riskpool::simulate_trials_with(&self.history, self.spec, &self.shocks, &self.schemes, trials, &|_| {})
             .map_err(|e| Prepared::error(e, source))
     }
 
     /// The projection from blocks that together hold every trial.
     pub(crate) fn merge(&self, source: &Source, blocks: Vec<TrialBlock>) -> ScenarioResult<Projection> {
+        self.check_kept(source, self.spec.trials, "merging blocks")?;
         let block = TrialBlock::concat(blocks).map_err(|e| Prepared::error(e, source))?;
         let result = medfund_riskpool::summarize_with(self.spec, &self.schemes, &block, &self.options)
             .map_err(|e| Prepared::error(e, source))?;
         Ok(self.projection(result))
+    }
+
+    /// The first pass of the two-pass method, its budget from `--max-projection-memory`.
+    pub(crate) fn plan(&self, source: &Source) -> ScenarioResult<Plan> {
+        let budget = two_pass_budget(source.limits.projection_bytes);
+        Plan::new(self.spec, &self.schemes, &self.options, budget).map_err(|e| Prepared::error(e, source))
+    }
+
+    /// `plan`'s pass over the trials `trials`.
+    pub(crate) fn gather(&self, source: &Source, plan: &Plan, trials: Range<u32>) -> ScenarioResult<Gathered> {
+        stream::gather(&self.history, self.spec, &self.shocks, &self.schemes, plan, trials, &|_| {})
+            .map_err(|e| Prepared::error(e, source))
+    }
+
+    /// The next pass, or the projection, from the outcomes of `plan`'s pass.
+    pub(crate) fn next(&self, source: &Source, plan: Plan, gathered: Vec<Gathered>) -> ScenarioResult<ProjectionStep> {
+        let mut parts = gathered.into_iter();
+        let Some(mut whole) = parts.next() else {
+            return Err(ScenarioError::input(format!(
+                "projection: no outcome of pass {}; expected the outcomes of the pass over every trial",
+                plan.pass()
+            ))
+            .at(&source.name));
+        };
+        for part in parts {
+            whole.merge(part).map_err(|e| Prepared::error(e, source))?;
+        }
+        Ok(match plan.next(whole).map_err(|e| Prepared::error(e, source))? {
+            Step::Next(plan) => ProjectionStep::Next(plan),
+            Step::Done(result) => ProjectionStep::Done(self.projection(result)),
+        })
     }
 
     fn projection(&self, result: Vec<SchemeProjection>) -> Projection {
@@ -248,6 +320,24 @@ pub(crate) fn run_with_paths(
 /// Runs the projection of `scenario` (needs `[riskpool]` and `[projection]`).
 pub(crate) fn run(scenario: &Scenario, source: &Source, progress: &(dyn Fn(u64) + Sync)) -> ScenarioResult<Projection> {
     prepare(scenario, source)?.run(source, progress)
+}
+
+/// After a pass of the two-pass method: another pass, or the projection.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum ProjectionStep {
+    /// Run every trial again under this plan.
+    Next(Plan),
+    /// The projection.
+    Done(Projection),
+}
+
+/// The values a selection pass of the two-pass method may keep under a
+/// memory limit of `limit` bytes: a sixteenth (8 bytes a value, and one
+/// copy while the threads' values are put together), at most
+/// [`medfund_riskpool::stream::DEFAULT_BUDGET`].
+fn two_pass_budget(limit: u64) -> u64 {
+    (limit / 16).min(medfund_riskpool::stream::DEFAULT_BUDGET)
 }
 
 /// A standard error of a probability in a table: to six decimals (the JSON

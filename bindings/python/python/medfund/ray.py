@@ -2,7 +2,7 @@
 
 The work is split where the libraries guarantee that parts make the whole
 exactly: a projection by ranges of trials (trial *i* draws from its own
-random stream), a sweep by ranges of combinations, claims by person (all
+random stream; each pass of the two-pass method runs the ranges as tasks), a sweep by ranges of combinations, claims by person (all
 claims of one person in one partition, since a person's running totals are
 what the split depends on). Ray schedules the parts; nothing here schedules
 anything itself. The results are identical to :func:`medfund.simulate`,
@@ -50,8 +50,8 @@ def _parts(parts: Optional[int], total: int) -> List[Tuple[int, int]]:
 
 
 @ray.remote
-def _trials(kind: str, value: str, start: int, end: int, lists: Optional[Dict[str, bytes]]) -> bytes:
-    return _medfund.simulate_block(kind, value, start, end, lists)
+def _gather(kind: str, value: str, plan: bytes, start: int, end: int, lists: Optional[Dict[str, bytes]]) -> bytes:
+    return _medfund.projection_gather(kind, value, plan, start, end, lists)
 
 
 def simulate(
@@ -59,7 +59,13 @@ def simulate(
 ) -> Any:
     """:func:`medfund.simulate` with the trials split into ``parts`` Ray tasks
     (default: one per CPU of the cluster); the result is identical. ``lists``
-    as for :func:`medfund.run` (shipped to the tasks with the scenario)."""
+    as for :func:`medfund.run` (shipped to the tasks with the scenario).
+
+    It runs the two-pass method (contract §8 "Many trials"): each pass runs
+    every range of trials as a task, which sends back counts and a bounded
+    number of values rather than every trial, so neither the tasks nor the
+    driver hold memory that grows with the trials. Two passes at least, a
+    few more only when the wanted percentiles sit in very full bins."""
     _check_money(money)
     kind, value = source(scenario)
     given = lists_bytes(lists)
@@ -69,9 +75,13 @@ def simulate(
         # No (valid) projection: the one-process call reports the error as it would.
         return _projection_frame(json.loads(_medfund.simulate(kind, value, given)), money)
     shared = ray.put(given)
-    refs = [_trials.remote(kind, value, a, b, shared) for a, b in _parts(parts, trials)]
-    blocks = ray.get(refs)
-    return _projection_frame(json.loads(_medfund.projection_from_blocks(kind, value, blocks, given)), money)
+    ranges = _parts(parts, trials)
+    plan: Optional[bytes] = _medfund.projection_plan(kind, value, given)
+    while True:
+        outcomes = ray.get([_gather.remote(kind, value, plan, a, b, shared) for a, b in ranges])
+        plan, projection = _medfund.projection_next(kind, value, plan, outcomes, given)
+        if projection is not None:
+            return _projection_frame(json.loads(projection), money)
 
 
 @ray.remote

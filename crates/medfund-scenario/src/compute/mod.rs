@@ -15,7 +15,6 @@ pub(crate) use reforms::projection_history;
 pub(crate) use supplementary::{split_given, summaries_given};
 
 use medfund_core::{NaiveDate, PolicyVersion, Trace, Validity};
-use medfund_riskpool::Scheme;
 
 use crate::csvin;
 use crate::error::{ScenarioError, ScenarioResult, codes};
@@ -115,7 +114,7 @@ pub(crate) fn run_collecting(
     if let Some(p) = &scenario.projection {
         // Without readable units there is nothing to check the projection against.
         if scenario.riskpool.is_none() || units.is_some() {
-            errors.keep(validate_projection(p, scenario.riskpool.as_ref().zip(units.as_deref()), &source.limits));
+            errors.keep(validate_projection(p, scenario.riskpool.as_ref().zip(units.as_deref())));
         }
     }
     if !errors.list.is_empty() {
@@ -125,12 +124,12 @@ pub(crate) fn run_collecting(
 }
 
 /// Checks a `[projection]` against its `[riskpool]` section and units
-/// (§8; `None` without a `[riskpool]`), and its estimated memory against
-/// the limit, before anything is allocated.
+/// (§8; `None` without a `[riskpool]`), before anything is allocated. Its
+/// memory needs no check: above `--max-projection-memory` the two-pass
+/// method runs ([`crate::simulate`]).
 pub(crate) fn validate_projection(
     p: &crate::scenario::ProjectionSection,
     riskpool: Option<(&RiskpoolSection, &[UnitRow])>,
-    limits: &crate::limits::Limits,
 ) -> ScenarioResult<()> {
     let Some((section, units)) = riskpool else {
         return Err(ScenarioError::input(
@@ -164,24 +163,6 @@ pub(crate) fn validate_projection(
             section.year.0,
             crate::values::YEARS.end()
         )));
-    }
-    let schemes = Scheme::ALL.iter().filter(|&&scheme| section.has_scheme(scheme, units)).count();
-    let spec = medfund_riskpool::ProjectionSpec {
-        first_year: section.year.0,
-        years: p.years.0,
-        trials: p.trials.0,
-        seed: p.seed.0,
-    };
-    let needed = spec.memory_bytes(schemes);
-    if needed.is_none_or(|n| n > limits.projection_bytes) {
-        return Err(ScenarioError::input(format!(
-            "projection: {} trials × {} years × {schemes} scheme(s) need about {} of memory, more than the limit of {}; expected fewer trials or years, or a larger --max-projection-memory",
-            p.trials.0,
-            p.years.0,
-            needed.map_or_else(|| "more than 16 EiB".to_owned(), crate::limits::show_size_approx),
-            crate::limits::show_size(limits.projection_bytes)
-        ))
-        .with_code(codes::LIMIT));
     }
     let listed: Vec<&crate::scenario::ProjectionUnit> = p.units.iter().flatten().collect();
     for (i, u) in listed.iter().enumerate() {
