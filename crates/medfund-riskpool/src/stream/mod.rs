@@ -7,8 +7,9 @@
 //!
 //! 1. **Counts.** Per scheme-year: reviews, first reviews, exact sums of the
 //!    closing balance and of Σ unresolved, and counts of both in the bins of
-//!    a fixed order-preserving scale (with each bin's least and greatest
-//!    value; see [`crate::select`]). Each wanted nearest-rank percentile is
+//!    a fixed order-preserving scale (every value below 2¹³ fen a bin of its
+//!    own, above that 4,096 bins per power of two; each bin with its least
+//!    and greatest value). Each wanted nearest-rank percentile is
 //!    then known to lie in one bin; a bin whose values are all equal gives it.
 //! 2. **Selection.** Each trial is run again. Values inside a wanted bin are
 //!    kept when all such bins together hold at most [`Plan::budget`] values,
