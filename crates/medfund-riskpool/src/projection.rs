@@ -113,7 +113,9 @@ impl ProjectionSpec {
     /// trials (a closing balance and a Σ unresolved to sort, a "reviewed so
     /// far" flag: 17 bytes a trial); `None` if that does not fit a `u64`. A
     /// front end checks it against its limit before calling [`simulate`],
-    /// which allocates it.
+    /// which allocates it, and past the limit runs
+    /// [`stream::simulate_two_pass`](crate::stream::simulate_two_pass),
+    /// whose memory does not grow with the trials.
     ///
     /// ```
     /// use medfund_riskpool::ProjectionSpec;

@@ -179,9 +179,6 @@ impl Plan {
     fn empty(&self, range: &Range<u32>) -> Gathered {
         let cells = self.cells();
         let first = self.pass == 1;
-        let selecting = |keep: bool| {
-            self.targets.iter().map(move |t| matches!(t.state, TargetState::Within { keep: k, .. } if k == keep))
-        };
         Gathered {
             pass: self.pass,
             ranges: vec![(range.start, range.end)],
@@ -192,7 +189,15 @@ impl Plan {
                 Vec::new()
             },
             squares: if self.pass == 2 { vec![[0; 2]; cells] } else { Vec::new() },
-            refine: if first { Vec::new() } else { selecting(false).map(|r| r.then(LinearCounts::new)).collect() },
+            // Counts of finer bins for the targets cut finer this pass.
+            refine: if first {
+                Vec::new()
+            } else {
+                self.targets
+                    .iter()
+                    .map(|t| matches!(t.state, TargetState::Within { keep: false, .. }).then(LinearCounts::new))
+                    .collect()
+            },
             kept: if first { Vec::new() } else { self.targets.iter().map(|_| Vec::new()).collect() },
         }
     }
