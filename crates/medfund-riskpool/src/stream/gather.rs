@@ -41,9 +41,8 @@ impl Plan {
                 }
                 let cell = usize::try_from(t.cell).expect("invariant: u32 fits usize");
                 let c = cells.get(cell).expect("invariant: a target's cell is in the trial");
-                let at = cell.checked_mul(2).and_then(|i| i.checked_add(usize::from(t.stat)));
-                let scale = g.scale.get_mut(at.expect("invariant: cells × 2 fit usize"));
-                scale.expect("invariant: two scales per cell").add(stat_of(c, t.stat));
+                let scale = g.scale.get_mut(t.scale()).expect("invariant: two scales per cell");
+                scale.add(stat_of(c, t.stat));
             }
             return Ok(());
         }

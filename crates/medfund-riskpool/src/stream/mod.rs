@@ -52,6 +52,16 @@ pub(crate) struct Target {
     pub(crate) state: TargetState,
 }
 
+impl Target {
+    /// The index of its statistic's scale counts in a first pass: cell × 2 + statistic.
+    pub(crate) fn scale(&self) -> usize {
+        usize::try_from(self.cell)
+            .ok()
+            .and_then(|c| c.checked_mul(2)?.checked_add(usize::from(self.stat)))
+            .expect("invariant: cells × 2 fit usize")
+    }
+}
+
 /// What is known of a target so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum TargetState {
@@ -228,11 +238,7 @@ impl Plan {
             self.counts = gathered.counts;
             let scales = gathered.scale;
             for t in &mut self.targets {
-                let at = usize::try_from(t.cell)
-                    .ok()
-                    .and_then(|c| c.checked_mul(2)?.checked_add(usize::from(t.stat)))
-                    .expect("invariant: cells × 2 fit usize");
-                let scale = scales.get(at).expect("invariant: checked: two scales per cell");
+                let scale = scales.get(t.scale()).expect("invariant: checked: two scales per cell");
                 if scale.bins().map(|(_, b)| b.count).try_fold(0_u64, u64::checked_add) != Some(n) {
                     return Err(mismatch("bins that do not count every trial once".into(), "every trial counted"));
                 }
