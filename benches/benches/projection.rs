@@ -19,9 +19,9 @@ use std::hint::black_box;
 fn monte_carlo(c: &mut Criterion) {
     let mut g = Gen::new(9);
     let history = history_of(alxa_2020().unwrap()).unwrap();
-    let growth = |mean, sd| Growth { mean: Rate::per_mille(mean), sd: Rate::per_mille(sd) };
-    let units: Vec<ProjectedUnit> = (0..10)
-        .map(|_| {
+    let growth = |mean, sd| Growth::normal(Rate::per_mille(mean), Rate::per_mille(sd));
+    let units: Vec<ProjectedUnit> = (0..10_u64)
+        .map(|key| {
             let revenue = g.below_i64(5_000_000_000);
             ProjectedUnit {
                 first_year: UnitFigures {
@@ -32,6 +32,7 @@ fn monte_carlo(c: &mut Criterion) {
                 },
                 revenue_growth: growth(50, 20),
                 expenditure_growth: growth(60, 30),
+                stream_key: key,
             }
         })
         .collect();

@@ -86,6 +86,7 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
 )]
 
+mod draws;
 pub mod error;
 pub mod policy;
 pub mod projection;
@@ -101,9 +102,9 @@ pub mod year;
 pub use error::{Result, RiskPoolError};
 pub use policy::{ALXA_2020, LevyBasis, Rationing, RiskPoolPolicy, Scheme, alxa_2020, history_of, preset, presets};
 pub use projection::{
-    Growth, Percentiles, ProjectedScheme, ProjectedUnit, ProjectionSpec, Quantile, SchemeProjection, ShockDistribution,
-    Shocks, SummaryOptions, TrialBlock, YearStats, simulate, simulate_trials, simulate_trials_with, simulate_with,
-    summarize, summarize_with,
+    Growth, GrowthMean, Percentiles, ProjectedScheme, ProjectedUnit, ProjectionSpec, Quantile, SchemeProjection,
+    ShockDistribution, Shocks, Streams, SummaryOptions, TrialBlock, YearStats, simulate, simulate_trials,
+    simulate_trials_with, simulate_with, stream_key, summarize, summarize_with,
 };
 pub use remittance::{Collection, RemittanceCheck, RemittanceStatus, check_remittances};
 pub use rollforward::{SchemeSeries, UnitSeries, roll_forward};

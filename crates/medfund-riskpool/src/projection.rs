@@ -6,21 +6,20 @@
 //! each year under the policy version the history has for it.
 //!
 //! **Reproducible.** Trial *i* draws from stream *i* of a ChaCha8 generator
-//! seeded with the scenario seed, so the result is the same with one thread
-//! or many. **Exact.** A drawn growth rate is kept to the part per billion
+//! seeded with the scenario seed (one for the trial, or one per unit: see
+//! [`Streams`]), so the result is the same with one thread or many. **Exact.** A drawn growth rate is kept to the part per billion
 //! (10⁻⁹) and applied in integer arithmetic, rounded half away from zero to
 //! the fen; with every `sd = 0` each trial equals the deterministic
 //! roll-forward at the mean growth.
 
 use medfund_core::{Money, PolicyHistory, Rate, Rounding};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::draws::{Seeds, TrialDraws};
+pub use crate::draws::{Streams, stream_key};
 use crate::error::{Result, RiskPoolError};
 use crate::policy::{RiskPoolPolicy, Scheme};
-use crate::shocks::TrialDraws;
 pub use crate::shocks::{ShockDistribution, Shocks};
 pub use crate::summary::{
     Percentiles, Quantile, SchemeProjection, SummaryOptions, YearStats, nearest_rank, summarize, summarize_with,
@@ -30,48 +29,85 @@ use crate::year::{SchemeEngine, UnitFigures, UnitOutcome};
 
 const PPB: i64 = 1_000_000_000;
 
-/// A normal distribution of a yearly growth rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The mean of a yearly growth rate: one for every year, or a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum GrowthMean {
+    /// The same mean every growth year.
+    Constant(Rate),
+    /// One mean per growth year, from the second projected year on (a
+    /// projection of *n* years has *n* − 1 growth years): a deterministic
+    /// scenario path when the sd is 0.
+    Path(Vec<Rate>),
+}
+
+/// A normal distribution (or the distribution of [`Shocks`]) of a yearly
+/// growth rate about a mean or a path of means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Growth {
-    /// Mean rate (e.g. 5 %).
-    pub mean: Rate,
+    /// Mean rate (e.g. 5 %), or one per growth year.
+    pub mean: GrowthMean,
     /// Standard deviation (e.g. 2 %); zero for a deterministic path.
     pub sd: Rate,
 }
 
 impl Growth {
-    /// A growth with no spread.
-    pub fn fixed(mean: Rate) -> Growth {
-        Growth { mean, sd: Rate::ZERO }
+    /// A growth about `mean` with standard deviation `sd`.
+    pub fn normal(mean: Rate, sd: Rate) -> Growth {
+        Growth { mean: GrowthMean::Constant(mean), sd }
     }
 
-    fn ppb(self, field: &'static str) -> Result<(i64, i64)> {
-        let to_ppb = |r: Rate| -> Result<i64> {
-            let (num, den) = r.as_i128_ratio().ok_or(medfund_core::CoreError::Overflow { operation: "growth rate" })?;
-            // Rates are used to the part per billion (10⁻⁹), rounded half away from zero.
-            let ppb = Rounding::HalfAwayFromZero
-                .div_i128(
-                    num.checked_mul(i128::from(PPB))
-                        .ok_or(medfund_core::CoreError::Overflow { operation: "growth rate" })?,
-                    den,
-                )
-                .ok_or(medfund_core::CoreError::Overflow { operation: "growth rate" })?;
-            i64::try_from(ppb).map_err(|_| medfund_core::CoreError::Overflow { operation: "growth rate" }.into())
-        };
+    /// A growth with no spread.
+    pub fn fixed(mean: Rate) -> Growth {
+        Growth::normal(mean, Rate::ZERO)
+    }
+
+    /// A growth about one mean per growth year (the second projected year
+    /// on), with standard deviation `sd` (zero for a deterministic path).
+    pub fn path(means: Vec<Rate>, sd: Rate) -> Growth {
+        Growth { mean: GrowthMean::Path(means), sd }
+    }
+
+    /// Mean and sd in ppb for each of `growth_years` years; errors name
+    /// `fields` (of the sd, of the path).
+    fn ppb(&self, fields: (&'static str, &'static str), growth_years: usize) -> Result<Vec<(i64, i64)>> {
         if self.sd.is_negative() {
             return Err(RiskPoolError::InvalidPolicy {
-                field,
+                field: fields.0,
                 value: self.sd.to_string(),
                 expected: "a standard deviation of zero or more",
             });
         }
-        Ok((to_ppb(self.mean)?, to_ppb(self.sd)?))
+        let sd = to_ppb(self.sd)?;
+        match &self.mean {
+            GrowthMean::Constant(mean) => Ok(vec![(to_ppb(*mean)?, sd); growth_years]),
+            GrowthMean::Path(means) if means.len() == growth_years => {
+                means.iter().map(|&m| Ok((to_ppb(m)?, sd))).collect()
+            }
+            GrowthMean::Path(means) => Err(RiskPoolError::InvalidPolicy {
+                field: fields.1,
+                value: format!("{} rates", means.len()),
+                expected: "one rate per growth year: the projected years less the first",
+            }),
+        }
     }
 }
 
+/// A rate in parts per billion (10⁻⁹), rounded half away from zero.
+fn to_ppb(r: Rate) -> Result<i64> {
+    let overflow = || medfund_core::CoreError::Overflow { operation: "growth rate" };
+    let (num, den) = r.as_i128_ratio().ok_or_else(overflow)?;
+    let ppb = Rounding::HalfAwayFromZero
+        .div_i128(num.checked_mul(i128::from(PPB)).ok_or_else(overflow)?, den)
+        .ok_or_else(overflow)?;
+    Ok(i64::try_from(ppb).map_err(|_| overflow())?)
+}
+
 /// A unit to project: its first-year figures and its growth laws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectedUnit {
     /// First-year revenue, expenditure, rolling surplus and fiscal share.
     pub first_year: UnitFigures,
@@ -79,6 +115,10 @@ pub struct ProjectedUnit {
     pub revenue_growth: Growth,
     /// Yearly expenditure growth.
     pub expenditure_growth: Growth,
+    /// The key of the unit's own random stream under [`Streams::PerUnit`]
+    /// ([`stream_key`] of its scheme and id; different for every unit);
+    /// unused under [`Streams::PerTrial`].
+    pub stream_key: u64,
 }
 
 /// A scheme to project.
@@ -139,12 +179,13 @@ fn grow(amount: Money, ppb: i64) -> Result<Money> {
     Ok(amount.mul_ratio(i128::from(factor), i128::from(PPB), Rounding::HalfAwayFromZero)?)
 }
 
-/// Per-unit growth laws in ppb: (revenue mean, sd, expenditure mean, sd).
+/// A unit's growth laws of one year in ppb: (revenue mean, sd, expenditure mean, sd).
 type Laws = (i64, i64, i64, i64);
 
 /// The state of one trial, reused across trials on one thread.
 pub(crate) struct TrialScratch {
     engine: SchemeEngine,
+    draws: TrialDraws,
     figures: Vec<Vec<UnitFigures>>,
     outcomes: Vec<UnitOutcome>,
 }
@@ -258,8 +299,10 @@ pub(crate) struct Runner<'a> {
     spec: ProjectionSpec,
     schemes: &'a [ProjectedScheme],
     policies: Vec<RiskPoolPolicy>,
-    laws: Vec<Vec<Laws>>,
+    /// Per growth year (the second projected year on), scheme and unit.
+    laws: Vec<Vec<Vec<Laws>>>,
     shock_parameters: crate::shocks::Parameters,
+    seeds: Seeds,
     all_units: usize,
     /// Cells per trial: years × schemes.
     pub(crate) row: usize,
@@ -288,21 +331,25 @@ impl<'a> Runner<'a> {
             policies.push(history.for_year(year)?.params().clone());
             year = year.checked_add(1).ok_or_else(|| overflow("year"))?;
         }
-        let laws: Vec<Vec<Laws>> = schemes
-            .iter()
-            .map(|s| {
-                s.units
-                    .iter()
-                    .map(|u| {
-                        let (rm, rs) = u.revenue_growth.ppb("revenue_growth.sd")?;
-                        let (em, es) = u.expenditure_growth.ppb("expenditure_growth.sd")?;
-                        Ok((rm, rs, em, es))
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-            .collect::<Result<_>>()?;
+        let growth_years = years.checked_sub(1).expect("invariant: at least one year was checked");
+        let mut laws = vec![Vec::with_capacity(schemes.len()); growth_years];
+        for s in schemes {
+            for year in &mut laws {
+                year.push(Vec::with_capacity(s.units.len()));
+            }
+            for u in &s.units {
+                let revenue = u.revenue_growth.ppb(("revenue_growth.sd", "revenue_growth.path"), growth_years)?;
+                let expenditure =
+                    u.expenditure_growth.ppb(("expenditure_growth.sd", "expenditure_growth.path"), growth_years)?;
+                for ((year, (rm, rs)), (em, es)) in laws.iter_mut().zip(revenue).zip(expenditure) {
+                    year.last_mut().expect("invariant: a list per scheme was pushed").push((rm, rs, em, es));
+                }
+            }
+        }
+        let keys: Vec<u64> = schemes.iter().flat_map(|s| s.units.iter().map(|u| u.stream_key)).collect();
+        let seeds = Seeds::new(spec.seed, shocks.streams, &keys)?;
         let row = years.checked_mul(schemes.len()).ok_or_else(|| overflow("projection size"))?;
-        Ok(Runner { spec, schemes, policies, laws, shock_parameters, all_units, row })
+        Ok(Runner { spec, schemes, policies, laws, shock_parameters, seeds, all_units, row })
     }
 
     /// `trials` must be a range of the projection's trials.
@@ -320,6 +367,7 @@ impl<'a> Runner<'a> {
     pub(crate) fn scratch(&self) -> TrialScratch {
         TrialScratch {
             engine: SchemeEngine::new(),
+            draws: TrialDraws::new(self.shock_parameters, self.all_units),
             figures: self.schemes.iter().map(|s| Vec::with_capacity(s.units.len())).collect(),
             outcomes: Vec::new(),
         }
@@ -327,25 +375,27 @@ impl<'a> Runner<'a> {
 
     /// Runs trial `trial` into `out` (`row` cells: year by year, scheme by scheme).
     pub(crate) fn run(&self, scratch: &mut TrialScratch, trial: u64, out: &mut [Cell]) -> Result<()> {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.spec.seed);
-        rng.set_stream(trial);
+        let draws = &mut scratch.draws;
+        draws.start(&self.seeds, trial);
         let mut openings: Vec<Money> = self.schemes.iter().map(|s| s.opening_balance).collect();
         for (figures, scheme) in scratch.figures.iter_mut().zip(self.schemes) {
             figures.clear();
             figures.extend(scheme.units.iter().map(|u| u.first_year));
         }
         let mut cells = out.iter_mut();
-        let mut draws = TrialDraws::new(self.shock_parameters, self.all_units);
         for (y, policy) in self.policies.iter().enumerate() {
-            if y > 0 {
-                draws.year(&mut rng);
+            // The laws of this year's growth (none in the first year, computed from the figures given).
+            let year_laws = y.checked_sub(1).map(|g| self.laws.get(g).expect("invariant: a law per growth year"));
+            if year_laws.is_some() {
+                draws.year();
             }
             // Units are numbered over all schemes, in order, for their draws' state.
             let mut u = 0_usize;
-            for ((figures, opening), laws) in scratch.figures.iter_mut().zip(openings.iter_mut()).zip(&self.laws) {
-                if y > 0 {
+            for (s, (figures, opening)) in scratch.figures.iter_mut().zip(openings.iter_mut()).enumerate() {
+                if let Some(year_laws) = year_laws {
+                    let laws = year_laws.get(s).expect("invariant: laws per scheme");
                     for (f, &law) in figures.iter_mut().zip(laws) {
-                        let (revenue, expenditure) = draws.unit(&mut rng, u, law);
+                        let (revenue, expenditure) = draws.unit(u, law);
                         f.revenue = grow(f.revenue, revenue)?;
                         f.expenditure = grow(f.expenditure, expenditure)?;
                         u = u.checked_add(1).expect("invariant: fewer units than usize::MAX");
@@ -364,7 +414,7 @@ impl<'a> Runner<'a> {
                     review: totals.actuarial_review,
                 };
             }
-            if y > 0 {
+            if year_laws.is_some() {
                 draws.end_year();
             }
         }

@@ -20,10 +20,10 @@
 //! made them, so earlier results are unchanged.
 
 use medfund_core::Rate;
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal, StudentT};
+use rand_distr::StudentT;
 use serde::{Deserialize, Serialize};
 
+use crate::draws::Streams;
 use crate::error::{Result, RiskPoolError};
 
 /// The distribution of each standard draw.
@@ -53,6 +53,8 @@ pub struct Shocks {
     pub persistence: Rate,
     /// The distribution of each standard draw.
     pub distribution: ShockDistribution,
+    /// Where the draws come from: one stream per trial (default) or per unit.
+    pub streams: Streams,
 }
 
 impl Shocks {
@@ -63,12 +65,18 @@ impl Shocks {
         persistence: Rate,
         distribution: ShockDistribution,
     ) -> Shocks {
-        Shocks { revenue_expenditure, across_units, persistence, distribution }
+        Shocks { revenue_expenditure, across_units, persistence, distribution, streams: Streams::PerTrial }
     }
 
-    /// True for independent normal draws, the projection's original model.
+    /// The same shocks drawn from `streams`.
+    pub fn with_streams(self, streams: Streams) -> Shocks {
+        Shocks { streams, ..self }
+    }
+
+    /// True for independent normal draws (every correlation and the
+    /// persistence 0, normal draws), from either kind of [`Streams`].
     pub fn is_independent(&self) -> bool {
-        *self == Shocks::default()
+        Shocks { streams: Streams::PerTrial, ..*self } == Shocks::default()
     }
 
     /// Checks the parameters (ranges; more than 2 degrees of freedom).
@@ -109,7 +117,8 @@ impl Shocks {
                 });
             }
         };
-        Ok(Parameters { independent: self.is_independent(), rho, c, phi, t })
+        let original = self.is_independent() && self.streams == Streams::PerTrial;
+        Ok(Parameters { original, rho, c, phi, t })
     }
 }
 
@@ -128,93 +137,25 @@ fn to_f64(r: Rate) -> f64 {
 /// The checked parameters of [`Shocks`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Parameters {
-    independent: bool,
-    rho: f64,
-    c: f64,
-    phi: f64,
+    /// Independent normal draws from one stream per trial: the original
+    /// model, whose draws are made only where an sd is not 0.
+    pub(crate) original: bool,
+    pub(crate) rho: f64,
+    pub(crate) c: f64,
+    pub(crate) phi: f64,
     /// Student-t and the factor that scales it to variance 1.
-    t: Option<(StudentT<f64>, f64)>,
-}
-
-/// The draws of one trial: the persistent part of every unit's revenue and
-/// expenditure draw, carried from year to year.
-pub(crate) struct TrialDraws {
-    p: Parameters,
-    /// Per unit (all schemes, in order): revenue and expenditure state.
-    state: Vec<(f64, f64)>,
-    /// The common factors of the current year.
-    common: (f64, f64),
-    started: bool,
-}
-
-impl TrialDraws {
-    pub(crate) fn new(p: Parameters, units: usize) -> TrialDraws {
-        TrialDraws { p, state: vec![(0.0, 0.0); units], common: (0.0, 0.0), started: false }
-    }
-
-    /// Starts a projected year (after the first): draws its common factors.
-    #[allow(clippy::float_arithmetic)]
-    pub(crate) fn year(&mut self, rng: &mut ChaCha8Rng) {
-        if self.p.independent || self.p.c == 0.0 {
-            return;
-        }
-        let r = self.standard(rng);
-        let other = self.standard(rng);
-        self.common = (r, correlated(self.p.rho, r, other));
-    }
-
-    /// The growth of unit `u` (its index over all schemes) in ppb, from
-    /// the means and sds in ppb: (revenue, expenditure).
-    #[allow(clippy::float_arithmetic)]
-    pub(crate) fn unit(&mut self, rng: &mut ChaCha8Rng, u: usize, laws: (i64, i64, i64, i64)) -> (i64, i64) {
-        let (rm, rs, em, es) = laws;
-        if self.p.independent {
-            // The original model, draw for draw: none where sd = 0.
-            let r = if rs == 0 { rm } else { ppb(rm, rs, self.standard(rng)) };
-            let e = if es == 0 { em } else { ppb(em, es, self.standard(rng)) };
-            return (r, e);
-        }
-        let own_r = self.standard(rng);
-        let other = self.standard(rng);
-        let own_e = correlated(self.p.rho, own_r, other);
-        let (c, phi) = (self.p.c, self.p.phi);
-        let z_r = c.sqrt() * self.common.0 + (1.0 - c).sqrt() * own_r;
-        let z_e = c.sqrt() * self.common.1 + (1.0 - c).sqrt() * own_e;
-        let first = !self.started;
-        let s = self.state.get_mut(u).expect("invariant: one state per unit");
-        *s = if first {
-            (z_r, z_e)
-        } else {
-            let k = (1.0 - phi * phi).sqrt();
-            (phi * s.0 + k * z_r, phi * s.1 + k * z_e)
-        };
-        (ppb(rm, rs, s.0), ppb(em, es, s.1))
-    }
-
-    /// Ends a projected year: later draws follow on from this year's.
-    pub(crate) fn end_year(&mut self) {
-        self.started = true;
-    }
-
-    /// One standard draw: normal, or Student-t scaled to variance 1.
-    #[allow(clippy::float_arithmetic)]
-    fn standard(&self, rng: &mut ChaCha8Rng) -> f64 {
-        match self.p.t {
-            Some((t, scale)) => t.sample(rng) * scale,
-            None => StandardNormal.sample(rng),
-        }
-    }
+    pub(crate) t: Option<(StudentT<f64>, f64)>,
 }
 
 /// ρ·x + √(1 − ρ²)·y.
 #[allow(clippy::float_arithmetic)]
-fn correlated(rho: f64, x: f64, y: f64) -> f64 {
+pub(crate) fn correlated(rho: f64, x: f64, y: f64) -> f64 {
     rho * x + (1.0 - rho * rho).sqrt() * y
 }
 
 /// mean + sd × z in ppb.
 #[allow(clippy::float_arithmetic, clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-fn ppb(mean: i64, sd: i64, z: f64) -> i64 {
+pub(crate) fn ppb(mean: i64, sd: i64, z: f64) -> i64 {
     // The draw is a rate, never money: it is turned into an integer ppb at once.
     let offset = (sd as f64 * z).round();
     // `as` saturates for out-of-range floats; ±9.2e18 ppb is far beyond any rate.
@@ -224,9 +165,8 @@ fn ppb(mean: i64, sd: i64, z: f64) -> i64 {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::float_arithmetic, clippy::cast_precision_loss, clippy::unwrap_used)]
-    use rand::SeedableRng;
-
     use super::*;
+    use crate::draws::{Seeds, TrialDraws};
 
     /// Sample correlation of pairs.
     fn corr(pairs: &[(f64, f64)]) -> f64 {
@@ -238,24 +178,25 @@ mod tests {
         cov / (vx * vy).sqrt()
     }
 
-    fn shocks(rho: i64, c: i64, phi: i64, distribution: ShockDistribution) -> Parameters {
-        Shocks::new(Rate::percent(rho), Rate::percent(c), Rate::percent(phi), distribution).parameters().unwrap()
+    fn shocks(rho: i64, c: i64, phi: i64, distribution: ShockDistribution) -> Shocks {
+        Shocks::new(Rate::percent(rho), Rate::percent(c), Rate::percent(phi), distribution)
     }
 
     /// Draws (in units of sd) of two units over two years, many trials.
-    fn sample(p: Parameters) -> Vec<[(f64, f64); 3]> {
+    fn sample(shocks: Shocks) -> Vec<[(f64, f64); 3]> {
+        let p = shocks.parameters().unwrap();
+        let seeds = Seeds::new(1, shocks.streams, &[10, 20]).unwrap();
         let laws = (0, 1_000_000, 0, 1_000_000);
         (0..20_000)
             .map(|t| {
-                let mut rng = ChaCha8Rng::seed_from_u64(1);
-                rng.set_stream(t);
                 let mut d = TrialDraws::new(p, 2);
-                d.year(&mut rng);
-                let a = d.unit(&mut rng, 0, laws);
-                let b = d.unit(&mut rng, 1, laws);
+                d.start(&seeds, t);
+                d.year();
+                let a = d.unit(0, laws);
+                let b = d.unit(1, laws);
                 d.end_year();
-                d.year(&mut rng);
-                let a2 = d.unit(&mut rng, 0, laws);
+                d.year();
+                let a2 = d.unit(0, laws);
                 let f = |x: (i64, i64)| (x.0 as f64 / 1e6, x.1 as f64 / 1e6);
                 [f(a), f(b), f(a2)]
             })
@@ -264,8 +205,10 @@ mod tests {
 
     #[test]
     fn draws_have_the_correlations_and_persistence_asked_for() {
-        for (rho, c, phi) in [(0, 0, 0), (60, 0, 0), (-40, 30, 0), (50, 70, 60)] {
-            let s = sample(shocks(rho, c, phi, ShockDistribution::Normal));
+        let cases = [(0, 0, 0), (60, 0, 0), (-40, 30, 0), (50, 70, 60)];
+        for ((rho, c, phi), streams) in cases.into_iter().flat_map(|c| [(c, Streams::PerTrial), (c, Streams::PerUnit)])
+        {
+            let s = sample(shocks(rho, c, phi, ShockDistribution::Normal).with_streams(streams));
             let within: Vec<(f64, f64)> = s.iter().map(|v| v[0]).collect();
             let across: Vec<(f64, f64)> = s.iter().map(|v| (v[0].0, v[1].0)).collect();
             let over_time: Vec<(f64, f64)> = s.iter().map(|v| (v[0].0, v[2].0)).collect();

@@ -24,15 +24,17 @@ fn scheme(units: &[(i64, i64, i64, i64, i64)], opening: i64, sd: i64) -> Project
         opening_balance: Money::from_fen(opening),
         units: units
             .iter()
-            .map(|&(rev, exp, surplus, rg, eg)| ProjectedUnit {
+            .enumerate()
+            .map(|(i, &(rev, exp, surplus, rg, eg))| ProjectedUnit {
                 first_year: UnitFigures {
                     revenue: Money::from_fen(rev),
                     expenditure: Money::from_fen(exp),
                     rolling_surplus: Money::from_fen(surplus),
                     league_fiscal_share: None,
                 },
-                revenue_growth: Growth { mean: Rate::per_mille(rg), sd: Rate::per_mille(sd) },
-                expenditure_growth: Growth { mean: Rate::per_mille(eg), sd: Rate::per_mille(sd) },
+                revenue_growth: Growth::normal(Rate::per_mille(rg), Rate::per_mille(sd)),
+                expenditure_growth: Growth::normal(Rate::per_mille(eg), Rate::per_mille(sd)),
+                stream_key: medfund_riskpool::stream_key(Scheme::Resident, &format!("unit-{i}")),
             })
             .collect(),
     }

@@ -397,6 +397,10 @@ pub struct ProjectionSection {
     /// How the growth draws depend on each other (§8); independent normal
     /// draws without it.
     pub shocks: Option<ProjectionShocks>,
+    /// Where the draws come from: `"per_trial"` (default, one stream per
+    /// trial) or `"per_unit"` (one per trial and unit, so a unit's draws do
+    /// not depend on the other units).
+    pub streams: Option<medfund_riskpool::Streams>,
 }
 
 /// `[projection.shocks]`: correlations, persistence and tails of the growth draws.
@@ -450,7 +454,7 @@ pub struct ProjectionReform {
 }
 
 /// Revenue and expenditure growth.
-#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct GrowthPair {
@@ -460,15 +464,49 @@ pub struct GrowthPair {
     pub expenditure_growth: Growth,
 }
 
-/// A normal distribution of a yearly growth rate.
-#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+/// A yearly growth rate: a normal distribution (or that of
+/// `[projection.shocks]`) about a mean or a path of means.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Growth {
-    /// Mean.
-    pub mean: Rate,
-    /// Standard deviation.
-    pub sd: NonNegativeRate,
+    /// The mean, the same every growth year; give it or `path`.
+    pub mean: Option<Rate>,
+    /// One mean per growth year (the second projected year on: `years − 1`
+    /// rates), instead of `mean`: a deterministic scenario path unless an
+    /// `sd` is given.
+    pub path: Option<Vec<Rate>>,
+    /// Standard deviation: required with `mean`; 0 when a `path` gives none.
+    pub sd: Option<NonNegativeRate>,
+}
+
+impl Growth {
+    /// The growth of the rule crate for a projection of `years` years;
+    /// errors name `at` (e.g. `projection.default.revenue_growth`).
+    pub(crate) fn resolve(&self, years: u32, at: &str) -> ScenarioResult<medfund_riskpool::Growth> {
+        let growth_years = years.saturating_sub(1);
+        match (self.mean, &self.path, self.sd) {
+            (Some(_), Some(_), _) => Err(ScenarioError::input(format!(
+                "{at}: both mean and path; expected one of them (a path gives the mean of each growth year)"
+            ))),
+            (None, None, _) => Err(ScenarioError::input(format!(
+                "{at}: neither mean nor path; expected mean = \"5%\" with an sd, or path = [one rate per growth year]"
+            ))),
+            (Some(_), None, None) => Err(ScenarioError::input(format!(
+                "{at}.sd: missing; expected the standard deviation of the growth about its mean (\"0%\" for none)"
+            ))),
+            (Some(mean), None, Some(sd)) => Ok(medfund_riskpool::Growth::normal(mean, sd.0)),
+            (None, Some(path), sd) => {
+                if u32::try_from(path.len()).ok() != Some(growth_years) {
+                    return Err(ScenarioError::input(format!(
+                        "{at}.path: {} rate(s) for a projection of {years} year(s); expected {growth_years}, one per growth year (the first projected year is computed, not grown)",
+                        path.len()
+                    )));
+                }
+                Ok(medfund_riskpool::Growth::path(path.clone(), sd.map_or(Rate::ZERO, |s| s.0)))
+            }
+        }
+    }
 }
 
 /// `[[projection.units]]`.

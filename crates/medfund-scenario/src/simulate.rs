@@ -4,7 +4,7 @@ use medfund_columnar::TableFile;
 use medfund_columnar::paths::{PathRow, paths_batch, paths_schema};
 use medfund_core::Money;
 use medfund_riskpool::{
-    Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, SummaryOptions,
+    ProjectedScheme, ProjectedUnit, ProjectionSpec, RiskPoolPolicy, Scheme, SchemeProjection, SummaryOptions,
     TrialBlock, UnitFigures,
 };
 use serde::Serialize;
@@ -17,7 +17,7 @@ use crate::claims_run::{ClaimsFormat, MoneyUnit};
 
 use crate::error::{ScenarioError, ScenarioResult};
 use crate::render::{Cell, Column, Table, columns};
-use crate::scenario::{self, Scenario, Source, UnitRow};
+use crate::scenario::{Scenario, Source, UnitRow};
 
 /// Rows of trial paths per batch written.
 const PATH_BATCH: usize = 1 << 16;
@@ -58,10 +58,6 @@ impl Projection {
     }
 }
 
-fn growth(g: scenario::Growth) -> Growth {
-    Growth { mean: g.mean, sd: g.sd.0 }
-}
-
 /// A projection resolved from a scenario, ready to run (whole or by blocks of trials).
 pub(crate) struct Prepared {
     history: medfund_core::PolicyHistory<RiskPoolPolicy>,
@@ -92,10 +88,15 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
             rows.iter().zip(&revenues).filter(|(u, _)| u.scheme == scheme).map(|(u, &r)| (u, r)).collect();
         let mut units = Vec::with_capacity(members.len());
         for (u, revenue) in members {
-            let own = p.units.iter().flatten().find(|g| g.id == u.id && g.scheme.is_none_or(|s| s == scheme));
-            let (rev, exp) = match (own, p.default) {
-                (Some(g), _) => (g.revenue_growth, g.expenditure_growth),
-                (None, Some(d)) => (d.revenue_growth, d.expenditure_growth),
+            let own = p
+                .units
+                .iter()
+                .flatten()
+                .enumerate()
+                .find(|(_, g)| g.id == u.id && g.scheme.is_none_or(|s| s == scheme));
+            let (rev, exp, named) = match (own, &p.default) {
+                (Some((i, g)), _) => (&g.revenue_growth, &g.expenditure_growth, format!("projection.units[{i}]")),
+                (None, Some(d)) => (&d.revenue_growth, &d.expenditure_growth, "projection.default".to_owned()),
                 (None, None) => {
                     return Err(ScenarioError::input(format!(
                         "projection.default: missing, and unit {:?} ({scheme}) has no [[projection.units]] entry; expected growth for every unit",
@@ -111,8 +112,9 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
                     rolling_surplus: u.rolling_surplus.map(|a| a.0).unwrap_or_default(),
                     league_fiscal_share: u.league_fiscal_share,
                 },
-                revenue_growth: growth(rev),
-                expenditure_growth: growth(exp),
+                revenue_growth: rev.resolve(p.years.0, &format!("{named}.revenue_growth")).map_err(at)?,
+                expenditure_growth: exp.resolve(p.years.0, &format!("{named}.expenditure_growth")).map_err(at)?,
+                stream_key: medfund_riskpool::stream_key(scheme, &u.id),
             });
         }
         schemes.push(ProjectedScheme {
@@ -124,7 +126,8 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
     let history = crate::compute::projection_history(r, p).map_err(at)?;
     let spec = ProjectionSpec { first_year: r.year.0, years: p.years.0, trials: p.trials.0, seed: p.seed.0 };
     let options = SummaryOptions::with_quantiles(p.quantiles.iter().flatten().map(|q| q.0).collect::<Vec<u32>>());
-    let shocks = p.shocks.map(|s| s.shocks()).unwrap_or_default();
+    let streams = p.streams.unwrap_or_default();
+    let shocks = p.shocks.map(|s| s.shocks()).unwrap_or_default().with_streams(streams);
     Ok(Prepared { history, spec, schemes, options, shocks })
 }
 

@@ -15,15 +15,17 @@ pub(crate) fn schemes(units: &[(i64, i64, i64, i64)], sd: i64) -> Vec<ProjectedS
             opening_balance: Money::from_fen(50_000_000),
             units: units
                 .iter()
-                .map(|&(rev, exp, rg, eg)| ProjectedUnit {
+                .enumerate()
+                .map(|(i, &(rev, exp, rg, eg))| ProjectedUnit {
                     first_year: UnitFigures {
                         revenue: Money::from_fen(rev),
                         expenditure: Money::from_fen(exp),
                         rolling_surplus: Money::ZERO,
                         league_fiscal_share: None,
                     },
-                    revenue_growth: Growth { mean: Rate::per_mille(rg), sd: Rate::per_mille(sd) },
-                    expenditure_growth: Growth { mean: Rate::per_mille(eg), sd: Rate::per_mille(sd) },
+                    revenue_growth: Growth::normal(Rate::per_mille(rg), Rate::per_mille(sd)),
+                    expenditure_growth: Growth::normal(Rate::per_mille(eg), Rate::per_mille(sd)),
+                    stream_key: medfund_riskpool::stream_key(scheme, &format!("unit-{i}")),
                 })
                 .collect(),
         })

@@ -183,6 +183,14 @@ pub(crate) fn validate_projection(
             )));
         }
     }
+    for (i, u) in listed.iter().enumerate() {
+        u.revenue_growth.resolve(p.years.0, &format!("projection.units[{i}].revenue_growth"))?;
+        u.expenditure_growth.resolve(p.years.0, &format!("projection.units[{i}].expenditure_growth"))?;
+    }
+    if let Some(d) = &p.default {
+        d.revenue_growth.resolve(p.years.0, "projection.default.revenue_growth")?;
+        d.expenditure_growth.resolve(p.years.0, "projection.default.expenditure_growth")?;
+    }
     if let Some(shocks) = &p.shocks {
         shocks.shocks().check().map_err(|e| ScenarioError::input(format!("projection.{e}")))?;
     }
