@@ -290,6 +290,8 @@ pub(crate) enum Command {
         /// With --svg: one scale for the closing balance of every scheme.
         #[arg(long, requires = "svg")]
         same_scale: bool,
+        #[command(flatten)]
+        shards: ShardArgs,
         /// Worker threads (default: one per core). The result does not depend on it.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
@@ -433,4 +435,33 @@ impl ServeArgs {
         }
         c
     }
+}
+
+/// `simulate` in shards of trials run apart (processes, machines), then
+/// merged: the two-pass method of §8 "Many trials", pass by pass.
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("shard_or_merge").args(["trials_from", "merge"]).multiple(false))]
+pub(crate) struct ShardArgs {
+    /// Run one shard: the trials from this one (trials are numbered from 0) of the pass
+    /// (--plan, default the first), writing its outcome to --pass-out instead of a report.
+    #[arg(long, value_name = "N", requires_all = ["trials_to", "pass_out"], conflicts_with_all = ["paths", "svg"])]
+    pub(crate) trials_from: Option<u32>,
+    /// With --trials-from: the end of the shard's trials, excluded.
+    #[arg(long, value_name = "N", requires = "trials_from")]
+    pub(crate) trials_to: Option<u32>,
+    /// With --trials-from: the file the shard's outcome of the pass is written to.
+    #[arg(long, value_name = "FILE", requires = "trials_from")]
+    pub(crate) pass_out: Option<PathBuf>,
+    /// The pass a shard runs or a merge completes: a plan file written by --merge … --plan-out
+    /// (default: the first pass).
+    #[arg(long, value_name = "FILE", requires = "shard_or_merge")]
+    pub(crate) plan: Option<PathBuf>,
+    /// Merge the --pass-out files of every shard of a pass (together every trial once): prints
+    /// the projection like a whole run, or, when another pass is needed, writes its plan to
+    /// --plan-out and prints nothing.
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "plan_out", conflicts_with = "paths")]
+    pub(crate) merge: Vec<PathBuf>,
+    /// With --merge: where the next pass's plan is written if another pass is needed.
+    #[arg(long, value_name = "FILE", requires = "merge")]
+    pub(crate) plan_out: Option<PathBuf>,
 }

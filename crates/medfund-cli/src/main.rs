@@ -11,6 +11,7 @@ use medfund_scenario::{DEMO, EXIT_OTHER, ScenarioError, ScenarioFormat, Scenario
 mod args;
 mod chart;
 mod output;
+mod shard;
 
 use args::{Cli, Command, ErrorFormat, ReportArgs};
 use output::{
@@ -89,6 +90,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             paths_money,
             svg,
             same_scale,
+            shards,
             threads,
             out,
             pretty,
@@ -126,6 +128,20 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     b.set_position(n);
                 }
             };
+            if shards.trials_from.is_some() || !shards.merge.is_empty() {
+                let Some(projection) = pool.install(|| shard::run(&shards, &scenario, &file, base, &limits, &tick))?
+                else {
+                    return Ok(());
+                };
+                if let Some(b) = &bar {
+                    b.finish_and_clear();
+                }
+                if let Some(path) = &svg {
+                    let options = chart::ChartOptions { lang: output.lang.into(), same_scale };
+                    chart::fan_chart(&projection, path, &options)?;
+                }
+                return Ok(emit_projection(&projection, &args)?);
+            }
             let projection = match &paths {
                 None => pool.install(|| medfund_scenario::simulate_scenario(&scenario, &file, base, &limits, &tick))?,
                 Some(out) => {

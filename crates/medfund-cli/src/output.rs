@@ -103,25 +103,33 @@ pub(crate) fn sweep(
             sweep_to(file, settings, input, limits, to, &mut out)?;
             out.flush().map_err(|e| write_error(&e))
         }
-        Some(path) => {
-            let file_error = |what: &str, e: std::io::Error| {
-                ScenarioError::io(format!("--out {}: cannot {what}: {e}", path.display()))
-            };
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
-            let made = std::fs::File::create(&temp).map_err(|e| file_error("create it", e))?;
-            let mut w = std::io::BufWriter::new(made);
-            let result = sweep_to(file, settings, input, limits, to, &mut w)
-                .and_then(|()| w.flush().map_err(|e| file_error("write it", e)))
-                .and_then(|()| std::fs::rename(&temp, path).map_err(|e| file_error("rename it", e)));
-            if result.is_err() {
-                drop(w);
-                // The sweep failed: no partial file is left (best effort).
-                let _ = std::fs::remove_file(&temp);
-            }
-            result
-        }
+        Some(path) => write_atomically("--out", path, |w| sweep_to(file, settings, input, limits, to, w)),
     }
+}
+
+/// Writes the file `path` (named `flag` in errors) through `write`, under a
+/// temporary name beside it renamed once complete: an interrupted or
+/// failed write leaves no partial file under the final name (and removes
+/// the temporary one, best effort).
+pub(crate) fn write_atomically(
+    flag: &str,
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> ScenarioResult<()>,
+) -> ScenarioResult<()> {
+    let file_error =
+        |what: &str, e: std::io::Error| ScenarioError::io(format!("{flag} {}: cannot {what}: {e}", path.display()));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
+    let made = std::fs::File::create(&temp).map_err(|e| file_error("create it", e))?;
+    let mut w = std::io::BufWriter::new(made);
+    let result = write(&mut w)
+        .and_then(|()| w.flush().map_err(|e| file_error("write it", e)))
+        .and_then(|()| std::fs::rename(&temp, path).map_err(|e| file_error("rename it", e)));
+    if result.is_err() {
+        drop(w);
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
 fn sweep_to(

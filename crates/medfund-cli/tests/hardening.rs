@@ -338,3 +338,73 @@ fn messages_point_at_the_value_and_name_the_row() {
     out.input_error(&["with riskpool.year=1999: riskpool.year"]);
     assert_eq!(out.stderr.matches("demo.toml").count(), 1, "{}", out.stderr);
 }
+
+/// Rule: scenario contract §8 "Many trials" — shards run apart and merged
+/// pass by pass give the single run's bytes; files of another projection,
+/// missing trials and bad ranges are refused.
+#[test]
+fn shards_merged_pass_by_pass_equal_the_single_run() {
+    let path = write_files(&[("p.toml", projection("3", "3001").as_bytes())]);
+    let dir = path.parent().unwrap().to_path_buf();
+    let file = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let whole = run_path(&path, &["simulate", "--format", "json", "--quantiles", "10,90"]);
+    assert_eq!(whole.code, 0, "{}", whole.stderr);
+    let ranges = [(1700, 3001), (0, 1), (1, 1700)];
+    let mut plan: Option<String> = None;
+    let mut merged = None;
+    for pass in 1..=6 {
+        let plan_args: Vec<String> = plan.iter().flat_map(|p| ["--plan".to_owned(), p.clone()]).collect();
+        let mut parts = Vec::new();
+        for (i, (from, to)) in ranges.iter().enumerate() {
+            let out = file(&format!("pass{pass}-{i}.bin"));
+            let (from, to) = (from.to_string(), to.to_string());
+            let mut args = vec!["simulate", "--quantiles", "10,90", "--trials-from", &from, "--trials-to", &to];
+            args.extend(["--pass-out", &out]);
+            args.extend(plan_args.iter().map(String::as_str));
+            let shard = run_path(&path, &args);
+            assert_eq!((shard.code, shard.stdout.as_str()), (0, ""), "{}", shard.stderr);
+            parts.push(out);
+        }
+        let next = file(&format!("plan{pass}"));
+        let mut args = vec!["simulate", "--format", "json", "--quantiles", "10,90", "--plan-out", &next, "--merge"];
+        args.extend(parts.iter().map(String::as_str));
+        args.extend(plan_args.iter().map(String::as_str));
+        let m = run_path(&path, &args);
+        assert_eq!(m.code, 0, "{}", m.stderr);
+        if m.stdout.is_empty() {
+            assert!(m.stderr.contains("another pass is needed"), "{}", m.stderr);
+            // Only two of the three shards: trials are missing.
+            let mut short = vec!["simulate", "--quantiles", "10,90", "--plan-out", &next, "--merge"];
+            short.extend(parts.iter().take(2).map(String::as_str));
+            short.extend(plan_args.iter().map(String::as_str));
+            run_path(&path, &short).input_error(&["trials"]);
+            plan = Some(next);
+        } else {
+            merged = Some((pass, m.stdout));
+            break;
+        }
+    }
+    let (passes, merged) = merged.unwrap();
+    assert!(passes >= 2, "the quantiles need a selection pass");
+    assert_eq!(merged, whole.stdout, "merged shards = the single run");
+    // A shard of another seed is another projection's: refused by its fingerprint.
+    let other = write_files(&[("q.toml", projection("3", "3001").replace("seed = 1", "seed = 2").as_bytes())]);
+    let foreign = file("foreign.bin");
+    let shard = run_path(
+        &other,
+        &["simulate", "--quantiles", "10,90", "--trials-from", "0", "--trials-to", "3001", "--pass-out", &foreign],
+    );
+    assert_eq!(shard.code, 0, "{}", shard.stderr);
+    run_path(&path, &["simulate", "--quantiles", "10,90", "--plan-out", &file("x"), "--merge", &foreign])
+        .input_error(&["belongs to another projection"]);
+    // Ranges outside the trials, and flags without their partners.
+    run_path(&path, &["simulate", "--trials-from", "5", "--trials-to", "5", "--pass-out", &file("y")])
+        .input_error(&["expected 0 ≤ from < to ≤ 3001"]);
+    run_path(&path, &["simulate", "--trials-from", "0", "--trials-to", "3002", "--pass-out", &file("y")])
+        .input_error(&["--trials-to 3002"]);
+    assert!(!std::path::Path::new(&file("y")).exists());
+    assert_eq!(run_path(&path, &["simulate", "--trials-from", "0", "--trials-to", "5"]).code, 2);
+    assert_eq!(run_path(&path, &["simulate", "--merge", &foreign]).code, 2);
+    run_path(&path, &["simulate", "--plan-out", &file("x"), "--merge", path.to_str().unwrap()])
+        .input_error(&["not a file of medfund simulate"]);
+}

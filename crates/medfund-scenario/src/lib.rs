@@ -44,6 +44,7 @@ mod render;
 mod report;
 mod report_tables;
 mod scenario;
+mod shards;
 mod simulate;
 mod strict;
 mod sweep;
@@ -62,6 +63,7 @@ pub use crate::presets::PresetInfo;
 pub use crate::render::Lang;
 pub use crate::report::{REPORT_FORMAT, Report};
 pub use crate::scenario::Scenario;
+pub use crate::shards::ShardMerge;
 pub use crate::simulate::Projection;
 pub use crate::simulate::ProjectionStep;
 pub use crate::sweep::{Setting, Sweep, SweepRow, link_settings};
@@ -305,6 +307,43 @@ pub fn projection_next(
 ) -> ScenarioResult<ProjectionStep> {
     let source = source(name, lists, limits);
     simulate::prepare(scenario, &source)?.next(&source, plan, gathered)
+}
+
+/// One shard of a scenario's projection run apart (another process or
+/// machine: `medfund simulate --trials-from A --trials-to B --pass-out F`):
+/// the outcome of a pass of the two-pass method (§8 "Many trials") over
+/// the trials `trials` (numbered from 0, the end excluded), as the bytes of
+/// a pass file. `plan` is the pass's plan file (name, bytes) from
+/// [`projection_merge_shards`], or `None` for the first pass. Memory does
+/// not grow with the trials.
+pub fn projection_shard(
+    scenario: &Scenario,
+    name: &str,
+    lists: impl Into<Lists>,
+    limits: &Limits,
+    plan: Option<(&str, &[u8])>,
+    trials: std::ops::Range<u32>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> ScenarioResult<Vec<u8>> {
+    let source = source(name, lists, limits);
+    simulate::prepare(scenario, &source)?.shard(&source, plan, trials, progress)
+}
+
+/// Merges the pass files (name, bytes) of every shard of a pass — together
+/// every trial once, in any order — into the next pass's plan file or the
+/// projection, exactly [`simulate_scenario`]'s. Files of another
+/// projection (scenario, inputs, seed, trials, quantiles or medfund
+/// version), of another pass, or missing or repeating trials are errors.
+pub fn projection_merge_shards(
+    scenario: &Scenario,
+    name: &str,
+    lists: impl Into<Lists>,
+    limits: &Limits,
+    plan: Option<(&str, &[u8])>,
+    passes: &[(&str, &[u8])],
+) -> ScenarioResult<ShardMerge> {
+    let source = source(name, lists, limits);
+    simulate::prepare(scenario, &source)?.merge_shards(&source, plan, passes)
 }
 
 /// The supplementary split (§5) of claims held in memory (the columns of

@@ -136,6 +136,43 @@ impl Prepared {
         ScenarioError::input(format!("projection: {e}")).at(&source.name)
     }
 
+    /// Years, trials, seed.
+    pub(crate) fn spec(&self) -> ProjectionSpec {
+        self.spec
+    }
+
+    /// FNV-1a (64 bits) of everything the trials depend on — policies,
+    /// units, growth laws, shocks, spec, quantiles — and of the medfund
+    /// version: equal for the same projection run by the same release, so
+    /// files of a projection's shards can be told from another's.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        struct Fnv(u64);
+        impl std::fmt::Write for Fnv {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                for b in s.bytes() {
+                    self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+                }
+                Ok(())
+            }
+        }
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        // Debug output of plain data (no maps): the same bytes every run of one release.
+        std::fmt::Write::write_fmt(
+            &mut h,
+            format_args!(
+                "{} {:?} {:?} {:?} {:?} {:?}",
+                env!("CARGO_PKG_VERSION"),
+                self.history,
+                self.spec,
+                self.schemes,
+                self.options,
+                self.shocks
+            ),
+        )
+        .expect("invariant: hashing formatted text cannot fail");
+        h.0
+    }
+
     /// The whole projection: every trial kept and sorted when that fits
     /// `--max-projection-memory`, else the two-pass method (each trial run
     /// twice, memory independent of the trials, the same figures).
@@ -274,7 +311,18 @@ impl Prepared {
 
     /// `plan`'s pass over the trials `trials`.
     pub(crate) fn gather(&self, source: &Source, plan: &Plan, trials: Range<u32>) -> ScenarioResult<Gathered> {
-        stream::gather(&self.history, self.spec, &self.shocks, &self.schemes, plan, trials, &|_| {})
+        self.gather_with(source, plan, trials, &|_| {})
+    }
+
+    /// [`Prepared::gather`], `progress` hearing the trials finished.
+    pub(crate) fn gather_with(
+        &self,
+        source: &Source,
+        plan: &Plan,
+        trials: Range<u32>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> ScenarioResult<Gathered> {
+        stream::gather(&self.history, self.spec, &self.shocks, &self.schemes, plan, trials, progress)
             .map_err(|e| Prepared::error(e, source))
     }
 
