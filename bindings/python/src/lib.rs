@@ -16,9 +16,7 @@ mod tables;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use medfund_scenario::{
-    Gathered, Lang, Limits, Lists, ListsInMemory, Plan, ProjectionStep, Scenario, ScenarioFormat, Setting,
-};
+use medfund_scenario::{Lang, Limits, Lists, ListsInMemory, Scenario, ScenarioFormat, Setting, ShardMerge};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use pyo3_arrow::PyTable;
@@ -185,75 +183,68 @@ fn simulate<'py>(
     Ok(PyBytes::new(py, &projection_json(py, &p)?))
 }
 
-/// The first pass of the projection by the two-pass method, as bytes for
-/// `projection_gather` and `projection_next`.
-#[pyfunction]
-#[pyo3(signature = (kind, value, lists = None))]
-fn projection_plan<'py>(
-    py: Python<'py>,
-    kind: &str,
-    value: &str,
-    lists: Option<HashMap<String, Vec<u8>>>,
-) -> PyResult<Bound<'py, PyBytes>> {
-    let s = load(py, kind, value, lists)?;
-    let limits = Limits::default();
-    let plan = py
-        .detach(|| medfund_scenario::projection_plan(&s.scenario, &s.name, s.lists.clone(), &limits))
-        .map_err(|e| raise_one(py, e, s.positions))?;
-    Ok(PyBytes::new(py, &plan.to_bytes()))
-}
-
-/// The pass of `plan` over the trials `start..end`, as bytes for `projection_next`.
+/// One shard: the pass of `plan` (a plan file; `None` for the first pass)
+/// over the trials `start..end`, as a pass file — the same bytes as
+/// `medfund simulate --trials-from start --trials-to end --pass-out`.
 #[pyfunction]
 #[pyo3(signature = (kind, value, plan, start, end, lists = None))]
-fn projection_gather<'py>(
+fn projection_shard<'py>(
     py: Python<'py>,
     kind: &str,
     value: &str,
-    plan: &[u8],
+    plan: Option<Vec<u8>>,
     start: u32,
     end: u32,
     lists: Option<HashMap<String, Vec<u8>>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
-    let plan = Plan::from_bytes(plan).map_err(|e| input(py, format!("projection plan: {e}")))?;
-    let gathered = py
+    let plan = plan.as_deref().map(|b| ("plan", b));
+    let bytes = py
         .detach(|| {
-            medfund_scenario::projection_gather(&s.scenario, &s.name, s.lists.clone(), &limits, &plan, start..end)
+            medfund_scenario::projection_shard(
+                &s.scenario,
+                &s.name,
+                s.lists.clone(),
+                &limits,
+                plan,
+                start..end,
+                &|_| {},
+            )
         })
         .map_err(|e| raise_one(py, e, s.positions))?;
-    Ok(PyBytes::new(py, &gathered.to_bytes()))
+    Ok(PyBytes::new(py, &bytes))
 }
 
-/// `(next plan, None)` or `(None, projection JSON)`.
+/// `(next plan file, None)` or `(None, projection JSON)`.
 type NextStep<'py> = (Option<Bound<'py, PyBytes>>, Option<Bound<'py, PyBytes>>);
 
-/// From the outcomes of `plan`'s pass over every trial: `(next plan, None)`,
-/// or `(None, projection JSON)` as `simulate` gives it.
+/// Merges the pass files of every shard of `plan`'s pass (`None`: the
+/// first): `(next plan file, None)`, or `(None, projection JSON)` as
+/// `simulate` gives it. Pass files of the CLI and of `projection_shard` mix.
 #[pyfunction]
-#[pyo3(signature = (kind, value, plan, outcomes, lists = None))]
-fn projection_next<'py>(
+#[pyo3(signature = (kind, value, plan, passes, lists = None))]
+fn projection_merge<'py>(
     py: Python<'py>,
     kind: &str,
     value: &str,
-    plan: &[u8],
-    outcomes: Vec<Vec<u8>>,
+    plan: Option<Vec<u8>>,
+    passes: Vec<Vec<u8>>,
     lists: Option<HashMap<String, Vec<u8>>>,
 ) -> PyResult<NextStep<'py>> {
     let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
-    let plan = Plan::from_bytes(plan).map_err(|e| input(py, format!("projection plan: {e}")))?;
-    let outcomes = outcomes
-        .iter()
-        .map(|b| Gathered::from_bytes(b).map_err(|e| input(py, format!("projection pass: {e}"))))
-        .collect::<PyResult<Vec<_>>>()?;
+    let plan = plan.as_deref().map(|b| ("plan", b));
+    let names: Vec<String> = (0..passes.len()).map(|i| format!("passes[{i}]")).collect();
+    let named: Vec<(&str, &[u8])> = names.iter().map(String::as_str).zip(passes.iter().map(Vec::as_slice)).collect();
     let step = py
-        .detach(|| medfund_scenario::projection_next(&s.scenario, &s.name, s.lists.clone(), &limits, plan, outcomes))
+        .detach(|| {
+            medfund_scenario::projection_merge_shards(&s.scenario, &s.name, s.lists.clone(), &limits, plan, &named)
+        })
         .map_err(|e| raise_one(py, e, s.positions))?;
     Ok(match step {
-        ProjectionStep::Next(plan) => (Some(PyBytes::new(py, &plan.to_bytes())), None),
-        ProjectionStep::Done(p) => (None, Some(PyBytes::new(py, &projection_json(py, &p)?))),
+        ShardMerge::Next(plan) => (Some(PyBytes::new(py, &plan)), None),
+        ShardMerge::Done(p) => (None, Some(PyBytes::new(py, &projection_json(py, &p)?))),
     })
 }
 
@@ -482,9 +473,8 @@ fn _medfund(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(simulate, m)?)?;
-    m.add_function(wrap_pyfunction!(projection_plan, m)?)?;
-    m.add_function(wrap_pyfunction!(projection_gather, m)?)?;
-    m.add_function(wrap_pyfunction!(projection_next, m)?)?;
+    m.add_function(wrap_pyfunction!(projection_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(projection_merge, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_combinations, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;

@@ -265,3 +265,29 @@ def test_the_revenue_link_and_the_one_stop_settlement_are_the_cli_reports():
 def test_the_demo_is_the_cli_demo():
     assert medfund.demo().to_json() == cli("demo", "--format", "json").decode()
     assert "[riskpool]" in medfund.DEMO
+
+
+def test_shards_of_the_cli_and_of_python_merge_into_the_one_process_projection(tmp_path):
+    """Contract §8 "Many trials": pass files of `medfund simulate --trials-from`
+    and of `simulate_shard` are the same bytes and merge into `simulate`'s frame."""
+    trials = json.loads(medfund._medfund.document("path", str(PROJECTION)))["projection"]["trials"]
+    cut = trials // 3
+    expected = medfund.simulate(PROJECTION)
+    plan = None
+    for _pass in range(6):
+        plan_args = [] if plan is None else ["--plan", str(tmp_path / "plan")]
+        if plan is not None:
+            (tmp_path / "plan").write_bytes(plan)
+        out = tmp_path / "cli.pass"
+        cli("simulate", str(PROJECTION), "--trials-from", "0", "--trials-to", str(cut), "--pass-out", str(out), *plan_args)
+        from_cli = out.read_bytes()
+        assert from_cli == medfund.simulate_shard(PROJECTION, 0, cut, plan=plan)
+        rest = medfund.simulate_shard(PROJECTION, cut, trials, plan=plan)
+        with pytest.raises(medfund.InputError, match="trials"):
+            medfund.merge_shards(PROJECTION, [rest], plan=plan)
+        plan, frame = medfund.merge_shards(PROJECTION, [rest, from_cli], plan=plan)
+        if frame is not None:
+            break
+    assert frame is not None
+    pd.testing.assert_frame_equal(frame, expected)
+    assert frame.attrs == expected.attrs

@@ -43,7 +43,11 @@ fn seal(kind: &str, fingerprint: u64, body: &[u8]) -> Vec<u8> {
 fn open<'a>(kind: &str, fingerprint: u64, bytes: &'a [u8], what: &str) -> ScenarioResult<&'a [u8]> {
     let newline = bytes.iter().position(|&b| b == b'\n');
     let (header, body) = match newline.and_then(|i| bytes.split_at_checked(i)) {
-        Some((header, rest)) => (std::str::from_utf8(header).unwrap_or(""), rest.get(1..).unwrap_or_default()),
+        // A header that is not text is no header of ours: the "not a file" error below.
+        Some((header, rest)) => (
+            std::str::from_utf8(header).unwrap_or(""),
+            rest.get(1..).expect("invariant: `rest` starts with the newline found"),
+        ),
         None => ("", bytes),
     };
     let Some((found_kind, found)) = header.split_once(' ') else {

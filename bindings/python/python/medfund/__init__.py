@@ -36,6 +36,8 @@ __all__ = [
     "run",
     "check",
     "simulate",
+    "simulate_shard",
+    "merge_shards",
     "compare",
     "sweep",
     "policies",
@@ -191,6 +193,42 @@ def simulate(scenario: Scenario, *, money: str = "decimal", lists: Optional[List
     _check_money(money)
     kind, value = source(scenario)
     return _projection_frame(json.loads(_medfund.simulate(kind, value, lists_bytes(lists))), money)
+
+
+def simulate_shard(
+    scenario: Scenario, start: int, end: int, *, plan: Optional[bytes] = None, lists: Optional[Lists] = None
+) -> bytes:
+    """One shard of the projection run apart (another process or machine):
+    the pass of ``plan`` (a plan from :func:`merge_shards`; ``None`` for the
+    first pass) over the trials ``start`` to ``end`` (numbered from 0, ``end``
+    excluded), as the bytes of a pass file — the same bytes as ``medfund
+    simulate --trials-from start --trials-to end --pass-out FILE``, so shards
+    of the CLI and of Python merge together. Memory does not grow with the
+    trials (contract §8 "Many trials")."""
+    kind, value = source(scenario)
+    return _medfund.projection_shard(kind, value, plan, start, end, lists_bytes(lists))
+
+
+def merge_shards(
+    scenario: Scenario,
+    passes: Sequence[bytes],
+    *,
+    plan: Optional[bytes] = None,
+    money: str = "decimal",
+    lists: Optional[Lists] = None,
+) -> Tuple[Optional[bytes], Any]:
+    """Merges the pass files of every shard of ``plan``'s pass (together every
+    trial once, in any order): ``(next_plan, None)`` when another pass is
+    needed — run every shard again with ``plan=next_plan`` — or ``(None,
+    frame)``, the DataFrame of :func:`simulate`, exactly equal to it. Files of
+    another projection, of another pass, or missing or repeating trials raise
+    :class:`InputError`."""
+    _check_money(money)
+    kind, value = source(scenario)
+    next_plan, projection = _medfund.projection_merge(kind, value, plan, list(passes), lists_bytes(lists))
+    if projection is None:
+        return next_plan, None
+    return None, _projection_frame(json.loads(projection), money)
 
 
 _PROJECTION_COLUMNS = [

@@ -50,8 +50,10 @@ def _parts(parts: Optional[int], total: int) -> List[Tuple[int, int]]:
 
 
 @ray.remote
-def _gather(kind: str, value: str, plan: bytes, start: int, end: int, lists: Optional[Dict[str, bytes]]) -> bytes:
-    return _medfund.projection_gather(kind, value, plan, start, end, lists)
+def _gather(
+    kind: str, value: str, plan: Optional[bytes], start: int, end: int, lists: Optional[Dict[str, bytes]]
+) -> bytes:
+    return _medfund.projection_shard(kind, value, plan, start, end, lists)
 
 
 def simulate(
@@ -76,10 +78,10 @@ def simulate(
         return _projection_frame(json.loads(_medfund.simulate(kind, value, given)), money)
     shared = ray.put(given)
     ranges = _parts(parts, trials)
-    plan: Optional[bytes] = _medfund.projection_plan(kind, value, given)
+    plan: Optional[bytes] = None  # the first pass
     while True:
         outcomes = ray.get([_gather.remote(kind, value, plan, a, b, shared) for a, b in ranges])
-        plan, projection = _medfund.projection_next(kind, value, plan, outcomes, given)
+        plan, projection = _medfund.projection_merge(kind, value, plan, outcomes, given)
         if projection is not None:
             return _projection_frame(json.loads(projection), money)
 
