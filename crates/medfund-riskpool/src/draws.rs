@@ -115,6 +115,8 @@ pub(crate) struct TrialDraws {
     state: Vec<(f64, f64)>,
     /// The common factors of the current year.
     common: (f64, f64),
+    /// With a correlation matrix: this year's independent draws of the units so far.
+    own_draws: Vec<(f64, f64)>,
     started: bool,
 }
 
@@ -126,6 +128,7 @@ impl TrialDraws {
             own: Vec::new(),
             state: vec![(0.0, 0.0); units],
             common: (0.0, 0.0),
+            own_draws: vec![(0.0, 0.0); units],
             started: false,
         }
     }
@@ -181,8 +184,23 @@ impl TrialDraws {
         let other = self.p.standard(rng);
         let own_e = correlated(self.p.rho, own_r, other);
         let (c, phi) = (self.p.c, self.p.phi);
-        let z_r = c.sqrt() * self.common.0 + (1.0 - c).sqrt() * own_r;
-        let z_e = c.sqrt() * self.common.1 + (1.0 - c).sqrt() * own_e;
+        let (z_r, z_e) = match &self.p.factor {
+            // z = L·ε: row u of the lower-triangular factor needs the draws of units 0..=u,
+            // which are made in that order every year.
+            Some(l) => {
+                *self.own_draws.get_mut(u).expect("invariant: one draw per unit") = (own_r, own_e);
+                let n = self.own_draws.len();
+                let row = l.get(u.checked_mul(n).expect("invariant: u < n")..).expect("invariant: n × n factor");
+                row.iter()
+                    .zip(&self.own_draws)
+                    .take(u.checked_add(1).expect("invariant: u < n"))
+                    .fold((0.0, 0.0), |(r, e), (w, d)| (r + w * d.0, e + w * d.1))
+            }
+            None => (
+                c.sqrt() * self.common.0 + (1.0 - c).sqrt() * own_r,
+                c.sqrt() * self.common.1 + (1.0 - c).sqrt() * own_e,
+            ),
+        };
         let first = !self.started;
         let s = self.state.get_mut(u).expect("invariant: one state per unit");
         *s = if first {

@@ -86,6 +86,7 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)
 )]
 
+mod correlation;
 mod draws;
 pub mod error;
 pub mod policy;

@@ -346,6 +346,15 @@ impl<'a> Runner<'a> {
                 }
             }
         }
+        if let Some(matrix) = &shocks.unit_correlation
+            && matrix.len() != all_units
+        {
+            return Err(RiskPoolError::InvalidPolicy {
+                field: "shocks.unit_correlation",
+                value: format!("{} rows for {all_units} projected units", matrix.len()),
+                expected: "a row and a column per projected unit",
+            });
+        }
         let keys: Vec<u64> = schemes.iter().flat_map(|s| s.units.iter().map(|u| u.stream_key)).collect();
         let seeds = Seeds::new(spec.seed, shocks.streams, &keys)?;
         let row = years.checked_mul(schemes.len()).ok_or_else(|| overflow("projection size"))?;
@@ -367,7 +376,7 @@ impl<'a> Runner<'a> {
     pub(crate) fn scratch(&self) -> TrialScratch {
         TrialScratch {
             engine: SchemeEngine::new(),
-            draws: TrialDraws::new(self.shock_parameters, self.all_units),
+            draws: TrialDraws::new(self.shock_parameters.clone(), self.all_units),
             figures: self.schemes.iter().map(|s| Vec::with_capacity(s.units.len())).collect(),
             outcomes: Vec::new(),
         }

@@ -41,7 +41,7 @@ pub enum ShockDistribution {
 }
 
 /// How the growth draws of a projection depend on each other.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Shocks {
@@ -55,6 +55,11 @@ pub struct Shocks {
     pub distribution: ShockDistribution,
     /// Where the draws come from: one stream per trial (default) or per unit.
     pub streams: Streams,
+    /// Instead of `across_units`, the correlation of every pair of units'
+    /// draws: a matrix with a row and a column per unit in projection
+    /// order (the schemes in order, each scheme's units in order),
+    /// symmetric, 1 on the diagonal, positive semi-definite.
+    pub unit_correlation: Option<Vec<Vec<Rate>>>,
 }
 
 impl Shocks {
@@ -65,7 +70,20 @@ impl Shocks {
         persistence: Rate,
         distribution: ShockDistribution,
     ) -> Shocks {
-        Shocks { revenue_expenditure, across_units, persistence, distribution, streams: Streams::PerTrial }
+        Shocks {
+            revenue_expenditure,
+            across_units,
+            persistence,
+            distribution,
+            streams: Streams::PerTrial,
+            unit_correlation: None,
+        }
+    }
+
+    /// The same shocks with the units' draws correlated by `matrix` (see
+    /// [`Shocks::unit_correlation`]) instead of `across_units`.
+    pub fn with_unit_correlation(self, matrix: Vec<Vec<Rate>>) -> Shocks {
+        Shocks { unit_correlation: Some(matrix), ..self }
     }
 
     /// The same shocks drawn from `streams`.
@@ -76,7 +94,11 @@ impl Shocks {
     /// True for independent normal draws (every correlation and the
     /// persistence 0, normal draws), from either kind of [`Streams`].
     pub fn is_independent(&self) -> bool {
-        Shocks { streams: Streams::PerTrial, ..*self } == Shocks::default()
+        self.revenue_expenditure.is_zero()
+            && self.across_units.is_zero()
+            && self.persistence.is_zero()
+            && self.distribution == ShockDistribution::Normal
+            && self.unit_correlation.is_none()
     }
 
     /// Checks the parameters (ranges; more than 2 degrees of freedom).
@@ -118,7 +140,18 @@ impl Shocks {
             }
         };
         let original = self.is_independent() && self.streams == Streams::PerTrial;
-        Ok(Parameters { original, rho, c, phi, t })
+        let factor = match &self.unit_correlation {
+            None => None,
+            Some(_) if !self.across_units.is_zero() => {
+                return Err(RiskPoolError::InvalidPolicy {
+                    field: "shocks.unit_correlation",
+                    value: format!("given with across_units {}", self.across_units),
+                    expected: "either a matrix or one correlation across units, not both",
+                });
+            }
+            Some(matrix) => Some(std::sync::Arc::from(crate::correlation::factor(matrix)?)),
+        };
+        Ok(Parameters { original, rho, c, phi, t, factor })
     }
 }
 
@@ -129,13 +162,13 @@ fn variance_one(nu: u32) -> f64 {
     ((nu - 2.0) / nu).sqrt()
 }
 
-fn to_f64(r: Rate) -> f64 {
+pub(crate) fn to_f64(r: Rate) -> f64 {
     // A model parameter, not money: its decimal read as a float.
-    r.to_decimal().to_string().parse::<f64>().unwrap_or(f64::NAN)
+    r.to_decimal().to_string().parse::<f64>().expect("invariant: a decimal's text is a float's text")
 }
 
 /// The checked parameters of [`Shocks`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Parameters {
     /// Independent normal draws from one stream per trial: the original
     /// model, whose draws are made only where an sd is not 0.
@@ -145,6 +178,8 @@ pub(crate) struct Parameters {
     pub(crate) phi: f64,
     /// Student-t and the factor that scales it to variance 1.
     pub(crate) t: Option<(StudentT<f64>, f64)>,
+    /// The lower-triangular factor of `unit_correlation` (n × n, by rows).
+    pub(crate) factor: Option<std::sync::Arc<[f64]>>,
 }
 
 /// ρ·x + √(1 − ρ²)·y.
@@ -189,7 +224,7 @@ mod tests {
         let laws = (0, 1_000_000, 0, 1_000_000);
         (0..20_000)
             .map(|t| {
-                let mut d = TrialDraws::new(p, 2);
+                let mut d = TrialDraws::new(p.clone(), 2);
                 d.start(&seeds, t);
                 d.year();
                 let a = d.unit(0, laws);
@@ -220,6 +255,31 @@ mod tests {
             let var = s.iter().map(|v| v[2].1.powi(2)).sum::<f64>() / s.len() as f64;
             assert!((var - 1.0).abs() < 0.05, "{var}");
         }
+    }
+
+    #[test]
+    fn draws_have_the_correlation_matrix_asked_for() {
+        let matrix = vec![vec![Rate::ONE, Rate::percent(-60)], vec![Rate::percent(-60), Rate::ONE]];
+        for streams in [Streams::PerTrial, Streams::PerUnit] {
+            let shocks = shocks(30, 0, 50, ShockDistribution::Normal)
+                .with_streams(streams)
+                .with_unit_correlation(matrix.clone());
+            let s = sample(shocks);
+            let within: Vec<(f64, f64)> = s.iter().map(|v| v[0]).collect();
+            let across: Vec<(f64, f64)> = s.iter().map(|v| (v[0].0, v[1].0)).collect();
+            let across_e: Vec<(f64, f64)> = s.iter().map(|v| (v[0].1, v[1].1)).collect();
+            let over_time: Vec<(f64, f64)> = s.iter().map(|v| (v[0].0, v[2].0)).collect();
+            for (got, want) in
+                [(corr(&within), 0.3), (corr(&across), -0.6), (corr(&across_e), -0.6), (corr(&over_time), 0.5)]
+            {
+                assert!((got - want).abs() < 0.03, "{streams:?}: {got} vs {want}");
+            }
+            let var = s.iter().map(|v| v[1].0.powi(2)).sum::<f64>() / s.len() as f64;
+            assert!((var - 1.0).abs() < 0.05, "{var}");
+        }
+        // Not with across_units as well.
+        let both = shocks(0, 10, 0, ShockDistribution::Normal).with_unit_correlation(matrix);
+        assert!(both.parameters().is_err());
     }
 
     #[test]

@@ -121,8 +121,8 @@ fn per_unit_streams_keep_the_other_units_draws_when_a_unit_is_added() {
     more[0].units.insert(0, extra);
     let spec = ProjectionSpec { first_year: 2022, years: 8, trials: 400, seed: 5 };
     let correlated = Shocks::new(Rate::percent(50), Rate::percent(30), Rate::percent(40), ShockDistribution::Normal);
-    for shocks in [Shocks::default(), correlated, correlated.with_streams(Streams::PerTrial)] {
-        let per_unit = shocks.with_streams(Streams::PerUnit);
+    for shocks in [Shocks::default(), correlated.clone(), correlated.with_streams(Streams::PerTrial)] {
+        let per_unit = shocks.clone().with_streams(Streams::PerUnit);
         let (before, after) = (run(spec, &per_unit, &base), run(spec, &per_unit, &more));
         assert_eq!(before[1], after[1], "resident scheme under {per_unit:?}");
         assert_ne!(before[0], after[0], "the employee scheme has a new unit");

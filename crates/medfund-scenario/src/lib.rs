@@ -613,7 +613,8 @@ pub mod model {
         ArrearRow, AssistanceSection, ClaimRow, ContributionsSection, CountyRow, EmployeeRow, FiguresChoice, Growth,
         GrowthPair, HeadcountRow, InstitutionRow, LateFeesTable, LevyTable, PersonRow, ProjectionReform,
         ProjectionSection, ProjectionShocks, ProjectionUnit, ResidentsTable, RetireeAccountsFrom, RevenueFrom,
-        RiskpoolSection, Scenario, SchemeTable, SpendingRow, SupplementarySection, SurplusSection, SweepYears, UnitRow,
+        RiskpoolSection, Scenario, SchemeTable, SpendingRow, SupplementarySection, SurplusSection, SweepYears,
+        UnitCorrelation, UnitRow,
     };
     pub use crate::values::{
         Amount, DateOrYear, IsoDate, NonNegativeQuantity, NonNegativeRate, Score, Whole32, Whole64, Year,

@@ -404,7 +404,7 @@ pub struct ProjectionSection {
 }
 
 /// `[projection.shocks]`: correlations, persistence and tails of the growth draws.
-#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ProjectionShocks {
@@ -416,6 +416,22 @@ pub struct ProjectionShocks {
     pub persistence: Option<Rate>,
     /// `"normal"` (default) or `{ student_t = ν }` (ν > 2, scaled to variance 1).
     pub distribution: Option<medfund_riskpool::ShockDistribution>,
+    /// Instead of `across_units`: the correlation of every pair of units' draws.
+    pub unit_correlation: Option<UnitCorrelation>,
+}
+
+/// `[projection.shocks.unit_correlation]`: a correlation matrix over the
+/// projected units.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct UnitCorrelation {
+    /// Every projected unit once, as `"scheme/id"` (`"employee/left-banner"`):
+    /// the order of the matrix's rows and columns.
+    pub units: Vec<String>,
+    /// Symmetric, 1 on the diagonal, entries from −1 to 1, positive
+    /// semi-definite.
+    pub matrix: Vec<Vec<Rate>>,
 }
 
 impl ProjectionShocks {

@@ -127,7 +127,10 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
     let spec = ProjectionSpec { first_year: r.year.0, years: p.years.0, trials: p.trials.0, seed: p.seed.0 };
     let options = SummaryOptions::with_quantiles(p.quantiles.iter().flatten().map(|q| q.0).collect::<Vec<u32>>());
     let streams = p.streams.unwrap_or_default();
-    let shocks = p.shocks.map(|s| s.shocks()).unwrap_or_default().with_streams(streams);
+    let mut shocks = p.shocks.as_ref().map(|s| s.shocks()).unwrap_or_default().with_streams(streams);
+    if let Some(matrix) = crate::compute::unit_correlation(p, &rows).map_err(at)? {
+        shocks = shocks.with_unit_correlation(matrix);
+    }
     Ok(Prepared { history, spec, schemes, options, shocks })
 }
 

@@ -194,7 +194,71 @@ pub(crate) fn validate_projection(
     if let Some(shocks) = &p.shocks {
         shocks.shocks().check().map_err(|e| ScenarioError::input(format!("projection.{e}")))?;
     }
+    unit_correlation(p, units)?;
     projection_history(section, p).map(|_| ())
+}
+
+/// `[projection.shocks.unit_correlation]` checked (every projected unit
+/// once, a valid correlation matrix in the order given) and put in
+/// projection order: the employee scheme's units, then the resident
+/// scheme's, each in `[[riskpool.units]]` order.
+pub(crate) fn unit_correlation(
+    p: &crate::scenario::ProjectionSection,
+    units: &[UnitRow],
+) -> ScenarioResult<Option<Vec<Vec<medfund_core::Rate>>>> {
+    let Some(c) = p.shocks.as_ref().and_then(|s| s.unit_correlation.as_ref()) else {
+        return Ok(None);
+    };
+    let at = "projection.shocks.unit_correlation";
+    if let Some(across) = p.shocks.as_ref().and_then(|s| s.across_units) {
+        return Err(ScenarioError::input(format!(
+            "{at}: given with across_units = {across}; expected either the matrix or one correlation across units"
+        )));
+    }
+    medfund_riskpool::Shocks::default().with_unit_correlation(c.matrix.clone()).check().map_err(|e| match e {
+        medfund_riskpool::RiskPoolError::InvalidPolicy { value, expected, .. } => {
+            ScenarioError::input(format!("{at}.matrix: {value}; expected {expected}"))
+        }
+        other => ScenarioError::input(format!("projection.{other}")),
+    })?;
+    if c.matrix.len() != c.units.len() {
+        return Err(ScenarioError::input(format!(
+            "{at}.matrix: {} rows for {} units; expected a row and a column per unit listed",
+            c.matrix.len(),
+            c.units.len()
+        )));
+    }
+    let order: Vec<&UnitRow> =
+        medfund_riskpool::Scheme::ALL.iter().flat_map(|&s| units.iter().filter(move |u| u.scheme == s)).collect();
+    // Position in `c.units` of each projected unit, in projection order.
+    let mut positions = Vec::with_capacity(order.len());
+    for u in &order {
+        let name = format!("{}/{}", u.scheme.key(), u.id);
+        let found: Vec<usize> = c.units.iter().enumerate().filter(|(_, n)| **n == name).map(|(i, _)| i).collect();
+        match found.as_slice() {
+            [i] => positions.push(*i),
+            [] => {
+                return Err(ScenarioError::input(format!(
+                    "{at}.units: {name:?} is not listed; expected every projected unit once, as \"scheme/id\""
+                )));
+            }
+            [first, second, ..] => {
+                return Err(ScenarioError::input(format!(
+                    "{at}.units[{second}]: {name:?} is already units[{first}]; expected each unit once"
+                ))
+                .with_code(codes::DUPLICATE));
+            }
+        }
+    }
+    if let Some((i, extra)) = c.units.iter().enumerate().find(|(i, _)| !positions.contains(i)) {
+        return Err(ScenarioError::input(format!(
+            "{at}.units[{i}]: {extra:?} is no projected unit; expected \"scheme/id\" of a [[riskpool.units]] entry"
+        )));
+    }
+    let entry = |i: usize, j: usize| {
+        *c.matrix.get(i).and_then(|row| row.get(j)).expect("invariant: a square matrix of the units' size was checked")
+    };
+    Ok(Some(positions.iter().map(|&i| positions.iter().map(|&j| entry(i, j)).collect()).collect()))
 }
 
 /// The unit-years a projection simulates (trials × years × units) against
