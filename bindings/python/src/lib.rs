@@ -166,19 +166,36 @@ fn projection_json(py: Python<'_>, p: &medfund_scenario::Projection) -> PyResult
     Ok(out)
 }
 
-/// The Monte Carlo projection, as the JSON of `medfund simulate --format json`.
+/// The Monte Carlo projection, as the JSON of `medfund simulate --format json`;
+/// with `paths`, every trial's path also written to that file (.csv,
+/// .parquet or .arrow, money as `paths_money`), as `medfund simulate --paths`.
 #[pyfunction]
-#[pyo3(signature = (kind, value, lists = None))]
+#[pyo3(signature = (kind, value, lists = None, paths = None, paths_money = "decimal"))]
 fn simulate<'py>(
     py: Python<'py>,
     kind: &str,
     value: &str,
     lists: Option<HashMap<String, Vec<u8>>>,
+    paths: Option<std::path::PathBuf>,
+    paths_money: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let money = unit(py, paths_money)?;
     let s = load(py, kind, value, lists)?;
     let limits = Limits::default();
     let p = py
-        .detach(|| medfund_scenario::simulate_scenario(&s.scenario, &s.name, s.lists.clone(), &limits, &|_| {}))
+        .detach(|| match &paths {
+            None => medfund_scenario::simulate_scenario(&s.scenario, &s.name, s.lists.clone(), &limits, &|_| {}),
+            Some(out) => medfund_scenario::simulate_scenario_with_paths(
+                &s.scenario,
+                &s.name,
+                s.lists.clone(),
+                &limits,
+                &|_| {},
+                out,
+                money,
+            )
+            .map(|(p, _rows)| p),
+        })
         .map_err(|e| raise_one(py, e, s.positions))?;
     Ok(PyBytes::new(py, &projection_json(py, &p)?))
 }

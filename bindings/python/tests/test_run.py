@@ -291,3 +291,27 @@ def test_shards_of_the_cli_and_of_python_merge_into_the_one_process_projection(t
     assert frame is not None
     pd.testing.assert_frame_equal(frame, expected)
     assert frame.attrs == expected.attrs
+
+
+def test_simulate_writes_the_paths_of_the_cli_and_the_cumulative_risk_is_their_share(tmp_path: pathlib.Path):
+    """Contract §8 trial paths: `simulate(paths=…)` writes the rows of
+    `medfund simulate --paths`, and the share of trials with a review by each
+    year is `p_review_cumulative`."""
+    frame = medfund.simulate(PROJECTION, paths=tmp_path / "py.csv")
+    cli("simulate", str(PROJECTION), "--format", "json", "--paths", str(tmp_path / "cli.csv"))
+    assert (tmp_path / "py.csv").read_bytes() == (tmp_path / "cli.csv").read_bytes()
+    assert frame.equals(medfund.simulate(PROJECTION))
+    medfund.simulate(PROJECTION, paths=tmp_path / "p.parquet", paths_money="fen")
+    paths = pd.read_parquet(tmp_path / "p.parquet")
+    assert str(paths["closing_balance"].dtype) == "int64"
+    trials = frame.attrs["trials"]
+    assert paths["trial"].nunique() == trials
+    for (scheme, year), row in frame.set_index(["scheme", "year"]).iterrows():
+        mine = paths[(paths["scheme"] == scheme) & (paths["year"] <= year)]
+        reviewed = mine.groupby("trial")["actuarial_review"].any().sum()
+        assert reviewed / trials == pytest.approx(row["p_review_cumulative"], abs=1e-12)
+    with pytest.raises(ValueError, match="paths_money"):
+        medfund.simulate(PROJECTION, paths=tmp_path / "x.csv", paths_money="cents")
+    with pytest.raises(medfund.InputError, match="x.txt"):
+        medfund.simulate(PROJECTION, paths=tmp_path / "x.txt")
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.txt").exists()

@@ -21,8 +21,9 @@ file (whose ``*_csv`` lists are read relative to it). The walk-through is
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _medfund
 from ._input import Lists, Scenario, folder, lists_bytes, source, to_json
@@ -181,7 +182,14 @@ def _is_decimal(value: Any) -> bool:
     return dot == "." and whole.lstrip("-").isdigit() and fraction.isdigit()
 
 
-def simulate(scenario: Scenario, *, money: str = "decimal", lists: Optional[Lists] = None) -> Any:
+def simulate(
+    scenario: Scenario,
+    *,
+    money: str = "decimal",
+    lists: Optional[Lists] = None,
+    paths: Optional[Union[str, "os.PathLike[str]"]] = None,
+    paths_money: str = "decimal",
+) -> Any:
     """The Monte Carlo projection (``[projection]``) as a DataFrame: one row per
     scheme and year with the p5/p50/p95 and mean closing balance, the
     probability of an actuarial review that year (``p_actuarial_review``), by
@@ -189,10 +197,22 @@ def simulate(scenario: Scenario, *, money: str = "decimal", lists: Optional[List
     (``p_first_review``), the mean unresolved gap, the Monte Carlo standard
     error (``…_se``) of every probability and mean, and ``closing_pQ`` /
     ``unresolved_pQ`` for each percentile of ``[projection] quantiles``.
-    ``attrs`` holds ``trials`` and ``seed``. ``lists`` as for :func:`run`."""
+    ``attrs`` holds ``trials`` and ``seed``. ``lists`` as for :func:`run`.
+
+    ``paths``: also write every trial's path (trial, scheme, year, closing
+    balance, unresolved, review) to this file — ``.csv``, ``.parquet`` or
+    ``.arrow``, the same rows as ``medfund simulate --paths`` — for any
+    statistic the frame does not hold; ``paths_money`` is ``"decimal"``
+    (yuan, decimal(18,2)) or ``"fen"`` (int64). The file appears under its
+    name only once complete. Keeping every trial, it is refused (a
+    ``limit`` error) where the trials would not fit the memory limit."""
     _check_money(money)
+    if paths_money not in _MONEY:
+        raise ValueError(f"paths_money={paths_money!r}; expected 'decimal' or 'fen'")
     kind, value = source(scenario)
-    return _projection_frame(json.loads(_medfund.simulate(kind, value, lists_bytes(lists))), money)
+    out = None if paths is None else os.fspath(paths)
+    raw = _medfund.simulate(kind, value, lists_bytes(lists), out, paths_money)
+    return _projection_frame(json.loads(raw), money)
 
 
 def simulate_shard(
