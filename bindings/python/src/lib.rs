@@ -281,19 +281,34 @@ fn compare<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// The settings of `{"set": {"path": [values]}, "link": [[path, …], …]}`
+/// (as `_settings_json` writes them), linked.
 fn settings_of(py: Python<'_>, settings_json: &str) -> PyResult<Vec<Setting>> {
-    let map: serde_json::Map<String, serde_json::Value> =
+    let shape = "expected {\"set\": {path: [values]}, \"link\": [[path, …], …]}";
+    let mut doc: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(settings_json).map_err(|e| input(py, format!("sweep settings: {e}")))?;
-    Ok(map
+    let Some(serde_json::Value::Object(set)) = doc.remove("set") else {
+        return Err(input(py, format!("sweep settings: no set; {shape}")));
+    };
+    let link: Vec<Vec<String>> = match doc.remove("link") {
+        None => Vec::new(),
+        Some(l) => serde_json::from_value(l).map_err(|e| input(py, format!("sweep settings: link: {e}; {shape}")))?,
+    };
+    if let Some(other) = doc.keys().next() {
+        return Err(input(py, format!("sweep settings: {other:?}; {shape}")));
+    }
+    let mut settings: Vec<Setting> = set
         .into_iter()
         .map(|(path, values)| match values {
             serde_json::Value::Array(v) => Setting::new(path, v),
             other => Setting::new(path, vec![other]),
         })
-        .collect())
+        .collect();
+    medfund_scenario::link_settings(&mut settings, &link).map_err(|e| raise_one(py, e, false))?;
+    Ok(settings)
 }
 
-/// The number of combinations of a sweep's settings (`{"path": [values]}` as JSON).
+/// The number of combinations of a sweep's settings (`{"set": {"path": [values]}, "link": [[path, …]]}` as JSON).
 #[pyfunction]
 fn sweep_combinations(py: Python<'_>, settings_json: &str) -> PyResult<u64> {
     let settings = settings_of(py, settings_json)?;

@@ -26,6 +26,11 @@ def test_sweep_in_ranges_is_the_one_process_sweep(ray_cluster):
     settings = {"riskpool.policy.levy_rate": ["5%", "8%", "10%"], "surplus.policy.primary_floor": ["30%", "40%"]}
     expected = medfund.sweep(EXAMPLES / "demo.toml", settings)
     assert medfund.ray.sweep(EXAMPLES / "demo.toml", settings, parts=4).equals(expected)
+    link = [["riskpool.policy.levy_rate", "surplus.policy.primary_floor"]]
+    settings["surplus.policy.primary_floor"] = ["30%", "40%", "50%"]
+    linked = medfund.sweep(EXAMPLES / "demo.toml", settings, link=link)
+    assert len(linked) == 3
+    assert medfund.ray.sweep(EXAMPLES / "demo.toml", settings, parts=2, link=link).equals(linked)
 
 
 def test_claims_partitioned_by_person_split_as_in_one_process(ray_cluster):

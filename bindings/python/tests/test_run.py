@@ -186,6 +186,26 @@ def test_sweep_is_the_cli_sweep():
         medfund.sweep(DEMO, {})
 
 
+def test_sweep_links_settings_like_the_cli():
+    """Contract §9 linked settings: `link` is `medfund sweep --link`."""
+    settings = {"riskpool.policy.levy_rate": ["5%", "10%"], "riskpool.policy.cap_multiple": [1, "1.5"]}
+    link = [["riskpool.policy.levy_rate", "riskpool.policy.cap_multiple"]]
+    frame = medfund.sweep(DEMO, settings, link=link)
+    rows = cli_json(
+        "sweep", str(DEMO), "--set", "riskpool.policy.levy_rate=5%,10%", "--set", "riskpool.policy.cap_multiple=1,1.5",
+        "--link", "riskpool.policy.levy_rate,riskpool.policy.cap_multiple", "--format", "json",
+    )["sweep"]["rows"]
+    assert len(frame) == len(rows) == 2
+    assert [str(v) for v in frame["riskpool.employee.levy"]] == [r["figures"]["riskpool.employee.levy"] for r in rows]
+    assert list(frame["riskpool.policy.levy_rate"]) == ["5%", "10%"]
+    with pytest.raises(medfund.InputError, match="as many values for every linked path"):
+        medfund.sweep(DEMO, {**settings, "riskpool.policy.cap_multiple": [1]}, link=link)
+    with pytest.raises(medfund.InputError, match="is not swept"):
+        medfund.sweep(DEMO, settings, link=[["riskpool.policy.levy_rate", "riskpool.policy.x"]])
+    with pytest.raises(ValueError, match="link"):
+        medfund.sweep(DEMO, settings, link=["riskpool.policy.levy_rate"])
+
+
 def test_policies_is_the_registry():
     frame = medfund.policies()
     assert list(frame["id"]) == [p["id"] for p in json.loads(cli("policies", "--format", "json"))]

@@ -27,7 +27,8 @@ impl Setting {
     }
 }
 
-/// Links the settings named by each of `links` (`--link a,b`): they vary
+/// Links the settings named by each of `links` (`--link a,b`, the
+/// service's and Python's `link`): they vary
 /// together — the first value of each, then the second of each, … — as one
 /// dimension of the cartesian product, at the place of the first of them.
 /// Every path must be a setting's, in one link at most, and the settings of
@@ -36,7 +37,7 @@ pub fn link_settings(settings: &mut [Setting], links: &[Vec<String>]) -> Scenari
     for (g, paths) in links.iter().enumerate() {
         if paths.len() < 2 {
             return Err(ScenarioError::input(format!(
-                "--link {}: one path; expected two or more --set paths that vary together",
+                "link {}: one path; expected two or more swept paths that vary together",
                 paths.join(",")
             )));
         }
@@ -44,13 +45,13 @@ pub fn link_settings(settings: &mut [Setting], links: &[Vec<String>]) -> Scenari
         for path in paths {
             let s = settings.iter_mut().find(|s| &s.path == path).ok_or_else(|| {
                 ScenarioError::input(format!(
-                    "--link {}: {path} is not a --set path; expected paths given with --set",
+                    "link {}: {path} is not swept; expected paths given values to sweep (--set, \"set\")",
                     paths.join(",")
                 ))
             })?;
             if s.group.is_some() {
                 return Err(ScenarioError::input(format!(
-                    "--link {}: {path} is linked twice; expected each path in one link at most",
+                    "link {}: {path} is linked twice; expected each path in one link at most",
                     paths.join(",")
                 ))
                 .with_code(codes::DUPLICATE));
@@ -58,7 +59,7 @@ pub fn link_settings(settings: &mut [Setting], links: &[Vec<String>]) -> Scenari
             match count {
                 Some((first, n)) if n != s.values.len() => {
                     return Err(ScenarioError::input(format!(
-                        "--link {}: {path} has {} values and {first} has {n}; expected as many values for every linked path",
+                        "link {}: {path} has {} values and {first} has {n}; expected as many values for every linked path",
                         paths.join(","),
                         s.values.len()
                     )));

@@ -293,7 +293,33 @@ fn settings_of(set: Value) -> Result<Vec<Setting>, Problem> {
         .collect()
 }
 
-/// `POST /v1/sweep`: `{"scenario": scenario, "set": {"path": [values]}}`.
+/// `link` of a sweep request: lists of paths of `set` that vary together.
+fn links_of(link: Option<Value>) -> Result<Vec<Vec<String>>, Problem> {
+    let bad = || -> Problem {
+        ScenarioError::input("link: expected a list of lists of field paths of set ([[\"a\", \"b\"], …])")
+            .with_code(medfund_scenario::codes::INVALID_VALUE)
+            .at(REQUEST)
+            .into()
+    };
+    let Some(link) = link else { return Ok(Vec::new()) };
+    let Value::Array(groups) = link else { return Err(bad()) };
+    groups
+        .into_iter()
+        .map(|g| match g {
+            Value::Array(paths) => paths
+                .into_iter()
+                .map(|p| match p {
+                    Value::String(p) => Ok(p),
+                    _ => Err(bad()),
+                })
+                .collect(),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+/// `POST /v1/sweep`: `{"scenario": scenario, "set": {"path": [values]},
+/// "link": [["path", "path"], …]}` (`link` optional).
 pub(crate) async fn sweep(
     State(app): State<Arc<App>>,
     Extension(id): Extension<RequestId>,
@@ -307,8 +333,10 @@ pub(crate) async fn sweep(
         .run(&id.0, move || {
             let mut doc = document_of(&raw)?;
             let scenario = member(&mut doc, "scenario", "the scenario to sweep")?;
-            let settings = settings_of(member(&mut doc, "set", "the field paths and their values")?)?;
-            refuse_others(&doc, "scenario and set")?;
+            let mut settings = settings_of(member(&mut doc, "set", "the field paths and their values")?)?;
+            let links = links_of(doc.remove("link"))?;
+            refuse_others(&doc, "scenario, set and link")?;
+            medfund_scenario::link_settings(&mut settings, &links).map_err(|e| Problem::from(e.at(REQUEST)))?;
             let mut rows = Vec::new();
             medfund_scenario::sweep_value_each(
                 scenario,

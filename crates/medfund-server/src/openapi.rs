@@ -238,6 +238,11 @@ fn own_schemas(schemas: &mut serde_json::Map<String, Value>) {
                         "minItems": 1,
                         "items": { "type": ["string", "number", "boolean"] }
                     }
+                },
+                "link": {
+                    "type": "array",
+                    "description": "Paths of `set` that vary together (first values together, then the second, …) as one dimension of the product, at the place of the first of them; each path in one link at most, with as many values each",
+                    "items": { "type": "array", "minItems": 2, "items": { "type": "string" } }
                 }
             }),
         ),

@@ -248,6 +248,71 @@ fn sweep_runs_every_combination_in_cartesian_order() {
     small.post_json("/v1/sweep", &body.to_string()).problem(422, "limit");
 }
 
+/// Rule: scenario contract §9, linked settings (`--link` of `medfund sweep`).
+#[test]
+fn sweep_links_settings_that_vary_together() {
+    let s = server();
+    let scenario: Value = serde_json::from_str(&demo_json()).unwrap();
+    let set = json!({"riskpool.policy.levy_rate": ["8%", "10%"], "riskpool.policy.cap_multiple": [1, "1.5"]});
+    let link = json!([["riskpool.policy.levy_rate", "riskpool.policy.cap_multiple"]]);
+    let a = s.post_json("/v1/sweep", &json!({"scenario": scenario, "set": set, "link": link}).to_string());
+    assert_eq!(a.status, 200, "{}", a.text());
+    let v = a.json();
+    conforms("SweepAnswer", &v);
+    let rows = v["sweep"]["rows"].as_array().unwrap();
+    // Two rows (8 % with 1, 10 % with 1.5), not four; the same as the library's.
+    let values: Vec<&Value> = rows.iter().map(|r| &r["values"]).collect();
+    assert_eq!(
+        values,
+        [
+            &json!({"riskpool.policy.levy_rate": "8%", "riskpool.policy.cap_multiple": 1}),
+            &json!({"riskpool.policy.levy_rate": "10%", "riskpool.policy.cap_multiple": "1.5"})
+        ]
+    );
+    let mut settings = vec![
+        medfund_scenario::Setting::new("riskpool.policy.levy_rate", vec![json!("8%"), json!("10%")]),
+        medfund_scenario::Setting::new("riskpool.policy.cap_multiple", vec![json!(1), json!("1.5")]),
+    ];
+    medfund_scenario::link_settings(
+        &mut settings,
+        &[vec!["riskpool.policy.levy_rate".to_owned(), "riskpool.policy.cap_multiple".to_owned()]],
+    )
+    .unwrap();
+    let mut expected = Vec::new();
+    medfund_scenario::sweep_value_each(
+        scenario.clone(),
+        "request",
+        std::path::PathBuf::from("."),
+        &settings,
+        &medfund_server::Config::default().limits,
+        &|_, _| {},
+        &mut |r| {
+            expected.push(serde_json::to_value(r).unwrap());
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(rows, &expected);
+    for (link, code, expected) in [
+        (json!("riskpool.policy.levy_rate"), "invalid-value", "expected a list of lists of field paths"),
+        (json!([["riskpool.policy.levy_rate", 3]]), "invalid-value", "expected a list of lists of field paths"),
+        (json!([["riskpool.policy.levy_rate"]]), "invalid-input", "one path"),
+        (
+            json!([["riskpool.policy.levy_rate", "riskpool.policy.x"]]),
+            "invalid-input",
+            "riskpool.policy.x is not swept",
+        ),
+    ] {
+        let body = json!({"scenario": scenario, "set": set, "link": link});
+        let p = s.post_json("/v1/sweep", &body.to_string()).problem(422, code);
+        assert!(p["errors"][0]["message"].as_str().unwrap().contains(expected), "{p}");
+    }
+    let uneven = json!({"riskpool.policy.levy_rate": ["8%", "10%"], "riskpool.policy.cap_multiple": [1]});
+    let body = json!({"scenario": scenario, "set": uneven, "link": link});
+    let p = s.post_json("/v1/sweep", &body.to_string()).problem(422, "invalid-input");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("as many values for every linked path"), "{p}");
+}
+
 #[test]
 fn policies_health_version_and_the_document_answer() {
     let s = server();

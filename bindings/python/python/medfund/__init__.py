@@ -324,7 +324,7 @@ def compare(base: Scenario, variant: Scenario, *, lists: Optional[Lists] = None)
     return frame
 
 
-def _settings_json(settings: Mapping[str, Sequence[Any]]) -> str:
+def _settings_json(settings: Mapping[str, Sequence[Any]], link: Optional[Sequence[Sequence[str]]] = None) -> str:
     if not isinstance(settings, Mapping) or not settings:
         raise ValueError("settings: expected a non-empty dict {'field.path': [value, ...]}")
     fixed = {}
@@ -332,7 +332,12 @@ def _settings_json(settings: Mapping[str, Sequence[Any]]) -> str:
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
             raise ValueError(f"settings[{path!r}]: expected a list of values")
         fixed[path] = list(values)
-    return to_json(fixed)
+    links = []
+    for group in link or []:
+        if isinstance(group, (str, bytes)) or not all(isinstance(p, str) for p in group):
+            raise ValueError(f"link: {group!r}; expected lists of field paths of settings, e.g. [['a', 'b']]")
+        links.append(list(group))
+    return to_json({"set": fixed, "link": links})
 
 
 def _scenario_json(scenario: Scenario) -> Tuple[str, Optional[str]]:
@@ -364,16 +369,21 @@ def sweep(
     *,
     money: str = "decimal",
     lists: Optional[Lists] = None,
+    link: Optional[Sequence[Sequence[str]]] = None,
 ) -> Any:
     """Runs ``scenario`` once per combination of ``settings`` (cartesian
     product, the last path varying fastest; parallel) and returns a DataFrame
     with one row per combination: the values set, then the headline figures
     (money as ``Decimal``). ``lists`` as for :func:`run`.
 
+    ``link``: lists of paths of ``settings`` that vary together (their first
+    values together, then their second, …) as one dimension of the product,
+    like ``medfund sweep --link``; linked paths need as many values each.
+
     >>> medfund.sweep("examples/demo.toml", {"riskpool.policy.levy_rate": ["8%", "10%"]})  # doctest: +SKIP
     """
     _check_money(money)
-    settings_json = _settings_json(settings)
+    settings_json = _settings_json(settings, link)
     doc_json, base = _scenario_json(scenario)
     rows = json.loads(_medfund.sweep(doc_json, settings_json, None, None, lists_bytes(lists), base))
     return _sweep_frame(list(settings), rows, money)

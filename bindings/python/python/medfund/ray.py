@@ -100,12 +100,13 @@ def sweep(
     parts: Optional[int] = None,
     money: str = "decimal",
     lists: Optional[Lists] = None,
+    link: Optional[Sequence[Sequence[str]]] = None,
 ) -> Any:
     """:func:`medfund.sweep` with the combinations split into ``parts`` Ray
-    tasks (in cartesian order); the result is identical. ``lists`` as for
-    :func:`medfund.run`."""
+    tasks (in cartesian order); the result is identical. ``lists`` and
+    ``link`` as for :func:`medfund.sweep`."""
     _check_money(money)
-    settings_json = _settings_json(settings)
+    settings_json = _settings_json(settings, link)
     doc_json, base = _scenario_json(scenario)
     total = _medfund.sweep_combinations(settings_json)
     shared = ray.put(lists_bytes(lists))
