@@ -60,7 +60,7 @@ pub(crate) fn factor(matrix: &[Vec<Rate>]) -> Result<Vec<f64>> {
         }
         let d = if pivot > TOLERANCE { pivot.sqrt() } else { 0.0 };
         *l.get_mut(idx(j, j)).expect("invariant: j < n") = d;
-        for i in j.saturating_add(1)..n {
+        for i in j.checked_add(1).expect("invariant: j < n")..n {
             let v = at(i, j) - dot(i, j, &l);
             let entry = if d > 0.0 {
                 v / d

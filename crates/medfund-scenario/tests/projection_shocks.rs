@@ -6,51 +6,10 @@
 
 mod common;
 
-const BASE: &str = r#"
-[riskpool]
-year = 2024
-[riskpool.employee]
-opening_balance = "3000万"
-[[riskpool.units]]
-id = "a"
-scheme = "employee"
-revenue = "1亿"
-expenditure = "9500万"
-[[riskpool.units]]
-id = "b"
-scheme = "employee"
-revenue = "1亿"
-expenditure = "9500万"
-[[riskpool.units]]
-id = "c"
-scheme = "employee"
-revenue = "1亿"
-expenditure = "9500万"
-[projection]
-years = 6
-trials = 2000
-seed = 11
-[projection.default]
-revenue_growth = { mean = "5%", sd = "3%" }
-expenditure_growth = { mean = "5%", sd = "3%" }
-"#;
+use common::{risk, spread};
 
 fn simulate(extra: &str) -> Result<String, String> {
-    common::projection_json(&format!("{BASE}{extra}"))
-}
-
-/// p95 − p5 of the closing balance in the last year, in yuan.
-fn spread(json: &str) -> f64 {
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    let last = v["projection"]["schemes"]["employee"].as_array().unwrap().last().unwrap().clone();
-    let yuan = |k: &str| last["closing_balance"][k].as_str().unwrap().parse::<f64>().unwrap();
-    yuan("p95") - yuan("p5")
-}
-
-/// The probability of a review by the last year.
-fn risk(json: &str) -> f64 {
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    v["projection"]["schemes"]["employee"].as_array().unwrap().last().unwrap()["p_review_cumulative"].as_f64().unwrap()
+    common::projection_json(&format!("{}{extra}", common::THREE_UNITS))
 }
 
 #[test]

@@ -7,37 +7,10 @@
 
 mod common;
 
-const BASE: &str = r#"
-[riskpool]
-year = 2024
-[riskpool.employee]
-opening_balance = "3000万"
-[[riskpool.units]]
-id = "a"
-scheme = "employee"
-revenue = "1亿"
-expenditure = "9500万"
-[[riskpool.units]]
-id = "b"
-scheme = "employee"
-revenue = "1亿"
-expenditure = "9500万"
-[[riskpool.units]]
-id = "c"
-scheme = "employee"
-revenue = "1亿"
-expenditure = "9500万"
-[projection]
-years = 6
-trials = 2000
-seed = 11
-[projection.default]
-revenue_growth = { mean = "5%", sd = "3%" }
-expenditure_growth = { mean = "5%", sd = "3%" }
-"#;
+use common::spread;
 
 fn simulate(shocks: &str) -> Result<String, String> {
-    common::projection_json(&format!("{BASE}[projection.shocks]\n{shocks}"))
+    common::projection_json(&format!("{}[projection.shocks]\n{shocks}", common::THREE_UNITS))
 }
 
 /// `units` and `matrix` as TOML lines.
@@ -48,14 +21,6 @@ fn matrix(units: &[&str], rows: &[[&str; 3]]) -> String {
         .map(|r| format!("[{}]", r.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", ")))
         .collect();
     format!("unit_correlation = {{ units = [{}], matrix = [{}] }}\n", units.join(", "), rows.join(", "))
-}
-
-/// p95 − p5 of the closing balance in the last year, in yuan.
-fn spread(json: &str) -> f64 {
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    let last = v["projection"]["schemes"]["employee"].as_array().unwrap().last().unwrap().clone();
-    let yuan = |k: &str| last["closing_balance"][k].as_str().unwrap().parse::<f64>().unwrap();
-    yuan("p95") - yuan("p5")
 }
 
 /// Rule: scenario contract §8, correlation matrix across units.
@@ -84,7 +49,7 @@ fn the_order_the_units_are_listed_in_does_not_change_the_draws() {
     assert_eq!(simulate(&matrix(&["c", "a", "b"], &permuted)).unwrap(), given);
     assert_ne!(simulate(&matrix(&["c", "a", "b"], &rows)).unwrap(), given);
     for streams in ["per_trial", "per_unit"] {
-        let text = BASE.replacen("seed = 11\n", &format!("seed = 11\nstreams = \"{streams}\"\n"), 1);
+        let text = common::THREE_UNITS.replacen("seed = 11\n", &format!("seed = 11\nstreams = \"{streams}\"\n"), 1);
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| {

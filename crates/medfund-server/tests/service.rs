@@ -203,6 +203,25 @@ fn compare_names_each_scenario_and_finds_the_differences() {
     assert_eq!(p["errors"][0]["path"], "extra", "{p}");
 }
 
+/// The rows the library gives for sweeping `scenario` over `settings`, as JSON.
+fn library_rows(scenario: &Value, settings: &[medfund_scenario::Setting]) -> Vec<Value> {
+    let mut rows = Vec::new();
+    medfund_scenario::sweep_value_each(
+        scenario.clone(),
+        "request",
+        std::path::PathBuf::from("."),
+        settings,
+        &medfund_server::Config::default().limits,
+        &|_, _| {},
+        &mut |r| {
+            rows.push(serde_json::to_value(r).unwrap());
+            Ok(())
+        },
+    )
+    .unwrap();
+    rows
+}
+
 #[test]
 fn sweep_runs_every_combination_in_cartesian_order() {
     let s = server();
@@ -221,21 +240,7 @@ fn sweep_runs_every_combination_in_cartesian_order() {
         medfund_scenario::Setting::new("riskpool.policy.levy_rate", vec![json!("8%"), json!("10%")]),
         medfund_scenario::Setting::new("riskpool.policy.cap_multiple", vec![json!(1), json!("1.5")]),
     ];
-    let mut expected = Vec::new();
-    medfund_scenario::sweep_value_each(
-        scenario.clone(),
-        "request",
-        std::path::PathBuf::from("."),
-        &settings,
-        &medfund_server::Config::default().limits,
-        &|_, _| {},
-        &mut |r| {
-            expected.push(serde_json::to_value(r).unwrap());
-            Ok(())
-        },
-    )
-    .unwrap();
-    assert_eq!(rows, &expected);
+    assert_eq!(rows, &library_rows(&scenario, &settings));
     for bad in [json!({}), json!({"x": []}), json!({"x": [[1]]}), json!([1])] {
         let p = s
             .post_json("/v1/sweep", &json!({"scenario": scenario, "set": bad}).to_string())
@@ -278,21 +283,7 @@ fn sweep_links_settings_that_vary_together() {
         &[vec!["riskpool.policy.levy_rate".to_owned(), "riskpool.policy.cap_multiple".to_owned()]],
     )
     .unwrap();
-    let mut expected = Vec::new();
-    medfund_scenario::sweep_value_each(
-        scenario.clone(),
-        "request",
-        std::path::PathBuf::from("."),
-        &settings,
-        &medfund_server::Config::default().limits,
-        &|_, _| {},
-        &mut |r| {
-            expected.push(serde_json::to_value(r).unwrap());
-            Ok(())
-        },
-    )
-    .unwrap();
-    assert_eq!(rows, &expected);
+    assert_eq!(rows, &library_rows(&scenario, &settings));
     for (link, code, expected) in [
         (json!("riskpool.policy.levy_rate"), "invalid-value", "expected a list of lists of field paths"),
         (json!([["riskpool.policy.levy_rate", 3]]), "invalid-value", "expected a list of lists of field paths"),
