@@ -290,6 +290,10 @@ pub(crate) enum Command {
         /// With --svg: one scale for the closing balance of every scheme.
         #[arg(long, requires = "svg")]
         same_scale: bool,
+        /// With --svg: also simulate this base scenario and draw it in grey on the same axes
+        /// (its p5–p95 outline, p50 and cumulative review risk). The report stays FILE's.
+        #[arg(long, value_name = "BASE", requires = "svg")]
+        against: Option<String>,
         #[command(flatten)]
         shards: ShardArgs,
         /// Worker threads (default: one per core). The result does not depend on it.

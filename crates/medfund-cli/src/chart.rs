@@ -2,9 +2,13 @@
 //! balance (p5–p95 and p25–p75 bands, p50 line; yuan in 万/亿) and beside
 //! it the review risk (the probability of a review that year and by that
 //! year), with a caption of what was assumed. Titles in Chinese or English.
+//! With `--against BASE` the base's p5–p95 outline, p50 and cumulative risk
+//! are drawn in grey on the same axes, so a reform reads as the distance
+//! between the two.
 
 use plotters::prelude::*;
 
+use medfund_riskpool::Scheme;
 use medfund_scenario::{Lang, Projection, ScenarioError, ScenarioResult};
 
 /// Fonts for the labels, in order: common CJK fonts (so that 万/亿 and the
@@ -49,6 +53,7 @@ struct Words {
     probability: &'static str,
     by_year: &'static str,
     this_year: &'static str,
+    base: &'static str,
 }
 
 const ZH: Words = Words {
@@ -59,6 +64,7 @@ const ZH: Words = Words {
     probability: "概率",
     by_year: "截至当年累计",
     this_year: "当年",
+    base: "基准",
 };
 
 const EN: Words = Words {
@@ -69,6 +75,7 @@ const EN: Words = Words {
     probability: "probability",
     by_year: "by that year",
     this_year: "that year",
+    base: "base",
 };
 
 /// The 25th and 75th percentiles of a year, when the projection has them.
@@ -122,22 +129,46 @@ fn line_key(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)>
     move |(x, y)| PathElement::new(vec![(x, y), (x.saturating_add(18), y)], style)
 }
 
-/// Draws the chart into an SVG file.
-#[allow(clippy::float_arithmetic)]
-pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartOptions) -> ScenarioResult<()> {
+/// A projection to draw in grey beside the charted one, and its name in the caption.
+pub(crate) struct Against<'a> {
+    pub(crate) projection: &'a Projection,
+    pub(crate) name: &'a str,
+}
+
+/// The grey of the base projection.
+const BASE_GREY: RGBColor = RGBColor(110, 110, 110);
+
+/// The years of `scheme` in `p`, none when `p` does not project it.
+fn years_of(p: &Projection, scheme: Scheme) -> &[medfund_riskpool::YearStats] {
+    p.iter().find(|(s, _)| *s == scheme).map_or(&[], |(_, years)| years)
+}
+
+/// Draws the chart into an SVG file; `against`, when given, in grey on the same axes.
+#[allow(clippy::float_arithmetic, clippy::too_many_lines)]
+pub(crate) fn fan_chart(
+    p: &Projection,
+    against: Option<&Against<'_>>,
+    path: &std::path::Path,
+    options: &ChartOptions,
+) -> ScenarioResult<()> {
     let fail =
         |e: &dyn std::fmt::Display| ScenarioError::other(format!("{}: cannot draw the chart: {e}", path.display()));
     let words = match options.lang {
         Lang::Zh => &ZH,
         _ => &EN,
     };
-    let panels: Vec<_> = p.iter().collect();
+    // A panel per scheme either projection has: (scheme, charted years, base years).
+    let panels: Vec<_> = Scheme::ALL
+        .into_iter()
+        .map(|s| (s, years_of(p, s), against.map_or(&[][..], |a| years_of(a.projection, s))))
+        .filter(|(_, years, base)| !years.is_empty() || !base.is_empty())
+        .collect();
     let rows = panels.len().max(1);
     let height = 400_u32.saturating_mul(u32::try_from(rows).unwrap_or(1)).saturating_add(40);
     let root = SVGBackend::new(path, (1200, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(&e))?;
-    let has_quartiles = panels.iter().all(|(_, years)| years.iter().all(|y| quartiles(y).is_some()));
-    let caption = match options.lang {
+    let has_quartiles = panels.iter().all(|(_, years, _)| years.iter().all(|y| quartiles(y).is_some()));
+    let mut caption = match options.lang {
         Lang::Zh => format!(
             "{} 次模拟，种子 {}；色带：P5–P95{}；线：P50（中位数）。概率为模拟中出现未解决缺口（第十七条（三））的比例。",
             p.trials(),
@@ -151,19 +182,31 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartO
             if has_quartiles { " and p25–p75" } else { "" }
         ),
     };
+    if let Some(a) = against {
+        let (trials, seed) = (a.projection.trials(), a.projection.seed());
+        caption.push_str(&match options.lang {
+            Lang::Zh => format!(" 灰色：基准 {}（{trials} 次模拟，种子 {seed}）。", a.name),
+            _ => format!(" Grey: base {} ({trials} trials, seed {seed}).", a.name),
+        });
+    }
     let (body, foot) = root.split_vertically(height.saturating_sub(40));
     foot.draw(&Text::new(caption, (16, 12), (FONTS, 15).into_font().color(&BLACK.mix(0.7)))).map_err(|e| fail(&e))?;
     let shared = options.same_scale.then(|| {
-        let all: Vec<medfund_riskpool::YearStats> = panels.iter().flat_map(|(_, y)| y.iter().cloned()).collect();
+        let all: Vec<medfund_riskpool::YearStats> =
+            panels.iter().flat_map(|(_, y, b)| y.iter().chain(b.iter()).cloned()).collect();
         balance_range(&all)
     });
     let band = RGBColor(66, 133, 199);
     let risk_color = RGBColor(200, 80, 60);
-    for ((scheme, years), area) in panels.iter().zip(body.split_evenly((rows, 1)).iter()) {
-        let (Some(first), Some(last)) = (years.first(), years.last()) else { continue };
+    for ((scheme, years, base), area) in panels.iter().zip(body.split_evenly((rows, 1)).iter()) {
+        let both: Vec<medfund_riskpool::YearStats> = years.iter().chain(base.iter()).cloned().collect();
+        let (Some(first), Some(last)) = (both.iter().map(|y| y.year).min(), both.iter().map(|y| y.year).max()) else {
+            continue;
+        };
         let (left, right) = area.split_horizontally(760);
-        let (lo, hi) = shared.unwrap_or_else(|| balance_range(years));
-        let x_range = first.year..last.year.max(first.year.saturating_add(1));
+        let (lo, hi) = shared.unwrap_or_else(|| balance_range(&both));
+        let x_range = first..last.max(first.saturating_add(1));
+        let span = usize::try_from(last.saturating_sub(first)).map_or(1, |n| n.saturating_add(1));
         let name = match options.lang {
             Lang::Zh => scheme.name_zh(),
             _ => scheme.key(),
@@ -180,23 +223,25 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartO
             .x_desc(words.year)
             .y_desc(words.yuan)
             .label_style((FONTS, 13))
-            .x_labels(years.len().min(12))
+            .x_labels(span.min(12))
             .x_label_formatter(&|y| y.to_string())
             .y_label_formatter(&|v| yuan_label(*v))
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(|e| fail(&e))?;
-        let fan = |upper: &dyn Fn(&medfund_riskpool::YearStats) -> f64,
+        let fan = |years: &[medfund_riskpool::YearStats],
+                   upper: &dyn Fn(&medfund_riskpool::YearStats) -> f64,
                    lower: &dyn Fn(&medfund_riskpool::YearStats) -> f64| {
             let top = years.iter().map(|y| (y.year, upper(y)));
             let bottom = years.iter().rev().map(|y| (y.year, lower(y)));
             top.chain(bottom).collect::<Vec<(i32, f64)>>()
         };
-        let mut bands = vec![("p5–p95", 0.18, fan(&|y| yuan(y.closing_balance.p95), &|y| yuan(y.closing_balance.p5)))];
+        let mut bands =
+            vec![("p5–p95", 0.18, fan(years, &|y| yuan(y.closing_balance.p95), &|y| yuan(y.closing_balance.p5)))];
         if has_quartiles {
             let q =
                 |y: &medfund_riskpool::YearStats| quartiles(y).expect("invariant: every year has them (has_quartiles)");
-            bands.push(("p25–p75", 0.38, fan(&|y| q(y).1, &|y| q(y).0)));
+            bands.push(("p25–p75", 0.38, fan(years, &|y| q(y).1, &|y| q(y).0)));
         }
         for (label, shade, polygon) in bands {
             chart
@@ -213,6 +258,23 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartO
             .map_err(|e| fail(&e))?
             .label("p50")
             .legend(line_key(band.stroke_width(3)));
+        if !base.is_empty() {
+            // The base: the outline of its p5–p95 band and its p50, in grey.
+            let outline = fan(base, &|y| yuan(y.closing_balance.p95), &|y| yuan(y.closing_balance.p5));
+            let closed: Vec<(i32, f64)> = outline.iter().chain(outline.first()).copied().collect();
+            let style = BASE_GREY.stroke_width(1);
+            chart
+                .draw_series(std::iter::once(PathElement::new(closed, style)))
+                .map_err(|e| fail(&e))?
+                .label(format!("{} p5–p95", words.base))
+                .legend(line_key(style));
+            let style = BASE_GREY.stroke_width(2);
+            chart
+                .draw_series(LineSeries::new(base.iter().map(|y| (y.year, yuan(y.closing_balance.p50))), style))
+                .map_err(|e| fail(&e))?
+                .label(format!("{} p50", words.base))
+                .legend(line_key(style));
+        }
         key(&mut chart).map_err(|e| fail(&e))?;
         // The review risk: that year (thin) and by that year (thick, never falling).
         let mut risk = ChartBuilder::on(&right)
@@ -220,13 +282,13 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartO
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d(x_range, 0.0..risk_top(years))
+            .build_cartesian_2d(x_range, 0.0..risk_top(&both))
             .map_err(|e| fail(&e))?;
         risk.configure_mesh()
             .x_desc(words.year)
             .y_desc(words.probability)
             .label_style((FONTS, 13))
-            .x_labels(years.len().min(6))
+            .x_labels(span.min(6))
             .x_label_formatter(&|y| y.to_string())
             .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
             .light_line_style(WHITE.mix(0.0))
@@ -246,6 +308,13 @@ pub(crate) fn fan_chart(p: &Projection, path: &std::path::Path, options: &ChartO
         .map_err(|e| fail(&e))?
         .label(words.this_year)
         .legend(line_key(risk_color.mix(0.6).stroke_width(1)));
+        if !base.is_empty() {
+            let style = BASE_GREY.stroke_width(3);
+            risk.draw_series(LineSeries::new(base.iter().map(|y| (y.year, y.p_review_cumulative)), style))
+                .map_err(|e| fail(&e))?
+                .label(format!("{} {}", words.base, words.by_year))
+                .legend(line_key(style));
+        }
         key(&mut risk).map_err(|e| fail(&e))?;
     }
     root.present().map_err(|e| fail(&e))?;

@@ -90,6 +90,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             paths_money,
             svg,
             same_scale,
+            against,
             shards,
             threads,
             out,
@@ -138,7 +139,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 }
                 if let Some(path) = &svg {
                     let options = chart::ChartOptions { lang: output.lang.into(), same_scale };
-                    chart::fan_chart(&projection, path, &options)?;
+                    pool.install(|| draw(&projection, against.as_deref(), path, &options, &input))?;
                 }
                 return Ok(emit_projection(&projection, &args)?);
             }
@@ -159,11 +160,27 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
             if let Some(path) = &svg {
                 let options = chart::ChartOptions { lang: output.lang.into(), same_scale };
-                chart::fan_chart(&projection, path, &options)?;
+                pool.install(|| draw(&projection, against.as_deref(), path, &options, &input))?;
             }
             Ok(emit_projection(&projection, &args)?)
         }
     }
+}
+
+/// Draws `projection` to the SVG file `path`, with the projection of the
+/// scenario file `against` (read with the same input options) in grey.
+fn draw(
+    projection: &medfund_scenario::Projection,
+    against: Option<&str>,
+    path: &std::path::Path,
+    options: &chart::ChartOptions,
+    input: &args::InputArgs,
+) -> ScenarioResult<()> {
+    let Some(file) = against else { return chart::fan_chart(projection, None, path, options) };
+    let limits = input.limits();
+    let (scenario, base) = medfund_scenario::load_scenario(file, input.format(), &limits)?;
+    let base = medfund_scenario::simulate_scenario(&scenario, file, base, &limits, &|_| {})?;
+    chart::fan_chart(projection, Some(&chart::Against { projection: &base, name: file }), path, options)
 }
 
 /// `medfund serve`: binds, says where on standard output, serves until

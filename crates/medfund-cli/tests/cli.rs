@@ -540,66 +540,6 @@ fn simulate_first_year_equals_run() {
 }
 
 #[test]
-fn simulate_writes_a_valid_svg_fan_chart() {
-    let dir = tempdir();
-    let svg = dir.join("fan.svg");
-    let out = medfund()
-        .args(["simulate", examples().join("projection.toml").to_str().unwrap(), "--format", "json", "--lang", "en"])
-        .arg("--svg")
-        .arg(&svg)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    // The chart's inner band is in the report too.
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ps: Vec<u64> = r["projection"]["schemes"]["employee"][0]["quantiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["p"].as_u64().unwrap())
-        .collect();
-    assert_eq!(ps, [25, 75]);
-    let texts = |path: &std::path::Path| -> Vec<String> {
-        let text = std::fs::read_to_string(path).unwrap();
-        let doc = roxmltree::Document::parse(&text).unwrap();
-        assert_eq!(doc.root_element().tag_name().name(), "svg");
-        assert!(doc.descendants().any(|n| n.tag_name().name() == "polygon"
-            || n.tag_name().name() == "path"
-            || n.tag_name().name() == "polyline"));
-        doc.descendants().filter_map(|n| n.text()).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
-    };
-    let en = texts(&svg);
-    let has = |texts: &[String], s: &str| texts.iter().any(|t| t.contains(s));
-    assert!(has(&en, "employee") && has(&en, "resident"));
-    assert!(en.iter().any(|t| t.ends_with('亿') || t.ends_with('万')), "axis in 万/亿: {en:?}");
-    for label in [
-        "p50",
-        "p5–p95",
-        "p25–p75",
-        "year",
-        "probability of an actuarial review",
-        "by that year",
-        "10000 trials, seed 42",
-    ] {
-        assert!(has(&en, label), "{label}: {en:?}");
-    }
-    // Chinese titles (the default language), one scale for both schemes when asked.
-    let zh_svg = dir.join("fan-zh.svg");
-    medfund()
-        .args(["simulate", examples().join("projection.toml").to_str().unwrap(), "--same-scale", "--svg"])
-        .arg(&zh_svg)
-        .assert()
-        .success();
-    let zh = texts(&zh_svg);
-    for label in ["风险共济金年末余额", "需精算评估的概率", "年度", "截至当年累计", "10000 次模拟"]
-    {
-        assert!(has(&zh, label), "{label}: {zh:?}");
-    }
-    let text = std::fs::read_to_string(&zh_svg).unwrap();
-    assert!(text.contains("font-family=\"Noto Sans CJK SC"), "a CJK font first");
-}
-
-#[test]
 fn simulate_errors_are_input_errors() {
     let dir = tempdir();
     let no_projection = dir.join("a.toml");
