@@ -15,7 +15,7 @@ DataFrames and Arrow tables whose money columns are ``decimal128(18, 2)``
 A scenario is a dict, TOML or JSON text, or a path to a ``.toml``/``.json``
 file (whose ``*_csv`` lists are read relative to it). The walk-through is
 ``docs/python.md`` in the repository; runs beyond one machine are in
-:mod:`medfund.ray`.
+:mod:`medfund.ray`, charts in :mod:`medfund.plot`.
 """
 
 from __future__ import annotations
