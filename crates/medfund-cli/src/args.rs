@@ -393,6 +393,10 @@ pub(crate) struct ServeArgs {
     /// Largest estimated memory of one projection [default: 2GiB].
     #[arg(long, value_name = "SIZE", value_parser = size)]
     pub(crate) max_projection_memory: Option<u64>,
+    /// Most rows of trial paths one simulate/paths request may answer (trials × years × schemes)
+    /// [default: 1000000].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_path_rows: Option<u64>,
     /// Most combinations one sweep request may run [default: 1000].
     #[arg(long, value_name = "N")]
     pub(crate) max_combinations: Option<u64>,
@@ -433,6 +437,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.max_projection_memory {
             c.limits.projection_bytes = v;
+        }
+        if let Some(v) = self.max_path_rows {
+            c.limits.path_rows = v;
         }
         if let Some(v) = self.max_combinations {
             c.limits.sweep_combinations = v;

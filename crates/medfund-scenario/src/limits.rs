@@ -23,6 +23,11 @@ pub struct Limits {
     /// years × riskpool units (no limit by default; the service sets one, so
     /// that a request's computing time is bounded before it starts).
     pub projection_work: u64,
+    /// Most rows of trial paths one projection may write (trials × years
+    /// × schemes; no limit by default: the memory limit bounds them; the
+    /// service sets one, so that an answer's size is bounded before it
+    /// starts).
+    pub path_rows: u64,
     /// Most worker threads (256).
     pub threads: usize,
     /// Whether a `*_csv` path may lead outside the scenario's folder (no).
@@ -41,6 +46,7 @@ impl Default for Limits {
             projection_bytes: 2 << 30,
             sweep_combinations: 10_000,
             projection_work: u64::MAX,
+            path_rows: u64::MAX,
             threads: 256,
             paths_outside: false,
             list_files: true,

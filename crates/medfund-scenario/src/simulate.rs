@@ -225,6 +225,25 @@ impl Prepared {
         Ok(())
     }
 
+    /// Refuses trial paths of more rows than [`Limits::path_rows`](crate::Limits::path_rows).
+    fn check_path_rows(&self, source: &Source) -> ScenarioResult<()> {
+        let schemes = u64::try_from(self.schemes.len()).expect("invariant: at most two schemes");
+        let rows =
+            u64::from(self.spec.trials).checked_mul(u64::from(self.spec.years)).and_then(|n| n.checked_mul(schemes));
+        let limit = source.limits.path_rows;
+        if rows.is_none_or(|n| n > limit) {
+            return Err(ScenarioError::input(format!(
+                "projection: trial paths of {} trials × {} years × {schemes} scheme(s) make {} rows, more than the limit of {limit}; expected fewer trials or years",
+                self.spec.trials,
+                self.spec.years,
+                rows.map_or_else(|| "more than 2^64".to_owned(), |n| n.to_string()),
+            ))
+            .with_code(crate::error::codes::LIMIT)
+            .at(&source.name));
+        }
+        Ok(())
+    }
+
     /// The whole projection and its trial paths written to `out` (CSV,
     /// Parquet or Arrow IPC by its extension; money in `unit`): one row per
     /// trial, scheme and year, under a temporary name until complete.
@@ -243,6 +262,7 @@ impl Prepared {
             ))
         })?;
         self.check_kept(source, self.spec.trials, "--paths")?;
+        self.check_path_rows(source)?;
         let paths_error = |e| crate::compute::columnar_error("--paths", "", e);
         // Created first: a file that cannot be made fails before the trials run.
         let mut file = TableFile::create(out, format, paths_schema(unit), unit).map_err(paths_error)?;

@@ -21,9 +21,9 @@ use crate::{App, RequestId};
 pub(crate) type Answer = Result<Response, Problem>;
 
 /// The name scenarios from a request carry in errors (their `file`).
-const REQUEST: &str = "request";
+pub(crate) const REQUEST: &str = "request";
 
-fn bytes(content_type: &'static str, body: Vec<u8>) -> Response {
+pub(crate) fn bytes(content_type: &'static str, body: Vec<u8>) -> Response {
     let mut r = (StatusCode::OK, body).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
@@ -72,7 +72,7 @@ fn text_of(raw: &[u8]) -> Result<&str, Problem> {
 }
 
 /// Reads the body as one scenario (JSON or TOML).
-fn scenario_of(raw: &[u8], format: ScenarioFormat) -> Result<Scenario, Problem> {
+pub(crate) fn scenario_of(raw: &[u8], format: ScenarioFormat) -> Result<Scenario, Problem> {
     Ok(medfund_scenario::parse_scenario(text_of(raw)?, format, REQUEST)?)
 }
 

@@ -13,6 +13,7 @@
 //! | `POST /v1/run` | the report (`?explain=true` adds the audit trail; `?format=table\|markdown\|csv&lang=zh` the text report) |
 //! | `POST /v1/check` | every error `run` would find, or `{"valid":true,…}` |
 //! | `POST /v1/simulate` | the Monte Carlo projection |
+//! | `POST /v1/simulate/paths` | every trial's path as a CSV, Parquet or Arrow file (`?format=…&money=yuan\|fen`) |
 //! | `POST /v1/compare` | `{"base": …, "variant": …}` figure by figure |
 //! | `POST /v1/sweep` | `{"scenario": …, "set": {"path": [values]}}` |
 //! | `GET /v1/policies`, `/v1/health`, `/v1/version`, `/openapi.json` | |
@@ -35,6 +36,7 @@ mod gate;
 mod handlers;
 mod observe;
 mod openapi;
+mod paths;
 mod problem;
 mod request;
 
@@ -66,8 +68,8 @@ pub struct Config {
     pub body_timeout: Duration,
     /// The limits of each computation: those of the command line, except
     /// that list files are never read, a projection simulates at most
-    /// 20,000,000 unit-years and a sweep runs at most 1,000 combinations
-    /// (each answered 422 past it).
+    /// 20,000,000 unit-years, trial paths hold at most 1,000,000 rows and a
+    /// sweep runs at most 1,000 combinations (each answered 422 past it).
     pub limits: Limits,
 }
 
@@ -76,6 +78,7 @@ impl Default for Config {
         let mut limits = Limits::default();
         limits.list_files = false;
         limits.projection_work = 20_000_000;
+        limits.path_rows = 1_000_000;
         limits.sweep_combinations = 1_000;
         Config {
             max_body: 64 << 20,
@@ -111,6 +114,7 @@ pub fn router(config: Config) -> Router {
         .route("/v1/run", post(handlers::run))
         .route("/v1/check", post(handlers::check))
         .route("/v1/simulate", post(handlers::simulate))
+        .route("/v1/simulate/paths", post(paths::simulate_paths))
         .route("/v1/compare", post(handlers::compare))
         .route("/v1/sweep", post(handlers::sweep))
         .route("/v1/policies", get(handlers::policies))

@@ -28,6 +28,8 @@ pub(crate) struct Operation {
     ok: &'static str,
     /// Whether `format=table|markdown|csv` gives text answers.
     tables: bool,
+    /// Whether the answer is a file of trial paths (CSV, Parquet or Arrow), not JSON.
+    file: bool,
 }
 
 /// Every operation, in the order of the documentation.
@@ -41,6 +43,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         body: Some(RequestBody::Scenario),
         ok: "Report",
         tables: true,
+        file: false,
     },
     Operation {
         method: "post",
@@ -51,6 +54,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         body: Some(RequestBody::Scenario),
         ok: "Checked",
         tables: false,
+        file: false,
     },
     Operation {
         method: "post",
@@ -61,6 +65,18 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         body: Some(RequestBody::Scenario),
         ok: "ProjectionAnswer",
         tables: true,
+        file: false,
+    },
+    Operation {
+        method: "post",
+        path: "/v1/simulate/paths",
+        id: "simulatePaths",
+        summary: "Every trial's path of the projection (trial, scheme, year, closing balance, unresolved, review) as a CSV, Parquet or Arrow IPC file, the bytes of `medfund simulate --paths`",
+        params: &["paths_format", "money"],
+        body: Some(RequestBody::Scenario),
+        ok: "",
+        tables: false,
+        file: true,
     },
     Operation {
         method: "post",
@@ -71,6 +87,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         body: Some(RequestBody::Wrapped("CompareRequest")),
         ok: "CompareAnswer",
         tables: true,
+        file: false,
     },
     Operation {
         method: "post",
@@ -81,6 +98,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         body: Some(RequestBody::Wrapped("SweepRequest")),
         ok: "SweepAnswer",
         tables: true,
+        file: false,
     },
     Operation {
         method: "get",
@@ -91,6 +109,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         body: None,
         ok: "Policies",
         tables: true,
+        file: false,
     },
     Operation {
         method: "get",
@@ -101,6 +120,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         body: None,
         ok: "Health",
         tables: false,
+        file: false,
     },
     Operation {
         method: "get",
@@ -111,6 +131,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         body: None,
         ok: "Version",
         tables: false,
+        file: false,
     },
     Operation {
         method: "get",
@@ -121,6 +142,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         body: None,
         ok: "OpenApiDocument",
         tables: false,
+        file: false,
     },
 ];
 
@@ -139,6 +161,14 @@ fn parameter(name: &str) -> Value {
             json!({"type": "string", "enum": ["zh", "en"], "default": "zh"}),
         ),
         "explain" => ("Add the audit trail (`trace`) to the report", json!({"type": "boolean", "default": false})),
+        "paths_format" => {
+            let schema = json!({"type": "string", "enum": ["csv", "parquet", "arrow"], "default": "csv"});
+            return json!({ "name": "format", "in": "query", "required": false, "description": "The file: CSV with a header line, Apache Parquet, or Arrow IPC (file)", "schema": schema });
+        }
+        "money" => (
+            "Money in the file: yuan (decimal(18,2); CSV 1234.56) or fen (int64)",
+            json!({"type": "string", "enum": ["yuan", "fen"], "default": "yuan"}),
+        ),
         _ => ("Indent the JSON", json!({"type": "boolean", "default": false})),
     };
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
@@ -153,7 +183,14 @@ fn problem(description: &str) -> Value {
 
 fn operation(op: &Operation) -> Value {
     let mut ok = serde_json::Map::new();
-    ok.insert("application/json".into(), json!({ "schema": schema_ref(op.ok) }));
+    if op.file {
+        ok.insert("text/csv".into(), json!({ "schema": { "type": "string" } }));
+        for media in ["application/vnd.apache.parquet", "application/vnd.apache.arrow.file"] {
+            ok.insert(media.into(), json!({ "schema": { "type": "string", "contentMediaType": media } }));
+        }
+    } else {
+        ok.insert("application/json".into(), json!({ "schema": schema_ref(op.ok) }));
+    }
     if op.tables {
         for media in ["text/plain", "text/markdown", "text/csv"] {
             ok.insert(media.into(), json!({ "schema": { "type": "string" } }));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use futures_util::StreamExt;
-use medfund_scenario::{Lang, ScenarioFormat};
+use medfund_scenario::{ClaimsFormat, Lang, MoneyUnit, ScenarioFormat};
 
 use crate::problem::{Problem, service_codes};
 
@@ -48,21 +48,7 @@ impl Params {
     /// `explain` must not silently give a report without its trace).
     pub(crate) fn parse(query: Option<&str>, allowed: &[&str]) -> Result<Params, Problem> {
         let mut p = Params { format: OutputFormat::Json, lang: Lang::Zh, explain: false, pretty: false };
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
-            .map_err(|_| bad_parameter("the query string is not URL-encoded; expected name=value pairs".into()))?;
-        let mut seen: Vec<&str> = Vec::new();
-        for (name, value) in &pairs {
-            let Some(known) = allowed.iter().find(|a| **a == name.as_str()) else {
-                let shown: String = name.chars().take(40).collect();
-                return Err(bad_parameter(format!(
-                    "unknown query parameter {shown:?}; expected {}",
-                    if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }
-                )));
-            };
-            if seen.contains(known) {
-                return Err(bad_parameter(format!("query parameter {known} given twice; expected it once")));
-            }
-            seen.push(known);
+        for (known, value) in &known_pairs(query, allowed)? {
             match *known {
                 "format" => {
                     p.format = match value.as_str() {
@@ -87,6 +73,58 @@ impl Params {
                 "explain" => p.explain = boolean("explain", value)?,
                 "pretty" => p.pretty = boolean("pretty", value)?,
                 _ => {}
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// The pairs of a query string, each name one of `allowed` and given once.
+fn known_pairs<'a>(query: Option<&str>, allowed: &[&'a str]) -> Result<Vec<(&'a str, String)>, Problem> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|_| bad_parameter("the query string is not URL-encoded; expected name=value pairs".into()))?;
+    let mut known: Vec<(&'a str, String)> = Vec::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        let Some(&name) = allowed.iter().find(|a| **a == name.as_str()) else {
+            let shown: String = name.chars().take(40).collect();
+            return Err(bad_parameter(format!(
+                "unknown query parameter {shown:?}; expected {}",
+                if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }
+            )));
+        };
+        if known.iter().any(|(k, _)| *k == name) {
+            return Err(bad_parameter(format!("query parameter {name} given twice; expected it once")));
+        }
+        known.push((name, value));
+    }
+    Ok(known)
+}
+
+/// The query parameters of `POST /v1/simulate/paths`: the file format
+/// (`format=csv|parquet|arrow`, CSV by default) and its money
+/// (`money=yuan|fen`, yuan by default).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PathsParams {
+    pub(crate) format: ClaimsFormat,
+    pub(crate) money: MoneyUnit,
+}
+
+impl PathsParams {
+    /// Reads the query string; other parameters are refused.
+    pub(crate) fn parse(query: Option<&str>) -> Result<PathsParams, Problem> {
+        let mut p = PathsParams { format: ClaimsFormat::Csv, money: MoneyUnit::Yuan };
+        for (name, value) in known_pairs(query, &["format", "money"])? {
+            match (name, value.as_str()) {
+                ("format", "csv") => p.format = ClaimsFormat::Csv,
+                ("format", "parquet") => p.format = ClaimsFormat::Parquet,
+                ("format", "arrow") => p.format = ClaimsFormat::Arrow,
+                ("money", "yuan") => p.money = MoneyUnit::Yuan,
+                ("money", "fen") => p.money = MoneyUnit::Fen,
+                (name, _) => {
+                    let expected = if name == "format" { "csv, parquet or arrow" } else { "yuan or fen" };
+                    let shown: String = value.chars().take(40).collect();
+                    return Err(bad_parameter(format!("query parameter {name}={shown:?}; expected {expected}")));
+                }
             }
         }
         Ok(p)

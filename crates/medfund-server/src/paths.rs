@@ -1,0 +1,89 @@
+//! `POST /v1/simulate/paths`: every trial's path of a projection as one file
+//! — CSV, Parquet or Arrow IPC — the bytes `medfund simulate --paths` writes.
+//! The file is made in a scratch folder of the request's own (never a name
+//! from the request) and removed once read, on errors too.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use medfund_scenario::{ClaimsFormat, ScenarioError};
+
+use crate::handlers::{Answer, REQUEST, bytes, scenario_of};
+use crate::problem::Problem;
+use crate::request::{PathsParams, content_format, read_body};
+use crate::{App, RequestId};
+
+/// A folder of one request's files, removed with everything in it when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch, Problem> {
+        // Numbered by the process and a counter: unique, and nothing a client chose.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("medfund-serve-{}-{n}", std::process::id()));
+        std::fs::create_dir(&dir).map_err(|e| {
+            Problem::from(ScenarioError::other(format!("cannot make a scratch folder {}: {e}", dir.display())))
+        })?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0) {
+            tracing::warn!(folder = %self.0.display(), error = %e, "cannot remove a scratch folder");
+        }
+    }
+}
+
+/// The media type of a paths file.
+fn media_type(format: ClaimsFormat) -> &'static str {
+    match format {
+        ClaimsFormat::Csv => "text/csv; charset=utf-8",
+        ClaimsFormat::Parquet => "application/vnd.apache.parquet",
+        _ => "application/vnd.apache.arrow.file",
+    }
+}
+
+/// `POST /v1/simulate/paths?format=csv|parquet|arrow&money=yuan|fen`: the
+/// scenario's trial paths (trial, scheme, year, closing balance,
+/// unresolved, review), one row per trial, scheme and year, in trial order.
+pub(crate) async fn simulate_paths(
+    State(app): State<Arc<App>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    // Checked in the order of every POST: parameters, Content-Type, body.
+    let p = PathsParams::parse(query.as_deref())?;
+    let format = content_format(&headers, true)?;
+    let raw = read_body(&headers, body, app.config.max_body, app.config.body_timeout).await?;
+    let job = Arc::clone(&app);
+    app.gate
+        .run(&id.0, move || {
+            let scenario = scenario_of(&raw, format)?;
+            let scratch = Scratch::new()?;
+            let file = scratch.0.join(format!("paths.{}", p.format.name()));
+            medfund_scenario::simulate_scenario_with_paths(
+                &scenario,
+                REQUEST,
+                PathBuf::from("."),
+                &job.config.limits,
+                &|_| {},
+                &file,
+                p.money,
+            )?;
+            let written = std::fs::read(&file).map_err(|e| {
+                Problem::from(ScenarioError::other(format!("cannot read the paths written to {}: {e}", file.display())))
+            })?;
+            Ok(bytes(media_type(p.format), written))
+        })
+        .await
+}

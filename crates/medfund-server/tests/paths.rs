@@ -1,0 +1,103 @@
+//! `POST /v1/simulate/paths`: the trial paths file is the one `medfund
+//! simulate --paths` writes (the library's bytes) in every format and money;
+//! the row limit, bad parameters and bad scenarios are problems; no scratch
+//! file outlives its request.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{config, start};
+use medfund_scenario::{ClaimsFormat, Limits, MoneyUnit, ScenarioFormat};
+
+/// The README's projection example with 300 trials.
+fn scenario_toml() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/projection.toml"))
+        .unwrap()
+        .replace("trials = 10000", "trials = 300")
+}
+
+/// The paths file the library writes for `scenario_toml()`.
+fn library_paths(format: ClaimsFormat, money: MoneyUnit) -> Vec<u8> {
+    let scenario = medfund_scenario::parse_scenario(&scenario_toml(), ScenarioFormat::Toml, "request").unwrap();
+    let dir = std::env::temp_dir().join(format!("medfund-paths-expected-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("expected-{:?}.{}", money, format.name()));
+    medfund_scenario::simulate_scenario_with_paths(
+        &scenario,
+        "request",
+        std::path::PathBuf::from("."),
+        &Limits::default(),
+        &|_| {},
+        &file,
+        money,
+    )
+    .unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    bytes
+}
+
+/// Held by each test: they check the scratch folders of this one process.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The scratch folders of this process's service left in the temporary folder.
+fn scratch_left() -> Vec<String> {
+    let prefix = format!("medfund-serve-{}-", std::process::id());
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(&prefix))
+        .collect()
+}
+
+#[test]
+fn the_paths_are_the_files_medfund_simulate_paths_writes() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let s = start(config());
+    let toml = scenario_toml();
+    for (query, format, money, media) in [
+        ("", ClaimsFormat::Csv, MoneyUnit::Yuan, "text/csv; charset=utf-8"),
+        ("?format=csv&money=fen", ClaimsFormat::Csv, MoneyUnit::Fen, "text/csv; charset=utf-8"),
+        ("?format=parquet", ClaimsFormat::Parquet, MoneyUnit::Yuan, "application/vnd.apache.parquet"),
+        ("?money=fen&format=arrow", ClaimsFormat::Arrow, MoneyUnit::Fen, "application/vnd.apache.arrow.file"),
+    ] {
+        let a = s.call("POST", &format!("/v1/simulate/paths{query}"), Some("application/toml"), toml.as_bytes());
+        assert_eq!(a.status, 200, "{query}: {}", a.text());
+        assert_eq!(a.header("content-type"), Some(media), "{query}");
+        assert_eq!(a.body, library_paths(format, money), "{query}");
+    }
+    // One row per trial, scheme and year, after the header: 300 × 10 × 2.
+    let csv = s.call("POST", "/v1/simulate/paths", Some("application/toml"), toml.as_bytes()).text();
+    assert_eq!(csv.lines().count(), 1 + 300 * 10 * 2);
+    assert!(csv.starts_with("trial,scheme,year,closing_balance,unresolved,actuarial_review\n"), "{}", &csv[..80]);
+    assert!(scratch_left().is_empty(), "{:?}", scratch_left());
+}
+
+#[test]
+fn limits_parameters_and_bad_scenarios_are_problems_and_leave_no_file() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut c = config();
+    c.limits.path_rows = 5_999;
+    let s = start(c);
+    let toml = scenario_toml();
+    let post = |query: &str, body: &str| {
+        s.call("POST", &format!("/v1/simulate/paths{query}"), Some("application/toml"), body.as_bytes())
+    };
+    // 300 trials × 10 years × 2 schemes = 6,000 rows: one more than the limit.
+    let p = post("", &toml).problem(422, "limit");
+    assert!(p["detail"].as_str().unwrap().contains("6000 rows, more than the limit of 5999"), "{p}");
+    assert_eq!(post("", &toml.replace("trials = 300", "trials = 299")).status, 200);
+    for (query, expected) in [
+        ("?format=xlsx", "expected csv, parquet or arrow"),
+        ("?money=cny", "expected yuan or fen"),
+        ("?format=csv&format=csv", "given twice"),
+        ("?pretty=true", "unknown query parameter"),
+    ] {
+        let p = post(query, &toml).problem(400, "invalid-parameter");
+        assert!(p["detail"].as_str().unwrap().contains(expected), "{query}: {p}");
+    }
+    let p = post("", "[riskpool]\nyear = 2024\n").problem(422, "invalid-input");
+    assert!(p["detail"].as_str().unwrap().contains("[projection]"), "{p}");
+    post("", "[projection\n").problem(400, "syntax");
+    assert!(scratch_left().is_empty(), "{:?}", scratch_left());
+}
