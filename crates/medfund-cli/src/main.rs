@@ -9,7 +9,6 @@ use clap::Parser;
 use medfund_scenario::{DEMO, EXIT_OTHER, ScenarioError, ScenarioFormat, ScenarioResult};
 
 mod args;
-mod chart;
 mod output;
 mod shard;
 
@@ -103,12 +102,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let (mut scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
             let mut q = quantiles.unwrap_or_else(|| scenario.projection_quantiles());
             if svg.is_some() {
-                // The chart's inner band.
-                for p in [25, 75] {
-                    if !q.contains(&p) {
-                        q.push(p);
-                    }
-                }
+                q = medfund_chart::with_band_quantiles(q);
             }
             // Without a [projection], simulate itself says what is missing.
             if !q.is_empty() && scenario.projection_trials().is_some() {
@@ -138,7 +132,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     b.finish_and_clear();
                 }
                 if let Some(path) = &svg {
-                    let options = chart::ChartOptions { lang: output.lang.into(), same_scale };
+                    let mut options = medfund_chart::ChartOptions::new(output.lang.into());
+                    options.same_scale = same_scale;
                     pool.install(|| draw(&projection, against.as_deref(), path, &options, &input))?;
                 }
                 return Ok(emit_projection(&projection, &args)?);
@@ -159,7 +154,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 b.finish_and_clear();
             }
             if let Some(path) = &svg {
-                let options = chart::ChartOptions { lang: output.lang.into(), same_scale };
+                let mut options = medfund_chart::ChartOptions::new(output.lang.into());
+                options.same_scale = same_scale;
                 pool.install(|| draw(&projection, against.as_deref(), path, &options, &input))?;
             }
             Ok(emit_projection(&projection, &args)?)
@@ -167,20 +163,31 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// Draws `projection` to the SVG file `path`, with the projection of the
-/// scenario file `against` (read with the same input options) in grey.
+/// Draws `projection` to the SVG file `path` (under a temporary name until
+/// complete), with the projection of the scenario file `against` (read with
+/// the same input options) in grey.
 fn draw(
     projection: &medfund_scenario::Projection,
     against: Option<&str>,
     path: &std::path::Path,
-    options: &chart::ChartOptions,
+    options: &medfund_chart::ChartOptions,
     input: &args::InputArgs,
 ) -> ScenarioResult<()> {
-    let Some(file) = against else { return chart::fan_chart(projection, None, path, options) };
-    let limits = input.limits();
-    let (scenario, base) = medfund_scenario::load_scenario(file, input.format(), &limits)?;
-    let base = medfund_scenario::simulate_scenario(&scenario, file, base, &limits, &|_| {})?;
-    chart::fan_chart(projection, Some(&chart::Against { projection: &base, name: file }), path, options)
+    let base = match against {
+        None => None,
+        Some(file) => {
+            let limits = input.limits();
+            let (scenario, folder) = medfund_scenario::load_scenario(file, input.format(), &limits)?;
+            Some((medfund_scenario::simulate_scenario(&scenario, file, folder, &limits, &|_| {})?, file))
+        }
+    };
+    let against = base.as_ref().map(|(projection, name)| medfund_chart::Against { projection, name });
+    let svg = medfund_chart::fan_svg(projection, against.as_ref(), options)
+        .map_err(|e| ScenarioError::other(format!("--svg {}: {e}", path.display())))?;
+    output::write_atomically("--svg", path, |w| {
+        std::io::Write::write_all(w, svg.as_bytes())
+            .map_err(|e| ScenarioError::io(format!("--svg {}: cannot write it: {e}", path.display())))
+    })
 }
 
 /// `medfund serve`: binds, says where on standard output, serves until

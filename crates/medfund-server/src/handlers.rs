@@ -132,7 +132,7 @@ fn inside(member: &str, errors: Vec<ScenarioError>) -> Vec<ScenarioError> {
 
 /// What a POST brings, checked in this order: its query parameters (of
 /// `allowed`), its `Content-Type` (TOML too when `toml`), then its body.
-async fn accept(
+pub(crate) async fn accept(
     app: &App,
     query: Option<String>,
     allowed: &[&str],

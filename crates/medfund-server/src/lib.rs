@@ -13,6 +13,7 @@
 //! | `POST /v1/run` | the report (`?explain=true` adds the audit trail; `?format=table\|markdown\|csv&lang=zh` the text report) |
 //! | `POST /v1/check` | every error `run` would find, or `{"valid":true,…}` |
 //! | `POST /v1/simulate` | the Monte Carlo projection |
+//! | `POST /v1/simulate/chart` | the fan chart as SVG (`?lang=zh\|en&same_scale=true`) |
 //! | `POST /v1/simulate/paths` | every trial's path as a CSV, Parquet or Arrow file (`?format=…&money=yuan\|fen`) |
 //! | `POST /v1/compare` | `{"base": …, "variant": …}` figure by figure |
 //! | `POST /v1/sweep` | `{"scenario": …, "set": {"path": [values]}}` |
@@ -36,8 +37,8 @@ mod gate;
 mod handlers;
 mod observe;
 mod openapi;
-mod paths;
 mod problem;
+mod projection_files;
 mod request;
 
 use std::future::Future;
@@ -114,7 +115,8 @@ pub fn router(config: Config) -> Router {
         .route("/v1/run", post(handlers::run))
         .route("/v1/check", post(handlers::check))
         .route("/v1/simulate", post(handlers::simulate))
-        .route("/v1/simulate/paths", post(paths::simulate_paths))
+        .route("/v1/simulate/paths", post(projection_files::simulate_paths))
+        .route("/v1/simulate/chart", post(projection_files::simulate_chart))
         .route("/v1/compare", post(handlers::compare))
         .route("/v1/sweep", post(handlers::sweep))
         .route("/v1/policies", get(handlers::policies))

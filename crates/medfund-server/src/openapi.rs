@@ -30,6 +30,8 @@ pub(crate) struct Operation {
     tables: bool,
     /// Whether the answer is a file of trial paths (CSV, Parquet or Arrow), not JSON.
     file: bool,
+    /// Whether the answer is an SVG image, not JSON.
+    svg: bool,
 }
 
 /// Every operation, in the order of the documentation.
@@ -44,6 +46,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "Report",
         tables: true,
         file: false,
+        svg: false,
     },
     Operation {
         method: "post",
@@ -55,6 +58,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "Checked",
         tables: false,
         file: false,
+        svg: false,
     },
     Operation {
         method: "post",
@@ -66,6 +70,19 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "ProjectionAnswer",
         tables: true,
         file: false,
+        svg: false,
+    },
+    Operation {
+        method: "post",
+        path: "/v1/simulate/chart",
+        id: "simulateChart",
+        summary: "The fan chart of the projection as SVG (closing balance p5–p95, p25–p75 and p50; review risk that year and by that year), as `medfund simulate --svg` draws it",
+        params: &["lang", "same_scale"],
+        body: Some(RequestBody::Scenario),
+        ok: "",
+        tables: false,
+        file: false,
+        svg: true,
     },
     Operation {
         method: "post",
@@ -77,6 +94,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "",
         tables: false,
         file: true,
+        svg: false,
     },
     Operation {
         method: "post",
@@ -88,6 +106,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "CompareAnswer",
         tables: true,
         file: false,
+        svg: false,
     },
     Operation {
         method: "post",
@@ -99,6 +118,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "SweepAnswer",
         tables: true,
         file: false,
+        svg: false,
     },
     Operation {
         method: "get",
@@ -110,6 +130,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "Policies",
         tables: true,
         file: false,
+        svg: false,
     },
     Operation {
         method: "get",
@@ -121,6 +142,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "Health",
         tables: false,
         file: false,
+        svg: false,
     },
     Operation {
         method: "get",
@@ -132,6 +154,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "Version",
         tables: false,
         file: false,
+        svg: false,
     },
     Operation {
         method: "get",
@@ -143,6 +166,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ok: "OpenApiDocument",
         tables: false,
         file: false,
+        svg: false,
     },
 ];
 
@@ -157,7 +181,7 @@ fn parameter(name: &str) -> Value {
             json!({"type": "string", "enum": ["json", "table", "markdown", "csv"], "default": "json"}),
         ),
         "lang" => (
-            "The language of table titles and labels (format table, markdown, csv)",
+            "The language of table titles and labels (format table, markdown, csv), or of the chart's words",
             json!({"type": "string", "enum": ["zh", "en"], "default": "zh"}),
         ),
         "explain" => ("Add the audit trail (`trace`) to the report", json!({"type": "boolean", "default": false})),
@@ -165,6 +189,7 @@ fn parameter(name: &str) -> Value {
             let schema = json!({"type": "string", "enum": ["csv", "parquet", "arrow"], "default": "csv"});
             return json!({ "name": "format", "in": "query", "required": false, "description": "The file: CSV with a header line, Apache Parquet, or Arrow IPC (file)", "schema": schema });
         }
+        "same_scale" => ("One balance scale for every scheme", json!({"type": "boolean", "default": false})),
         "money" => (
             "Money in the file: yuan (decimal(18,2); CSV 1234.56) or fen (int64)",
             json!({"type": "string", "enum": ["yuan", "fen"], "default": "yuan"}),
@@ -183,7 +208,9 @@ fn problem(description: &str) -> Value {
 
 fn operation(op: &Operation) -> Value {
     let mut ok = serde_json::Map::new();
-    if op.file {
+    if op.svg {
+        ok.insert("image/svg+xml".into(), json!({ "schema": { "type": "string" } }));
+    } else if op.file {
         ok.insert("text/csv".into(), json!({ "schema": { "type": "string" } }));
         for media in ["application/vnd.apache.parquet", "application/vnd.apache.arrow.file"] {
             ok.insert(media.into(), json!({ "schema": { "type": "string", "contentMediaType": media } }));

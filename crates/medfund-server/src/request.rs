@@ -28,6 +28,8 @@ pub(crate) struct Params {
     pub(crate) lang: Lang,
     pub(crate) explain: bool,
     pub(crate) pretty: bool,
+    /// A chart's one balance scale for every scheme.
+    pub(crate) same_scale: bool,
 }
 
 fn bad_parameter(detail: String) -> Problem {
@@ -47,7 +49,8 @@ impl Params {
     /// operation takes, and anything else is refused (a misspelt
     /// `explain` must not silently give a report without its trace).
     pub(crate) fn parse(query: Option<&str>, allowed: &[&str]) -> Result<Params, Problem> {
-        let mut p = Params { format: OutputFormat::Json, lang: Lang::Zh, explain: false, pretty: false };
+        let mut p =
+            Params { format: OutputFormat::Json, lang: Lang::Zh, explain: false, pretty: false, same_scale: false };
         for (known, value) in &known_pairs(query, allowed)? {
             match *known {
                 "format" => {
@@ -72,6 +75,7 @@ impl Params {
                 }
                 "explain" => p.explain = boolean("explain", value)?,
                 "pretty" => p.pretty = boolean("pretty", value)?,
+                "same_scale" => p.same_scale = boolean("same_scale", value)?,
                 _ => {}
             }
         }

@@ -1,7 +1,8 @@
 //! `POST /v1/simulate/paths`: the trial paths file is the one `medfund
 //! simulate --paths` writes (the library's bytes) in every format and money;
 //! the row limit, bad parameters and bad scenarios are problems; no scratch
-//! file outlives its request.
+//! file outlives its request. `POST /v1/simulate/chart`: the SVG that
+//! `medfund simulate --svg` draws.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
@@ -100,4 +101,41 @@ fn limits_parameters_and_bad_scenarios_are_problems_and_leave_no_file() {
     assert!(p["detail"].as_str().unwrap().contains("[projection]"), "{p}");
     post("", "[projection\n").problem(400, "syntax");
     assert!(scratch_left().is_empty(), "{:?}", scratch_left());
+}
+
+#[test]
+fn the_chart_is_the_svg_medfund_simulate_draws() {
+    let s = start(config());
+    let toml = scenario_toml();
+    let expected = |lang: medfund_scenario::Lang, same_scale: bool| {
+        let mut scenario = medfund_scenario::parse_scenario(&toml, ScenarioFormat::Toml, "request").unwrap();
+        scenario.set_projection_quantiles(vec![25, 75]).unwrap();
+        let projection = medfund_scenario::simulate_scenario(
+            &scenario,
+            "request",
+            std::path::PathBuf::from("."),
+            &Limits::default(),
+            &|_| {},
+        )
+        .unwrap();
+        let mut options = medfund_chart::ChartOptions::new(lang);
+        options.same_scale = same_scale;
+        medfund_chart::fan_svg(&projection, None, &options).unwrap()
+    };
+    let post = |query: &str, body: &str| {
+        s.call("POST", &format!("/v1/simulate/chart{query}"), Some("application/toml"), body.as_bytes())
+    };
+    let en = post("?lang=en", &toml);
+    assert_eq!(en.status, 200, "{}", en.text());
+    assert_eq!(en.header("content-type"), Some("image/svg+xml; charset=utf-8"));
+    assert_eq!(en.text(), expected(medfund_scenario::Lang::En, false));
+    assert!(en.text().contains("p25–p75") && en.text().contains("300 trials, seed 42"));
+    let zh = post("?same_scale=true", &toml);
+    assert_eq!(zh.text(), expected(medfund_scenario::Lang::Zh, true));
+    assert!(zh.text().contains("风险共济金年末余额"));
+    assert_ne!(zh.text(), expected(medfund_scenario::Lang::Zh, false), "same_scale changes the chart");
+    post("?same_scale=maybe", &toml).problem(400, "invalid-parameter");
+    post("?format=json", &toml).problem(400, "invalid-parameter");
+    let p = post("", "[riskpool]\nyear = 2024\n").problem(422, "invalid-input");
+    assert!(p["detail"].as_str().unwrap().contains("[projection]"), "{p}");
 }

@@ -1,15 +1,17 @@
-//! The chart of `medfund simulate --svg`: per scheme, a fan of the closing
-//! balance (p5–p95 and p25–p75 bands, p50 line; yuan in 万/亿) and beside
-//! it the review risk (the probability of a review that year and by that
-//! year), with a caption of what was assumed. Titles in Chinese or English.
-//! With `--against BASE` the base's p5–p95 outline, p50 and cumulative risk
-//! are drawn in grey on the same axes, so a reform reads as the distance
-//! between the two.
+//! The fan chart: per scheme, a fan of the closing balance (p5–p95 and
+//! p25–p75 bands, p50 line; yuan in 万/亿) and beside it the review risk
+//! (the probability of a review that year and by that year), with a caption
+//! of what was assumed. Titles in Chinese or English. With a base
+//! projection (`--against BASE`) the base's p5–p95 outline, p50 and
+//! cumulative risk are drawn in grey on the same axes, so a reform reads as
+//! the distance between the two.
 
 use plotters::prelude::*;
 
 use medfund_riskpool::Scheme;
-use medfund_scenario::{Lang, Projection, ScenarioError, ScenarioResult};
+use medfund_scenario::{Lang, Projection};
+
+use crate::ChartError;
 
 /// Fonts for the labels, in order: common CJK fonts (so that 万/亿 and the
 /// Chinese titles never show as boxes where one is installed), then the
@@ -17,16 +19,31 @@ use medfund_scenario::{Lang, Projection, ScenarioError, ScenarioResult};
 const FONTS: &str =
     "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif";
 
-/// How to draw the chart.
-pub(crate) struct ChartOptions {
-    pub(crate) lang: Lang,
+/// How to draw the chart: `ChartOptions::default()` is Chinese words and a
+/// balance scale per scheme.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChartOptions {
+    /// The language of titles, keys and caption.
+    pub lang: Lang,
     /// One y scale for the closing balance of every scheme.
-    pub(crate) same_scale: bool,
+    pub same_scale: bool,
 }
 
-/// Yuan with 万/亿 units for axis labels: `3,500万`, `1.25亿`.
+impl ChartOptions {
+    /// Options with the words in `lang` and a scale per scheme.
+    pub fn new(lang: Lang) -> ChartOptions {
+        ChartOptions { lang, same_scale: false }
+    }
+}
+
+/// Yuan with 万/亿 units for axis labels: `3500万`, `1.25亿`; drawing only.
+///
+/// ```
+/// assert_eq!(medfund_chart::yuan_label(125_000_000.0), "1.25亿");
+/// ```
 #[allow(clippy::float_arithmetic)]
-pub(crate) fn yuan_label(yuan: f64) -> String {
+pub fn yuan_label(yuan: f64) -> String {
     let abs = yuan.abs();
     if abs >= 1e8 {
         let text = format!("{:.2}", yuan / 1e8);
@@ -130,9 +147,12 @@ fn line_key(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)>
 }
 
 /// A projection to draw in grey beside the charted one, and its name in the caption.
-pub(crate) struct Against<'a> {
-    pub(crate) projection: &'a Projection,
-    pub(crate) name: &'a str,
+#[derive(Debug, Clone, Copy)]
+pub struct Against<'a> {
+    /// The base projection.
+    pub projection: &'a Projection,
+    /// Its name in the caption (a file name, "current policy").
+    pub name: &'a str,
 }
 
 /// The grey of the base projection.
@@ -143,16 +163,28 @@ fn years_of(p: &Projection, scheme: Scheme) -> &[medfund_riskpool::YearStats] {
     p.iter().find(|(s, _)| *s == scheme).map_or(&[], |(_, years)| years)
 }
 
-/// Draws the chart into an SVG file; `against`, when given, in grey on the same axes.
+/// The fan chart of `p` as SVG text; `against`, when given, in grey on the
+/// same axes (the axes span both projections' years and balances).
+///
+/// # Errors
+///
+/// [`ChartError::Draw`] if the drawing library fails (it draws into a
+/// string, so only on a fault of its own).
+pub fn fan_svg(p: &Projection, against: Option<&Against<'_>>, options: &ChartOptions) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    draw(p, against, options, &mut svg)?;
+    Ok(svg)
+}
+
+/// Draws the chart into `out`.
 #[allow(clippy::float_arithmetic, clippy::too_many_lines)]
-pub(crate) fn fan_chart(
+fn draw(
     p: &Projection,
     against: Option<&Against<'_>>,
-    path: &std::path::Path,
     options: &ChartOptions,
-) -> ScenarioResult<()> {
-    let fail =
-        |e: &dyn std::fmt::Display| ScenarioError::other(format!("{}: cannot draw the chart: {e}", path.display()));
+    out: &mut String,
+) -> Result<(), ChartError> {
+    let fail = |e: &dyn std::fmt::Display| ChartError::Draw { message: e.to_string() };
     let words = match options.lang {
         Lang::Zh => &ZH,
         _ => &EN,
@@ -164,8 +196,11 @@ pub(crate) fn fan_chart(
         .filter(|(_, years, base)| !years.is_empty() || !base.is_empty())
         .collect();
     let rows = panels.len().max(1);
-    let height = 400_u32.saturating_mul(u32::try_from(rows).unwrap_or(1)).saturating_add(40);
-    let root = SVGBackend::new(path, (1200, height)).into_drawing_area();
+    let height = 400_u32
+        .checked_mul(u32::try_from(rows).expect("invariant: at most two schemes"))
+        .and_then(|h| h.checked_add(40))
+        .expect("invariant: two panels of 400 pixels");
+    let root = SVGBackend::with_string(out, (1200, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(&e))?;
     let has_quartiles = panels.iter().all(|(_, years, _)| years.iter().all(|y| quartiles(y).is_some()));
     let mut caption = match options.lang {

@@ -1,7 +1,9 @@
-//! `POST /v1/simulate/paths`: every trial's path of a projection as one file
-//! — CSV, Parquet or Arrow IPC — the bytes `medfund simulate --paths` writes.
-//! The file is made in a scratch folder of the request's own (never a name
-//! from the request) and removed once read, on errors too.
+//! The projection's answers other than its JSON: `POST /v1/simulate/paths`,
+//! every trial's path as one file — CSV, Parquet or Arrow IPC — the bytes
+//! `medfund simulate --paths` writes, made in a scratch folder of the
+//! request's own (never a name from the request) and removed once read, on
+//! errors too; and `POST /v1/simulate/chart`, the SVG of `medfund simulate
+//! --svg`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use medfund_scenario::{ClaimsFormat, ScenarioError};
 
-use crate::handlers::{Answer, REQUEST, bytes, scenario_of};
+use crate::handlers::{Answer, REQUEST, accept, bytes, scenario_of};
 use crate::problem::Problem;
 use crate::request::{PathsParams, content_format, read_body};
 use crate::{App, RequestId};
@@ -84,6 +86,41 @@ pub(crate) async fn simulate_paths(
                 Problem::from(ScenarioError::other(format!("cannot read the paths written to {}: {e}", file.display())))
             })?;
             Ok(bytes(media_type(p.format), written))
+        })
+        .await
+}
+
+/// `POST /v1/simulate/chart?lang=zh|en&same_scale=true`: the fan chart of
+/// the scenario's projection as SVG (`image/svg+xml`), with the quantiles
+/// 25 and 75 added for its inner band, as `medfund simulate --svg` draws it.
+pub(crate) async fn simulate_chart(
+    State(app): State<Arc<App>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let (p, format, raw) = accept(&app, query, &["lang", "same_scale"], &headers, body, true).await?;
+    let job = Arc::clone(&app);
+    app.gate
+        .run(&id.0, move || {
+            let mut scenario = scenario_of(&raw, format)?;
+            if scenario.projection_trials().is_some() {
+                scenario
+                    .set_projection_quantiles(medfund_chart::with_band_quantiles(scenario.projection_quantiles()))?;
+            }
+            let projection = medfund_scenario::simulate_scenario(
+                &scenario,
+                REQUEST,
+                PathBuf::from("."),
+                &job.config.limits,
+                &|_| {},
+            )?;
+            let mut options = medfund_chart::ChartOptions::new(p.lang);
+            options.same_scale = p.same_scale;
+            let svg = medfund_chart::fan_svg(&projection, None, &options)
+                .map_err(|e| Problem::from(ScenarioError::other(e.to_string())))?;
+            Ok(bytes("image/svg+xml; charset=utf-8", svg.into_bytes()))
         })
         .await
 }
