@@ -1,7 +1,8 @@
 //! # medfund-chart
 //!
-//! Charts of medfund projections, as SVG text: the fan chart of `medfund
-//! simulate --svg` and of the service's `POST /v1/simulate/chart`. Per
+//! Charts of medfund projections, as SVG text or PNG: the fan chart of
+//! `medfund simulate --svg`/`--png` and of the service's `POST
+//! /v1/simulate/chart`. Per
 //! scheme, the closing balance of the risk-sharing fund (p5–p95 and, where
 //! the projection has the quantiles 25 and 75, p25–p75 bands; the p50 line;
 //! yuan in 万/亿) beside the probability of an actuarial review that year
@@ -10,8 +11,9 @@
 //!
 //! Text stays text: the SVG names common CJK fonts first (Noto Sans CJK SC,
 //! Source Han Sans SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei),
-//! then `sans-serif`, and the viewer draws it. Money is drawn from exact fen
-//! converted to floats for drawing only.
+//! then `sans-serif`, and the viewer draws it. [`svg_to_png`] rasterises it
+//! (resvg) with the machine's fonts and names the characters none has. Money
+//! is drawn from exact fen converted to floats for drawing only.
 //!
 //! ```
 //! use medfund_scenario::{Lang, Limits, ScenarioFormat};
@@ -45,8 +47,10 @@
 #![deny(missing_docs)]
 
 mod fan;
+mod png;
 
 pub use fan::{Against, ChartOptions, fan_svg, yuan_label};
+pub use png::{Png, PngOptions, svg_to_png};
 
 /// The quantiles `asked` for, with the 25th and 75th added where missing:
 /// the chart's inner band. Ask the projection for them before drawing (a
@@ -73,12 +77,31 @@ pub enum ChartError {
         /// What it said.
         message: String,
     },
+    /// A font file given could not be read.
+    Font {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// No font was found to draw the text of a PNG.
+    NoFont,
+    /// A PNG scale outside 1 to 8 (or too large an image).
+    Scale {
+        /// The scale asked for.
+        scale: u32,
+    },
 }
 
 impl std::fmt::Display for ChartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ChartError::Draw { message } => write!(f, "cannot draw the chart: {message}"),
+            ChartError::Font { path, message } => write!(f, "font {}: cannot read it: {message}", path.display()),
+            ChartError::NoFont => f.write_str(
+                "no font found to draw the chart's text; expected fonts installed (Debian: fonts-noto-cjk for 万/亿 and Chinese titles, or fonts-dejavu-core) or a font file given",
+            ),
+            ChartError::Scale { scale } => write!(f, "PNG scale {scale}; expected 1 to 8"),
         }
     }
 }

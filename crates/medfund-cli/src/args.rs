@@ -264,6 +264,7 @@ pub(crate) enum Command {
     /// of every probability and mean. The same seed gives byte-identical output with any
     /// number of threads.
     /// Example: medfund simulate examples/projection.toml --quantiles 5,25,50,75,95 --svg fan.svg
+    #[command(group(clap::ArgGroup::new("chart").args(["svg", "png"]).multiple(true)))]
     Simulate {
         /// The scenario file (.toml, .json, or - for standard input).
         file: String,
@@ -287,12 +288,21 @@ pub(crate) enum Command {
         /// --lang. Adds the quantiles 25 and 75 to the report.
         #[arg(long, value_name = "CHART.svg")]
         svg: Option<PathBuf>,
-        /// With --svg: one scale for the closing balance of every scheme.
-        #[arg(long, requires = "svg")]
+        /// Also draw the chart to this PNG file: the SVG chart rasterised at twice its size,
+        /// its text in the system's fonts (a CJK font for 万/亿 and Chinese titles, e.g. Debian
+        /// fonts-noto-cjk; characters no font has are reported) and any --font.
+        #[arg(long, value_name = "CHART.png")]
+        png: Option<PathBuf>,
+        /// With --png: a font file (TTF, OTF or TTC) to draw the text with, besides the
+        /// system's; repeat for more.
+        #[arg(long, value_name = "FILE", requires = "png")]
+        font: Vec<PathBuf>,
+        /// With --svg or --png: one scale for the closing balance of every scheme.
+        #[arg(long, requires = "chart")]
         same_scale: bool,
-        /// With --svg: also simulate this base scenario and draw it in grey on the same axes
-        /// (its p5–p95 outline, p50 and cumulative review risk). The report stays FILE's.
-        #[arg(long, value_name = "BASE", requires = "svg")]
+        /// With --svg or --png: also simulate this base scenario and draw it in grey on the same
+        /// axes (its p5–p95 outline, p50 and cumulative review risk). The report stays FILE's.
+        #[arg(long, value_name = "BASE", requires = "chart")]
         against: Option<String>,
         #[command(flatten)]
         shards: ShardArgs,

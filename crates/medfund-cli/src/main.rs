@@ -88,6 +88,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             paths,
             paths_money,
             svg,
+            png,
+            font,
             same_scale,
             against,
             shards,
@@ -101,9 +103,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let threads = threads.map(|n| limits.check_threads(n)).transpose()?;
             let (mut scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
             let mut q = quantiles.unwrap_or_else(|| scenario.projection_quantiles());
-            if svg.is_some() {
+            if svg.is_some() || png.is_some() {
                 q = medfund_chart::with_band_quantiles(q);
             }
+            let chart = Chart { svg: svg.as_deref(), png: png.as_deref(), fonts: &font, against: against.as_deref() };
             // Without a [projection], simulate itself says what is missing.
             if !q.is_empty() && scenario.projection_trials().is_some() {
                 scenario.set_projection_quantiles(q)?;
@@ -131,11 +134,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 if let Some(b) = &bar {
                     b.finish_and_clear();
                 }
-                if let Some(path) = &svg {
-                    let mut options = medfund_chart::ChartOptions::new(output.lang.into());
-                    options.same_scale = same_scale;
-                    pool.install(|| draw(&projection, against.as_deref(), path, &options, &input))?;
-                }
+                let mut options = medfund_chart::ChartOptions::new(output.lang.into());
+                options.same_scale = same_scale;
+                pool.install(|| draw(&projection, &chart, &options, &input))?;
                 return Ok(emit_projection(&projection, &args)?);
             }
             let projection = match &paths {
@@ -153,27 +154,36 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
-            if let Some(path) = &svg {
-                let mut options = medfund_chart::ChartOptions::new(output.lang.into());
-                options.same_scale = same_scale;
-                pool.install(|| draw(&projection, against.as_deref(), path, &options, &input))?;
-            }
+            let mut options = medfund_chart::ChartOptions::new(output.lang.into());
+            options.same_scale = same_scale;
+            pool.install(|| draw(&projection, &chart, &options, &input))?;
             Ok(emit_projection(&projection, &args)?)
         }
     }
 }
 
-/// Draws `projection` to the SVG file `path` (under a temporary name until
-/// complete), with the projection of the scenario file `against` (read with
-/// the same input options) in grey.
+/// The chart files `simulate` was asked for.
+struct Chart<'a> {
+    svg: Option<&'a std::path::Path>,
+    png: Option<&'a std::path::Path>,
+    fonts: &'a [std::path::PathBuf],
+    /// A base scenario file to draw in grey.
+    against: Option<&'a str>,
+}
+
+/// Draws `projection` to the chart files asked for (each under a temporary
+/// name until complete), with the projection of the scenario file
+/// `chart.against` (read with the same input options) in grey.
 fn draw(
     projection: &medfund_scenario::Projection,
-    against: Option<&str>,
-    path: &std::path::Path,
+    chart: &Chart<'_>,
     options: &medfund_chart::ChartOptions,
     input: &args::InputArgs,
 ) -> ScenarioResult<()> {
-    let base = match against {
+    if chart.svg.is_none() && chart.png.is_none() {
+        return Ok(());
+    }
+    let base = match chart.against {
         None => None,
         Some(file) => {
             let limits = input.limits();
@@ -182,12 +192,34 @@ fn draw(
         }
     };
     let against = base.as_ref().map(|(projection, name)| medfund_chart::Against { projection, name });
+    let flag = if chart.svg.is_some() { "--svg" } else { "--png" };
     let svg = medfund_chart::fan_svg(projection, against.as_ref(), options)
-        .map_err(|e| ScenarioError::other(format!("--svg {}: {e}", path.display())))?;
-    output::write_atomically("--svg", path, |w| {
-        std::io::Write::write_all(w, svg.as_bytes())
-            .map_err(|e| ScenarioError::io(format!("--svg {}: cannot write it: {e}", path.display())))
-    })
+        .map_err(|e| ScenarioError::other(format!("{flag}: {e}")))?;
+    let write = |flag: &str, path: &std::path::Path, bytes: &[u8]| {
+        output::write_atomically(flag, path, |w| {
+            std::io::Write::write_all(w, bytes)
+                .map_err(|e| ScenarioError::io(format!("{flag} {}: cannot write it: {e}", path.display())))
+        })
+    };
+    if let Some(path) = chart.svg {
+        write("--svg", path, svg.as_bytes())?;
+    }
+    if let Some(path) = chart.png {
+        let mut png_options = medfund_chart::PngOptions::default();
+        png_options.fonts = chart.fonts.to_vec();
+        let png = medfund_chart::svg_to_png(&svg, &png_options)
+            .map_err(|e| ScenarioError::input(format!("--png {}: {e}", path.display())))?;
+        if !png.missing.is_empty() {
+            let shown: String = png.missing.iter().take(20).collect();
+            eprintln!(
+                "medfund: warning: --png {}: no installed font has {shown}{}; they are not drawn. Install a CJK font (Debian: fonts-noto-cjk) or give one with --font FILE",
+                path.display(),
+                if png.missing.len() > 20 { "…" } else { "" }
+            );
+        }
+        write("--png", path, &png.bytes)?;
+    }
+    Ok(())
 }
 
 /// `medfund serve`: binds, says where on standard output, serves until

@@ -167,3 +167,38 @@ fn against_draws_the_base_p50_and_risk_in_grey_on_the_same_axes() {
     // --against draws: without --svg it is refused.
     medfund().arg("simulate").arg(&variant).arg("--against").arg(&base).assert().failure();
 }
+
+#[test]
+fn png_is_the_chart_rasterised_beside_the_svg() {
+    let dir = tempdir();
+    let (svg, png) = (dir.join("fan.svg"), dir.join("fan.png"));
+    let out = medfund()
+        .args(["simulate", examples().join("projection.toml").to_str().unwrap(), "--lang", "en", "--svg"])
+        .arg(&svg)
+        .arg("--png")
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    // IHDR: width and height, big-endian, at twice the SVG's size.
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!((be(16), be(20)), (2400, 1680));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    // A font that cannot be read is an input error naming it; nothing is left under the name.
+    let bad = dir.join("bad.png");
+    let out = medfund()
+        .args(["simulate", examples().join("projection.toml").to_str().unwrap(), "--png"])
+        .arg(&bad)
+        .args(["--font", "no-such-font.ttf"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-font.ttf"));
+    assert!(!bad.exists());
+    // Chart options without a chart are refused.
+    for args in [&["--same-scale"][..], &["--font", "x.ttf"], &["--against", "x.toml"]] {
+        medfund().arg("simulate").arg(examples().join("projection.toml")).args(args).assert().failure();
+    }
+}
