@@ -198,6 +198,17 @@ pub(crate) async fn check(
         .await
 }
 
+/// The projection of a request's scenario, within the service's limits.
+pub(crate) fn simulate_request(app: &App, scenario: &Scenario) -> Result<medfund_scenario::Projection, Problem> {
+    Ok(medfund_scenario::simulate_scenario(
+        scenario,
+        REQUEST,
+        std::path::PathBuf::from("."),
+        &app.config.limits,
+        &|_| {},
+    )?)
+}
+
 /// `POST /v1/simulate`: the Monte Carlo projection (§8).
 pub(crate) async fn simulate(
     State(app): State<Arc<App>>,
@@ -210,14 +221,7 @@ pub(crate) async fn simulate(
     let job = Arc::clone(&app);
     app.gate
         .run(&id.0, move || {
-            let scenario = scenario_of(&raw, format)?;
-            let projection = medfund_scenario::simulate_scenario(
-                &scenario,
-                REQUEST,
-                std::path::PathBuf::from("."),
-                &job.config.limits,
-                &|_| {},
-            )?;
+            let projection = simulate_request(&job, &scenario_of(&raw, format)?)?;
             let json = || written(|out| medfund_scenario::write_projection_json(&projection, p.pretty, out));
             tables_answer(json, || medfund_scenario::projection_tables(&projection), p)
         })

@@ -15,7 +15,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use medfund_scenario::{ClaimsFormat, ScenarioError};
 
-use crate::handlers::{Answer, REQUEST, accept, bytes, scenario_of};
+use crate::handlers::{Answer, REQUEST, accept, bytes, scenario_of, simulate_request};
 use crate::problem::Problem;
 use crate::request::{PathsParams, content_format, read_body};
 use crate::{App, RequestId};
@@ -109,13 +109,7 @@ pub(crate) async fn simulate_chart(
                 scenario
                     .set_projection_quantiles(medfund_chart::with_band_quantiles(scenario.projection_quantiles()))?;
             }
-            let projection = medfund_scenario::simulate_scenario(
-                &scenario,
-                REQUEST,
-                PathBuf::from("."),
-                &job.config.limits,
-                &|_| {},
-            )?;
+            let projection = simulate_request(&job, &scenario)?;
             let mut options = medfund_chart::ChartOptions::new(p.lang);
             options.same_scale = p.same_scale;
             let svg = medfund_chart::fan_svg(&projection, None, &options)
