@@ -115,9 +115,18 @@ fn refuse_others(doc: &serde_json::Map<String, Value>, known: &str) -> Result<()
     }
 }
 
+/// The two scenarios of `{"base": scenario, "variant": scenario}` (nothing else).
+pub(crate) fn base_and_variant(raw: &[u8]) -> Result<(Value, Value), Problem> {
+    let mut doc = document_of(raw)?;
+    let base = member(&mut doc, "base", "the base scenario")?;
+    let variant = member(&mut doc, "variant", "the variant scenario")?;
+    refuse_others(&doc, "base and variant")?;
+    Ok((base, variant))
+}
+
 /// Errors of a scenario inside a wrapping document name its member first
 /// (`base.riskpool.year`).
-fn inside(member: &str, errors: Vec<ScenarioError>) -> Vec<ScenarioError> {
+pub(crate) fn inside(member: &str, errors: Vec<ScenarioError>) -> Vec<ScenarioError> {
     errors
         .into_iter()
         .map(|mut e| {
@@ -240,10 +249,7 @@ pub(crate) async fn compare(
     let job = Arc::clone(&app);
     app.gate
         .run(&id.0, move || {
-            let mut doc = document_of(&raw)?;
-            let base = member(&mut doc, "base", "the base scenario")?;
-            let variant = member(&mut doc, "variant", "the variant scenario")?;
-            refuse_others(&doc, "base and variant")?;
+            let (base, variant) = base_and_variant(&raw)?;
             let report = |name: &str, v: Value| -> Result<Report, Problem> {
                 let scenario = medfund_scenario::parse_scenario_value(v, REQUEST)
                     .map_err(|e| Problem::scenario(inside(name, vec![e])))?;

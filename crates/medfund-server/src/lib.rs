@@ -16,6 +16,7 @@
 //! | `POST /v1/simulate/chart` | the fan chart as SVG (`?lang=zh\|en&same_scale=true`) |
 //! | `POST /v1/simulate/paths` | every trial's path as a CSV, Parquet or Arrow file (`?format=…&money=yuan\|fen`) |
 //! | `POST /v1/compare` | `{"base": …, "variant": …}` figure by figure |
+//! | `POST /v1/compare/chart` | the variant's fan chart as SVG with the base in grey |
 //! | `POST /v1/sweep` | `{"scenario": …, "set": {"path": [values]}}` |
 //! | `GET /v1/policies`, `/v1/health`, `/v1/version`, `/openapi.json` | |
 //!
@@ -118,6 +119,7 @@ pub fn router(config: Config) -> Router {
         .route("/v1/simulate/paths", post(projection_files::simulate_paths))
         .route("/v1/simulate/chart", post(projection_files::simulate_chart))
         .route("/v1/compare", post(handlers::compare))
+        .route("/v1/compare/chart", post(projection_files::compare_chart))
         .route("/v1/sweep", post(handlers::sweep))
         .route("/v1/policies", get(handlers::policies))
         .route("/v1/health", get(handlers::health))

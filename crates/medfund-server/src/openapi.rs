@@ -110,6 +110,18 @@ pub(crate) const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "post",
+        path: "/v1/compare/chart",
+        id: "compareChart",
+        summary: "The variant's fan chart as SVG with the base's projection in grey on the same axes, as `medfund simulate VARIANT --against BASE --svg` draws it",
+        params: &["lang", "same_scale"],
+        body: Some(RequestBody::Wrapped("CompareRequest")),
+        ok: "",
+        tables: false,
+        file: false,
+        svg: true,
+    },
+    Operation {
+        method: "post",
         path: "/v1/sweep",
         id: "sweep",
         summary: "Run a scenario once per combination of field values, as `medfund sweep --format json`",

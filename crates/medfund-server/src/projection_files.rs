@@ -2,8 +2,9 @@
 //! every trial's path as one file — CSV, Parquet or Arrow IPC — the bytes
 //! `medfund simulate --paths` writes, made in a scratch folder of the
 //! request's own (never a name from the request) and removed once read, on
-//! errors too; and `POST /v1/simulate/chart`, the SVG of `medfund simulate
-//! --svg`.
+//! errors too; `POST /v1/simulate/chart`, the SVG of `medfund simulate
+//! --svg`; and `POST /v1/compare/chart`, a variant's chart with the base's
+//! projection in grey (`--against`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use medfund_scenario::{ClaimsFormat, ScenarioError};
 
-use crate::handlers::{Answer, REQUEST, accept, bytes, scenario_of, simulate_request};
+use crate::handlers::{Answer, REQUEST, accept, base_and_variant, bytes, inside, scenario_of, simulate_request};
 use crate::problem::Problem;
 use crate::request::{PathsParams, content_format, read_body};
 use crate::{App, RequestId};
@@ -90,6 +91,29 @@ pub(crate) async fn simulate_paths(
         .await
 }
 
+/// A scenario with the quantiles 25 and 75 of the chart's inner band added
+/// (when it has a projection: without, simulate says what is missing).
+fn with_band(mut scenario: medfund_scenario::Scenario) -> Result<medfund_scenario::Scenario, Problem> {
+    if scenario.projection_trials().is_some() {
+        scenario.set_projection_quantiles(medfund_chart::with_band_quantiles(scenario.projection_quantiles()))?;
+    }
+    Ok(scenario)
+}
+
+/// The chart as an answer.
+fn chart_answer(
+    projection: &medfund_scenario::Projection,
+    against: Option<&medfund_chart::Against<'_>>,
+    lang: medfund_scenario::Lang,
+    same_scale: bool,
+) -> Answer {
+    let mut options = medfund_chart::ChartOptions::new(lang);
+    options.same_scale = same_scale;
+    let svg = medfund_chart::fan_svg(projection, against, &options)
+        .map_err(|e| Problem::from(ScenarioError::other(e.to_string())))?;
+    Ok(bytes("image/svg+xml; charset=utf-8", svg.into_bytes()))
+}
+
 /// `POST /v1/simulate/chart?lang=zh|en&same_scale=true`: the fan chart of
 /// the scenario's projection as SVG (`image/svg+xml`), with the quantiles
 /// 25 and 75 added for its inner band, as `medfund simulate --svg` draws it.
@@ -104,17 +128,42 @@ pub(crate) async fn simulate_chart(
     let job = Arc::clone(&app);
     app.gate
         .run(&id.0, move || {
-            let mut scenario = scenario_of(&raw, format)?;
-            if scenario.projection_trials().is_some() {
-                scenario
-                    .set_projection_quantiles(medfund_chart::with_band_quantiles(scenario.projection_quantiles()))?;
-            }
-            let projection = simulate_request(&job, &scenario)?;
-            let mut options = medfund_chart::ChartOptions::new(p.lang);
-            options.same_scale = p.same_scale;
-            let svg = medfund_chart::fan_svg(&projection, None, &options)
-                .map_err(|e| Problem::from(ScenarioError::other(e.to_string())))?;
-            Ok(bytes("image/svg+xml; charset=utf-8", svg.into_bytes()))
+            let projection = simulate_request(&job, &with_band(scenario_of(&raw, format)?)?)?;
+            chart_answer(&projection, None, p.lang, p.same_scale)
+        })
+        .await
+}
+
+/// `POST /v1/compare/chart?lang=zh|en&same_scale=true` with `{"base":
+/// scenario, "variant": scenario}`: the variant's fan chart with the base's
+/// projection in grey on the same axes, as `medfund simulate VARIANT
+/// --against BASE --svg` draws it (the base named "base" in the caption).
+pub(crate) async fn compare_chart(
+    State(app): State<Arc<App>>,
+    Extension(id): Extension<RequestId>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let (p, _, raw) = accept(&app, query, &["lang", "same_scale"], &headers, body, false).await?;
+    let job = Arc::clone(&app);
+    app.gate
+        .run(&id.0, move || {
+            let (base, variant) = base_and_variant(&raw)?;
+            let project = |name: &str, v: serde_json::Value| {
+                let scenario = medfund_scenario::parse_scenario_value(v, REQUEST)
+                    .map_err(|e| Problem::scenario(inside(name, vec![e])))?;
+                let scenario = with_band(scenario)?;
+                medfund_scenario::simulate_scenario(&scenario, REQUEST, PathBuf::from("."), &job.config.limits, &|_| {})
+                    .map_err(|e| Problem::scenario(inside(name, vec![e])))
+            };
+            let (base, variant) = (project("base", base)?, project("variant", variant)?);
+            chart_answer(
+                &variant,
+                Some(&medfund_chart::Against { projection: &base, name: "base" }),
+                p.lang,
+                p.same_scale,
+            )
         })
         .await
 }

@@ -139,3 +139,51 @@ fn the_chart_is_the_svg_medfund_simulate_draws() {
     let p = post("", "[riskpool]\nyear = 2024\n").problem(422, "invalid-input");
     assert!(p["detail"].as_str().unwrap().contains("[projection]"), "{p}");
 }
+
+#[test]
+fn the_compare_chart_is_the_variant_against_the_base() {
+    let s = start(config());
+    let parse = |toml: &str| -> serde_json::Value {
+        let doc: toml::Value = toml::from_str(toml).unwrap();
+        serde_json::to_value(doc).unwrap()
+    };
+    let base_toml = scenario_toml();
+    let variant_toml = base_toml.replacen("[riskpool.policy]\n", "[riskpool.policy]\nlevy_rate = \"15%\"\n", 1);
+    assert_ne!(base_toml, variant_toml);
+    let projection = |toml: &str| {
+        let mut scenario = medfund_scenario::parse_scenario(toml, ScenarioFormat::Toml, "request").unwrap();
+        scenario.set_projection_quantiles(vec![25, 75]).unwrap();
+        medfund_scenario::simulate_scenario(
+            &scenario,
+            "request",
+            std::path::PathBuf::from("."),
+            &Limits::default(),
+            &|_| {},
+        )
+        .unwrap()
+    };
+    let (base, variant) = (projection(&base_toml), projection(&variant_toml));
+    let expected = medfund_chart::fan_svg(
+        &variant,
+        Some(&medfund_chart::Against { projection: &base, name: "base" }),
+        &medfund_chart::ChartOptions::new(medfund_scenario::Lang::En),
+    )
+    .unwrap();
+    let body = serde_json::json!({"base": parse(&base_toml), "variant": parse(&variant_toml)}).to_string();
+    let a = s.post_json("/v1/compare/chart?lang=en", &body);
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(a.header("content-type"), Some("image/svg+xml; charset=utf-8"));
+    assert_eq!(a.text(), expected);
+    assert!(a.text().contains("Grey: base base (300 trials, seed 42)"));
+    // Errors name the member they are in.
+    let broken = serde_json::json!({"base": parse(&base_toml), "variant": {"riskpool": {"year": 20}}}).to_string();
+    let p = s.post_json("/v1/compare/chart", &broken).problem(422, "invalid-value");
+    assert_eq!(p["errors"][0]["path"], "variant.riskpool.year", "{p}");
+    let no_projection =
+        serde_json::json!({"base": {"riskpool": {"year": 2024}}, "variant": parse(&variant_toml)}).to_string();
+    let p = s.post_json("/v1/compare/chart", &no_projection).problem(422, "invalid-input");
+    assert_eq!(p["errors"][0]["path"], "base", "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("[projection]"), "{p}");
+    s.post_json("/v1/compare/chart", &serde_json::json!({"base": parse(&base_toml)}).to_string())
+        .problem(422, "missing-field");
+}
