@@ -46,6 +46,17 @@ impl Format {
         })
     }
 
+    /// The media type of a file in this format: `text/csv; charset=utf-8`,
+    /// `application/vnd.apache.parquet` or `application/vnd.apache.arrow.file`
+    /// (the IPC file format, which is what this crate writes).
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Parquet => "application/vnd.apache.parquet",
+            Format::Arrow => "application/vnd.apache.arrow.file",
+        }
+    }
+
     /// `csv`, `parquet` or `arrow`.
     pub fn name(self) -> &'static str {
         match self {

@@ -14,7 +14,7 @@ use axum::Extension;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
-use medfund_scenario::{ClaimsFormat, ScenarioError};
+use medfund_scenario::ScenarioError;
 
 use crate::handlers::{Answer, REQUEST, accept, base_and_variant, bytes, inside, scenario_of, simulate_request};
 use crate::problem::Problem;
@@ -42,15 +42,6 @@ impl Drop for Scratch {
         if let Err(e) = std::fs::remove_dir_all(&self.0) {
             tracing::warn!(folder = %self.0.display(), error = %e, "cannot remove a scratch folder");
         }
-    }
-}
-
-/// The media type of a paths file.
-fn media_type(format: ClaimsFormat) -> &'static str {
-    match format {
-        ClaimsFormat::Csv => "text/csv; charset=utf-8",
-        ClaimsFormat::Parquet => "application/vnd.apache.parquet",
-        _ => "application/vnd.apache.arrow.file",
     }
 }
 
@@ -86,7 +77,7 @@ pub(crate) async fn simulate_paths(
             let written = std::fs::read(&file).map_err(|e| {
                 Problem::from(ScenarioError::other(format!("cannot read the paths written to {}: {e}", file.display())))
             })?;
-            Ok(bytes(media_type(p.format), written))
+            Ok(bytes(p.format.media_type(), written))
         })
         .await
 }
