@@ -159,6 +159,22 @@ fn check(
     Ok(s.scenario.sections())
 }
 
+/// [`load`] for a projection: with `per_unit`, the scenario's
+/// `[projection] per_unit` is set (as `medfund simulate --per-unit`).
+fn load_projection(
+    py: Python<'_>,
+    kind: &str,
+    value: &str,
+    lists: Option<HashMap<String, Vec<u8>>>,
+    per_unit: bool,
+) -> PyResult<Source> {
+    let mut s = load(py, kind, value, lists)?;
+    if per_unit {
+        s.scenario.set_projection_per_unit(true).map_err(|e| raise_one(py, e, false))?;
+    }
+    Ok(s)
+}
+
 fn projection_json(py: Python<'_>, p: &medfund_scenario::Projection) -> PyResult<Vec<u8>> {
     let mut out = Vec::new();
     medfund_scenario::write_projection_json(p, false, &mut out)
@@ -170,7 +186,7 @@ fn projection_json(py: Python<'_>, p: &medfund_scenario::Projection) -> PyResult
 /// with `paths`, every trial's path also written to that file (.csv,
 /// .parquet or .arrow, money as `paths_money`), as `medfund simulate --paths`.
 #[pyfunction]
-#[pyo3(signature = (kind, value, lists = None, paths = None, paths_money = "decimal"))]
+#[pyo3(signature = (kind, value, lists = None, paths = None, paths_money = "decimal", per_unit = false))]
 fn simulate<'py>(
     py: Python<'py>,
     kind: &str,
@@ -178,9 +194,10 @@ fn simulate<'py>(
     lists: Option<HashMap<String, Vec<u8>>>,
     paths: Option<std::path::PathBuf>,
     paths_money: &str,
+    per_unit: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let money = unit(py, paths_money)?;
-    let s = load(py, kind, value, lists)?;
+    let s = load_projection(py, kind, value, lists, per_unit)?;
     let limits = Limits::default();
     let p = py
         .detach(|| match &paths {
@@ -204,7 +221,8 @@ fn simulate<'py>(
 /// over the trials `start..end`, as a pass file — the same bytes as
 /// `medfund simulate --trials-from start --trials-to end --pass-out`.
 #[pyfunction]
-#[pyo3(signature = (kind, value, plan, start, end, lists = None))]
+#[pyo3(signature = (kind, value, plan, start, end, lists = None, per_unit = false))]
+#[allow(clippy::too_many_arguments)] // the Python signature: positional and keyword arguments
 fn projection_shard<'py>(
     py: Python<'py>,
     kind: &str,
@@ -213,8 +231,9 @@ fn projection_shard<'py>(
     start: u32,
     end: u32,
     lists: Option<HashMap<String, Vec<u8>>>,
+    per_unit: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = load(py, kind, value, lists)?;
+    let s = load_projection(py, kind, value, lists, per_unit)?;
     let limits = Limits::default();
     let plan = plan.as_deref().map(|b| ("plan", b));
     let bytes = py
@@ -240,7 +259,7 @@ type NextStep<'py> = (Option<Bound<'py, PyBytes>>, Option<Bound<'py, PyBytes>>);
 /// first): `(next plan file, None)`, or `(None, projection JSON)` as
 /// `simulate` gives it. Pass files of the CLI and of `projection_shard` mix.
 #[pyfunction]
-#[pyo3(signature = (kind, value, plan, passes, lists = None))]
+#[pyo3(signature = (kind, value, plan, passes, lists = None, per_unit = false))]
 fn projection_merge<'py>(
     py: Python<'py>,
     kind: &str,
@@ -248,8 +267,9 @@ fn projection_merge<'py>(
     plan: Option<Vec<u8>>,
     passes: Vec<Vec<u8>>,
     lists: Option<HashMap<String, Vec<u8>>>,
+    per_unit: bool,
 ) -> PyResult<NextStep<'py>> {
-    let s = load(py, kind, value, lists)?;
+    let s = load_projection(py, kind, value, lists, per_unit)?;
     let limits = Limits::default();
     let plan = plan.as_deref().map(|b| ("plan", b));
     let names: Vec<String> = (0..passes.len()).map(|i| format!("passes[{i}]")).collect();

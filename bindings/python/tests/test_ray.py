@@ -51,3 +51,11 @@ def test_errors_of_a_part_reach_the_caller(ray_cluster):
 
     with pytest.raises(medfund.InputError):
         medfund.ray.simulate({"riskpool": {"year": 2023}, "projection": {"years": 0, "trials": 5, "seed": 1}})
+
+
+def test_simulate_per_unit_in_ranges_of_trials_is_the_one_process_result(ray_cluster):
+    import medfund.ray
+
+    expected = medfund.simulate(EXAMPLES / "projection.toml", per_unit=True)
+    got = medfund.ray.simulate(EXAMPLES / "projection.toml", parts=3, per_unit=True)
+    assert got.schemes.equals(expected.schemes) and got.units.equals(expected.units)

@@ -335,3 +335,52 @@ def test_simulate_writes_the_paths_of_the_cli_and_the_cumulative_risk_is_their_s
     with pytest.raises(medfund.InputError, match="x.txt"):
         medfund.simulate(PROJECTION, paths=tmp_path / "x.txt")
     assert not (tmp_path / "x.csv").exists() and not (tmp_path / "x.txt").exists()
+
+
+def test_per_unit_statistics_are_the_cli_units_figure_for_figure():
+    """Contract §8 per-unit statistics: `simulate(per_unit=True)` gives the
+    schemes' frame unchanged and one row per unit and year of `medfund
+    simulate --per-unit`."""
+    schemes, units = medfund.simulate(PROJECTION, per_unit=True)
+    pd.testing.assert_frame_equal(schemes, medfund.simulate(PROJECTION))
+    doc = cli_json("simulate", str(PROJECTION), "--format", "json", "--per-unit")["projection"]
+    rows = [(u, y) for u in doc["units"] for y in u["years"]]
+    assert len(units) == len(rows) > 0
+    for (u, y), (_, row) in zip(rows, units.iterrows()):
+        assert (row["scheme"], row["unit"], row["name"], row["year"]) == (u["scheme"], u["id"], u.get("name"), y["year"])
+        for key in ("p_gap", "p_unresolved", "p_unresolved_cumulative", "p_first_unresolved"):
+            assert (row[key], row[key + "_se"]) == (y[key], y[key + "_se"])
+        for key in ("mean_from_risk_fund", "mean_unresolved"):
+            assert row[key] == Decimal(y[key])
+            assert row[key + "_se"] == Decimal(y[key + "_se"])
+    assert units.attrs == {"trials": doc["trials"], "seed": doc["seed"]}
+    # In fen: the same amounts as integers.
+    fen = medfund.simulate(PROJECTION, per_unit=True, money="fen").units
+    assert list(fen["mean_unresolved"]) == [int(Decimal(y["mean_unresolved"]) * 100) for _, y in rows]
+    # A unit's risk of an unresolved gap within the projection never falls.
+    for _, unit in units.groupby(["scheme", "unit"]):
+        assert unit["p_unresolved_cumulative"].is_monotonic_increasing
+    assert "unit-years" in repr(medfund.simulate(PROJECTION, per_unit=True))
+
+
+def test_per_unit_shards_merge_into_the_one_process_result_and_do_not_mix_with_others(tmp_path):
+    trials = json.loads(medfund._medfund.document("path", str(PROJECTION)))["projection"]["trials"]
+    expected = medfund.simulate(PROJECTION, per_unit=True)
+    out = tmp_path / "cli.pass"
+    cli("simulate", str(PROJECTION), "--per-unit", "--trials-from", "0", "--trials-to", "100", "--pass-out", str(out))
+    assert out.read_bytes() == medfund.simulate_shard(PROJECTION, 0, 100, per_unit=True)
+    plain = medfund.simulate_shard(PROJECTION, 0, trials)
+    with pytest.raises(medfund.InputError, match="another projection"):
+        medfund.merge_shards(PROJECTION, [plain], per_unit=True)
+    plan, result = None, None
+    for _pass in range(6):
+        parts = [medfund.simulate_shard(PROJECTION, a, b, plan=plan, per_unit=True) for a, b in ((0, 100), (100, trials))]
+        plan, result = medfund.merge_shards(PROJECTION, parts, plan=plan, per_unit=True)
+        if result is not None:
+            break
+    assert isinstance(result, medfund.ProjectionResult)
+    pd.testing.assert_frame_equal(result.schemes, expected.schemes)
+    pd.testing.assert_frame_equal(result.units, expected.units)
+    # Without a [projection] there is nothing to ask units of.
+    with pytest.raises(medfund.InputError, match="per-unit"):
+        medfund.simulate(DEMO, per_unit=True)

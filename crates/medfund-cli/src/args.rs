@@ -276,6 +276,12 @@ pub(crate) enum Command {
         /// the unresolved gap per year (replaces the scenario's `[projection] quantiles`).
         #[arg(long, value_name = "P,P,…", value_delimiter = ',')]
         quantiles: Option<Vec<u32>>,
+        /// Also report statistics per unit and year (`projection.units`; table
+        /// projection_units): the share of trials with a gap, with an unresolved gap that
+        /// year, by that year and first that year, the mean draw on the fund and the mean
+        /// unresolved amount (as `[projection] per_unit = true`).
+        #[arg(long)]
+        per_unit: bool,
         /// Also write every trial's path (trial, scheme, year, closing balance, unresolved,
         /// review) to this file: .csv, .parquet or .arrow.
         #[arg(long, value_name = "FILE")]

@@ -85,6 +85,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             input,
             output,
             quantiles,
+            per_unit,
             paths,
             paths_money,
             svg,
@@ -110,6 +111,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             // Without a [projection], simulate itself says what is missing.
             if !q.is_empty() && scenario.projection_trials().is_some() {
                 scenario.set_projection_quantiles(q)?;
+            }
+            if per_unit {
+                scenario.set_projection_per_unit(true)?;
             }
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads.unwrap_or(0))

@@ -347,7 +347,7 @@ fn shards_merged_pass_by_pass_equal_the_single_run() {
     let path = write_files(&[("p.toml", projection("3", "3001").as_bytes())]);
     let dir = path.parent().unwrap().to_path_buf();
     let file = |name: &str| dir.join(name).to_str().unwrap().to_owned();
-    let whole = run_path(&path, &["simulate", "--format", "json", "--quantiles", "10,90"]);
+    let whole = run_path(&path, &["simulate", "--format", "json", "--quantiles", "10,90", "--per-unit"]);
     assert_eq!(whole.code, 0, "{}", whole.stderr);
     let ranges = [(1700, 3001), (0, 1), (1, 1700)];
     let mut plan: Option<String> = None;
@@ -358,7 +358,8 @@ fn shards_merged_pass_by_pass_equal_the_single_run() {
         for (i, (from, to)) in ranges.iter().enumerate() {
             let out = file(&format!("pass{pass}-{i}.bin"));
             let (from, to) = (from.to_string(), to.to_string());
-            let mut args = vec!["simulate", "--quantiles", "10,90", "--trials-from", &from, "--trials-to", &to];
+            let mut args =
+                vec!["simulate", "--quantiles", "10,90", "--per-unit", "--trials-from", &from, "--trials-to", &to];
             args.extend(["--pass-out", &out]);
             args.extend(plan_args.iter().map(String::as_str));
             let shard = run_path(&path, &args);
@@ -366,7 +367,8 @@ fn shards_merged_pass_by_pass_equal_the_single_run() {
             parts.push(out);
         }
         let next = file(&format!("plan{pass}"));
-        let mut args = vec!["simulate", "--format", "json", "--quantiles", "10,90", "--plan-out", &next, "--merge"];
+        let mut args =
+            vec!["simulate", "--format", "json", "--quantiles", "10,90", "--per-unit", "--plan-out", &next, "--merge"];
         args.extend(parts.iter().map(String::as_str));
         args.extend(plan_args.iter().map(String::as_str));
         let m = run_path(&path, &args);
@@ -374,7 +376,7 @@ fn shards_merged_pass_by_pass_equal_the_single_run() {
         if m.stdout.is_empty() {
             assert!(m.stderr.contains("another pass is needed"), "{}", m.stderr);
             // Only two of the three shards: trials are missing.
-            let mut short = vec!["simulate", "--quantiles", "10,90", "--plan-out", &next, "--merge"];
+            let mut short = vec!["simulate", "--quantiles", "10,90", "--per-unit", "--plan-out", &next, "--merge"];
             short.extend(parts.iter().take(2).map(String::as_str));
             short.extend(plan_args.iter().map(String::as_str));
             run_path(&path, &short).input_error(&["trials"]);
@@ -387,6 +389,13 @@ fn shards_merged_pass_by_pass_equal_the_single_run() {
     let (passes, merged) = merged.unwrap();
     assert!(passes >= 2, "the quantiles need a selection pass");
     assert_eq!(merged, whole.stdout, "merged shards = the single run");
+    assert!(whole.stdout.contains("\"units\":[{"), "per-unit statistics reported");
+    // A shard run without --per-unit is another projection's.
+    let plain = file("plain.bin");
+    let shard = run_path(&path, &["simulate", "--trials-from", "0", "--trials-to", "3001", "--pass-out", &plain]);
+    assert_eq!(shard.code, 0, "{}", shard.stderr);
+    run_path(&path, &["simulate", "--per-unit", "--plan-out", &file("x"), "--merge", &plain])
+        .input_error(&["belongs to another projection"]);
     // A shard of another seed is another projection's: refused by its fingerprint.
     let other = write_files(&[("q.toml", projection("3", "3001").replace("seed = 1", "seed = 2").as_bytes())]);
     let foreign = file("foreign.bin");

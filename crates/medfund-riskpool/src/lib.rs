@@ -98,6 +98,7 @@ mod shocks;
 pub mod stream;
 mod summary;
 mod trials;
+pub mod units;
 pub mod year;
 
 pub use error::{Result, RiskPoolError};
@@ -109,6 +110,7 @@ pub use projection::{
 };
 pub use remittance::{Collection, RemittanceCheck, RemittanceStatus, check_remittances};
 pub use rollforward::{SchemeSeries, UnitSeries, roll_forward};
+pub use units::{UnitProjection, UnitTally, UnitYearStats};
 pub use year::{
     FundYear, SchemeEngine, SchemeInput, SchemeTotals, SchemeYear, Unit, UnitFigures, UnitOutcome, compute_scheme,
     compute_year,

@@ -25,6 +25,7 @@ pub use crate::summary::{
     Percentiles, Quantile, SchemeProjection, SummaryOptions, YearStats, nearest_rank, summarize, summarize_with,
 };
 pub use crate::trials::TrialBlock;
+use crate::units::UnitTally;
 use crate::year::{SchemeEngine, UnitFigures, UnitOutcome};
 
 const PPB: i64 = 1_000_000_000;
@@ -188,6 +189,8 @@ pub(crate) struct TrialScratch {
     draws: TrialDraws,
     figures: Vec<Vec<UnitFigures>>,
     outcomes: Vec<UnitOutcome>,
+    /// Per unit (over all schemes): an unresolved gap earlier in this trial?
+    unresolved_before: Vec<bool>,
 }
 
 /// Runs the projection. `progress` is called with the number of trials
@@ -210,7 +213,7 @@ pub fn simulate_with(
     options: &SummaryOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<SchemeProjection>> {
-    let block = simulate_trials_with(history, spec, shocks, schemes, 0..spec.trials, progress)?;
+    let block = simulate_trials_with(history, spec, shocks, schemes, options, 0..spec.trials, progress)?;
     summarize_with(spec, schemes, &block, options)
 }
 
@@ -230,15 +233,18 @@ pub fn simulate_trials(
     trials: std::ops::Range<u32>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<TrialBlock> {
-    simulate_trials_with(history, spec, &Shocks::default(), schemes, trials, progress)
+    simulate_trials_with(history, spec, &Shocks::default(), schemes, &SummaryOptions::default(), trials, progress)
 }
 
-/// [`simulate_trials`] with the draws of `shocks`.
+/// [`simulate_trials`] with the draws of `shocks`; with
+/// [`SummaryOptions::per_unit`] the block also carries the trials'
+/// [`UnitTally`] (only that option matters here).
 pub fn simulate_trials_with(
     history: &PolicyHistory<RiskPoolPolicy>,
     spec: ProjectionSpec,
     shocks: &Shocks,
     schemes: &[ProjectedScheme],
+    options: &SummaryOptions,
     trials: std::ops::Range<u32>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<TrialBlock> {
@@ -256,29 +262,45 @@ pub fn simulate_trials_with(
         closing: vec![0_i64; cells],
         unresolved: vec![0_i64; cells],
         review: vec![false; cells],
+        units: None,
     };
     let done = std::sync::atomic::AtomicU64::new(0);
     let chunk = row.max(1);
     let first = u64::from(trials.start);
-    block
+    // Each piece of work tallies its trials' units on its own; the tallies add up.
+    let empty = options.per_unit.then(|| runner.unit_tally()).transpose()?;
+    let tally = block
         .closing
         .par_chunks_mut(chunk)
         .zip(block.unresolved.par_chunks_mut(chunk))
         .zip(block.review.par_chunks_mut(chunk))
         .enumerate()
-        .try_for_each_init(
-            || (runner.scratch(), vec![Cell::default(); row]),
-            |(scratch, out), (k, ((c, u), r))| {
+        .try_fold(
+            || (runner.scratch(), vec![Cell::default(); row], empty.clone()),
+            |(mut scratch, mut out, mut tally), (k, ((c, u), r))| {
                 let trial = first.checked_add(u64::try_from(k).expect("invariant: a trial index fits a u64"));
-                runner.run(scratch, trial.expect("invariant: trial indices are below 2^32"), out)?;
+                let trial = trial.expect("invariant: trial indices are below 2^32");
+                runner.run(&mut scratch, trial, &mut out, tally.as_mut())?;
                 for (((cell, c), u), r) in out.iter().zip(c).zip(u).zip(r) {
                     (*c, *u, *r) = (cell.closing, cell.unresolved, cell.review);
                 }
                 let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 progress(finished.checked_add(1).expect("invariant: fewer than 2^64 trials"));
-                Ok::<(), RiskPoolError>(())
+                Ok::<_, RiskPoolError>((scratch, out, tally))
+            },
+        )
+        .map(|state| state.map(|(_, _, tally)| tally))
+        .try_reduce(
+            || empty.clone(),
+            |a, b| match (a, b) {
+                (Some(mut a), Some(b)) => {
+                    a.merge(&b)?;
+                    Ok(Some(a))
+                }
+                (a, _) => Ok(a),
             },
         )?;
+    block.units = tally;
     Ok(block)
 }
 
@@ -379,12 +401,26 @@ impl<'a> Runner<'a> {
             draws: TrialDraws::new(self.shock_parameters.clone(), self.all_units),
             figures: self.schemes.iter().map(|s| Vec::with_capacity(s.units.len())).collect(),
             outcomes: Vec::new(),
+            unresolved_before: vec![false; self.all_units],
         }
     }
 
-    /// Runs trial `trial` into `out` (`row` cells: year by year, scheme by scheme).
-    pub(crate) fn run(&self, scratch: &mut TrialScratch, trial: u64, out: &mut [Cell]) -> Result<()> {
+    /// An empty per-unit tally of this projection.
+    pub(crate) fn unit_tally(&self) -> Result<UnitTally> {
+        UnitTally::new(self.policies.len(), self.all_units)
+    }
+
+    /// Runs trial `trial` into `out` (`row` cells: year by year, scheme by
+    /// scheme), adding its units' outcomes to `tally` if given.
+    pub(crate) fn run(
+        &self,
+        scratch: &mut TrialScratch,
+        trial: u64,
+        out: &mut [Cell],
+        mut tally: Option<&mut UnitTally>,
+    ) -> Result<()> {
         let draws = &mut scratch.draws;
+        scratch.unresolved_before.fill(false);
         draws.start(&self.seeds, trial);
         let mut openings: Vec<Money> = self.schemes.iter().map(|s| s.opening_balance).collect();
         for (figures, scheme) in scratch.figures.iter_mut().zip(self.schemes) {
@@ -400,6 +436,8 @@ impl<'a> Runner<'a> {
             }
             // Units are numbered over all schemes, in order, for their draws' state.
             let mut u = 0_usize;
+            // The same numbering, for the per-unit tally.
+            let mut first_unit = 0_usize;
             for (s, (figures, opening)) in scratch.figures.iter_mut().zip(openings.iter_mut()).enumerate() {
                 if let Some(year_laws) = year_laws {
                     let laws = year_laws.get(s).expect("invariant: laws per scheme");
@@ -416,6 +454,14 @@ impl<'a> Runner<'a> {
                     f.rolling_surplus = o.closing_rolling_surplus;
                     sum = sum.checked_add(o.unresolved)?;
                 }
+                if let Some(tally) = tally.as_deref_mut() {
+                    let before = scratch.unresolved_before.iter_mut().skip(first_unit);
+                    for (i, (o, before)) in scratch.outcomes.iter().zip(before).enumerate() {
+                        let unit = first_unit.checked_add(i).expect("invariant: fewer units than usize::MAX");
+                        tally.record(y, unit, o, before)?;
+                    }
+                }
+                first_unit = first_unit.checked_add(figures.len()).expect("invariant: fewer units than usize::MAX");
                 *opening = totals.closing_balance;
                 *cells.next().expect("invariant: `out` holds years × schemes cells") = Cell {
                     closing: totals.closing_balance.fen(),

@@ -14,6 +14,7 @@ use crate::error::{Result, RiskPoolError};
 use crate::policy::Scheme;
 use crate::projection::{ProjectedScheme, ProjectionSpec, overflow};
 use crate::trials::TrialBlock;
+use crate::units::{UnitProjection, UnitTally};
 
 /// Nearest-rank percentiles of the closing balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +99,10 @@ pub struct SchemeProjection {
     pub scheme: Scheme,
     /// One entry per projected year.
     pub years: Vec<YearStats>,
+    /// Per unit, in the order of [`ProjectedScheme::units`], when asked for
+    /// ([`SummaryOptions::per_unit`]); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<UnitProjection>,
 }
 
 /// What a summary reports beyond the figures every projection has.
@@ -107,12 +112,22 @@ pub struct SummaryOptions {
     /// Nearest-rank percentiles (1–100, each once) of the closing balance
     /// and of Σ unresolved to report per year; none by default.
     pub quantiles: Vec<u32>,
+    /// Also report statistics per unit ([`UnitYearStats`](crate::UnitYearStats)); the trials then
+    /// tally them as they run. Off by default.
+    pub per_unit: bool,
 }
 
 impl SummaryOptions {
     /// Options reporting the percentiles `quantiles` (validated by the summary).
     pub fn with_quantiles(quantiles: impl Into<Vec<u32>>) -> SummaryOptions {
-        SummaryOptions { quantiles: quantiles.into() }
+        SummaryOptions { quantiles: quantiles.into(), per_unit: false }
+    }
+
+    /// These options, with statistics per unit as well (`true`) or not.
+    #[must_use]
+    pub fn with_per_unit(mut self, per_unit: bool) -> SummaryOptions {
+        self.per_unit = per_unit;
+        self
     }
 
     /// The quantiles ascending; one out of 1–100 or given twice is an error.
@@ -232,9 +247,43 @@ pub fn summarize_with(
             })?);
             year = year.checked_add(1).ok_or_else(|| overflow("year"))?;
         }
-        out.push(SchemeProjection { scheme: scheme.scheme, years: stats });
+        out.push(SchemeProjection { scheme: scheme.scheme, years: stats, units: Vec::new() });
+    }
+    if options.per_unit {
+        let tally = block.units.as_ref().ok_or_else(|| RiskPoolError::TrialBlocks {
+            found: "trials run without per-unit statistics".into(),
+            expected: "trials run with SummaryOptions::per_unit",
+        })?;
+        let sizes: Vec<usize> = schemes.iter().map(|s| s.units.len()).collect();
+        add_unit_stats(&mut out, spec, &sizes, tally)?;
     }
     Ok(out)
+}
+
+/// Adds to each scheme's projection the statistics of its units (`sizes`:
+/// how many per scheme) from `tally` (of every trial of the projection).
+pub(crate) fn add_unit_stats(
+    out: &mut [SchemeProjection],
+    spec: ProjectionSpec,
+    sizes: &[usize],
+    tally: &UnitTally,
+) -> Result<()> {
+    let all = sizes.iter().try_fold(0_usize, |a, &b| a.checked_add(b)).ok_or_else(|| overflow("units"))?;
+    if tally.units() != all || u32::try_from(tally.years()).ok() != Some(spec.years) {
+        return Err(RiskPoolError::TrialBlocks {
+            found: format!("a per-unit tally of {} years × {} units", tally.years(), tally.units()),
+            expected: "one cell per projected year and unit",
+        });
+    }
+    let n = u64::from(spec.trials);
+    tally.check(n)?;
+    let mut first = 0_usize;
+    for (p, &size) in out.iter_mut().zip(sizes) {
+        let end = first.checked_add(size).expect("invariant: fewer units than the sum checked above");
+        p.units = tally.stats(n, spec.first_year, first..end)?;
+        first = end;
+    }
+    Ok(())
 }
 
 /// The closing balance's index among a cell's statistics.
@@ -326,7 +375,7 @@ pub(crate) fn year_stats(
 /// The mean of `n` values of exact sum `sum` (fen), rounded half away from
 /// zero to the fen, and its standard error (none for fewer than two values)
 /// from `squares` = Σ (v − mean)².
-fn mean_and_se(n: u64, sum: i128, squares: u128) -> Result<(Money, Option<Money>)> {
+pub(crate) fn mean_and_se(n: u64, sum: i128, squares: u128) -> Result<(Money, Option<Money>)> {
     let m = mean(sum, n)?;
     let r = sum.checked_sub(i128::from(m).checked_mul(i128::from(n)).ok_or_else(|| overflow("mean"))?);
     Ok((Money::from_fen(m), standard_error(n, r.ok_or_else(|| overflow("mean"))?, squares)))
@@ -352,13 +401,13 @@ fn standard_error(n: u64, r: i128, squares: u128) -> Option<Money> {
 
 /// `count / total` as a float (a probability, not money).
 #[allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
-fn share(count: u64, total: u64) -> f64 {
+pub(crate) fn share(count: u64, total: u64) -> f64 {
     count as f64 / total as f64
 }
 
 /// The binomial standard error √(p(1 − p)/n) of the share `count / total`.
 #[allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
-fn binomial_se(count: u64, total: u64) -> f64 {
+pub(crate) fn binomial_se(count: u64, total: u64) -> f64 {
     let p = share(count, total);
     (p * (1.0 - p) / total as f64).sqrt()
 }

@@ -69,7 +69,8 @@ proptest! {
                 medfund_core::PolicyHistory::new("riskpool", vec![before, after]).unwrap()
             }
         };
-        let projected = simulate(&history, spec, &[scheme(&units, opening, 0)], &|_| {}).unwrap();
+        let per_unit = SummaryOptions::default().with_per_unit(true);
+        let projected = simulate_with(&history, spec, &Shocks::default(), &[scheme(&units, opening, 0)], &per_unit, &|_| {}).unwrap();
         // The same path, by the deterministic roll-forward over explicit series.
         let series = SchemeSeries {
             scheme: Scheme::Resident,
@@ -96,6 +97,24 @@ proptest! {
             let unresolved = Money::checked_sum(year.schemes[0].outcomes.iter().map(|o| o.unresolved)).unwrap();
             prop_assert_eq!(stats.mean_unresolved, unresolved);
             prop_assert_eq!(stats.p_actuarial_review, if t.actuarial_review { 1.0 } else { 0.0 });
+        }
+        // Per unit (第十七条（二）（三）): every trial is the roll-forward, so shares are 0 or 1
+        // and means are the roll-forward's amounts exactly.
+        let one = |b: bool| if b { 1.0 } else { 0.0 };
+        for (u, unit) in projected[0].units.iter().enumerate() {
+            let mut ever = false;
+            for (stats, year) in unit.years.iter().zip(&det) {
+                let o = &year.schemes[0].outcomes[u];
+                let first = !ever && o.unresolved.is_positive();
+                ever |= o.unresolved.is_positive();
+                prop_assert_eq!(stats.year, year.year);
+                prop_assert_eq!(stats.p_gap, one(o.gap.is_positive()));
+                prop_assert_eq!(stats.p_unresolved, one(o.unresolved.is_positive()));
+                prop_assert_eq!(stats.p_first_unresolved, one(first));
+                prop_assert_eq!(stats.p_unresolved_cumulative, one(ever));
+                prop_assert_eq!((stats.mean_unresolved, stats.mean_from_risk_fund), (o.unresolved, o.from_risk_fund));
+                prop_assert!(stats.mean_unresolved_se.is_none_or(|se| se == Money::ZERO));
+            }
         }
     }
 }

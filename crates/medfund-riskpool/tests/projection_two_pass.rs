@@ -15,44 +15,7 @@ use medfund_riskpool::*;
 use proptest::prelude::*;
 
 mod common;
-use common::schemes;
-
-/// Runs every pass of `plan` with the trials split at `cuts`, each piece
-/// gathered apart (plan and outcome through bytes) and the pieces merged in
-/// reverse order.
-fn sharded(
-    history: &PolicyHistory<RiskPoolPolicy>,
-    spec: ProjectionSpec,
-    schemes: &[ProjectedScheme],
-    mut plan: Plan,
-    cuts: &[u32],
-) -> (Vec<SchemeProjection>, u32) {
-    let mut bounds: Vec<u32> = cuts.iter().map(|c| c % (spec.trials + 1)).collect();
-    bounds.extend([0, spec.trials]);
-    bounds.sort_unstable();
-    loop {
-        // Each piece as another process would: the plan and its outcome carried as bytes.
-        let mut pieces: Vec<Gathered> = bounds
-            .windows(2)
-            .map(|w| {
-                let plan = Plan::from_bytes(&plan.to_bytes()).unwrap();
-                let g = gather(history, spec, &Shocks::default(), schemes, &plan, w[0]..w[1], &|_| {}).unwrap();
-                Gathered::from_bytes(&g.to_bytes()).unwrap()
-            })
-            .collect();
-        let mut whole = pieces.pop().unwrap();
-        while let Some(p) = pieces.pop() {
-            whole.merge(p).unwrap();
-        }
-        let pass = plan.pass();
-        match plan.next(whole).unwrap() {
-            Step::Next(p) => plan = p,
-            Step::Done(stats) => return (stats, pass),
-        }
-    }
-}
-
-use medfund_core::PolicyHistory;
+use common::{schemes, sharded};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(40))]

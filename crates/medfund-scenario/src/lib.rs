@@ -40,6 +40,7 @@ mod onestop_tables;
 mod overrides;
 mod parse;
 mod presets;
+mod projection_tables;
 mod render;
 mod report;
 mod report_tables;
@@ -64,8 +65,8 @@ pub use crate::render::Lang;
 pub use crate::report::{REPORT_FORMAT, Report};
 pub use crate::scenario::Scenario;
 pub use crate::shards::ShardMerge;
-pub use crate::simulate::Projection;
 pub use crate::simulate::ProjectionStep;
+pub use crate::simulate::{ProjectedUnitStats, Projection};
 pub use crate::sweep::{Setting, Sweep, SweepRow, link_settings};
 pub use crate::variants::{Comparison, Difference};
 pub use medfund_insurer::{Claim, ClaimSplit, SupplementaryResult, YearSummary, merge_year_summaries};
@@ -431,7 +432,7 @@ pub fn write_projection_json<W: std::io::Write>(projection: &Projection, pretty:
 
 /// The projection's tables (one per scheme), for the table, markdown and CSV renderers.
 pub fn projection_tables(projection: &Projection) -> Vec<render::Table> {
-    simulate::tables(projection)
+    projection_tables::tables(projection)
 }
 
 /// Runs two scenario files and compares their JSON reports figure by figure

@@ -61,6 +61,23 @@ impl Scenario {
         Ok(())
     }
 
+    /// Whether the `[projection]` asks for per-unit statistics (`per_unit`).
+    pub fn projection_per_unit(&self) -> bool {
+        self.projection.as_ref().and_then(|p| p.per_unit).unwrap_or(false)
+    }
+
+    /// Sets the `[projection]`'s `per_unit` (as `medfund simulate
+    /// --per-unit` does); an error without a `[projection]`.
+    pub fn set_projection_per_unit(&mut self, per_unit: bool) -> ScenarioResult<()> {
+        let Some(p) = self.projection.as_mut() else {
+            return Err(ScenarioError::input(
+                "--per-unit: the scenario has no [projection] section; expected one to report the units of",
+            ));
+        };
+        p.per_unit = Some(per_unit);
+        Ok(())
+    }
+
     /// The sections present, in contract order.
     pub fn sections(&self) -> Vec<&'static str> {
         [
@@ -401,6 +418,12 @@ pub struct ProjectionSection {
     /// trial) or `"per_unit"` (one per trial and unit, so a unit's draws do
     /// not depend on the other units).
     pub streams: Option<medfund_riskpool::Streams>,
+    /// Also report statistics per unit and year (`projection.units`):
+    /// shares of trials with a gap and with an unresolved gap (that year, by
+    /// that year, first that year) and the mean draw on the fund and mean
+    /// unresolved amount; `false` by default. `medfund simulate --per-unit`
+    /// sets it too.
+    pub per_unit: Option<bool>,
 }
 
 /// `[projection.shocks]`: correlations, persistence and tails of the growth draws.

@@ -16,7 +16,6 @@ use medfund_riskpool::stream::{self, Gathered, Plan, Step};
 use crate::claims_run::{ClaimsFormat, MoneyUnit};
 
 use crate::error::{ScenarioError, ScenarioResult};
-use crate::render::{Cell, Column, Table, columns};
 use crate::scenario::{Scenario, Source, UnitRow};
 
 /// Rows of trial paths per batch written.
@@ -28,6 +27,37 @@ pub struct Projection {
     pub(crate) trials: u32,
     pub(crate) seed: u64,
     pub(crate) schemes: ProjectionSchemes,
+    /// Per unit, when `per_unit` asks for them: employee units first, each
+    /// scheme's in the order of `[[riskpool.units]]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) units: Vec<ProjectedUnitStats>,
+}
+
+/// One unit's statistics per projected year (`projection.units[]`).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ProjectedUnitStats {
+    pub(crate) scheme: Scheme,
+    pub(crate) id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) name: Option<String>,
+    pub(crate) years: Vec<medfund_riskpool::UnitYearStats>,
+}
+
+impl ProjectedUnitStats {
+    /// The unit's scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The unit's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Its statistics, one entry per projected year.
+    pub fn years(&self) -> &[medfund_riskpool::UnitYearStats] {
+        &self.years
+    }
 }
 
 /// Per scheme present, employee first.
@@ -50,6 +80,11 @@ impl Projection {
         self.seed
     }
 
+    /// The units' statistics (empty unless `per_unit` asked for them).
+    pub fn units(&self) -> &[ProjectedUnitStats] {
+        &self.units
+    }
+
     /// The schemes present, in report order, each with its projected years.
     pub fn iter(&self) -> impl Iterator<Item = (Scheme, &[medfund_riskpool::YearStats])> {
         [(Scheme::Employee, self.schemes.employee.as_deref()), (Scheme::Resident, self.schemes.resident.as_deref())]
@@ -65,6 +100,8 @@ pub(crate) struct Prepared {
     schemes: Vec<ProjectedScheme>,
     options: SummaryOptions,
     shocks: medfund_riskpool::Shocks,
+    /// Per scheme, its units' ids and names (for per-unit statistics).
+    unit_names: Vec<Vec<(String, Option<String>)>>,
 }
 
 /// Resolves the projection of `scenario` (needs `[riskpool]` and `[projection]`), with every check of `simulate`.
@@ -79,6 +116,7 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
     crate::compute::check_projection_work(p, &rows, &source.limits).map_err(at)?;
     let revenues = crate::compute::riskpool_revenues(scenario, r, &rows, source).map_err(at)?;
     let mut schemes = Vec::new();
+    let mut unit_names = Vec::new();
     for scheme in Scheme::ALL {
         if !r.has_scheme(scheme, &rows) {
             continue;
@@ -87,6 +125,7 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
         let members: Vec<(&UnitRow, Money)> =
             rows.iter().zip(&revenues).filter(|(u, _)| u.scheme == scheme).map(|(u, &r)| (u, r)).collect();
         let mut units = Vec::with_capacity(members.len());
+        unit_names.push(members.iter().map(|(u, _)| (u.id.clone(), u.name.clone())).collect());
         for (u, revenue) in members {
             let own = p
                 .units
@@ -125,13 +164,14 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
     }
     let history = crate::compute::projection_history(r, p).map_err(at)?;
     let spec = ProjectionSpec { first_year: r.year.0, years: p.years.0, trials: p.trials.0, seed: p.seed.0 };
-    let options = SummaryOptions::with_quantiles(p.quantiles.iter().flatten().map(|q| q.0).collect::<Vec<u32>>());
+    let options = SummaryOptions::with_quantiles(p.quantiles.iter().flatten().map(|q| q.0).collect::<Vec<u32>>())
+        .with_per_unit(p.per_unit.unwrap_or(false));
     let streams = p.streams.unwrap_or_default();
     let mut shocks = p.shocks.as_ref().map(|s| s.shocks()).unwrap_or_default().with_streams(streams);
     if let Some(matrix) = crate::compute::unit_correlation(p, &rows).map_err(at)? {
         shocks = shocks.with_unit_correlation(matrix);
     }
-    Ok(Prepared { history, spec, schemes, options, shocks })
+    Ok(Prepared { history, spec, schemes, options, shocks, unit_names })
 }
 
 impl Prepared {
@@ -271,6 +311,7 @@ impl Prepared {
             self.spec,
             &self.shocks,
             &self.schemes,
+            &self.options,
             0..self.spec.trials,
             progress,
         )
@@ -313,7 +354,8 @@ impl Prepared {
     /// The trials `trials` only, for a projection run in blocks.
     pub(crate) fn trials(&self, source: &Source, trials: std::ops::Range<u32>) -> ScenarioResult<TrialBlock> {
         self.check_kept(source, trials.end.saturating_sub(trials.start), "a block of trials")?;
-        medfund_riskpool::simulate_trials_with(&self.history, self.spec, &self.shocks, &self.schemes, trials, &|_| {})
+        let (history, shocks, options) = (&self.history, &self.shocks, &self.options);
+        medfund_riskpool::simulate_trials_with(history, self.spec, shocks, &self.schemes, options, trials, &|_| {})
             .map_err(|e| Prepared::error(e, source))
     }
 
@@ -370,13 +412,21 @@ impl Prepared {
 
     fn projection(&self, result: Vec<SchemeProjection>) -> Projection {
         let mut out = ProjectionSchemes::default();
-        for SchemeProjection { scheme, years, .. } in result {
+        let mut units = Vec::new();
+        for (SchemeProjection { scheme, years, units: stats, .. }, names) in result.into_iter().zip(&self.unit_names) {
+            debug_assert!(stats.is_empty() || stats.len() == names.len(), "invariant: stats per unit, in order");
+            units.extend(stats.into_iter().zip(names).map(|(u, (id, name))| ProjectedUnitStats {
+                scheme,
+                id: id.clone(),
+                name: name.clone(),
+                years: u.years,
+            }));
             match scheme {
                 Scheme::Employee => out.employee = Some(years),
                 Scheme::Resident => out.resident = Some(years),
             }
         }
-        Projection { trials: self.spec.trials, seed: self.spec.seed, schemes: out }
+        Projection { trials: self.spec.trials, seed: self.spec.seed, schemes: out, units }
     }
 }
 
@@ -412,79 +462,4 @@ pub enum ProjectionStep {
 /// [`medfund_riskpool::stream::DEFAULT_BUDGET`].
 fn two_pass_budget(limit: u64) -> u64 {
     (limit / 16).min(medfund_riskpool::stream::DEFAULT_BUDGET)
-}
-
-/// A standard error of a probability in a table: to six decimals (the JSON
-/// report has it in full).
-fn se(x: f64) -> String {
-    format!("{x:.6}")
-}
-
-/// The projection as tables, one per scheme.
-pub(crate) fn tables(p: &Projection) -> Vec<Table> {
-    p.iter()
-        .map(|(scheme, years)| {
-            // The asked-for quantiles are the same every year.
-            let quantiles: Vec<u32> =
-                years.first().map(|y| y.quantiles.iter().map(|q| q.p).collect()).unwrap_or_default();
-            let mut names = columns([
-                ("year", "年度", "year"),
-                ("p5", "年末余额P5", "closing p5"),
-                ("p50", "年末余额P50", "closing p50"),
-                ("p95", "年末余额P95", "closing p95"),
-                ("mean_closing_balance", "年末余额均值", "mean closing"),
-                ("mean_closing_balance_se", "均值标准误", "± se"),
-                ("p_actuarial_review", "当年需精算评估概率", "P(review this year)"),
-                ("p_actuarial_review_se", "标准误", "± se"),
-                ("p_review_cumulative", "截至当年累计评估概率", "P(review by this year)"),
-                ("p_review_cumulative_se", "标准误", "± se"),
-                ("p_first_review", "当年首次评估概率", "P(first review this year)"),
-                ("mean_unresolved", "平均未解决缺口", "mean unresolved"),
-                ("mean_unresolved_se", "标准误", "± se"),
-            ]);
-            for q in &quantiles {
-                for (key, zh, en) in [("closing", "年末余额", "closing"), ("unresolved", "未解决缺口", "unresolved")]
-                {
-                    names.push(Column {
-                        key: format!("{key}_p{q}").into(),
-                        zh: format!("{zh}P{q}").into(),
-                        en: format!("{en} p{q}").into(),
-                    });
-                }
-            }
-            Table {
-                name: format!("projection_{}", scheme.key()),
-                title: (
-                    format!("风险共济金多年预测 · {} · {} 次模拟 · 种子 {}", scheme.name_zh(), p.trials, p.seed),
-                    format!("Risk-fund projection · {} · {} trials · seed {}", scheme.key(), p.trials, p.seed),
-                ),
-                columns: names,
-                rows: years
-                    .iter()
-                    .map(|y| {
-                        let mut row = vec![
-                            Cell::Int(i64::from(y.year)),
-                            Cell::Money(Some(y.closing_balance.p5)),
-                            Cell::Money(Some(y.closing_balance.p50)),
-                            Cell::Money(Some(y.closing_balance.p95)),
-                            Cell::Money(Some(y.mean_closing_balance)),
-                            Cell::Money(y.mean_closing_balance_se),
-                            Cell::Text(y.p_actuarial_review.to_string()),
-                            Cell::Text(se(y.p_actuarial_review_se)),
-                            Cell::Text(y.p_review_cumulative.to_string()),
-                            Cell::Text(se(y.p_review_cumulative_se)),
-                            Cell::Text(y.p_first_review.to_string()),
-                            Cell::Money(Some(y.mean_unresolved)),
-                            Cell::Money(y.mean_unresolved_se),
-                        ];
-                        for q in &y.quantiles {
-                            row.push(Cell::Money(Some(q.closing_balance)));
-                            row.push(Cell::Money(Some(q.unresolved)));
-                        }
-                        row
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
 }

@@ -2,7 +2,7 @@
 //! gives the same projection byte for byte, and its passes run over ranges
 //! of trials apart (plans and outcomes carried as bytes) merge into exactly
 //! the single run.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects, missing_docs)]
 
 use std::path::PathBuf;
 
@@ -11,11 +11,12 @@ use medfund_scenario::{
     projection_next, projection_plan, simulate_scenario,
 };
 
-/// The README's projection example with fewer trials, shocks and a reform.
-fn scenario() -> Scenario {
+/// The README's projection example with fewer trials, shocks and a reform;
+/// with statistics per unit if `per_unit`.
+fn scenario(per_unit: bool) -> Scenario {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/projection.toml"))
         .unwrap()
-        .replace("trials = 10000", "trials = 3000\nquantiles = [10, 50, 90]")
+        .replace("trials = 10000", &format!("trials = 3000\nquantiles = [10, 50, 90]\nper_unit = {per_unit}"))
         + "\n[projection.shocks]\nacross_units = 0.3\npersistence = 0.4\n\n[[projection.reforms]]\nfrom = 2027\npolicy = { levy_rate = \"8%\" }\n";
     parse_scenario(&text, ScenarioFormat::Toml, "p.toml").unwrap()
 }
@@ -34,7 +35,13 @@ fn limits(bytes: u64) -> Limits {
 
 #[test]
 fn two_passes_past_the_memory_limit_give_the_kept_trials_projection() {
-    let s = scenario();
+    for per_unit in [false, true] {
+        two_passes_equal_kept_trials(per_unit);
+    }
+}
+
+fn two_passes_equal_kept_trials(per_unit: bool) {
+    let s = scenario(per_unit);
     let here = || PathBuf::from(".");
     let kept = simulate_scenario(&s, "p.toml", here(), &Limits::default(), &|_| {}).unwrap();
     // 3,000 trials × 10 years × 2 schemes keep about 1 MB: 64 KiB forces two passes,
@@ -45,12 +52,19 @@ fn two_passes_past_the_memory_limit_give_the_kept_trials_projection() {
     })
     .unwrap();
     assert_eq!(json(&two_pass), json(&kept));
+    assert_eq!(kept.units().len(), if per_unit { 8 } else { 0 });
     assert!(runs.into_inner() >= 6_000, "every trial runs at least twice");
 }
 
 #[test]
 fn passes_over_ranges_carried_as_bytes_merge_into_the_single_run() {
-    let s = scenario();
+    for per_unit in [false, true] {
+        ranges_merge_into_the_single_run(per_unit);
+    }
+}
+
+fn ranges_merge_into_the_single_run(per_unit: bool) {
+    let s = scenario(per_unit);
     let here = || PathBuf::from(".");
     let limits = Limits::default();
     let single = json(&simulate_scenario(&s, "p.toml", here(), &limits, &|_| {}).unwrap());
@@ -71,6 +85,7 @@ fn passes_over_ranges_carried_as_bytes_merge_into_the_single_run() {
         }
     };
     assert_eq!(json(&projection), single);
+    assert_eq!(single.contains("\"units\":[{"), per_unit);
     assert!(passes >= 2);
     // A missing range, or no outcome at all, is an error naming the projection.
     let p = projection_plan(&s, "p.toml", here(), &limits).unwrap();

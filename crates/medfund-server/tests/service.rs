@@ -124,6 +124,8 @@ fn list_files_named_in_a_request_are_refused_and_never_read() {
 fn simulate_answers_the_projection_as_medfund_simulate_does() {
     let s = server();
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/projection.toml")).unwrap();
+    // Per-unit statistics too (§8 "Per unit"), so their schema is checked as well.
+    let text = text.replace("trials = 10000", "trials = 2000\nper_unit = true");
     let scenario = medfund_scenario::parse_scenario(&text, medfund_scenario::ScenarioFormat::Toml, "p").unwrap();
     let projection = medfund_scenario::simulate_scenario(
         &scenario,
@@ -138,6 +140,7 @@ fn simulate_answers_the_projection_as_medfund_simulate_does() {
     let a = s.call("POST", "/v1/simulate", Some("application/toml"), text.as_bytes());
     assert_eq!(a.status, 200, "{}", a.text());
     assert_eq!(a.body, expected);
+    assert_eq!(a.json()["projection"]["units"].as_array().map(Vec::len), Some(8));
     conforms("ProjectionAnswer", &a.json());
 }
 

@@ -27,9 +27,25 @@ def simulate(
     lists: Optional[Dict[str, bytes]] = None,
     paths: Optional[str] = None,
     paths_money: str = "decimal",
+    per_unit: bool = False,
 ) -> bytes: ...
-def projection_shard(kind: str, value: str, plan: Optional[bytes], start: int, end: int, lists: Optional[Dict[str, bytes]] = None) -> bytes: ...
-def projection_merge(kind: str, value: str, plan: Optional[bytes], passes: Sequence[bytes], lists: Optional[Dict[str, bytes]] = None) -> Tuple[Optional[bytes], Optional[bytes]]: ...
+def projection_shard(
+    kind: str,
+    value: str,
+    plan: Optional[bytes],
+    start: int,
+    end: int,
+    lists: Optional[Dict[str, bytes]] = None,
+    per_unit: bool = False,
+) -> bytes: ...
+def projection_merge(
+    kind: str,
+    value: str,
+    plan: Optional[bytes],
+    passes: Sequence[bytes],
+    lists: Optional[Dict[str, bytes]] = None,
+    per_unit: bool = False,
+) -> Tuple[Optional[bytes], Optional[bytes]]: ...
 def compare(base: Report, base_name: str, variant: Report, variant_name: str) -> bytes: ...
 def sweep_combinations(settings_json: str) -> int: ...
 def sweep(

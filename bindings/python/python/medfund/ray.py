@@ -27,7 +27,7 @@ from . import _medfund
 from . import (
     _arrow_claims,
     _check_money,
-    _projection_frame,
+    _projection_result,
     _scenario_json,
     _settings_json,
     _supplementary_settings,
@@ -51,17 +51,29 @@ def _parts(parts: Optional[int], total: int) -> List[Tuple[int, int]]:
 
 @ray.remote
 def _gather(
-    kind: str, value: str, plan: Optional[bytes], start: int, end: int, lists: Optional[Dict[str, bytes]]
+    kind: str,
+    value: str,
+    plan: Optional[bytes],
+    start: int,
+    end: int,
+    lists: Optional[Dict[str, bytes]],
+    per_unit: bool,
 ) -> bytes:
-    return _medfund.projection_shard(kind, value, plan, start, end, lists)
+    return _medfund.projection_shard(kind, value, plan, start, end, lists, per_unit)
 
 
 def simulate(
-    scenario: Scenario, *, parts: Optional[int] = None, money: str = "decimal", lists: Optional[Lists] = None
+    scenario: Scenario,
+    *,
+    parts: Optional[int] = None,
+    money: str = "decimal",
+    lists: Optional[Lists] = None,
+    per_unit: bool = False,
 ) -> Any:
     """:func:`medfund.simulate` with the trials split into ``parts`` Ray tasks
     (default: one per CPU of the cluster); the result is identical. ``lists``
-    as for :func:`medfund.run` (shipped to the tasks with the scenario).
+    as for :func:`medfund.run` (shipped to the tasks with the scenario);
+    ``per_unit=True`` gives a :class:`medfund.ProjectionResult` as there.
 
     It runs the two-pass method (contract §8 "Many trials"): each pass runs
     every range of trials as a task, which sends back counts and a bounded
@@ -75,15 +87,16 @@ def simulate(
     trials = doc.get("projection", {}).get("trials")
     if not isinstance(trials, int) or trials < 1:
         # No (valid) projection: the one-process call reports the error as it would.
-        return _projection_frame(json.loads(_medfund.simulate(kind, value, given)), money)
+        raw = _medfund.simulate(kind, value, given, None, "decimal", per_unit)
+        return _projection_result(json.loads(raw), money, per_unit)
     shared = ray.put(given)
     ranges = _parts(parts, trials)
     plan: Optional[bytes] = None  # the first pass
     while True:
-        outcomes = ray.get([_gather.remote(kind, value, plan, a, b, shared) for a, b in ranges])
-        plan, projection = _medfund.projection_merge(kind, value, plan, outcomes, given)
+        outcomes = ray.get([_gather.remote(kind, value, plan, a, b, shared, per_unit) for a, b in ranges])
+        plan, projection = _medfund.projection_merge(kind, value, plan, outcomes, given, per_unit)
         if projection is not None:
-            return _projection_frame(json.loads(projection), money)
+            return _projection_result(json.loads(projection), money, per_unit)
 
 
 @ray.remote

@@ -78,7 +78,8 @@ impl Gathered {
             && self.squares.len() == other.squares.len()
             && self.refine.len() == other.refine.len()
             && self.kept.len() == other.kept.len()
-            && self.refine.iter().zip(&other.refine).all(|(a, b)| a.is_some() == b.is_some());
+            && self.refine.iter().zip(&other.refine).all(|(a, b)| a.is_some() == b.is_some())
+            && self.units.is_some() == other.units.is_some();
         if !same_shape {
             return Err(mismatch(
                 format!("outcomes of passes {} and {} or of other plans", self.pass, other.pass),
@@ -111,6 +112,9 @@ impl Gathered {
         for (a, b) in self.kept.iter_mut().zip(other.kept) {
             a.extend(b);
         }
+        if let (Some(a), Some(b)) = (&mut self.units, &other.units) {
+            a.merge(b)?;
+        }
         Ok(())
     }
 }
@@ -127,7 +131,9 @@ pub fn gather(
     trials: Range<u32>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Gathered> {
-    if spec != plan.spec || schemes.len() != plan.scheme_ids.len() {
+    let same_units =
+        || schemes.iter().map(|s| u32::try_from(s.units.len()).ok()).eq(plan.unit_counts.iter().map(|&c| Some(c)));
+    if spec != plan.spec || schemes.len() != plan.scheme_ids.len() || (plan.per_unit && !same_units()) {
         return Err(mismatch(
             format!("a plan for {:?} of {} schemes", plan.spec, plan.scheme_ids.len()),
             "the plan of this projection",
@@ -154,7 +160,7 @@ pub fn gather(
             let mut scratch = runner.scratch();
             let mut cells = vec![Cell::default(); runner.row];
             for trial in range {
-                runner.run(&mut scratch, u64::from(trial), &mut cells)?;
+                runner.run(&mut scratch, u64::from(trial), &mut cells, g.units.as_mut())?;
                 plan.visit(&mut g, &cells, &means)?;
                 let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 progress(finished.checked_add(1).expect("invariant: fewer than 2^64 trials"));

@@ -30,7 +30,10 @@ use crate::error::{Result, RiskPoolError};
 use crate::policy::Scheme;
 use crate::projection::{ProjectedScheme, ProjectionSpec, overflow};
 use crate::select::{Bin, LinearCounts, ScaleCounts, linear_bin, locate};
-use crate::summary::{CLOSING, CellFigures, SchemeProjection, SummaryOptions, UNRESOLVED, mean, rank_of, year_stats};
+use crate::summary::{
+    CLOSING, CellFigures, SchemeProjection, SummaryOptions, UNRESOLVED, add_unit_stats, mean, rank_of, year_stats,
+};
+use crate::units::UnitTally;
 
 mod gather;
 mod wire;
@@ -100,6 +103,12 @@ pub struct Plan {
     /// From pass 2: per cell, Σ (v − m)² of both statistics.
     pub(crate) squares: Vec<[u128; 2]>,
     pub(crate) targets: Vec<Target>,
+    /// Per-unit statistics asked for ([`SummaryOptions::per_unit`]).
+    pub(crate) per_unit: bool,
+    /// Units per scheme.
+    pub(crate) unit_counts: Vec<u32>,
+    /// From pass 1 when `per_unit`: the per-unit tally of every trial.
+    pub(crate) units: Option<UnitTally>,
 }
 
 /// What one pass gathered over some trials.
@@ -118,6 +127,8 @@ pub struct Gathered {
     pub(crate) refine: Vec<Option<LinearCounts>>,
     /// Later passes: per target, the values kept.
     pub(crate) kept: Vec<Vec<i64>>,
+    /// Pass 1 of a plan with per-unit statistics: their tally.
+    pub(crate) units: Option<UnitTally>,
 }
 
 /// After a pass: another one, or the projection.
@@ -146,6 +157,7 @@ impl Plan {
     ) -> Result<Plan> {
         let quantiles = options.sorted_quantiles()?;
         let scheme_ids: Vec<Scheme> = schemes.iter().map(|s| s.scheme).collect();
+        let schemes_given = schemes;
         let schemes = schemes.len();
         if spec.years == 0 || spec.trials == 0 || schemes == 0 {
             return Err(RiskPoolError::InvalidPolicy {
@@ -157,6 +169,10 @@ impl Plan {
         let n_schemes = u32::try_from(schemes).map_err(|_| overflow("schemes"))?;
         let cells = spec.years.checked_mul(n_schemes).ok_or_else(|| overflow("projection size"))?;
         let targets = open_targets(spec.trials, cells, &quantiles);
+        let unit_counts = schemes_given
+            .iter()
+            .map(|s| u32::try_from(s.units.len()).map_err(|_| overflow("units")))
+            .collect::<Result<_>>()?;
         Ok(Plan {
             spec,
             schemes: n_schemes,
@@ -167,6 +183,9 @@ impl Plan {
             counts: Vec::new(),
             squares: Vec::new(),
             targets,
+            per_unit: options.per_unit,
+            unit_counts,
+            units: None,
         })
     }
 
@@ -178,6 +197,10 @@ impl Plan {
     /// The most values a selection pass keeps.
     pub fn budget(&self) -> u64 {
         self.budget
+    }
+
+    fn years(&self) -> Option<usize> {
+        usize::try_from(self.spec.years).ok()
     }
 
     fn cells(&self) -> usize {
@@ -209,7 +232,23 @@ impl Plan {
                     .collect()
             },
             kept: if first { Vec::new() } else { self.targets.iter().map(|_| Vec::new()).collect() },
+            units: (first && self.per_unit).then(|| self.empty_tally()),
         }
+    }
+
+    /// Units over all schemes.
+    fn all_units(&self) -> usize {
+        self.unit_counts
+            .iter()
+            .map(|&c| usize::try_from(c).expect("invariant: u32 fits usize"))
+            .try_fold(0_usize, usize::checked_add)
+            .expect("invariant: the units of a projection were counted in a usize")
+    }
+
+    /// An empty per-unit tally of this plan's projection.
+    fn empty_tally(&self) -> UnitTally {
+        let years = usize::try_from(self.spec.years).expect("invariant: u32 fits usize");
+        UnitTally::new(years, self.all_units()).expect("invariant: the runner made a tally of this size")
     }
 
     /// The rounded means of a cell's statistics (after pass 1).
@@ -236,6 +275,10 @@ impl Plan {
                 return Err(mismatch("more reviews than trials".into(), "every trial counted once"));
             }
             self.counts = gathered.counts;
+            if let Some(units) = gathered.units {
+                units.check(n)?;
+                self.units = Some(units);
+            }
             let scales = gathered.scale;
             for t in &mut self.targets {
                 let scale = scales.get(t.scale()).expect("invariant: checked: two scales per cell");
@@ -326,17 +369,22 @@ impl Plan {
         }
         let cells = self.cells();
         let first = self.pass == 1;
-        let shape_ok = if first {
-            g.counts.len() == cells && Some(g.scale.len()) == cells.checked_mul(2)
-        } else {
-            g.refine.len() == self.targets.len()
-                && g.kept.len() == self.targets.len()
-                && (self.pass != 2 || g.squares.len() == cells)
-                && self.targets.iter().zip(&g.refine).all(|(t, r)| {
-                    r.is_some() == matches!(t.state, TargetState::Within { keep: false, .. })
-                        && r.as_ref().is_none_or(|r| r.bins.len() == crate::select::LINEAR_BINS)
-                })
+        let tally_ok = match &g.units {
+            Some(t) => first && self.per_unit && t.units() == self.all_units() && Some(t.years()) == self.years(),
+            None => !(first && self.per_unit),
         };
+        let shape_ok = tally_ok
+            && if first {
+                g.counts.len() == cells && Some(g.scale.len()) == cells.checked_mul(2)
+            } else {
+                g.refine.len() == self.targets.len()
+                    && g.kept.len() == self.targets.len()
+                    && (self.pass != 2 || g.squares.len() == cells)
+                    && self.targets.iter().zip(&g.refine).all(|(t, r)| {
+                        r.is_some() == matches!(t.state, TargetState::Within { keep: false, .. })
+                            && r.as_ref().is_none_or(|r| r.bins.len() == crate::select::LINEAR_BINS)
+                    })
+            };
         if !shape_ok {
             return Err(mismatch("an outcome of another shape".into(), "the outcome of a pass under this plan"));
         }
@@ -380,7 +428,13 @@ impl Plan {
                 years.push(year_stats(year, &figures, &self.quantiles, |stat, p| found(cell, stat, p))?);
                 year = year.checked_add(1).ok_or_else(|| overflow("year"))?;
             }
-            out.push(SchemeProjection { scheme, years });
+            out.push(SchemeProjection { scheme, years, units: Vec::new() });
+        }
+        if self.per_unit {
+            let tally = self.units.as_ref().expect("invariant: pass 1 tallied the units of a per-unit plan");
+            let sizes: Vec<usize> =
+                self.unit_counts.iter().map(|&c| usize::try_from(c).expect("invariant: u32 fits usize")).collect();
+            add_unit_stats(&mut out, self.spec, &sizes, tally)?;
         }
         Ok(out)
     }

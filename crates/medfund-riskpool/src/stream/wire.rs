@@ -10,6 +10,7 @@ use crate::policy::Scheme;
 use crate::projection::ProjectionSpec;
 use crate::select::{Bin, LINEAR_BINS, LinearCounts, ScaleCounts, scale_bin};
 use crate::summary::SummaryOptions;
+use crate::units::UnitTally;
 
 const PLAN: &str = "medfund-projection-plan/1";
 const GATHERED: &str = "medfund-projection-pass/1";
@@ -29,6 +30,13 @@ struct PlanWire {
     counts: Vec<CellCounts>,
     squares: Vec<[u128; 2]>,
     targets: Vec<Target>,
+    /// Absent in plans of releases before per-unit statistics.
+    #[serde(default)]
+    per_unit: bool,
+    #[serde(default)]
+    unit_counts: Vec<u32>,
+    #[serde(default)]
+    units: Option<UnitTally>,
 }
 
 /// One bin: (bin, count, least, greatest).
@@ -46,6 +54,8 @@ struct GatheredWire {
     /// Per target, the equal bins of a finer pass (empty bins as count 0).
     refine: Vec<Option<Vec<(u64, i64, i64)>>>,
     kept: Vec<Vec<i64>>,
+    #[serde(default)]
+    units: Option<UnitTally>,
 }
 
 impl Plan {
@@ -61,6 +71,9 @@ impl Plan {
             counts: self.counts.clone(),
             squares: self.squares.clone(),
             targets: self.targets.clone(),
+            per_unit: self.per_unit,
+            unit_counts: self.unit_counts.clone(),
+            units: self.units.clone(),
         };
         serde_json::to_vec(&wire).expect("invariant: a plan is plain data that JSON represents")
     }
@@ -101,12 +114,24 @@ impl Plan {
             w.counts.len() == cells && w.counts.iter().all(|c| c.reviews <= n && c.first <= c.reviews)
         };
         let squares_ok = if w.pass >= 3 { w.squares.len() == cells } else { w.squares.is_empty() };
+        let all_units = w.unit_counts.iter().try_fold(0_usize, |a, &c| a.checked_add(usize::try_from(c).ok()?));
+        let units_ok = match &w.units {
+            Some(t) => {
+                w.per_unit
+                    && w.pass > 1
+                    && Some(t.units()) == all_units
+                    && u32::try_from(t.years()).ok() == Some(w.spec.years)
+                    && t.check(n).is_ok()
+            }
+            None => !(w.per_unit && w.pass > 1),
+        } && (!w.per_unit || w.unit_counts.len() == w.scheme_ids.len());
         if w.pass == 0
             || w.targets.len() != expected.len()
             || !w.targets.iter().zip(&expected).all(|(a, b)| same(a, b))
             || !states_ok
             || !counts_ok
             || !squares_ok
+            || !units_ok
         {
             return Err(bad("a plan whose parts do not agree", "a plan made by Plan::new and Plan::next"));
         }
@@ -120,6 +145,9 @@ impl Plan {
             counts: w.counts,
             squares: w.squares,
             targets: w.targets,
+            per_unit: w.per_unit,
+            unit_counts: w.unit_counts,
+            units: w.units,
         })
     }
 }
@@ -140,6 +168,7 @@ impl Gathered {
                 .map(|r| r.as_ref().map(|r| r.bins.iter().map(|b| (b.count, b.min, b.max)).collect()))
                 .collect(),
             kept: self.kept.clone(),
+            units: self.units.clone(),
         };
         serde_json::to_vec(&wire).expect("invariant: an outcome is plain data that JSON represents")
     }
@@ -189,6 +218,7 @@ impl Gathered {
             squares: w.squares,
             refine,
             kept: w.kept,
+            units: w.units,
         })
     }
 }
