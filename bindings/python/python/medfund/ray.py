@@ -26,13 +26,13 @@ import ray
 from . import _medfund
 from . import (
     _arrow_claims,
-    _check_money,
-    _projection_result,
     _scenario_json,
     _settings_json,
     _supplementary_settings,
     _sweep_frame,
 )
+from ._money import _check_money
+from ._projection import _projection_result
 from ._input import Lists, Scenario, lists_bytes, source
 
 __all__ = ["simulate", "sweep", "split_claims"]
