@@ -171,9 +171,10 @@ impl ProjectionSpec {
 }
 
 /// Applies a growth of `ppb` parts per billion to `amount`, rounded half away
-/// from zero; a fall below −100 % leaves zero.
+/// from zero; a fall below −100 % leaves zero; a growth past i64 ppb is an
+/// overflow error, not a smaller growth.
 fn grow(amount: Money, ppb: i64) -> Result<Money> {
-    let factor = PPB.saturating_add(ppb);
+    let factor = PPB.checked_add(ppb).ok_or_else(|| overflow("growth rate"))?;
     if factor <= 0 {
         return Ok(Money::ZERO);
     }
@@ -269,12 +270,19 @@ pub fn simulate_trials_with(
     let first = u64::from(trials.start);
     // Each piece of work tallies its trials' units on its own; the tallies add up.
     let empty = options.per_unit.then(|| runner.unit_tally()).transpose()?;
+    // At most COPIES_PER_THREAD pieces of work per thread, so at most that many tallies at once.
+    let pieces = u64::try_from(rayon::current_num_threads())
+        .map_or(u64::MAX, |t| t.saturating_mul(crate::units::UnitTally::COPIES_PER_THREAD));
+    let min_len = usize::try_from(u64::try_from(count).expect("invariant: usize fits u64").div_ceil(pieces.max(1)))
+        .expect("invariant: at most the trials")
+        .max(1);
     let tally = block
         .closing
         .par_chunks_mut(chunk)
         .zip(block.unresolved.par_chunks_mut(chunk))
         .zip(block.review.par_chunks_mut(chunk))
         .enumerate()
+        .with_min_len(min_len)
         .try_fold(
             || (runner.scratch(), vec![Cell::default(); row], empty.clone()),
             |(mut scratch, mut out, mut tally), (k, ((c, u), r))| {
@@ -486,5 +494,6 @@ mod tests {
         assert_eq!(grow(Money::from_fen(1_000), 50_000_000).unwrap(), Money::from_fen(1_050));
         assert_eq!(grow(Money::from_fen(10), 50_000_000).unwrap(), Money::from_fen(11)); // 10.5 → 11
         assert_eq!(grow(Money::from_fen(10), -2_000_000_000).unwrap(), Money::ZERO);
+        assert!(grow(Money::from_fen(10), i64::MAX).is_err());
     }
 }

@@ -53,6 +53,23 @@ pub struct UnitTally {
 const CELL_BYTES: usize = 3 * 8 + 4 * 16;
 
 impl UnitTally {
+    /// The bytes one tally of `years` years × `units` units holds (`None`
+    /// past a `u64`). A projection with per-unit statistics holds at most
+    /// [`UnitTally::COPIES_PER_THREAD`] tallies per worker thread, plus one.
+    ///
+    /// ```
+    /// use medfund_riskpool::UnitTally;
+    /// assert_eq!(UnitTally::memory_bytes(10, 8), Some(10 * 8 * 88 + 8));
+    /// ```
+    pub fn memory_bytes(years: u32, units: usize) -> Option<u64> {
+        let cells = u64::from(years).checked_mul(u64::try_from(units).ok()?)?;
+        cells.checked_mul(u64::try_from(CELL_BYTES).ok()?)?.checked_add(8)
+    }
+
+    /// Tallies held at once per worker thread (the trials are cut into this
+    /// many pieces per thread, each tallied on its own and merged).
+    pub const COPIES_PER_THREAD: u64 = 4;
+
     /// Nothing tallied yet, for `years` years of `units` units.
     pub(crate) fn new(years: usize, units: usize) -> Result<UnitTally> {
         let cells = years.checked_mul(units).ok_or_else(|| overflow("per-unit statistics"))?;

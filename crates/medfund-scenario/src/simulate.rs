@@ -171,7 +171,42 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
     if let Some(matrix) = crate::compute::unit_correlation(p, &rows).map_err(at)? {
         shocks = shocks.with_unit_correlation(matrix);
     }
+    if options.per_unit {
+        check_unit_tallies(&spec, rows.len(), source)?;
+    }
     Ok(Prepared { history, spec, schemes, options, shocks, unit_names })
+}
+
+/// Refuses per-unit statistics whose tallies (one per piece of work, at most
+/// `UnitTally::COPIES_PER_THREAD` per thread, plus one) would not fit
+/// `--max-projection-memory`.
+fn check_unit_tallies(spec: &ProjectionSpec, units: usize, source: &Source) -> ScenarioResult<()> {
+    let threads = u64::try_from(rayon::current_num_threads()).expect("invariant: a thread count fits a u64");
+    let copies = threads.checked_mul(medfund_riskpool::UnitTally::COPIES_PER_THREAD).and_then(|c| c.checked_add(1));
+    let needed = medfund_riskpool::UnitTally::memory_bytes(spec.years, units).and_then(|b| b.checked_mul(copies?));
+    within_memory(needed, source, |size, limit| {
+        format!(
+            "projection.per_unit: statistics of {} years × {units} unit(s) on {threads} thread(s) need about {size} of memory, more than the limit of {limit}; expected fewer years, units or threads, a larger --max-projection-memory, or per_unit = false",
+            spec.years
+        )
+    })
+}
+
+/// Refuses `needed` bytes (`None`: past a `u64`) beyond
+/// `--max-projection-memory`; `message(size, limit)` says what needs them.
+fn within_memory(
+    needed: Option<u64>,
+    source: &Source,
+    message: impl FnOnce(String, String) -> String,
+) -> ScenarioResult<()> {
+    let limit = source.limits.projection_bytes;
+    if needed.is_none_or(|n| n > limit) {
+        let size = needed.map_or_else(|| "more than 16 EiB".to_owned(), crate::limits::show_size_approx);
+        return Err(ScenarioError::input(message(size, crate::limits::show_size(limit)))
+            .with_code(crate::error::codes::LIMIT)
+            .at(&source.name));
+    }
+    Ok(())
 }
 
 impl Prepared {
@@ -250,19 +285,12 @@ impl Prepared {
     fn check_kept(&self, source: &Source, trials: u32, what: &str) -> ScenarioResult<()> {
         let spec = ProjectionSpec { trials, ..self.spec };
         let schemes = self.schemes.len();
-        let needed = spec.memory_bytes(schemes);
-        let limit = source.limits.projection_bytes;
-        if needed.is_none_or(|n| n > limit) {
-            return Err(ScenarioError::input(format!(
-                "projection: {what} keeps every trial: {trials} trials × {} years × {schemes} scheme(s) need about {} of memory, more than the limit of {}; expected fewer trials or years, or a larger --max-projection-memory",
-                spec.years,
-                needed.map_or_else(|| "more than 16 EiB".to_owned(), crate::limits::show_size_approx),
-                crate::limits::show_size(limit)
-            ))
-            .with_code(crate::error::codes::LIMIT)
-            .at(&source.name));
-        }
-        Ok(())
+        within_memory(spec.memory_bytes(schemes), source, |size, limit| {
+            format!(
+                "projection: {what} keeps every trial: {trials} trials × {} years × {schemes} scheme(s) need about {size} of memory, more than the limit of {limit}; expected fewer trials or years, or a larger --max-projection-memory",
+                spec.years
+            )
+        })
     }
 
     /// Refuses trial paths of more rows than [`Limits::path_rows`](crate::Limits::path_rows).

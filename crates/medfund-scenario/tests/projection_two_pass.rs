@@ -94,3 +94,15 @@ fn ranges_merge_into_the_single_run(per_unit: bool) {
     assert!(e.to_string().contains("projection:"), "{e}");
     assert!(projection_next(&s, "p.toml", here(), &limits, p, vec![]).is_err());
 }
+
+#[test]
+fn per_unit_tallies_past_the_memory_limit_are_refused_before_any_trial_runs() {
+    let s = scenario(true);
+    let here = || PathBuf::from(".");
+    // 10 years × 8 units: about 7 KB a tally, several per thread; 4 KiB cannot hold them.
+    let e = simulate_scenario(&s, "p.toml", here(), &limits(4 << 10), &|_| panic!("no trial runs")).unwrap_err();
+    assert_eq!(e.code, "limit", "{e}");
+    assert!(e.to_string().contains("projection.per_unit"), "{e}");
+    // Without per-unit statistics the same limit runs the two-pass method.
+    assert!(simulate_scenario(&scenario(false), "p.toml", here(), &limits(4 << 10), &|_| {}).is_ok());
+}

@@ -144,7 +144,8 @@ pub fn gather(
     let means: Vec<[i64; 2]> =
         if plan.pass == 2 { (0..plan.cells()).map(|c| plan.means(c)).collect::<Result<_>>()? } else { Vec::new() };
     // A few ranges per thread, each gathered on its own and merged.
-    let pieces = u32::try_from(rayon::current_num_threads().clamp(1, 1 << 16).saturating_mul(4))
+    let copies = usize::try_from(crate::units::UnitTally::COPIES_PER_THREAD).expect("invariant: 4 fits usize");
+    let pieces = u32::try_from(rayon::current_num_threads().clamp(1, 1 << 16).saturating_mul(copies))
         .expect("invariant: at most 2^18 pieces");
     let len = trials.end.checked_sub(trials.start).expect("invariant: checked range");
     let step = len.div_ceil(pieces).max(1);
