@@ -5,16 +5,16 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use medfund_scenario::{Report, Scenario, ScenarioError, ScenarioFormat, Setting, tables};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::post::{Accepts, Post, params};
 use crate::problem::Problem;
-use crate::request::{OutputFormat, Params, content_format, read_body};
+use crate::request::{OutputFormat, Params};
 use crate::{App, RequestId};
 
 /// What every operation returns.
@@ -139,44 +139,25 @@ pub(crate) fn inside(member: &str, errors: Vec<ScenarioError>) -> Vec<ScenarioEr
         .collect()
 }
 
-/// What a POST brings, checked in this order: its query parameters (of
-/// `allowed`), its `Content-Type` (TOML too when `toml`), then its body.
-pub(crate) async fn accept(
-    app: &App,
-    query: Option<String>,
-    allowed: &[&str],
-    headers: &HeaderMap,
-    body: Body,
-    toml: bool,
-) -> Result<(Params, ScenarioFormat, Vec<u8>), Problem> {
-    let p = Params::parse(query.as_deref(), allowed)?;
-    let format = content_format(headers, toml)?;
-    let raw = read_body(headers, body, app.config.max_body, app.config.body_timeout).await?;
-    Ok((p, format, raw))
-}
-
 fn run_report(app: &App, scenario: &Scenario, explain: bool) -> Result<Report, Problem> {
     medfund_scenario::run_scenario_all(scenario, REQUEST, std::path::PathBuf::from("."), explain, &app.config.limits)
         .map_err(Problem::scenario)
 }
 
 /// `POST /v1/run`.
-pub(crate) async fn run(
-    State(app): State<Arc<App>>,
-    Extension(id): Extension<RequestId>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Answer {
-    let (p, format, raw) = accept(&app, query, &["format", "lang", "explain", "pretty"], &headers, body, true).await?;
-    let job = Arc::clone(&app);
-    app.gate
-        .run(&id.0, move || {
-            let report = run_report(&job, &scenario_of(&raw, format)?, p.explain)?;
+pub(crate) async fn run(State(app): State<Arc<App>>, Extension(id): Extension<RequestId>, post: Post) -> Answer {
+    post.answer(
+        app,
+        &id,
+        params(&["format", "lang", "explain", "pretty"]),
+        Accepts::Scenario,
+        move |job, p, format, raw| {
+            let report = run_report(job, &scenario_of(&raw, format)?, p.explain)?;
             let json = || written(|out| medfund_scenario::write_json(&report, p.pretty, out));
             tables_answer(json, || medfund_scenario::report_tables(&report), p)
-        })
-        .await
+        },
+    )
+    .await
 }
 
 /// What `POST /v1/check` answers for a valid scenario.
@@ -189,88 +170,55 @@ pub(crate) struct Checked {
 }
 
 /// `POST /v1/check`: everything `run` would resolve, and every error found.
-pub(crate) async fn check(
-    State(app): State<Arc<App>>,
-    Extension(id): Extension<RequestId>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Answer {
-    let (p, format, raw) = accept(&app, query, &["pretty"], &headers, body, true).await?;
-    let job = Arc::clone(&app);
-    app.gate
-        .run(&id.0, move || {
-            let scenario = scenario_of(&raw, format)?;
-            run_report(&job, &scenario, false)?;
-            Ok(bytes("application/json", json_line(&Checked { valid: true, sections: scenario.sections() }, p.pretty)?))
-        })
-        .await
+pub(crate) async fn check(State(app): State<Arc<App>>, Extension(id): Extension<RequestId>, post: Post) -> Answer {
+    post.answer(app, &id, params(&["pretty"]), Accepts::Scenario, move |job, p, format, raw| {
+        let scenario = scenario_of(&raw, format)?;
+        run_report(job, &scenario, false)?;
+        Ok(bytes("application/json", json_line(&Checked { valid: true, sections: scenario.sections() }, p.pretty)?))
+    })
+    .await
 }
 
 /// The projection of a request's scenario, within the service's limits.
-pub(crate) fn simulate_request(app: &App, scenario: &Scenario) -> Result<medfund_scenario::Projection, Problem> {
-    Ok(medfund_scenario::simulate_scenario(
-        scenario,
-        REQUEST,
-        std::path::PathBuf::from("."),
-        &app.config.limits,
-        &|_| {},
-    )?)
+pub(crate) fn simulate_request(app: &App, scenario: &Scenario) -> Result<medfund_scenario::Projection, ScenarioError> {
+    medfund_scenario::simulate_scenario(scenario, REQUEST, std::path::PathBuf::from("."), &app.config.limits, &|_| {})
 }
 
 /// `POST /v1/simulate`: the Monte Carlo projection (§8).
-pub(crate) async fn simulate(
-    State(app): State<Arc<App>>,
-    Extension(id): Extension<RequestId>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Answer {
-    let (p, format, raw) = accept(&app, query, &["format", "lang", "pretty"], &headers, body, true).await?;
-    let job = Arc::clone(&app);
-    app.gate
-        .run(&id.0, move || {
-            let projection = simulate_request(&job, &scenario_of(&raw, format)?)?;
-            let json = || written(|out| medfund_scenario::write_projection_json(&projection, p.pretty, out));
-            tables_answer(json, || medfund_scenario::projection_tables(&projection), p)
-        })
-        .await
+pub(crate) async fn simulate(State(app): State<Arc<App>>, Extension(id): Extension<RequestId>, post: Post) -> Answer {
+    post.answer(app, &id, params(&["format", "lang", "pretty"]), Accepts::Scenario, move |job, p, format, raw| {
+        let projection = simulate_request(job, &scenario_of(&raw, format)?)?;
+        let json = || written(|out| medfund_scenario::write_projection_json(&projection, p.pretty, out));
+        tables_answer(json, || medfund_scenario::projection_tables(&projection), p)
+    })
+    .await
 }
 
 /// `POST /v1/compare`: `{"base": scenario, "variant": scenario}`.
-pub(crate) async fn compare(
-    State(app): State<Arc<App>>,
-    Extension(id): Extension<RequestId>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Answer {
-    let (p, _, raw) = accept(&app, query, &["format", "lang", "pretty"], &headers, body, false).await?;
-    let job = Arc::clone(&app);
-    app.gate
-        .run(&id.0, move || {
-            let (base, variant) = base_and_variant(&raw)?;
-            let report = |name: &str, v: Value| -> Result<Report, Problem> {
-                let scenario = medfund_scenario::parse_scenario_value(v, REQUEST)
-                    .map_err(|e| Problem::scenario(inside(name, vec![e])))?;
-                medfund_scenario::run_scenario_all(
-                    &scenario,
-                    REQUEST,
-                    std::path::PathBuf::from("."),
-                    false,
-                    &job.config.limits,
-                )
-                .map_err(|errors| Problem::scenario(inside(name, errors)))
-            };
-            let (a, b) = (report("base", base)?, report("variant", variant)?);
-            let c = medfund_scenario::compare_reports("base", &a, "variant", &b)?;
-            tables_answer(
-                || Ok(medfund_scenario::wrapped_json("compare", &c, p.pretty)?),
-                || vec![medfund_scenario::comparison_table(&c)],
-                p,
+pub(crate) async fn compare(State(app): State<Arc<App>>, Extension(id): Extension<RequestId>, post: Post) -> Answer {
+    post.answer(app, &id, params(&["format", "lang", "pretty"]), Accepts::Json, move |job, p, _, raw| {
+        let (base, variant) = base_and_variant(&raw)?;
+        let report = |name: &str, v: Value| -> Result<Report, Problem> {
+            let scenario = medfund_scenario::parse_scenario_value(v, REQUEST)
+                .map_err(|e| Problem::scenario(inside(name, vec![e])))?;
+            medfund_scenario::run_scenario_all(
+                &scenario,
+                REQUEST,
+                std::path::PathBuf::from("."),
+                false,
+                &job.config.limits,
             )
-        })
-        .await
+            .map_err(|errors| Problem::scenario(inside(name, errors)))
+        };
+        let (a, b) = (report("base", base)?, report("variant", variant)?);
+        let c = medfund_scenario::compare_reports("base", &a, "variant", &b)?;
+        tables_answer(
+            || Ok(medfund_scenario::wrapped_json("compare", &c, p.pretty)?),
+            || vec![medfund_scenario::comparison_table(&c)],
+            p,
+        )
+    })
+    .await
 }
 
 /// The settings of a sweep: `{"path": [value, …], …}` in the order given.
@@ -330,45 +278,36 @@ fn links_of(link: Option<Value>) -> Result<Vec<Vec<String>>, Problem> {
 
 /// `POST /v1/sweep`: `{"scenario": scenario, "set": {"path": [values]},
 /// "link": [["path", "path"], …]}` (`link` optional).
-pub(crate) async fn sweep(
-    State(app): State<Arc<App>>,
-    Extension(id): Extension<RequestId>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
-) -> Answer {
-    let (p, _, raw) = accept(&app, query, &["format", "lang", "pretty"], &headers, body, false).await?;
-    let job = Arc::clone(&app);
-    app.gate
-        .run(&id.0, move || {
-            let mut doc = document_of(&raw)?;
-            let scenario = member(&mut doc, "scenario", "the scenario to sweep")?;
-            let mut settings = settings_of(member(&mut doc, "set", "the field paths and their values")?)?;
-            let links = links_of(doc.remove("link"))?;
-            refuse_others(&doc, "scenario, set and link")?;
-            medfund_scenario::link_settings(&mut settings, &links).map_err(|e| Problem::from(e.at(REQUEST)))?;
-            let mut rows = Vec::new();
-            medfund_scenario::sweep_value_each(
-                scenario,
-                REQUEST,
-                std::path::PathBuf::from("."),
-                &settings,
-                &job.config.limits,
-                &|_, _| {},
-                &mut |r| {
-                    rows.push(r);
-                    Ok(())
-                },
-            )
-            .map_err(|e| Problem::scenario(inside("scenario", vec![e])))?;
-            let s = medfund_scenario::Sweep { parameters: settings.iter().map(|s| s.path.clone()).collect(), rows };
-            tables_answer(
-                || Ok(medfund_scenario::wrapped_json("sweep", &s, p.pretty)?),
-                || vec![medfund_scenario::sweep_table(&s)],
-                p,
-            )
-        })
-        .await
+pub(crate) async fn sweep(State(app): State<Arc<App>>, Extension(id): Extension<RequestId>, post: Post) -> Answer {
+    post.answer(app, &id, params(&["format", "lang", "pretty"]), Accepts::Json, move |job, p, _, raw| {
+        let mut doc = document_of(&raw)?;
+        let scenario = member(&mut doc, "scenario", "the scenario to sweep")?;
+        let mut settings = settings_of(member(&mut doc, "set", "the field paths and their values")?)?;
+        let links = links_of(doc.remove("link"))?;
+        refuse_others(&doc, "scenario, set and link")?;
+        medfund_scenario::link_settings(&mut settings, &links).map_err(|e| Problem::from(e.at(REQUEST)))?;
+        let mut rows = Vec::new();
+        medfund_scenario::sweep_value_each(
+            scenario,
+            REQUEST,
+            std::path::PathBuf::from("."),
+            &settings,
+            &job.config.limits,
+            &|_, _| {},
+            &mut |r| {
+                rows.push(r);
+                Ok(())
+            },
+        )
+        .map_err(|e| Problem::scenario(inside("scenario", vec![e])))?;
+        let s = medfund_scenario::Sweep { parameters: settings.iter().map(|s| s.path.clone()).collect(), rows };
+        tables_answer(
+            || Ok(medfund_scenario::wrapped_json("sweep", &s, p.pretty)?),
+            || vec![medfund_scenario::sweep_table(&s)],
+            p,
+        )
+    })
+    .await
 }
 
 /// `GET /v1/policies`: the preset registry.

@@ -38,6 +38,7 @@ mod gate;
 mod handlers;
 mod observe;
 mod openapi;
+mod post;
 mod problem;
 mod projection_files;
 mod request;

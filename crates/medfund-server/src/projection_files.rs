@@ -11,14 +11,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Extension;
-use axum::body::Body;
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use medfund_scenario::ScenarioError;
 
-use crate::handlers::{Answer, REQUEST, accept, base_and_variant, bytes, inside, scenario_of, simulate_request};
+use crate::handlers::{Answer, REQUEST, base_and_variant, bytes, inside, scenario_of, simulate_request};
+use crate::post::{Accepts, Post, params};
 use crate::problem::Problem;
-use crate::request::{PathsParams, content_format, read_body};
+use crate::request::PathsParams;
 use crate::{App, RequestId};
 
 /// A folder of one request's files, removed with everything in it when dropped.
@@ -51,40 +50,32 @@ impl Drop for Scratch {
 pub(crate) async fn simulate_paths(
     State(app): State<Arc<App>>,
     Extension(id): Extension<RequestId>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    post: Post,
 ) -> Answer {
-    // Checked in the order of every POST: parameters, Content-Type, body.
-    let p = PathsParams::parse(query.as_deref())?;
-    let format = content_format(&headers, true)?;
-    let raw = read_body(&headers, body, app.config.max_body, app.config.body_timeout).await?;
-    let job = Arc::clone(&app);
-    app.gate
-        .run(&id.0, move || {
-            let scenario = scenario_of(&raw, format)?;
-            let scratch = Scratch::new()?;
-            let file = scratch.0.join(format!("paths.{}", p.format.name()));
-            medfund_scenario::simulate_scenario_with_paths(
-                &scenario,
-                REQUEST,
-                PathBuf::from("."),
-                &job.config.limits,
-                &|_| {},
-                &file,
-                p.money,
-            )?;
-            let written = std::fs::read(&file).map_err(|e| {
-                Problem::from(ScenarioError::other(format!("cannot read the paths written to {}: {e}", file.display())))
-            })?;
-            Ok(bytes(p.format.media_type(), written))
-        })
-        .await
+    post.answer(app, &id, PathsParams::parse, Accepts::Scenario, move |job, p, format, raw| {
+        let scenario = scenario_of(&raw, format)?;
+        let scratch = Scratch::new()?;
+        let file = scratch.0.join(format!("paths.{}", p.format.name()));
+        medfund_scenario::simulate_scenario_with_paths(
+            &scenario,
+            REQUEST,
+            PathBuf::from("."),
+            &job.config.limits,
+            &|_| {},
+            &file,
+            p.money,
+        )?;
+        let written = std::fs::read(&file).map_err(|e| {
+            Problem::from(ScenarioError::other(format!("cannot read the paths written to {}: {e}", file.display())))
+        })?;
+        Ok(bytes(p.format.media_type(), written))
+    })
+    .await
 }
 
 /// A scenario with the quantiles 25 and 75 of the chart's inner band added
 /// (when it has a projection: without, simulate says what is missing).
-fn with_band(mut scenario: medfund_scenario::Scenario) -> Result<medfund_scenario::Scenario, Problem> {
+fn with_band(mut scenario: medfund_scenario::Scenario) -> Result<medfund_scenario::Scenario, ScenarioError> {
     if scenario.projection_trials().is_some() {
         scenario.set_projection_quantiles(medfund_chart::with_band_quantiles(scenario.projection_quantiles()))?;
     }
@@ -111,18 +102,13 @@ fn chart_answer(
 pub(crate) async fn simulate_chart(
     State(app): State<Arc<App>>,
     Extension(id): Extension<RequestId>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    post: Post,
 ) -> Answer {
-    let (p, format, raw) = accept(&app, query, &["lang", "same_scale"], &headers, body, true).await?;
-    let job = Arc::clone(&app);
-    app.gate
-        .run(&id.0, move || {
-            let projection = simulate_request(&job, &with_band(scenario_of(&raw, format)?)?)?;
-            chart_answer(&projection, None, p.lang, p.same_scale)
-        })
-        .await
+    post.answer(app, &id, params(&["lang", "same_scale"]), Accepts::Scenario, move |job, p, format, raw| {
+        let projection = simulate_request(job, &with_band(scenario_of(&raw, format)?)?)?;
+        chart_answer(&projection, None, p.lang, p.same_scale)
+    })
+    .await
 }
 
 /// `POST /v1/compare/chart?lang=zh|en&same_scale=true` with `{"base":
@@ -132,29 +118,18 @@ pub(crate) async fn simulate_chart(
 pub(crate) async fn compare_chart(
     State(app): State<Arc<App>>,
     Extension(id): Extension<RequestId>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    post: Post,
 ) -> Answer {
-    let (p, _, raw) = accept(&app, query, &["lang", "same_scale"], &headers, body, false).await?;
-    let job = Arc::clone(&app);
-    app.gate
-        .run(&id.0, move || {
-            let (base, variant) = base_and_variant(&raw)?;
-            let project = |name: &str, v: serde_json::Value| {
-                let scenario = medfund_scenario::parse_scenario_value(v, REQUEST)
-                    .map_err(|e| Problem::scenario(inside(name, vec![e])))?;
-                let scenario = with_band(scenario)?;
-                medfund_scenario::simulate_scenario(&scenario, REQUEST, PathBuf::from("."), &job.config.limits, &|_| {})
-                    .map_err(|e| Problem::scenario(inside(name, vec![e])))
-            };
-            let (base, variant) = (project("base", base)?, project("variant", variant)?);
-            chart_answer(
-                &variant,
-                Some(&medfund_chart::Against { projection: &base, name: "base" }),
-                p.lang,
-                p.same_scale,
-            )
-        })
-        .await
+    post.answer(app, &id, params(&["lang", "same_scale"]), Accepts::Json, move |job, p, _, raw| {
+        let (base, variant) = base_and_variant(&raw)?;
+        let project = |name: &str, v: serde_json::Value| {
+            medfund_scenario::parse_scenario_value(v, REQUEST)
+                .and_then(with_band)
+                .and_then(|scenario| simulate_request(job, &scenario))
+                .map_err(|e| Problem::scenario(inside(name, vec![e])))
+        };
+        let (base, variant) = (project("base", base)?, project("variant", variant)?);
+        chart_answer(&variant, Some(&medfund_chart::Against { projection: &base, name: "base" }), p.lang, p.same_scale)
+    })
+    .await
 }

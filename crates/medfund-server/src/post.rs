@@ -1,0 +1,71 @@
+//! The shape every POST operation shares: read its parameters, its
+//! `Content-Type` and its body (in that order, so that the cheapest check
+//! answers first), then hand the work to the gate's workers.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use axum::http::HeaderMap;
+use medfund_scenario::ScenarioFormat;
+
+use crate::handlers::Answer;
+use crate::problem::Problem;
+use crate::request::{Params, content_format, read_body};
+use crate::{App, RequestId};
+
+/// A POST request's query string, headers and (unread) body.
+pub(crate) struct Post {
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Post {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(request: Request, _: &S) -> Result<Post, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        Ok(Post { query: parts.uri.query().map(str::to_owned), headers: parts.headers, body })
+    }
+}
+
+/// What bodies an operation accepts: a scenario (JSON or TOML) or a JSON
+/// document of several members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accepts {
+    /// A scenario, as JSON or TOML by `Content-Type`.
+    Scenario,
+    /// JSON only.
+    Json,
+}
+
+impl Post {
+    /// The operation's answer: its parameters read by `params` (an error
+    /// names the first bad one), then its `Content-Type` and body, then
+    /// `work` on a worker with the app, the parameters, the body's format
+    /// and its bytes.
+    pub(crate) async fn answer<P, W>(
+        self,
+        app: Arc<App>,
+        id: &RequestId,
+        params: impl FnOnce(Option<&str>) -> Result<P, Problem>,
+        body: Accepts,
+        work: W,
+    ) -> Answer
+    where
+        P: Send + 'static,
+        W: FnOnce(&App, P, ScenarioFormat, Vec<u8>) -> Answer + Send + 'static,
+    {
+        let p = params(self.query.as_deref())?;
+        let format = content_format(&self.headers, body == Accepts::Scenario)?;
+        let raw = read_body(&self.headers, self.body, app.config.max_body, app.config.body_timeout).await?;
+        let job = Arc::clone(&app);
+        app.gate.run(&id.0, move || work(&job, p, format, raw)).await
+    }
+}
+
+/// The reader of [`Params`] that takes the parameters `allowed`.
+pub(crate) fn params(allowed: &'static [&'static str]) -> impl FnOnce(Option<&str>) -> Result<Params, Problem> {
+    move |query| Params::parse(query, allowed)
+}
