@@ -24,14 +24,21 @@ pub(crate) struct Operation {
     summary: &'static str,
     params: &'static [&'static str],
     body: Option<RequestBody>,
-    /// The schema of the JSON answer.
-    ok: &'static str,
-    /// Whether `format=table|markdown|csv` gives text answers.
-    tables: bool,
-    /// Whether the answer is a file of trial paths (CSV, Parquet or Arrow), not JSON.
-    file: bool,
-    /// Whether the answer is an SVG image, not JSON.
-    svg: bool,
+    /// What a success answers.
+    answer: Answer,
+}
+
+/// What an operation answers on success.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    /// JSON of this component schema.
+    Json(&'static str),
+    /// JSON of this component schema, or with `format=table|markdown|csv` the text tables.
+    Tables(&'static str),
+    /// A file of trial paths: CSV, Parquet or Arrow IPC.
+    File,
+    /// An SVG image.
+    Svg,
 }
 
 /// Every operation, in the order of the documentation.
@@ -43,10 +50,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "Compute every section of a scenario: the JSON report of `medfund run --format json`, byte for byte",
         params: &["format", "lang", "explain", "pretty"],
         body: Some(RequestBody::Scenario),
-        ok: "Report",
-        tables: true,
-        file: false,
-        svg: false,
+        answer: Answer::Tables("Report"),
     },
     Operation {
         method: "post",
@@ -55,10 +59,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "Resolve everything `run` would and answer every error found, or the sections of a valid scenario",
         params: &["pretty"],
         body: Some(RequestBody::Scenario),
-        ok: "Checked",
-        tables: false,
-        file: false,
-        svg: false,
+        answer: Answer::Json("Checked"),
     },
     Operation {
         method: "post",
@@ -67,10 +68,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "The Monte Carlo projection of the risk-sharing fund (`[projection]`), as `medfund simulate --format json`",
         params: &["format", "lang", "pretty"],
         body: Some(RequestBody::Scenario),
-        ok: "ProjectionAnswer",
-        tables: true,
-        file: false,
-        svg: false,
+        answer: Answer::Tables("ProjectionAnswer"),
     },
     Operation {
         method: "post",
@@ -79,10 +77,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "The fan chart of the projection as SVG (closing balance p5–p95, p25–p75 and p50; review risk that year and by that year), as `medfund simulate --svg` draws it",
         params: &["lang", "same_scale"],
         body: Some(RequestBody::Scenario),
-        ok: "",
-        tables: false,
-        file: false,
-        svg: true,
+        answer: Answer::Svg,
     },
     Operation {
         method: "post",
@@ -91,10 +86,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "Every trial's path of the projection (trial, scheme, year, closing balance, unresolved, review) as a CSV, Parquet or Arrow IPC file, the bytes of `medfund simulate --paths`",
         params: &["paths_format", "money"],
         body: Some(RequestBody::Scenario),
-        ok: "",
-        tables: false,
-        file: true,
-        svg: false,
+        answer: Answer::File,
     },
     Operation {
         method: "post",
@@ -103,10 +95,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "Compare two scenarios figure by figure, as `medfund compare --format json`",
         params: &["format", "lang", "pretty"],
         body: Some(RequestBody::Wrapped("CompareRequest")),
-        ok: "CompareAnswer",
-        tables: true,
-        file: false,
-        svg: false,
+        answer: Answer::Tables("CompareAnswer"),
     },
     Operation {
         method: "post",
@@ -115,10 +104,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "The variant's fan chart as SVG with the base's projection in grey on the same axes, as `medfund simulate VARIANT --against BASE --svg` draws it",
         params: &["lang", "same_scale"],
         body: Some(RequestBody::Wrapped("CompareRequest")),
-        ok: "",
-        tables: false,
-        file: false,
-        svg: true,
+        answer: Answer::Svg,
     },
     Operation {
         method: "post",
@@ -127,10 +113,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "Run a scenario once per combination of field values, as `medfund sweep --format json`",
         params: &["format", "lang", "pretty"],
         body: Some(RequestBody::Wrapped("SweepRequest")),
-        ok: "SweepAnswer",
-        tables: true,
-        file: false,
-        svg: false,
+        answer: Answer::Tables("SweepAnswer"),
     },
     Operation {
         method: "get",
@@ -139,10 +122,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "The built-in policy presets, as `medfund policies --format json`",
         params: &["format", "lang", "pretty"],
         body: None,
-        ok: "Policies",
-        tables: true,
-        file: false,
-        svg: false,
+        answer: Answer::Tables("Policies"),
     },
     Operation {
         method: "get",
@@ -151,10 +131,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "Whether the service answers",
         params: &[],
         body: None,
-        ok: "Health",
-        tables: false,
-        file: false,
-        svg: false,
+        answer: Answer::Json("Health"),
     },
     Operation {
         method: "get",
@@ -163,10 +140,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "The version of medfund and of the report format",
         params: &[],
         body: None,
-        ok: "Version",
-        tables: false,
-        file: false,
-        svg: false,
+        answer: Answer::Json("Version"),
     },
     Operation {
         method: "get",
@@ -175,10 +149,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         summary: "This document",
         params: &[],
         body: None,
-        ok: "OpenApiDocument",
-        tables: false,
-        file: false,
-        svg: false,
+        answer: Answer::Json("OpenApiDocument"),
     },
 ];
 
@@ -220,19 +191,24 @@ fn problem(description: &str) -> Value {
 
 fn operation(op: &Operation) -> Value {
     let mut ok = serde_json::Map::new();
-    if op.svg {
-        ok.insert("image/svg+xml".into(), json!({ "schema": { "type": "string" } }));
-    } else if op.file {
-        ok.insert("text/csv".into(), json!({ "schema": { "type": "string" } }));
-        for media in ["application/vnd.apache.parquet", "application/vnd.apache.arrow.file"] {
-            ok.insert(media.into(), json!({ "schema": { "type": "string", "contentMediaType": media } }));
+    match op.answer {
+        Answer::Svg => {
+            ok.insert("image/svg+xml".into(), json!({ "schema": { "type": "string" } }));
         }
-    } else {
-        ok.insert("application/json".into(), json!({ "schema": schema_ref(op.ok) }));
-    }
-    if op.tables {
-        for media in ["text/plain", "text/markdown", "text/csv"] {
-            ok.insert(media.into(), json!({ "schema": { "type": "string" } }));
+        Answer::File => {
+            ok.insert("text/csv".into(), json!({ "schema": { "type": "string" } }));
+            for media in ["application/vnd.apache.parquet", "application/vnd.apache.arrow.file"] {
+                ok.insert(media.into(), json!({ "schema": { "type": "string", "contentMediaType": media } }));
+            }
+        }
+        Answer::Json(schema) => {
+            ok.insert("application/json".into(), json!({ "schema": schema_ref(schema) }));
+        }
+        Answer::Tables(schema) => {
+            ok.insert("application/json".into(), json!({ "schema": schema_ref(schema) }));
+            for media in ["text/plain", "text/markdown", "text/csv"] {
+                ok.insert(media.into(), json!({ "schema": { "type": "string" } }));
+            }
         }
     }
     let mut responses = serde_json::Map::new();
