@@ -12,7 +12,7 @@ use medfund_benches::Gen;
 use medfund_core::{Money, Rate};
 use medfund_riskpool::{
     Growth, ProjectedScheme, ProjectedUnit, ProjectionSpec, Scheme, Shocks, SummaryOptions, UnitFigures, alxa_2020,
-    history_of, simulate, stream,
+    history_of, simulate, simulate_with, stream,
 };
 use std::hint::black_box;
 
@@ -48,6 +48,11 @@ fn monte_carlo(c: &mut Criterion) {
     });
     group.bench_function("10000 trials x 10 years x 10 units, all threads", |b| {
         b.iter(|| simulate(&history, black_box(spec), &schemes, &|_| {}).unwrap())
+    });
+    // Per-unit statistics: each unit-year also tallied (counts and exact sums).
+    let per_unit = SummaryOptions::default().with_per_unit(true);
+    group.bench_function("10000 trials x 10 years x 10 units, per unit, all threads", |b| {
+        b.iter(|| simulate_with(&history, black_box(spec), &Shocks::default(), &schemes, &per_unit, &|_| {}).unwrap())
     });
     // The two-pass method (memory independent of the trials): every trial runs twice.
     let options = SummaryOptions::with_quantiles([5, 25, 50, 75, 95]);

@@ -157,7 +157,7 @@ pub fn gather(
     let merged = ranges
         .into_par_iter()
         .map(|range| -> Result<Gathered> {
-            let mut g = plan.empty(&range);
+            let mut g = plan.empty(&range)?;
             let mut scratch = runner.scratch();
             let mut cells = vec![Cell::default(); runner.row];
             for trial in range {
@@ -174,7 +174,7 @@ pub fn gather(
         });
     match merged {
         Some(g) => g,
-        None => Ok(plan.empty(&trials)),
+        None => plan.empty(&trials),
     }
 }
 

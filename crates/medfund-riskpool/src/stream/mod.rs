@@ -209,10 +209,10 @@ impl Plan {
     }
 
     /// Nothing gathered yet over `range`.
-    fn empty(&self, range: &Range<u32>) -> Gathered {
+    fn empty(&self, range: &Range<u32>) -> Result<Gathered> {
         let cells = self.cells();
         let first = self.pass == 1;
-        Gathered {
+        Ok(Gathered {
             pass: self.pass,
             ranges: vec![(range.start, range.end)],
             counts: if first { vec![CellCounts::default(); cells] } else { Vec::new() },
@@ -232,23 +232,19 @@ impl Plan {
                     .collect()
             },
             kept: if first { Vec::new() } else { self.targets.iter().map(|_| Vec::new()).collect() },
-            units: (first && self.per_unit).then(|| self.empty_tally()),
-        }
+            units: (first && self.per_unit).then(|| self.empty_tally()).transpose()?,
+        })
     }
 
-    /// Units over all schemes.
-    fn all_units(&self) -> usize {
-        self.unit_counts
-            .iter()
-            .map(|&c| usize::try_from(c).expect("invariant: u32 fits usize"))
-            .try_fold(0_usize, usize::checked_add)
-            .expect("invariant: the units of a projection were counted in a usize")
+    /// Units over all schemes (`None` past a `usize`, in a plan from elsewhere).
+    fn all_units(&self) -> Option<usize> {
+        self.unit_counts.iter().try_fold(0_usize, |a, &c| a.checked_add(usize::try_from(c).ok()?))
     }
 
     /// An empty per-unit tally of this plan's projection.
-    fn empty_tally(&self) -> UnitTally {
-        let years = usize::try_from(self.spec.years).expect("invariant: u32 fits usize");
-        UnitTally::new(years, self.all_units()).expect("invariant: the runner made a tally of this size")
+    fn empty_tally(&self) -> Result<UnitTally> {
+        let years = usize::try_from(self.spec.years).map_err(|_| overflow("years"))?;
+        UnitTally::new(years, self.all_units().ok_or_else(|| overflow("units"))?)
     }
 
     /// The rounded means of a cell's statistics (after pass 1).
@@ -370,7 +366,7 @@ impl Plan {
         let cells = self.cells();
         let first = self.pass == 1;
         let tally_ok = match &g.units {
-            Some(t) => first && self.per_unit && t.units() == self.all_units() && Some(t.years()) == self.years(),
+            Some(t) => first && self.per_unit && Some(t.units()) == self.all_units() && Some(t.years()) == self.years(),
             None => !(first && self.per_unit),
         };
         let shape_ok = tally_ok
