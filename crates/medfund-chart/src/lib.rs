@@ -12,8 +12,11 @@
 //! Text stays text: the SVG names common CJK fonts first (Noto Sans CJK SC,
 //! Source Han Sans SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei),
 //! then `sans-serif`, and the viewer draws it. [`svg_to_png`] rasterises it
-//! (resvg) with the machine's fonts and names the characters none has. Money
-//! is drawn from exact fen converted to floats for drawing only.
+//! (resvg) with the machine's fonts and a bundled one — Noto Sans CJK SC
+//! (SIL OFL 1.1) cut down to every character of the chart's words and
+//! 万/亿 labels, so the chart is drawn whole on any machine — and names any
+//! character no font has; [`Fonts`] loads the fonts once for many charts.
+//! Money is drawn from exact fen converted to floats for drawing only.
 //!
 //! ```
 //! use medfund_scenario::{Lang, Limits, ScenarioFormat};
@@ -50,7 +53,7 @@ mod fan;
 mod png;
 
 pub use fan::{Against, ChartOptions, fan_svg, yuan_label};
-pub use png::{Png, PngOptions, svg_to_png};
+pub use png::{Fonts, Png, PngOptions, svg_to_png};
 
 /// The quantiles `asked` for, with the 25th and 75th added where missing:
 /// the chart's inner band. Ask the projection for them before drawing (a

@@ -295,8 +295,8 @@ pub(crate) enum Command {
         #[arg(long, value_name = "CHART.svg")]
         svg: Option<PathBuf>,
         /// Also draw the chart to this PNG file: the SVG chart rasterised at twice its size,
-        /// its text in the system's fonts (a CJK font for 万/亿 and Chinese titles, e.g. Debian
-        /// fonts-noto-cjk; characters no font has are reported) and any --font.
+        /// its text in the system's fonts, any --font and a bundled font that has every character
+        /// of the chart's words and 万/亿 labels (characters no font has are reported).
         #[arg(long, value_name = "CHART.png")]
         png: Option<PathBuf>,
         /// With --png: a font file (TTF, OTF or TTC) to draw the text with, besides the
@@ -416,6 +416,11 @@ pub(crate) struct ServeArgs {
     /// Most combinations one sweep request may run [default: 1000].
     #[arg(long, value_name = "N")]
     pub(crate) max_combinations: Option<u64>,
+    /// A font file (TTF, OTF or TTC) for the text of PNG charts, besides the machine's fonts and
+    /// the bundled one (which has every character of the chart's words); repeatable. Read at
+    /// start: a file that cannot be read stops the service.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) font: Vec<PathBuf>,
     /// Log lines as text or JSON.
     #[arg(long, value_enum, default_value_t = LogFormatArg::Text)]
     pub(crate) log_format: LogFormatArg,
@@ -460,6 +465,7 @@ impl ServeArgs {
         if let Some(v) = self.max_combinations {
             c.limits.sweep_combinations = v;
         }
+        c.chart.fonts.clone_from(&self.font);
         c
     }
 }

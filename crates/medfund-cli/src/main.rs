@@ -235,6 +235,12 @@ fn serve(args: &args::ServeArgs) -> ScenarioResult<()> {
         args::LogFormatArg::Json => medfund_server::LogFormat::Json,
     });
     let config = args.config();
+    if !config.chart.fonts.is_empty() {
+        // A font that cannot be read is found now, not by the first PNG asked for.
+        let mut files_only = config.chart.clone();
+        (files_only.system_fonts, files_only.bundled_font) = (false, false);
+        medfund_chart::Fonts::load(&files_only).map_err(|e| ScenarioError::input(format!("--font: {e}")))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(config.workers.checked_add(4).expect("invariant: --workers is a u16"))

@@ -136,3 +136,16 @@ fn serve_answers_what_the_cli_prints_and_stops_on_sigterm() {
     assert!(lines.iter().filter(|l| l["fields"]["message"] == "request").count() >= 6, "{log}");
     assert!(lines.iter().all(|l| !l.to_string().contains("26830000")), "no scenario content in the log: {log}");
 }
+
+#[test]
+fn serve_refuses_at_start_a_font_it_cannot_read() {
+    let out = medfund()
+        .args(["serve", "--addr", "127.0.0.1:0", "--font", "no-such-font.ttf"])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an input error, before listening");
+    assert!(out.stdout.is_empty(), "nothing listened: {}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--font") && err.contains("no-such-font.ttf"), "{err}");
+}

@@ -13,10 +13,10 @@
 //! | `POST /v1/run` | the report (`?explain=true` adds the audit trail; `?format=table\|markdown\|csv&lang=zh` the text report) |
 //! | `POST /v1/check` | every error `run` would find, or `{"valid":true,…}` |
 //! | `POST /v1/simulate` | the Monte Carlo projection |
-//! | `POST /v1/simulate/chart` | the fan chart as SVG (`?lang=zh\|en&same_scale=true`) |
+//! | `POST /v1/simulate/chart` | the fan chart as SVG or PNG (`?format=svg\|png&lang=zh\|en&same_scale=true`) |
 //! | `POST /v1/simulate/paths` | every trial's path as a CSV, Parquet or Arrow file (`?format=…&money=yuan\|fen`) |
 //! | `POST /v1/compare` | `{"base": …, "variant": …}` figure by figure |
-//! | `POST /v1/compare/chart` | the variant's fan chart as SVG with the base in grey |
+//! | `POST /v1/compare/chart` | the variant's fan chart as SVG or PNG with the base in grey |
 //! | `POST /v1/sweep` | `{"scenario": …, "set": {"path": [values]}}` |
 //! | `GET /v1/policies`, `/v1/health`, `/v1/version`, `/openapi.json` | |
 //!
@@ -74,6 +74,10 @@ pub struct Config {
     /// 20,000,000 unit-years, trial paths hold at most 1,000,000 rows and a
     /// sweep runs at most 1,000 combinations (each answered 422 past it).
     pub limits: Limits,
+    /// How PNG charts are drawn: their scale (2: 2,400 pixels wide) and
+    /// fonts (the machine's, the bundled one and any files given; loaded by
+    /// the first PNG request).
+    pub chart: medfund_chart::PngOptions,
 }
 
 impl Default for Config {
@@ -90,6 +94,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(30),
             limits,
+            chart: medfund_chart::PngOptions::default(),
         }
     }
 }
@@ -99,6 +104,8 @@ impl Default for Config {
 pub(crate) struct App {
     pub(crate) config: Config,
     pub(crate) gate: gate::Gate,
+    /// The fonts of PNG charts, loaded by the first request for one.
+    pub(crate) fonts: std::sync::OnceLock<Result<medfund_chart::Fonts, medfund_chart::ChartError>>,
 }
 
 /// The id of a request: the client's `X-Request-Id` when it is a short
@@ -112,7 +119,7 @@ pub fn router(config: Config) -> Router {
     // Whatever the caller set: no path from a request reaches the filesystem.
     limits.list_files = false;
     let gate = gate::Gate::new(config.workers, config.queue, config.request_timeout);
-    let app = Arc::new(App { config: Config { limits, ..config }, gate });
+    let app = Arc::new(App { config: Config { limits, ..config }, gate, fonts: std::sync::OnceLock::new() });
     Router::new()
         .route("/v1/run", post(handlers::run))
         .route("/v1/check", post(handlers::check))

@@ -37,8 +37,8 @@ enum Answer {
     Tables(&'static str),
     /// A file of trial paths: CSV, Parquet or Arrow IPC.
     File,
-    /// An SVG image.
-    Svg,
+    /// An image: SVG, or PNG with `format=png`.
+    Image,
 }
 
 /// Every operation, in the order of the documentation.
@@ -74,10 +74,10 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/v1/simulate/chart",
         id: "simulateChart",
-        summary: "The fan chart of the projection as SVG (closing balance p5–p95, p25–p75 and p50; review risk that year and by that year), as `medfund simulate --svg` draws it",
-        params: &["lang", "same_scale"],
+        summary: "The fan chart of the projection as SVG or PNG (closing balance p5–p95, p25–p75 and p50; review risk that year and by that year), as `medfund simulate --svg/--png` draws it",
+        params: &["chart_format", "lang", "same_scale"],
         body: Some(RequestBody::Scenario),
-        answer: Answer::Svg,
+        answer: Answer::Image,
     },
     Operation {
         method: "post",
@@ -101,10 +101,10 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/v1/compare/chart",
         id: "compareChart",
-        summary: "The variant's fan chart as SVG with the base's projection in grey on the same axes, as `medfund simulate VARIANT --against BASE --svg` draws it",
-        params: &["lang", "same_scale"],
+        summary: "The variant's fan chart as SVG or PNG with the base's projection in grey on the same axes, as `medfund simulate VARIANT --against BASE --svg/--png` draws it",
+        params: &["chart_format", "lang", "same_scale"],
         body: Some(RequestBody::Wrapped("CompareRequest")),
-        answer: Answer::Svg,
+        answer: Answer::Image,
     },
     Operation {
         method: "post",
@@ -172,6 +172,10 @@ fn parameter(name: &str) -> Value {
             let schema = json!({"type": "string", "enum": ["csv", "parquet", "arrow"], "default": "csv"});
             return json!({ "name": "format", "in": "query", "required": false, "description": "The file: CSV with a header line, Apache Parquet, or Arrow IPC (file)", "schema": schema });
         }
+        "chart_format" => {
+            let schema = json!({"type": "string", "enum": ["svg", "png"], "default": "svg"});
+            return json!({ "name": "format", "in": "query", "required": false, "description": "The image: SVG text, or PNG at 2,400 pixels wide drawn with the service's fonts and the bundled one (refused with 500 `chart-font`, never drawn without it, should no font have a character of the chart)", "schema": schema });
+        }
         "same_scale" => ("One balance scale for every scheme", json!({"type": "boolean", "default": false})),
         "money" => (
             "Money in the file: yuan (decimal(18,2); CSV 1234.56) or fen (int64)",
@@ -192,8 +196,9 @@ fn problem(description: &str) -> Value {
 fn operation(op: &Operation) -> Value {
     let mut ok = serde_json::Map::new();
     match op.answer {
-        Answer::Svg => {
+        Answer::Image => {
             ok.insert("image/svg+xml".into(), json!({ "schema": { "type": "string" } }));
+            ok.insert("image/png".into(), json!({ "schema": { "type": "string", "contentMediaType": "image/png" } }));
         }
         Answer::File => {
             ok.insert("text/csv".into(), json!({ "schema": { "type": "string" } }));
@@ -214,7 +219,15 @@ fn operation(op: &Operation) -> Value {
     let mut responses = serde_json::Map::new();
     responses.insert("200".into(), json!({ "description": "The result", "content": ok }));
     responses.insert("400".into(), problem("A query parameter, or a body that is not JSON (or TOML)"));
-    responses.insert("500".into(), problem("A fault of medfund, logged under `error_id`"));
+    responses.insert(
+        "500".into(),
+        problem(match op.answer {
+            Answer::Image => {
+                "A fault of medfund, logged under `error_id`; or, code `chart-font`, a PNG the service's fonts cannot draw"
+            }
+            _ => "A fault of medfund, logged under `error_id`",
+        }),
+    );
     let mut o = serde_json::Map::new();
     o.insert("operationId".into(), json!(op.id));
     o.insert("summary".into(), json!(op.summary));

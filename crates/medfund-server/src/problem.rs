@@ -27,6 +27,9 @@ pub(crate) mod service_codes {
     pub(crate) const OVERLOADED: &str = "overloaded";
     /// The computation did not finish within `--request-timeout`.
     pub(crate) const TIMEOUT: &str = "timeout";
+    /// A PNG chart cannot be drawn with the service's fonts: none could
+    /// be loaded, or none has some of the chart's characters.
+    pub(crate) const CHART_FONT: &str = "chart-font";
     /// No such resource.
     pub(crate) const NOT_FOUND: &str = "not-found";
     /// The resource exists, not with this method.

@@ -28,8 +28,6 @@ pub(crate) struct Params {
     pub(crate) lang: Lang,
     pub(crate) explain: bool,
     pub(crate) pretty: bool,
-    /// A chart's one balance scale for every scheme.
-    pub(crate) same_scale: bool,
 }
 
 fn bad_parameter(detail: String) -> Problem {
@@ -49,8 +47,7 @@ impl Params {
     /// operation takes, and anything else is refused (a misspelt
     /// `explain` must not silently give a report without its trace).
     pub(crate) fn parse(query: Option<&str>, allowed: &[&str]) -> Result<Params, Problem> {
-        let mut p =
-            Params { format: OutputFormat::Json, lang: Lang::Zh, explain: false, pretty: false, same_scale: false };
+        let mut p = Params { format: OutputFormat::Json, lang: Lang::Zh, explain: false, pretty: false };
         for (known, value) in &known_pairs(query, allowed)? {
             match *known {
                 "format" => {
@@ -75,7 +72,6 @@ impl Params {
                 }
                 "explain" => p.explain = boolean("explain", value)?,
                 "pretty" => p.pretty = boolean("pretty", value)?,
-                "same_scale" => p.same_scale = boolean("same_scale", value)?,
                 _ => {}
             }
         }
@@ -126,6 +122,45 @@ impl PathsParams {
                 ("money", "fen") => p.money = MoneyUnit::Fen,
                 (name, _) => {
                     let expected = if name == "format" { "csv, parquet or arrow" } else { "yuan or fen" };
+                    let shown: String = value.chars().take(40).collect();
+                    return Err(bad_parameter(format!("query parameter {name}={shown:?}; expected {expected}")));
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// The image of a chart: SVG text or PNG.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Image {
+    Svg,
+    Png,
+}
+
+/// The query parameters of the chart operations: the image
+/// (`format=svg|png`, SVG by default), the language of its words
+/// (`lang=zh|en`) and `same_scale`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChartParams {
+    pub(crate) image: Image,
+    pub(crate) lang: Lang,
+    pub(crate) same_scale: bool,
+}
+
+impl ChartParams {
+    /// Reads the query string; other parameters are refused.
+    pub(crate) fn parse(query: Option<&str>) -> Result<ChartParams, Problem> {
+        let mut p = ChartParams { image: Image::Svg, lang: Lang::Zh, same_scale: false };
+        for (name, value) in known_pairs(query, &["format", "lang", "same_scale"])? {
+            match (name, value.as_str()) {
+                ("format", "svg") => p.image = Image::Svg,
+                ("format", "png") => p.image = Image::Png,
+                ("lang", "zh") => p.lang = Lang::Zh,
+                ("lang", "en") => p.lang = Lang::En,
+                ("same_scale", v) => p.same_scale = boolean("same_scale", v)?,
+                (name, _) => {
+                    let expected = if name == "format" { "svg or png" } else { "zh or en" };
                     let shown: String = value.chars().take(40).collect();
                     return Err(bad_parameter(format!("query parameter {name}={shown:?}; expected {expected}")));
                 }

@@ -2,7 +2,9 @@
 //! simulate --paths` writes (the library's bytes) in every format and money;
 //! the row limit, bad parameters and bad scenarios are problems; no scratch
 //! file outlives its request. `POST /v1/simulate/chart`: the SVG that
-//! `medfund simulate --svg` draws.
+//! `medfund simulate --svg` draws, or its PNG; a PNG the service's fonts
+//! cannot draw whole is refused. The PNG tests need the DejaVu Sans font
+//! installed (Debian `fonts-dejavu-core`, present on the CI machine).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
@@ -186,4 +188,149 @@ fn the_compare_chart_is_the_variant_against_the_base() {
     assert!(p["detail"].as_str().unwrap().contains("[projection]"), "{p}");
     s.post_json("/v1/compare/chart", &serde_json::json!({"base": parse(&base_toml)}).to_string())
         .problem(422, "missing-field");
+}
+
+/// A projection small enough (every balance under 1万 yuan) that its
+/// English chart needs no CJK glyph: only ASCII, `·` and `–`.
+const SMALL: &str = r#"
+[riskpool]
+preset = "alxa-2020"
+year = 2024
+[riskpool.policy]
+default_league_fiscal_share = "50%"
+[riskpool.employee]
+opening_balance = "260"
+[riskpool.resident]
+opening_balance = "150"
+[[riskpool.units]]
+id = "league"
+scheme = "employee"
+revenue = "1250"
+expenditure = "1060"
+rolling_surplus = "340"
+[[riskpool.units]]
+id = "league"
+scheme = "resident"
+revenue = "420"
+expenditure = "365"
+rolling_surplus = "110"
+[projection]
+years = 3
+trials = 200
+seed = 42
+[projection.default]
+revenue_growth = { mean = "5%", sd = "2%" }
+expenditure_growth = { mean = "6%", sd = "3%" }
+"#;
+
+/// The file of the DejaVu Sans face installed on this machine.
+fn dejavu() -> std::path::PathBuf {
+    let mut db = resvg::usvg::fontdb::Database::new();
+    db.load_system_fonts();
+    db.faces()
+        .filter(|f| f.families.iter().any(|(name, _)| name == "DejaVu Sans"))
+        .find_map(|f| match &f.source {
+            resvg::usvg::fontdb::Source::File(path) | resvg::usvg::fontdb::Source::SharedFile(path, _) => {
+                Some(path.clone())
+            }
+            resvg::usvg::fontdb::Source::Binary(_) => None,
+        })
+        .expect("these tests need the DejaVu Sans font (Debian: fonts-dejavu-core)")
+}
+
+/// The PNG options of DejaVu Sans alone (no CJK glyph).
+fn dejavu_png() -> medfund_chart::PngOptions {
+    let mut o = medfund_chart::PngOptions::default();
+    o.fonts = vec![dejavu()];
+    o.system_fonts = false;
+    o.bundled_font = false;
+    o
+}
+
+/// A service that draws PNG text with DejaVu Sans alone.
+fn dejavu_only() -> medfund_server::Config {
+    let mut c = config();
+    c.chart = dejavu_png();
+    c
+}
+
+/// The chart the library draws for `toml`, as SVG.
+fn library_svg(toml: &str, lang: medfund_scenario::Lang) -> String {
+    let mut scenario = medfund_scenario::parse_scenario(toml, ScenarioFormat::Toml, "request").unwrap();
+    scenario.set_projection_quantiles(vec![25, 75]).unwrap();
+    let projection = medfund_scenario::simulate_scenario(
+        &scenario,
+        "request",
+        std::path::PathBuf::from("."),
+        &Limits::default(),
+        &|_| {},
+    )
+    .unwrap();
+    medfund_chart::fan_svg(&projection, None, &medfund_chart::ChartOptions::new(lang)).unwrap()
+}
+
+#[test]
+fn the_png_chart_is_the_svg_rasterised_with_the_services_fonts() {
+    let s = start(dejavu_only());
+    let post = |query: &str, body: &str| {
+        s.call("POST", &format!("/v1/simulate/chart{query}"), Some("application/toml"), body.as_bytes())
+    };
+    let svg = library_svg(SMALL, medfund_scenario::Lang::En);
+    assert!(svg.chars().all(|c| c.is_ascii() || c == '·' || c == '–'), "the small chart needs no CJK glyph");
+    let a = post("?format=png&lang=en", SMALL);
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(a.header("content-type"), Some("image/png"));
+    let fonts = medfund_chart::Fonts::load(&dejavu_png()).unwrap();
+    let expected = fonts.png(&svg, 2).unwrap();
+    assert!(expected.missing.is_empty(), "{:?}", expected.missing);
+    assert_eq!(a.body, expected.bytes, "the PNG of medfund simulate --png, at twice the SVG's size");
+    let image = resvg::tiny_skia::Pixmap::decode_png(&a.body).unwrap();
+    assert_eq!(image.width(), 2400);
+    // format=svg is the SVG, as without the parameter.
+    assert_eq!(post("?format=svg&lang=en", SMALL).text(), svg);
+    // With the default fonts (the machine's and the bundled one) the Chinese
+    // chart of the README example, 万/亿 and all, is drawn whole.
+    let s = start(config());
+    let toml = scenario_toml();
+    let a = s.call("POST", "/v1/simulate/chart?format=png", Some("application/toml"), toml.as_bytes());
+    assert_eq!(a.status, 200, "{}", a.text());
+    let fonts = medfund_chart::Fonts::load(&medfund_chart::PngOptions::default()).unwrap();
+    let expected = fonts.png(&library_svg(&toml, medfund_scenario::Lang::Zh), 2).unwrap();
+    assert!(expected.missing.is_empty(), "{:?}", expected.missing);
+    assert_eq!(a.body, expected.bytes);
+}
+
+#[test]
+fn a_png_the_services_fonts_cannot_draw_whole_is_refused_and_the_service_stays_up() {
+    let s = start(dejavu_only());
+    let post = |query: &str, body: &str| {
+        s.call("POST", &format!("/v1/simulate/chart{query}"), Some("application/toml"), body.as_bytes())
+    };
+    // The Chinese chart's words and the 万/亿 of the README example's axes:
+    // drawn without them, an axis would read ten thousand times too small.
+    for (query, body, char) in [("?format=png", SMALL, '元'), ("?format=png&lang=en", &scenario_toml(), '万')] {
+        let p = post(query, body).problem(500, "chart-font");
+        let detail = p["detail"].as_str().unwrap();
+        assert!(detail.contains(char) && detail.contains("--font") && detail.contains("format=svg"), "{p}");
+    }
+    post("?format=gif", SMALL).problem(400, "invalid-parameter");
+    post("?format=png&format=svg", SMALL).problem(400, "invalid-parameter");
+    // The SVG is still drawn.
+    assert_eq!(post("?lang=en", SMALL).status, 200);
+    // A font file that cannot be read: refused the same way, naming it.
+    let mut c = config();
+    c.chart.fonts = vec!["no-such-font.ttf".into()];
+    let s = start(c);
+    let a = s.call("POST", "/v1/simulate/chart?format=png", Some("application/toml"), SMALL.as_bytes());
+    let p = a.problem(500, "chart-font");
+    assert!(p["detail"].as_str().unwrap().contains("no-such-font.ttf"), "{p}");
+    // The compare chart draws PNG the same way.
+    let s = start(dejavu_only());
+    let doc: toml::Value = toml::from_str(SMALL).unwrap();
+    let body = serde_json::json!({"base": doc, "variant": doc}).to_string();
+    let a = s.post_json("/v1/compare/chart?format=png&lang=en", &body);
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(a.header("content-type"), Some("image/png"));
+    assert_eq!(&a.body[..8], b"\x89PNG\r\n\x1a\n");
+    s.post_json("/v1/compare/chart?format=png", &body).problem(500, "chart-font");
 }
