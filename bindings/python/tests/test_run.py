@@ -253,6 +253,43 @@ def test_lists_given_by_name_stand_for_the_files_and_nothing_is_read_from_disk(t
     assert len(frame) == 2
 
 
+def test_lists_in_parquet_and_arrow_give_the_figures_of_the_csv_list(tmp_path: pathlib.Path):
+    """Contract: any list may come from Parquet or Arrow (`employees_parquet`),
+    the same columns as its CSV; a DataFrame or pyarrow Table given under a
+    Parquet or Arrow name is written in that format, and the CLI reads the
+    same file from disk."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    head = '[contributions]\nyear = 2024\naverage_wage = "8.5万"\nfigures = "personal"\n'
+    csv = "id,base_rule,wage,birth_year\ne-001,wage,42000,1996\ne-002,average-wage,,1970\n"
+    expected = medfund.run(head + 'employees_csv = "e.csv"\n', lists={"e.csv": csv}).to_json()
+    frame = pd.DataFrame(
+        {
+            "id": ["e-001", "e-002"],
+            "base_rule": ["wage", "average-wage"],
+            "wage": [Decimal("42000"), None],
+            "birth_year": [1996, 1970],
+        }
+    )
+    for ext in ("parquet", "arrow"):
+        text = head + f'employees_{ext} = "e.{ext}"\n'
+        for given in (frame, pa.Table.from_pandas(frame, preserve_index=False)):
+            assert medfund.run(text, lists={f"e.{ext}": given}).to_json() == expected
+    # The CLI reads the same Parquet file from disk, figure for figure.
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "e.parquet")
+    (tmp_path / "s.toml").write_text(head + 'employees_parquet = "e.parquet"\n')
+    report = cli_json("run", str(tmp_path / "s.toml"), "--format", "json")
+    assert report["contributions"] == json.loads(expected)["contributions"]
+    # Money as floats is refused, naming the column.
+    floats = frame.assign(wage=[42000.0, None])
+    with pytest.raises(medfund.InputError, match="column wage is of type Float64") as e:
+        medfund.run(head + 'employees_parquet = "e.parquet"\n', lists={"e.parquet": floats})
+    assert e.value.file == "e.parquet"
+    with pytest.raises(TypeError):
+        medfund.run(head + 'employees_parquet = "e.parquet"\n', lists={"e.parquet": "id\ne-1\n"})
+
+
 def test_help_is_useful():
     assert "InputError" in medfund.run.__doc__ and "dict" in medfund.run.__doc__
 
@@ -382,5 +419,7 @@ def test_per_unit_shards_merge_into_the_one_process_result_and_do_not_mix_with_o
     pd.testing.assert_frame_equal(result.schemes, expected.schemes)
     pd.testing.assert_frame_equal(result.units, expected.units)
     # Without a [projection] there is nothing to ask units of.
-    with pytest.raises(medfund.InputError, match="per-unit"):
+    # The error names the section, not a command-line flag.
+    with pytest.raises(medfund.InputError, match=r"no \[projection\] section") as e:
         medfund.simulate(DEMO, per_unit=True)
+    assert e.value.path == "projection" and "--" not in str(e.value), e.value

@@ -29,6 +29,19 @@ pub enum ColumnarError {
         /// What was expected.
         expected: &'static str,
     },
+    /// A value of a table read as text cells ([`crate::TableRows`]) has no
+    /// exact text.
+    #[error("row {}: column {column}: {problem}; expected {expected}", row.saturating_add(1))]
+    Cell {
+        /// The row, 0-based.
+        row: u64,
+        /// The column's name.
+        column: String,
+        /// What was found.
+        problem: String,
+        /// What was expected.
+        expected: &'static str,
+    },
     /// The input says it is sorted by person, and a row's person sorts
     /// before the previous row's.
     #[error(
@@ -99,7 +112,9 @@ impl ColumnarError {
     /// The row this error names, if any.
     pub fn row(&self) -> Option<u64> {
         match self {
-            ColumnarError::Value { row, .. } | ColumnarError::Unsorted { row, .. } => Some(*row),
+            ColumnarError::Value { row, .. }
+            | ColumnarError::Unsorted { row, .. }
+            | ColumnarError::Cell { row, .. } => Some(*row),
             _ => None,
         }
     }

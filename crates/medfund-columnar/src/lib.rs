@@ -67,6 +67,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod cells;
 mod decode;
 mod engine;
 mod error;
@@ -76,6 +77,7 @@ mod sink;
 mod spill;
 pub mod tables;
 
+pub use cells::{EachRow, TableInput, TableRows};
 pub use decode::{ClaimColumns, ClaimId, PersonKey, Unit, column, strict_date};
 pub use engine::{DEFAULT_BUDGET, MAX_PARTITIONS, Options, Rules, Settled, Sink, Source, settle};
 pub use error::{ColumnarError, Result};

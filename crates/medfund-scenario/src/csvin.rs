@@ -193,7 +193,7 @@ pub(crate) fn read_rows<T: DeserializeOwned>(source: &Source, field: &str, file:
 
 /// A CSV cell: text for every value, `Some` for an optional field, the
 /// variant name for an enum.
-struct Cell<'a>(&'a str);
+pub(crate) struct Cell<'a>(pub(crate) &'a str);
 
 impl<'de, 'a> serde::de::IntoDeserializer<'de, serde::de::value::Error> for Cell<'a> {
     type Deserializer = Cell<'a>;

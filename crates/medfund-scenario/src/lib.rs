@@ -50,6 +50,7 @@ mod simulate;
 mod strict;
 mod sweep;
 mod sweep_settings;
+mod tablein;
 mod values;
 mod variants;
 

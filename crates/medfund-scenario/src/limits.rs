@@ -109,7 +109,7 @@ impl Limits {
         if !self.list_files {
             return Err(ScenarioError::input(format!(
                 "{field}: list files are not read here; expected the list inline (`{}` as an array)",
-                field.strip_suffix("_csv").unwrap_or(field)
+                ["_csv", "_parquet", "_arrow"].iter().find_map(|x| field.strip_suffix(x)).unwrap_or(field)
             ))
             .with_code(codes::LIMIT));
         }

@@ -54,7 +54,7 @@ impl Scenario {
     pub fn set_projection_quantiles(&mut self, quantiles: Vec<u32>) -> ScenarioResult<()> {
         let Some(p) = self.projection.as_mut() else {
             return Err(ScenarioError::input(
-                "--quantiles: the scenario has no [projection] section; expected one to report quantiles of",
+                "projection: the scenario has no [projection] section; expected one to report quantiles of",
             ));
         };
         p.quantiles = Some(quantiles.into_iter().map(Whole32).collect());
@@ -71,7 +71,7 @@ impl Scenario {
     pub fn set_projection_per_unit(&mut self, per_unit: bool) -> ScenarioResult<()> {
         let Some(p) = self.projection.as_mut() else {
             return Err(ScenarioError::input(
-                "--per-unit: the scenario has no [projection] section; expected one to report the units of",
+                "projection: the scenario has no [projection] section; expected one to report the units of",
             ));
         };
         p.per_unit = Some(per_unit);
@@ -118,6 +118,10 @@ pub struct RiskpoolSection {
     pub units: Option<Vec<UnitRow>>,
     /// Units, from a CSV file.
     pub units_csv: Option<String>,
+    /// The same list from a Parquet file (the CSV's columns).
+    pub units_parquet: Option<String>,
+    /// The same list from an Arrow IPC file or stream (the CSV's columns).
+    pub units_arrow: Option<String>,
 }
 
 impl RiskpoolSection {
@@ -194,6 +198,10 @@ pub struct AssistanceSection {
     pub counties: Option<Vec<CountyRow>>,
     /// Counties, from a CSV file (one row per county and year).
     pub counties_csv: Option<String>,
+    /// The same list from a Parquet file (the CSV's columns).
+    pub counties_parquet: Option<String>,
+    /// The same list from an Arrow IPC file or stream (the CSV's columns).
+    pub counties_arrow: Option<String>,
 }
 
 /// `[[assistance.counties]]`.
@@ -276,6 +284,10 @@ pub struct SupplementarySection {
     pub persons: Option<Vec<PersonRow>>,
     /// Persons, from a CSV file.
     pub persons_csv: Option<String>,
+    /// The same list from a Parquet file (the CSV's columns).
+    pub persons_parquet: Option<String>,
+    /// The same list from an Arrow IPC file or stream (the CSV's columns).
+    pub persons_arrow: Option<String>,
     /// `[supplementary.civil_servant_levy]`: the levy financing the civil-servant subsidy.
     pub civil_servant_levy: Option<LevyTable>,
 }
@@ -285,7 +297,7 @@ impl SupplementarySection {
     pub(crate) fn one_stop(&self) -> bool {
         self.subsidies.is_some()
             || self.persons.is_some()
-            || self.persons_csv.is_some()
+            || self.persons_files().given().is_some()
             || self.civil_servant_levy.is_some()
     }
 }
@@ -348,10 +360,18 @@ pub struct SurplusSection {
     pub institutions: Option<Vec<InstitutionRow>>,
     /// Institutions, from a CSV file.
     pub institutions_csv: Option<String>,
+    /// The same list from a Parquet file (the CSV's columns).
+    pub institutions_parquet: Option<String>,
+    /// The same list from an Arrow IPC file or stream (the CSV's columns).
+    pub institutions_arrow: Option<String>,
     /// Spending lines, inline.
     pub spending: Option<Vec<SpendingRow>>,
     /// Spending lines, from a CSV file.
     pub spending_csv: Option<String>,
+    /// The same list from a Parquet file (the CSV's columns).
+    pub spending_parquet: Option<String>,
+    /// The same list from an Arrow IPC file or stream (the CSV's columns).
+    pub spending_arrow: Option<String>,
 }
 
 /// `[[surplus.institutions]]`.

@@ -113,10 +113,19 @@ fn list_files_named_in_a_request_are_refused_and_never_read() {
             json!({"supplementary": {"insured_persons": 1, "claims_parquet": "/etc/claims.parquet"}}),
         ),
         ("supplementary.claims_arrow", json!({"supplementary": {"insured_persons": 1, "claims_arrow": "c.arrow"}})),
+        ("riskpool.units_parquet", json!({"riskpool": {"year": 2023, "units_parquet": "/etc/u.parquet"}})),
+        (
+            "contributions.employees_arrow",
+            json!({"contributions": {"average_wage": "1", "employees_arrow": "e.arrow"}}),
+        ),
     ] {
         let p = s.post_json("/v1/run", &body.to_string()).problem(422, "limit");
         assert_eq!(p["errors"][0]["path"], section, "{p}");
-        assert!(p["detail"].as_str().unwrap().contains("expected the list inline"), "{p}");
+        let detail = p["detail"].as_str().unwrap();
+        assert!(detail.contains("expected the list inline"), "{p}");
+        // The inline key it names is the list's own, without the file's suffix.
+        let list = section.rsplit_once('_').unwrap().0;
+        assert!(detail.contains(&format!("`{list}` as an array")), "{p}");
     }
 }
 

@@ -19,28 +19,61 @@ Scenario = Union[Mapping[str, Any], str, bytes, "os.PathLike[str]"]
 Lists = Mapping[str, Any]
 
 
+_PARQUET = (".parquet", ".pq")
+_ARROW = (".arrow", ".arrows", ".ipc", ".feather")
+
+
 def lists_bytes(lists: Optional[Lists]) -> Optional[Dict[str, bytes]]:
-    """The CSV bytes of each list a scenario names (``units_csv = "units.csv"``
-    reads ``lists["units.csv"]``): text, bytes, or a DataFrame (written as CSV
-    without its index; a float is written as its shortest form, so money read
-    from it follows the rule of :func:`to_json`)."""
+    """The bytes of each list a scenario names (``units_csv = "units.csv"``
+    reads ``lists["units.csv"]``): text, bytes, a DataFrame or a pyarrow
+    Table. Under a CSV name a DataFrame is written as CSV without its index
+    (a float as its shortest form, so money read from it follows the rule of
+    :func:`to_json`); under a Parquet name (``.parquet``, ``.pq``) or an
+    Arrow one (``.arrow``, ``.arrows``, ``.ipc``, ``.feather``) a DataFrame
+    or Table is written in that format, where float columns are refused by
+    the reader (write money as ``Decimal`` or text)."""
     if lists is None:
         return None
     if not isinstance(lists, Mapping):
-        raise TypeError(f"lists is a dict of name -> CSV text, bytes or DataFrame; got {type(lists).__name__}")
+        raise TypeError(f"lists is a dict of name -> CSV text, bytes, DataFrame or Table; got {type(lists).__name__}")
     out: Dict[str, bytes] = {}
     for name, value in lists.items():
         if not isinstance(name, str):
             raise TypeError(f"lists: the name {name!r} is not text")
+        columnar = name.lower().endswith(_PARQUET + _ARROW)
         if isinstance(value, bytes):
             out[name] = value
-        elif isinstance(value, str):
+        elif isinstance(value, str) and not columnar:
             out[name] = value.encode("utf-8")
+        elif columnar and (_is_frame(value) or _is_table(value)):
+            out[name] = _columnar_bytes(name, value)
         elif _is_frame(value):
             out[name] = value.to_csv(index=False).encode("utf-8")
         else:
-            raise TypeError(f"lists[{name!r}]: CSV text, bytes or a DataFrame; got {type(value).__name__}")
+            expected = "bytes, a DataFrame or a pyarrow Table" if columnar else "CSV text, bytes or a DataFrame"
+            raise TypeError(f"lists[{name!r}]: {expected}; got {type(value).__name__}")
     return out
+
+
+def _is_table(value: Any) -> bool:
+    return type(value).__module__.startswith("pyarrow") and type(value).__name__ == "Table"
+
+
+def _columnar_bytes(name: str, value: Any) -> bytes:
+    """A DataFrame or Table as the Parquet or Arrow IPC file its name says."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = value if _is_table(value) else pa.Table.from_pandas(value, preserve_index=False)
+    sink = io.BytesIO()
+    if name.lower().endswith(_PARQUET):
+        pq.write_table(table, sink)
+    else:
+        with pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+    return sink.getvalue()
 
 
 def folder(kind: str, value: str) -> Optional[str]:

@@ -9,7 +9,9 @@ use super::*;
 use crate::error::{ScenarioError, ScenarioResult, codes};
 use crate::scenario::{AssistanceSection, CountyCsvRow, CountyRow, Source};
 
-fn counties_from_csv(rows: Vec<CountyCsvRow>) -> ScenarioResult<Vec<CountyRow>> {
+/// Counties from a list file's rows (one per county and year); `key` names
+/// the file's key in messages (`assistance.counties_csv`).
+fn counties_from_rows(rows: Vec<CountyCsvRow>, key: &str) -> ScenarioResult<Vec<CountyRow>> {
     let mut order: Vec<CountyRow> = Vec::new();
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, r) in rows.into_iter().enumerate() {
@@ -28,7 +30,7 @@ fn counties_from_csv(rows: Vec<CountyCsvRow>) -> ScenarioResult<Vec<CountyRow>> 
         let row = i.saturating_add(1);
         let dup = || {
             ScenarioError::input(format!(
-                "assistance.counties_csv row {row}: county {:?} has year {} twice; expected one row per county and year",
+                "{key} row {row}: county {:?} has year {} twice; expected one row per county and year",
                 r.id, r.year.0
             ))
             .with_code(codes::DUPLICATE)
@@ -70,9 +72,12 @@ pub(super) fn compute(
         o.apply(version.params_mut())?;
         version = override_validity(version, "assistance", o.valid_from, o.valid_to)?;
     }
+    let file = s.counties_files().given();
+    let key = format!("assistance.counties_{}", file.map_or("csv", |(format, _)| format.name()));
     let rows: Vec<CountyRow> =
-        list(source, "assistance", "counties", s.counties.as_ref(), s.counties_csv.as_ref(), counties_from_csv)?;
-    let csv = s.counties_csv.as_deref();
+        list(source, "assistance", "counties", s.counties.as_ref(), s.counties_files(), |rows| {
+            counties_from_rows(rows, &key)
+        })?;
     let counties: Vec<County> = rows
         .iter()
         .map(|c| County {
@@ -89,20 +94,20 @@ pub(super) fn compute(
     medfund_insurer::settle(&history, &counties, trace).map_err(|e| match &e {
         InsurerError::DuplicateCounty { id } => {
             let second = counties.iter().enumerate().filter(|(_, c)| &c.id == id).nth(1).map_or(0, |(i, _)| i);
-            ScenarioError::input(format!("{}.id: {e}", item_path("assistance", "counties", csv, second)))
+            ScenarioError::input(format!("{}.id: {e}", item_path("assistance", "counties", file, second)))
                 .with_code(codes::DUPLICATE)
         }
         InsurerError::SettlementBeforeYearEnd { county, field, year, .. } => ScenarioError::input(format!(
             "{}.{field}.{year}: {e}",
-            item_path("assistance", "counties", csv, position(county))
+            item_path("assistance", "counties", file, position(county))
         )),
         InsurerError::YearOutsideValidity { county, year, .. } => ScenarioError::not_in_force(format!(
             "{}.spend.{year}: {e}",
-            item_path("assistance", "counties", csv, position(county))
+            item_path("assistance", "counties", file, position(county))
         )),
         InsurerError::UnusedYear { county, field, year, .. } => ScenarioError::input(format!(
             "{}.{field}.{year}: {e}",
-            item_path("assistance", "counties", csv, position(county))
+            item_path("assistance", "counties", file, position(county))
         ))
         .with_code(codes::UNUSED),
         _ => lib_error("assistance", &e),

@@ -23,7 +23,7 @@ pub(super) fn compute(
     let late_fees = s.late_fees.as_ref().map(|l| late_fees(l, source, trace)).transpose()?;
     if employees.is_none() && residents.is_none() && late_fees.is_none() {
         return Err(ScenarioError::input(
-            "contributions: nothing to compute; expected employees (or employees_csv), [contributions.residents] or [contributions.late_fees]",
+            "contributions: nothing to compute; expected employees (or employees_csv, employees_parquet, employees_arrow), [contributions.residents] or [contributions.late_fees]",
         ));
     }
     let overflow = |e: medfund_core::CoreError| lib_error("contributions", e);
@@ -58,7 +58,7 @@ pub(super) fn compute(
                 }
                 None => {
                     first_without
-                        .get_or_insert_with(|| item_path("contributions", "employees", s.employees_csv.as_deref(), i));
+                        .get_or_insert_with(|| item_path("contributions", "employees", s.employees_files().given(), i));
                 }
             }
         }
@@ -73,8 +73,8 @@ pub(super) fn compute(
                     u.employee_pooling = u.employee_pooling.checked_add(f.fee).map_err(overflow)?;
                 }
                 None => {
-                    let csv = s.late_fees.as_ref().and_then(|l| l.arrears_csv.as_deref());
-                    first_without.get_or_insert_with(|| item_path("contributions.late_fees", "arrears", csv, i));
+                    let file = s.late_fees.as_ref().and_then(|l| l.arrears_files().given());
+                    first_without.get_or_insert_with(|| item_path("contributions.late_fees", "arrears", file, i));
                 }
             }
         }
@@ -91,8 +91,8 @@ pub(super) fn compute(
                     u.resident_pooling = u.resident_pooling.checked_add(k.total).map_err(overflow)?;
                 }
                 None => {
-                    let csv = s.residents.as_ref().and_then(|r| r.headcounts_csv.as_deref());
-                    first_without.get_or_insert_with(|| item_path("contributions.residents", "headcounts", csv, i));
+                    let file = s.residents.as_ref().and_then(|r| r.headcounts_files().given());
+                    first_without.get_or_insert_with(|| item_path("contributions.residents", "headcounts", file, i));
                 }
             }
         }
@@ -133,11 +133,11 @@ fn employees(
     source: &Source,
     trace: &mut Trace,
 ) -> ScenarioResult<Option<(EmployeesReport, EmployeeKeys)>> {
-    if s.employees.is_none() && s.employees_csv.is_none() {
+    if s.employees.is_none() && s.employees_files().given().is_none() {
         return Ok(None);
     }
     let rows: Vec<EmployeeRow> =
-        list(source, "contributions", "employees", s.employees.as_ref(), s.employees_csv.as_ref(), Ok)?;
+        list(source, "contributions", "employees", s.employees.as_ref(), s.employees_files(), Ok)?;
     let (Some(year), Some(w)) = (s.year, s.average_wage) else {
         return Err(ScenarioError::input(
             "contributions: employees are given without year and average_wage; expected the contribution year and last year's city average wage W",
@@ -152,7 +152,7 @@ fn employees(
         FiguresChoice::All => Figures::All,
         FiguresChoice::Personal => Figures::Personal,
     };
-    let csv = s.employees_csv.as_deref();
+    let file = s.employees_files().given();
     // An absent wage or pension is not read as 0: the floor would then stand
     // in for a wage nobody gave, a plausible and wrong figure.
     for (i, r) in rows.iter().enumerate() {
@@ -169,7 +169,7 @@ fn employees(
         if let Some((field, why)) = missing {
             return Err(ScenarioError::input(format!(
                 "{}.{field}: missing; expected a value ({why})",
-                item_path("contributions", "employees", csv, i)
+                item_path("contributions", "employees", file, i)
             )));
         }
     }
@@ -184,7 +184,7 @@ fn employees(
             ScenarioError::input(format!("contributions.policy.{field}: {e}"))
         }
         ContribError::InvalidInput { index, field, .. } => {
-            ScenarioError::input(format!("{}.{field}: {e}", item_path("contributions", "employees", csv, *index)))
+            ScenarioError::input(format!("{}.{field}: {e}", item_path("contributions", "employees", file, *index)))
         }
         _ => lib_error("contributions", &e),
     };
@@ -237,18 +237,18 @@ fn residents(
 ) -> ScenarioResult<(ResidentsReport, Vec<Option<String>>)> {
     let version = crate::presets::Registry::built_in()?.residents(r.preset.as_deref())?;
     let rows: Vec<HeadcountRow> =
-        list(source, "contributions.residents", "headcounts", r.headcounts.as_ref(), r.headcounts_csv.as_ref(), Ok)?;
+        list(source, "contributions.residents", "headcounts", r.headcounts.as_ref(), r.headcounts_files(), Ok)?;
     let heads: Vec<Headcount> =
         rows.iter().map(|h| Headcount { category: h.category.clone(), persons: h.persons.0 }).collect();
-    let csv = r.headcounts_csv.as_deref();
+    let file = r.headcounts_files().given();
     let totals = medfund_contrib::finance_residents(&version, &heads, trace).map_err(|e| match &e {
         ContribError::UnknownCategory { index, .. } => ScenarioError::input(format!(
             "{}.category: {e}",
-            item_path("contributions.residents", "headcounts", csv, *index)
+            item_path("contributions.residents", "headcounts", file, *index)
         )),
         ContribError::InvalidInput { index, field, .. } => ScenarioError::input(format!(
             "{}.{field}: {e}",
-            item_path("contributions.residents", "headcounts", csv, *index)
+            item_path("contributions.residents", "headcounts", file, *index)
         )),
         _ => lib_error("contributions.residents", &e),
     })?;
@@ -264,17 +264,17 @@ fn late_fees(
     let history = medfund_contrib::late_fee_history()
         .map_err(|e| ScenarioError::other(format!("the late-fee policy is invalid: {e}")))?;
     let rows: Vec<ArrearRow> =
-        list(source, "contributions.late_fees", "arrears", l.arrears.as_ref(), l.arrears_csv.as_ref(), Ok)?;
+        list(source, "contributions.late_fees", "arrears", l.arrears.as_ref(), l.arrears_files(), Ok)?;
     let arrears: Vec<Arrear> =
         rows.iter().map(|a| Arrear { amount: a.amount.0, due: a.due.0, paid_on: a.paid_on.map(|d| d.0) }).collect();
     let day_count = l.day_count.unwrap_or_default();
-    let csv = l.arrears_csv.as_deref();
+    let file = l.arrears_files().given();
     let fees =
         medfund_contrib::late_fees(&history, &arrears, l.as_of.0, day_count, medfund_core::Rounding::default(), trace)
             .map_err(|e| match &e {
                 ContribError::InvalidInput { index, field, .. } => ScenarioError::input(format!(
                     "{}.{field}: {e}",
-                    item_path("contributions.late_fees", "arrears", csv, *index)
+                    item_path("contributions.late_fees", "arrears", file, *index)
                 )),
                 ContribError::NotInForce { .. } => ScenarioError::not_in_force(format!("contributions.late_fees: {e}")),
                 _ => lib_error("contributions.late_fees", &e),

@@ -14,6 +14,7 @@ pub(crate) use bulk::columnar_error;
 pub(crate) use reforms::projection_history;
 pub(crate) use supplementary::{split_given, summaries_given};
 
+use medfund_columnar::Format;
 use medfund_core::{NaiveDate, PolicyVersion, Trace, Validity};
 
 use crate::csvin;
@@ -286,10 +287,68 @@ pub(crate) fn check_projection_work(
     Ok(())
 }
 
-/// Where list item `i` of a section came from, for messages.
-fn item_path(section: &str, list: &str, csv: Option<&str>, i: usize) -> String {
-    match csv {
-        Some(_) => key_item(&format!("{section}.{list}_csv"), csv, i as u64),
+/// The files a list may come from instead of its inline rows: `X_csv`,
+/// `X_parquet`, `X_arrow` (at most one, checked by [`list`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ListFiles<'a> {
+    pub(crate) csv: Option<&'a str>,
+    pub(crate) parquet: Option<&'a str>,
+    pub(crate) arrow: Option<&'a str>,
+}
+
+impl<'a> ListFiles<'a> {
+    /// The file given, with its format (the first, should several be).
+    pub(crate) fn given(self) -> Option<(Format, &'a str)> {
+        self.csv
+            .map(|f| (Format::Csv, f))
+            .or(self.parquet.map(|f| (Format::Parquet, f)))
+            .or(self.arrow.map(|f| (Format::Arrow, f)))
+    }
+
+    /// The keys given among `name`, `name_csv`, `name_parquet`, `name_arrow`.
+    fn keys(self, name: &str, inline: bool) -> Vec<String> {
+        let files = [("csv", self.csv), ("parquet", self.parquet), ("arrow", self.arrow)];
+        inline
+            .then(|| name.to_owned())
+            .into_iter()
+            .chain(files.iter().filter(|(_, f)| f.is_some()).map(|(ext, _)| format!("{name}_{ext}")))
+            .collect()
+    }
+}
+
+/// `fn name_files(&self) -> ListFiles`: the files of the list `name` of a section.
+macro_rules! list_files {
+    ($section:ty { $($name:ident: $csv:ident, $parquet:ident, $arrow:ident;)+ }) => {
+        impl $section {
+            $(
+                pub(crate) fn $name(&self) -> crate::compute::ListFiles<'_> {
+                    crate::compute::ListFiles {
+                        csv: self.$csv.as_deref(),
+                        parquet: self.$parquet.as_deref(),
+                        arrow: self.$arrow.as_deref(),
+                    }
+                }
+            )+
+        }
+    };
+}
+
+list_files!(crate::scenario::RiskpoolSection { units_files: units_csv, units_parquet, units_arrow; });
+list_files!(crate::scenario::AssistanceSection { counties_files: counties_csv, counties_parquet, counties_arrow; });
+list_files!(crate::scenario::SupplementarySection { persons_files: persons_csv, persons_parquet, persons_arrow; });
+list_files!(crate::scenario::SurplusSection {
+    institutions_files: institutions_csv, institutions_parquet, institutions_arrow;
+    spending_files: spending_csv, spending_parquet, spending_arrow;
+});
+list_files!(crate::scenario::ContributionsSection { employees_files: employees_csv, employees_parquet, employees_arrow; });
+list_files!(crate::scenario::ResidentsTable { headcounts_files: headcounts_csv, headcounts_parquet, headcounts_arrow; });
+list_files!(crate::scenario::LateFeesTable { arrears_files: arrears_csv, arrears_parquet, arrears_arrow; });
+
+/// Where list item `i` of a section came from, for messages: `key[i]`
+/// inline, `key_csv (file) row i+1` (or `_parquet`, `_arrow`) from a file.
+fn item_path(section: &str, list: &str, file: Option<(Format, &str)>, i: usize) -> String {
+    match file {
+        Some((format, name)) => key_item(&format!("{section}.{list}_{}", format.name()), Some(name), i as u64),
         None => key_item(&format!("{section}.{list}"), None, i as u64),
     }
 }
@@ -303,20 +362,29 @@ fn key_item(key: &str, file: Option<&str>, i: u64) -> String {
     }
 }
 
+/// The rows of a list: inline, or from its CSV, Parquet or Arrow file
+/// (through `from_rows`, as the list's own columns); none if not given.
 fn list<T: Clone, R: serde::de::DeserializeOwned>(
     source: &Source,
     section: &str,
     name: &str,
     inline: Option<&Vec<T>>,
-    csv: Option<&String>,
-    from_csv: impl Fn(Vec<R>) -> ScenarioResult<Vec<T>>,
+    files: ListFiles<'_>,
+    from_rows: impl Fn(Vec<R>) -> ScenarioResult<Vec<T>>,
 ) -> ScenarioResult<Vec<T>> {
-    match (inline, csv) {
-        (Some(_), Some(_)) => Err(ScenarioError::input(format!(
-            "{section}: both {name} and {name}_csv are given; expected one or the other"
-        ))),
-        (Some(rows), None) => Ok(rows.clone()),
-        (None, Some(file)) => from_csv(csvin::read_rows(source, &format!("{section}.{name}_csv"), file)?),
+    if let [first, second, ..] = files.keys(name, inline.is_some()).as_slice() {
+        return Err(ScenarioError::input(format!(
+            "{section}: both {first} and {second} are given; expected one of {name}, {name}_csv, {name}_parquet, {name}_arrow"
+        )));
+    }
+    match (inline, files.given()) {
+        (Some(rows), _) => Ok(rows.clone()),
+        (None, Some((Format::Csv, file))) => {
+            from_rows(csvin::read_rows(source, &format!("{section}.{name}_csv"), file)?)
+        }
+        (None, Some((format, file))) => {
+            from_rows(crate::tablein::read_rows(source, &format!("{section}.{name}_{}", format.name()), file, format)?)
+        }
         (None, None) => Ok(Vec::new()),
     }
 }

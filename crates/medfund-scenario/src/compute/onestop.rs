@@ -26,8 +26,7 @@ pub(super) fn compute(
     if let Some(table) = &s.subsidies {
         table.apply(subsidies.params_mut())?;
     }
-    let rows: Vec<PersonRow> =
-        list(source, "supplementary", "persons", s.persons.as_ref(), s.persons_csv.as_ref(), Ok)?;
+    let rows: Vec<PersonRow> = list(source, "supplementary", "persons", s.persons.as_ref(), s.persons_files(), Ok)?;
     let persons: Vec<(String, Person)> = rows
         .into_iter()
         .map(|r| {
@@ -106,7 +105,7 @@ fn one_stop_error(s: &SupplementarySection, e: InsurerError) -> ScenarioError {
     match &e {
         InsurerError::InvalidPerson { index, field, .. } => ScenarioError::input(format!(
             "{}.{field}: {e}",
-            item_path("supplementary", "persons", s.persons_csv.as_deref(), *index)
+            item_path("supplementary", "persons", s.persons_files().given(), *index)
         )),
         InsurerError::MissingParameter { field, .. } | InsurerError::InvalidPolicy { field, .. } => {
             ScenarioError::input(format!("supplementary.subsidies.{field}: {e}"))

@@ -21,7 +21,7 @@ pub(crate) fn riskpool_policy(s: &RiskpoolSection) -> ScenarioResult<PolicyVersi
 
 /// The units of a `[riskpool]`, inline or from CSV.
 pub(crate) fn riskpool_rows(s: &RiskpoolSection, source: &Source) -> ScenarioResult<Vec<UnitRow>> {
-    list(source, "riskpool", "units", s.units.as_ref(), s.units_csv.as_ref(), Ok)
+    list(source, "riskpool", "units", s.units.as_ref(), s.units_files(), Ok)
 }
 
 /// The revenue of each unit row, in row order: its own `revenue`, or with
@@ -38,7 +38,7 @@ pub(crate) fn unit_revenues(
     rows: &[UnitRow],
     link: Option<(&ContributionsSection, &ContributionsReport)>,
 ) -> ScenarioResult<Vec<Money>> {
-    let csv = s.units_csv.as_deref();
+    let file = s.units_files().given();
     if s.revenue_from == RevenueFrom::Units {
         return rows
             .iter()
@@ -47,7 +47,7 @@ pub(crate) fn unit_revenues(
                 u.revenue.map(|a| a.0).ok_or_else(|| {
                     ScenarioError::input(format!(
                         "{}.revenue: missing; expected the unit's revenue (or riskpool.revenue_from = \"contributions\")",
-                        item_path("riskpool", "units", csv, i)
+                        item_path("riskpool", "units", file, i)
                     ))
                 })
             })
@@ -78,7 +78,7 @@ pub(crate) fn unit_revenues(
     }
     let mut revenues = Vec::with_capacity(rows.len());
     for (i, u) in rows.iter().enumerate() {
-        let path = item_path("riskpool", "units", csv, i);
+        let path = item_path("riskpool", "units", file, i);
         if u.revenue.is_some() {
             return Err(ScenarioError::input(format!(
                 "{path}.revenue: given, but riskpool.revenue_from = \"contributions\" computes it; expected no revenue field"
@@ -138,7 +138,7 @@ pub(super) fn compute(
     trace: &mut Trace,
 ) -> ScenarioResult<RiskpoolReport> {
     let version = riskpool_policy(s)?;
-    let csv = s.units_csv.as_deref();
+    let file = s.units_files().given();
     let history = medfund_riskpool::history_of(version.clone()).map_err(|e| lib_error("riskpool", e))?;
     if let Err(e) = history.for_year(s.year.0) {
         return Err(ScenarioError::not_in_force(format!(
@@ -160,9 +160,9 @@ pub(super) fn compute(
             if let Some(first) = seen.insert(u.id.as_str(), i) {
                 return Err(ScenarioError::input(format!(
                     "{}.id: duplicate unit id {:?} in the {scheme} scheme (first at {}); expected unique unit ids per scheme",
-                    item_path("riskpool", "units", csv, i),
+                    item_path("riskpool", "units", file, i),
                     u.id,
-                    item_path("riskpool", "units", csv, first)
+                    item_path("riskpool", "units", file, first)
                 ))
                 .with_code(codes::DUPLICATE));
             }

@@ -17,9 +17,9 @@ pub(super) fn compute(s: &SurplusSection, source: &Source, trace: &mut Trace) ->
         o.apply(&mut policy)?;
     }
     let rows: Vec<InstitutionRow> =
-        list(source, "surplus", "institutions", s.institutions.as_ref(), s.institutions_csv.as_ref(), Ok)?;
+        list(source, "surplus", "institutions", s.institutions.as_ref(), s.institutions_files(), Ok)?;
     let spending_rows: Vec<SpendingRow> =
-        list(source, "surplus", "spending", s.spending.as_ref(), s.spending_csv.as_ref(), Ok)?;
+        list(source, "surplus", "spending", s.spending.as_ref(), s.spending_files(), Ok)?;
     let institutions: Vec<Institution> = rows
         .iter()
         .map(|r| Institution {
@@ -34,20 +34,20 @@ pub(super) fn compute(s: &SurplusSection, source: &Source, trace: &mut Trace) ->
         .iter()
         .map(|r| Spending { institution: r.institution.clone(), category: r.category.clone(), amount: r.amount.0 })
         .collect();
-    let csv_i = s.institutions_csv.as_deref();
-    let csv_s = s.spending_csv.as_deref();
+    let file_i = s.institutions_files().given();
+    let file_s = s.spending_files().given();
     let allocation =
         medfund_surplus::allocate(&policy, s.total.0, &institutions, &spending, trace).map_err(|e| match &e {
             SurplusError::DuplicateInstitution { id } => {
                 let second = institutions.iter().enumerate().filter(|(_, i)| &i.id == id).nth(1).map_or(0, |(i, _)| i);
-                ScenarioError::input(format!("{}.id: {e}", item_path("surplus", "institutions", csv_i, second)))
+                ScenarioError::input(format!("{}.id: {e}", item_path("surplus", "institutions", file_i, second)))
                     .with_code(codes::DUPLICATE)
             }
             SurplusError::UnknownInstitution { line, .. } => {
-                ScenarioError::input(format!("{}.institution: {e}", item_path("surplus", "spending", csv_s, *line)))
+                ScenarioError::input(format!("{}.institution: {e}", item_path("surplus", "spending", file_s, *line)))
             }
             SurplusError::UnknownCategory { line, .. } => {
-                ScenarioError::input(format!("{}.category: {e}", item_path("surplus", "spending", csv_s, *line)))
+                ScenarioError::input(format!("{}.category: {e}", item_path("surplus", "spending", file_s, *line)))
             }
             SurplusError::OverCommitted { .. } => ScenarioError::input(format!("surplus.policy: {e}")),
             SurplusError::OutOfRange { subject, field, .. } if subject == "policy" => {

@@ -29,6 +29,10 @@ pub struct ContributionsSection {
     pub employees: Option<Vec<EmployeeRow>>,
     /// Employees, from a CSV file.
     pub employees_csv: Option<String>,
+    /// The same list from a Parquet file (the CSV's columns).
+    pub employees_parquet: Option<String>,
+    /// The same list from an Arrow IPC file or stream (the CSV's columns).
+    pub employees_arrow: Option<String>,
     /// `[contributions.residents]`: resident financing.
     pub residents: Option<ResidentsTable>,
     /// `[contributions.late_fees]`: late fees on arrears.
@@ -95,6 +99,10 @@ pub struct ResidentsTable {
     pub headcounts: Option<Vec<HeadcountRow>>,
     /// Persons per category, from a CSV file.
     pub headcounts_csv: Option<String>,
+    /// The same list from a Parquet file (the CSV's columns).
+    pub headcounts_parquet: Option<String>,
+    /// The same list from an Arrow IPC file or stream (the CSV's columns).
+    pub headcounts_arrow: Option<String>,
 }
 
 /// `[[contributions.residents.headcounts]]`.
@@ -125,6 +133,10 @@ pub struct LateFeesTable {
     pub arrears: Option<Vec<ArrearRow>>,
     /// Arrears, from a CSV file.
     pub arrears_csv: Option<String>,
+    /// The same list from a Parquet file (the CSV's columns).
+    pub arrears_parquet: Option<String>,
+    /// The same list from an Arrow IPC file or stream (the CSV's columns).
+    pub arrears_arrow: Option<String>,
 }
 
 /// `[[contributions.late_fees.arrears]]`.
