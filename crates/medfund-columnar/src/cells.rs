@@ -256,8 +256,10 @@ fn cell(column: &ArrayRef, i: usize, out: &mut String) -> std::result::Result<bo
                 _ => out.push_str(values.as_string::<i64>().value(key)),
             }
         }
-        // Checked at open: a null column has only nulls.
-        _ => return Ok(false),
+        // Only nulls, which returned above.
+        DataType::Null => return Ok(false),
+        // Refused at open; should a batch differ from the schema, say so.
+        other => return Err((format!("a value of type {other}"), EXPECTED_TYPE)),
     }
     Ok(true)
 }

@@ -109,21 +109,7 @@ fn limits_parameters_and_bad_scenarios_are_problems_and_leave_no_file() {
 fn the_chart_is_the_svg_medfund_simulate_draws() {
     let s = start(config());
     let toml = scenario_toml();
-    let expected = |lang: medfund_scenario::Lang, same_scale: bool| {
-        let mut scenario = medfund_scenario::parse_scenario(&toml, ScenarioFormat::Toml, "request").unwrap();
-        scenario.set_projection_quantiles(vec![25, 75]).unwrap();
-        let projection = medfund_scenario::simulate_scenario(
-            &scenario,
-            "request",
-            std::path::PathBuf::from("."),
-            &Limits::default(),
-            &|_| {},
-        )
-        .unwrap();
-        let mut options = medfund_chart::ChartOptions::new(lang);
-        options.same_scale = same_scale;
-        medfund_chart::fan_svg(&projection, None, &options).unwrap()
-    };
+    let expected = |lang: medfund_scenario::Lang, same_scale: bool| library_svg(&toml, lang, same_scale);
     let post = |query: &str, body: &str| {
         s.call("POST", &format!("/v1/simulate/chart{query}"), Some("application/toml"), body.as_bytes())
     };
@@ -255,7 +241,7 @@ fn dejavu_only() -> medfund_server::Config {
 }
 
 /// The chart the library draws for `toml`, as SVG.
-fn library_svg(toml: &str, lang: medfund_scenario::Lang) -> String {
+fn library_svg(toml: &str, lang: medfund_scenario::Lang, same_scale: bool) -> String {
     let mut scenario = medfund_scenario::parse_scenario(toml, ScenarioFormat::Toml, "request").unwrap();
     scenario.set_projection_quantiles(vec![25, 75]).unwrap();
     let projection = medfund_scenario::simulate_scenario(
@@ -266,7 +252,9 @@ fn library_svg(toml: &str, lang: medfund_scenario::Lang) -> String {
         &|_| {},
     )
     .unwrap();
-    medfund_chart::fan_svg(&projection, None, &medfund_chart::ChartOptions::new(lang)).unwrap()
+    let mut options = medfund_chart::ChartOptions::new(lang);
+    options.same_scale = same_scale;
+    medfund_chart::fan_svg(&projection, None, &options).unwrap()
 }
 
 #[test]
@@ -275,7 +263,7 @@ fn the_png_chart_is_the_svg_rasterised_with_the_services_fonts() {
     let post = |query: &str, body: &str| {
         s.call("POST", &format!("/v1/simulate/chart{query}"), Some("application/toml"), body.as_bytes())
     };
-    let svg = library_svg(SMALL, medfund_scenario::Lang::En);
+    let svg = library_svg(SMALL, medfund_scenario::Lang::En, false);
     assert!(svg.chars().all(|c| c.is_ascii() || c == '·' || c == '–'), "the small chart needs no CJK glyph");
     let a = post("?format=png&lang=en", SMALL);
     assert_eq!(a.status, 200, "{}", a.text());
@@ -295,7 +283,7 @@ fn the_png_chart_is_the_svg_rasterised_with_the_services_fonts() {
     let a = s.call("POST", "/v1/simulate/chart?format=png", Some("application/toml"), toml.as_bytes());
     assert_eq!(a.status, 200, "{}", a.text());
     let fonts = medfund_chart::Fonts::load(&medfund_chart::PngOptions::default()).unwrap();
-    let expected = fonts.png(&library_svg(&toml, medfund_scenario::Lang::Zh), 2).unwrap();
+    let expected = fonts.png(&library_svg(&toml, medfund_scenario::Lang::Zh, false), 2).unwrap();
     assert!(expected.missing.is_empty(), "{:?}", expected.missing);
     assert_eq!(a.body, expected.bytes);
 }
