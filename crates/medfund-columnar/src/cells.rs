@@ -13,7 +13,7 @@ use arrow_array::types::{
     Decimal128Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{ArrowError, DataType, TimeUnit};
+use arrow_schema::{ArrowError, DataType, SchemaRef, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::{ColumnarError, Result};
@@ -87,41 +87,32 @@ impl TableRows {
     /// [`ColumnarError::Column`] for a column of another type.
     pub fn open(format: Format, input: TableInput, shown: &Path) -> Result<TableRows> {
         let bad = |problem: String| ColumnarError::Format { path: shown.to_owned(), format: format.name(), problem };
-        let batches: Batches = match (format, input) {
+        let (batches, schema) = match (format, input) {
             (Format::Parquet, TableInput::File(f)) => parquet(f, &bad)?,
             (Format::Parquet, TableInput::Bytes(b)) => parquet(bytes::Bytes::from(b), &bad)?,
             (Format::Arrow, TableInput::File(f)) => arrow(BufReader::with_capacity(1 << 16, f), shown, &bad)?,
             (Format::Arrow, TableInput::Bytes(b)) => arrow(Cursor::new(b), shown, &bad)?,
             (_, _) => return Err(bad("a table of cells is read from Parquet or Arrow IPC only".into())),
         };
-        TableRows { batches, columns: Vec::new(), shown: shown.to_owned(), format: format.name() }.with_columns()
-    }
-
-    fn with_columns(mut self) -> Result<TableRows> {
-        // The schema comes with the first batch; peek at it.
-        let first = self.batches.next().transpose().map_err(|e| self.bad(&e))?;
-        if let Some(batch) = &first {
-            for field in batch.schema().fields() {
-                if !readable(field.data_type()) {
-                    return Err(ColumnarError::Column {
-                        column: field.name().clone(),
-                        problem: format!("column {} is of type {}", field.name(), field.data_type()),
-                        expected: EXPECTED_TYPE,
-                    });
-                }
+        // Checked on the file's schema, so a file without rows is checked too.
+        for field in schema.fields() {
+            if !readable(field.data_type()) {
+                return Err(ColumnarError::Column {
+                    column: field.name().clone(),
+                    problem: format!("column {} is of type {}", field.name(), field.data_type()),
+                    expected: EXPECTED_TYPE,
+                });
             }
-            self.columns = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
         }
-        let rest = std::mem::replace(&mut self.batches, Box::new(std::iter::empty()));
-        self.batches = Box::new(first.map(Ok).into_iter().chain(rest));
-        Ok(self)
+        let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
+        Ok(TableRows { batches, columns, shown: shown.to_owned(), format: format.name() })
     }
 
     fn bad(&self, e: &ArrowError) -> ColumnarError {
         ColumnarError::Format { path: self.shown.clone(), format: self.format, problem: e.to_string() }
     }
 
-    /// The columns' names, in file order (none for a file without rows).
+    /// The columns' names, in file order.
     pub fn columns(&self) -> &[String] {
         &self.columns
     }
@@ -169,36 +160,30 @@ impl TableRows {
 fn parquet<R: parquet::file::reader::ChunkReader + 'static>(
     reader: R,
     bad: &dyn Fn(String) -> ColumnarError,
-) -> Result<Batches> {
+) -> Result<(Batches, SchemaRef)> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(reader).map_err(|e| bad(e.to_string()))?;
     let schema = std::sync::Arc::clone(builder.schema());
     let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(|e| bad(e.to_string()))?;
-    Ok(with_empty_schema(Box::new(reader), &schema))
+    Ok((Box::new(reader), schema))
 }
 
 fn arrow<R: Read + Seek + Send + 'static>(
     mut reader: R,
     shown: &Path,
     bad: &dyn Fn(String) -> ColumnarError,
-) -> Result<Batches> {
+) -> Result<(Batches, SchemaRef)> {
     let mut magic = [0_u8; 6];
     let n = reader.read(&mut magic).map_err(ColumnarError::io(shown, "read"))?;
     reader.rewind().map_err(ColumnarError::io(shown, "read"))?;
     if n == 6 && &magic == b"ARROW1" {
         let r = arrow_ipc::reader::FileReader::try_new(reader, None).map_err(|e| bad(e.to_string()))?;
         let schema = r.schema();
-        Ok(with_empty_schema(Box::new(r), &schema))
+        Ok((Box::new(r), schema))
     } else {
         let r = arrow_ipc::reader::StreamReader::try_new(reader, None).map_err(|e| bad(e.to_string()))?;
         let schema = r.schema();
-        Ok(with_empty_schema(Box::new(r), &schema))
+        Ok((Box::new(r), schema))
     }
-}
-
-/// The batches, led by an empty one of `schema` so that a file without
-/// rows still has its columns checked.
-fn with_empty_schema(batches: Batches, schema: &arrow_schema::SchemaRef) -> Batches {
-    Box::new(std::iter::once(Ok(RecordBatch::new_empty(std::sync::Arc::clone(schema)))).chain(batches))
 }
 
 /// Writes the text of `column[i]` into `out`; false for a null.
