@@ -5,13 +5,14 @@
 //! 1. *Partition*: each claim is checked as it is read and appended to the
 //!    partition of its person (a stable hash of the id, so all claims of a
 //!    person meet), in memory when every claim fits the budget, else to a
-//!    temporary file per partition; the partition of each row is noted in
-//!    input order.
+//!    temporary file per partition (whose partition of each row is then
+//!    noted in input order).
 //! 2. *Settle*: each partition is read back whole and split by the rule
 //!    kernel (partitions in parallel); persons are independent, so the
 //!    splits are those of all claims split at once.
-//! 3. *Write*: the rows are given to the sink in input order, each taken from
-//!    the results of the partition noted for it.
+//! 3. *Write*: the rows are given to the sink in input order: gathered by
+//!    their row numbers when the partitions are in memory ([`crate::gather`]),
+//!    else each taken from the file of the partition noted for it.
 //!
 //! Input that is declared sorted by person needs no partitions: complete
 //! persons are split in chunks as they are read.
@@ -26,6 +27,7 @@ use rayon::prelude::*;
 
 use crate::decode::PersonKey;
 use crate::error::ColumnarError;
+use crate::gather::{self, Part};
 use crate::spill::{self, Cursor, Row, Store, Tags, TempDir};
 
 /// The default memory budget: 2 GiB.
@@ -245,10 +247,21 @@ fn partitioned<E: From<ColumnarError> + Send>(
             None => Ok(Store::new()),
         })
         .collect::<Result<Vec<Store>, ColumnarError>>()?;
+    // The partition of each row, for reading spilled partitions back in
+    // input order (in memory the records' row numbers are enough: gather).
     let mut tags = match &temp {
-        Some(t) => Tags::create(t.file("tags"))?,
-        None => Tags::in_memory(),
+        Some(t) => Some(Tags::create(t.file("tags"))?),
+        None => None,
     };
+    if let Some(bytes) = (!spill).then(|| source.estimated_bytes()) {
+        // Room for an even share and a margin, so that partitions rarely
+        // double (and copy) their buffers while they fill.
+        let share = bytes.checked_div(u64::from(partitions)).expect("invariant: partitions ≥ 2");
+        let share = usize::try_from(share.saturating_add(share / 8)).unwrap_or(usize::MAX);
+        for store in &mut stores {
+            store.buffer().reserve(share);
+        }
+    }
     let mut seq = 0_u64;
     source.for_each(&mut |row| {
         rules.check(seq, &row)?;
@@ -258,7 +271,9 @@ fn partitioned<E: From<ColumnarError> + Send>(
         let before = store.buffer().len();
         spill::encode(store.buffer(), seq, &row)?;
         store.appended(before)?;
-        tags.push(p)?;
+        if let Some(tags) = &mut tags {
+            tags.push(p)?;
+        }
         seq = next(seq);
         Ok(())
     })?;
@@ -268,7 +283,7 @@ fn partitioned<E: From<ColumnarError> + Send>(
     let results = stores
         .into_par_iter()
         .enumerate()
-        .map(|(p, store)| -> Result<Stream, E> {
+        .map(|(p, store)| -> Result<Done, E> {
             if spill && store.bytes > per_partition.max(1 << 16) && options.partitions.is_none() {
                 return Err(ColumnarError::Budget {
                     needed: store.bytes.saturating_mul(BYTES_PER_RECORD_BYTE),
@@ -285,21 +300,41 @@ fn partitioned<E: From<ColumnarError> + Send>(
                     let mut w = BufWriter::with_capacity(buffer, file);
                     write_results(&bytes, &splits, &mut w).map_err(ColumnarError::io(&path, "write"))?;
                     w.flush().map_err(ColumnarError::io(&path, "write"))?;
-                    Ok(Stream::open(&path)?)
+                    Ok(Done::File(Stream::open(&path)?))
                 }
                 // In memory the records and their splits stay as they are.
-                None => Ok(Stream::Memory { bytes, splits: splits.into_iter(), at: 0 }),
+                None => Ok(Done::Memory(Part { bytes, splits })),
             }
         })
-        .collect::<Vec<Result<Stream, E>>>();
-    let mut readers = results.into_iter().collect::<Result<Vec<Stream>, E>>()?;
-
-    let mut tags = tags.reader()?;
-    let mut record = Vec::new();
-    for _ in 0..seq {
-        let stream = readers.get_mut(usize::from(tags.next()?)).expect("invariant: tags name partitions");
-        let (d, split) = stream.next(&mut record)?;
-        sink.row(d.seq, &d.row, &split)?;
+        .collect::<Vec<Result<Done, E>>>();
+    let done = results.into_iter().collect::<Result<Vec<Done>, E>>()?;
+    match tags {
+        None => {
+            let parts: Vec<Part> = done
+                .into_iter()
+                .map(|d| match d {
+                    Done::Memory(part) => part,
+                    Done::File(_) => unreachable!("invariant: partitions are spilled only with tags"),
+                })
+                .collect();
+            gather::in_order(&parts, seq, sink)?;
+        }
+        Some(tags) => {
+            let mut readers: Vec<Stream> = done
+                .into_iter()
+                .map(|d| match d {
+                    Done::File(stream) => stream,
+                    Done::Memory(_) => unreachable!("invariant: with tags every partition is spilled"),
+                })
+                .collect();
+            let mut tags = tags.reader()?;
+            let mut record = Vec::new();
+            for _ in 0..seq {
+                let stream = readers.get_mut(usize::from(tags.next()?)).expect("invariant: tags name partitions");
+                let (d, split) = stream.next(&mut record)?;
+                sink.row(d.seq, &d.row, &split)?;
+            }
+        }
     }
     Ok(Settled { rows: seq, partitions, spilled_bytes })
 }
@@ -325,38 +360,34 @@ fn write_results(bytes: &[u8], splits: &[ClaimSplit], w: &mut impl Write) -> std
     Ok(())
 }
 
-/// Settled records read one at a time in partition order: from memory (the
-/// records and their splits), or framed in a file.
-enum Stream {
-    Memory { bytes: Vec<u8>, splits: std::vec::IntoIter<ClaimSplit>, at: usize },
-    File { path: PathBuf, file: std::io::BufReader<File> },
+/// A settled partition: in memory, or framed in a file.
+enum Done {
+    Memory(Part),
+    File(Stream),
+}
+
+/// The settled records of a spilled partition, read one at a time in
+/// partition order, each framed by its length.
+struct Stream {
+    path: PathBuf,
+    file: std::io::BufReader<File>,
 }
 
 impl Stream {
     fn open(path: &PathBuf) -> Result<Stream, ColumnarError> {
         let f = File::open(path).map_err(ColumnarError::io(path, "read"))?;
-        Ok(Stream::File { path: path.clone(), file: std::io::BufReader::with_capacity(1 << 14, f) })
+        Ok(Stream { path: path.clone(), file: std::io::BufReader::with_capacity(1 << 14, f) })
     }
 
-    /// The next record and its split; `out` holds a record read from a file.
-    fn next<'a>(&'a mut self, out: &'a mut Vec<u8>) -> Result<(spill::Decoded<'a>, ClaimSplit), ColumnarError> {
-        match self {
-            Stream::Memory { bytes, splits, at } => {
-                let mut cursor = Cursor::new(bytes.get(*at..).expect("invariant: at is within the records"));
-                let d = cursor.record();
-                *at = bytes.len().checked_sub(cursor.remaining()).expect("invariant: within the records");
-                Ok((d, splits.next().expect("invariant: one split per record")))
-            }
-            Stream::File { path, file } => {
-                let mut len = [0_u8; 4];
-                file.read_exact(&mut len).map_err(ColumnarError::io(path.as_path(), "read"))?;
-                out.resize(usize::try_from(u32::from_le_bytes(len)).expect("invariant: u32 fits usize"), 0);
-                file.read_exact(out).map_err(ColumnarError::io(path.as_path(), "read"))?;
-                let mut cursor = Cursor::new(out);
-                let d = cursor.record();
-                Ok((d, cursor.split()))
-            }
-        }
+    /// The next record and its split, read into `out`.
+    fn next<'a>(&mut self, out: &'a mut Vec<u8>) -> Result<(spill::Decoded<'a>, ClaimSplit), ColumnarError> {
+        let mut len = [0_u8; 4];
+        self.file.read_exact(&mut len).map_err(ColumnarError::io(self.path.as_path(), "read"))?;
+        out.resize(usize::try_from(u32::from_le_bytes(len)).expect("invariant: u32 fits usize"), 0);
+        self.file.read_exact(out).map_err(ColumnarError::io(self.path.as_path(), "read"))?;
+        let mut cursor = Cursor::new(out);
+        let d = cursor.record();
+        Ok((d, cursor.split()))
     }
 }
 

@@ -72,6 +72,7 @@ mod decode;
 mod engine;
 mod error;
 mod files;
+mod gather;
 pub mod paths;
 mod sink;
 mod spill;

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use medfund_core::Money;
 use medfund_insurer::{Claim, ClaimSplit};
 
-use crate::decode::{ClaimId, PersonKey, days_of};
+use crate::decode::{ClaimId, PersonKey, date_of_epoch_day as date_of, days_of};
 use crate::error::{ColumnarError, Result};
 
 /// One claim as the engine holds it.
@@ -101,6 +101,12 @@ impl<'a> Cursor<'a> {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.bytes.is_empty()
+    }
+
+    /// The input row number of the next record, if there is one.
+    pub(crate) fn peek_seq(&self) -> Option<u64> {
+        let head: [u8; 8] = self.bytes.get(..8)?.try_into().expect("invariant: 8 bytes");
+        Some(u64::from_le_bytes(head))
     }
 
     /// Bytes not read yet.
@@ -195,14 +201,6 @@ impl<'a> Cursor<'a> {
         let (fund, insurer, person_pays) = (m(), m(), m());
         ClaimSplit::new(year, fund, insurer, person_pays)
     }
-}
-
-/// The date `days` after 1970-01-01, as written by [`encode`].
-fn date_of(days: i32) -> NaiveDate {
-    NaiveDate::from_num_days_from_ce_opt(
-        days.checked_add(719_163).expect("invariant: a day of 1900–2999 plus the epoch fits i32"),
-    )
-    .expect("invariant: written from a date")
 }
 
 /// The records of one partition: in memory, or in a temporary file once
@@ -306,65 +304,44 @@ impl Drop for TempDir {
     }
 }
 
-/// The partition of each input row, in input order: in memory, or a file
-/// of one `u16` per row.
-pub(crate) enum Tags {
-    Memory(Vec<u16>),
-    File { path: PathBuf, out: BufWriter<File> },
+/// The partition of each input row of a spilled run, in input order: a
+/// file of one `u16` per row.
+pub(crate) struct Tags {
+    path: PathBuf,
+    out: BufWriter<File>,
 }
 
 impl Tags {
-    pub(crate) fn in_memory() -> Tags {
-        Tags::Memory(Vec::new())
-    }
-
     pub(crate) fn create(path: PathBuf) -> Result<Tags> {
         let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
-        Ok(Tags::File { path, out: BufWriter::with_capacity(1 << 16, file) })
+        Ok(Tags { path, out: BufWriter::with_capacity(1 << 16, file) })
     }
 
     pub(crate) fn push(&mut self, partition: u16) -> Result<()> {
-        match self {
-            Tags::Memory(v) => {
-                v.push(partition);
-                Ok(())
-            }
-            Tags::File { path, out } => {
-                out.write_all(&partition.to_le_bytes()).map_err(ColumnarError::io(path.as_path(), "write"))
-            }
-        }
+        self.out.write_all(&partition.to_le_bytes()).map_err(ColumnarError::io(self.path.as_path(), "write"))
     }
 
     /// The tags read back in order.
     pub(crate) fn reader(self) -> Result<TagReader> {
-        match self {
-            Tags::Memory(v) => Ok(TagReader::Memory(v.into_iter())),
-            Tags::File { path, mut out } => {
-                out.flush().map_err(ColumnarError::io(path.as_path(), "write"))?;
-                drop(out);
-                let f = File::open(&path).map_err(ColumnarError::io(path.as_path(), "read"))?;
-                Ok(TagReader::File { path, file: BufReader::with_capacity(1 << 16, f) })
-            }
-        }
+        let Tags { path, mut out } = self;
+        out.flush().map_err(ColumnarError::io(path.as_path(), "write"))?;
+        drop(out);
+        let f = File::open(&path).map_err(ColumnarError::io(path.as_path(), "read"))?;
+        Ok(TagReader { path, file: BufReader::with_capacity(1 << 16, f) })
     }
 }
 
 /// Tags read back.
-pub(crate) enum TagReader {
-    Memory(std::vec::IntoIter<u16>),
-    File { path: PathBuf, file: BufReader<File> },
+pub(crate) struct TagReader {
+    path: PathBuf,
+    file: BufReader<File>,
 }
 
 impl TagReader {
     /// The next row's partition.
     pub(crate) fn next(&mut self) -> Result<u16> {
-        match self {
-            TagReader::Memory(v) => Ok(v.next().expect("invariant: one tag per row read")),
-            TagReader::File { path, file } => {
-                let mut tag = [0_u8; 2];
-                file.read_exact(&mut tag).map_err(ColumnarError::io(path.as_path(), "read"))?;
-                Ok(u16::from_le_bytes(tag))
-            }
-        }
+        let mut tag = [0_u8; 2];
+        self.file.read_exact(&mut tag).map_err(ColumnarError::io(self.path.as_path(), "read"))?;
+        Ok(u16::from_le_bytes(tag))
     }
 }

@@ -232,7 +232,10 @@ impl SplitsBuilder {
         }
         arrays.push(Arc::new(self.years.finish()));
         for m in &mut self.money {
-            let values = std::mem::take(m);
+            // The next batch's column at this one's size at once (a growing
+            // one is copied at each doubling).
+            let size = m.len();
+            let values = std::mem::replace(m, Vec::with_capacity(size));
             arrays.push(match self.unit {
                 Unit::Yuan => Arc::new(Decimal128Array::from(values).with_precision_and_scale(18, 2)?),
                 Unit::Fen => Arc::new(Int64Array::from_iter_values(

@@ -142,7 +142,7 @@ pub struct YearSummary {
 
 impl ClaimSplit {
     /// A split carried between processes (read back from a table).
-    pub fn new(medical_year: i32, fund: Money, insurer: Money, person_pays: Money) -> ClaimSplit {
+    pub const fn new(medical_year: i32, fund: Money, insurer: Money, person_pays: Money) -> ClaimSplit {
         ClaimSplit { medical_year, fund, insurer, person_pays }
     }
 }

@@ -134,6 +134,8 @@ fn partitioned_and_streamed_settlement_equals_the_in_memory_split() {
     let base = ClaimsRun::default().with_temp_dir(&temp);
     for (name, options) in [
         ("in memory", base.clone().with_partitions(1)),
+        // The default: partitions in memory, rows gathered back by their numbers.
+        ("the default", base.clone()),
         ("3 partitions", base.clone().with_partitions(3)),
         ("17 partitions", base.clone().with_partitions(17)),
         // 1 MiB for 10^6 claims (≈ 40 MB of records): hundreds of spilled partitions.
