@@ -3,6 +3,7 @@ from the projection frame — the drawn data are the frame's figures."""
 
 from __future__ import annotations
 
+import pathlib
 import tomllib
 
 import matplotlib
@@ -75,8 +76,8 @@ def test_against_draws_the_base_in_grey_on_the_same_axes():
     assert "Grey: base current policy (2000 trials, seed 42)" in fig.get_supxlabel()
 
 
-# Without a CJK font installed matplotlib warns of the glyphs it cannot draw.
-@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
+# With the bundled font no glyph is missing, CJK fonts installed or not.
+@pytest.mark.filterwarnings("error:Glyph .* missing from font")
 def test_fen_frames_draw_the_same_yuan_and_chinese_words(tmp_path):
     fig = medfund.plot.fan(projection(money="fen", quartiles=False), lang="zh", same_scale=True)
     decimal = projection(quartiles=False)
@@ -109,3 +110,21 @@ def test_frames_that_are_not_projections_are_refused():
         medfund.plot.fan(frame.assign(p5=frame["p5"].astype(float)))
     with pytest.raises(ValueError, match="no projected scheme"):
         medfund.plot.fan(frame.iloc[0:0])
+
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+
+
+def test_the_bundled_font_is_the_charts_and_has_every_character_the_plot_writes():
+    from matplotlib.ft2font import FT2Font
+
+    path = medfund.plot.BUNDLED_FONT_FILE
+    crate = REPO / "crates" / "medfund-chart" / "fonts" / "MedfundChartSans.otf"
+    if crate.exists():  # a source checkout: the package's copy is the crate's font
+        assert path.read_bytes() == crate.read_bytes(), "rerun scripts/chart-font"
+    font = FT2Font(str(path))
+    assert font.family_name == medfund.plot.BUNDLED_FONT
+    source = pathlib.Path(medfund.plot.__file__).read_text(encoding="utf-8")
+    charmap = font.get_charmap()
+    missing = sorted({c for c in source if ord(c) > 0x7E and not c.isspace() and ord(c) not in charmap})
+    assert not missing, f"characters of plot.py missing from the bundled font (rerun scripts/chart-font): {missing}"

@@ -19,14 +19,19 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = ["fan", "yuan_label"]
 
 # Fonts for the labels: common CJK fonts first, so that 万/亿 and Chinese
-# titles show where one is installed (Debian: fonts-noto-cjk), then
-# matplotlib's own sans-serif.
+# titles show where one is installed (Debian: fonts-noto-cjk), then the
+# package's own Medfund Chart Sans (a subset of Noto Sans CJK SC holding
+# every character the chart writes, SIL OFL 1.1: fonts/OFL.txt), so that
+# they show on any machine, then matplotlib's own sans-serif.
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei"]
+BUNDLED_FONT = "Medfund Chart Sans"
+BUNDLED_FONT_FILE = Path(__file__).with_name("fonts") / "MedfundChartSans.otf"
 
 _WORDS: Dict[str, Dict[str, str]] = {
     "zh": {
@@ -58,6 +63,15 @@ _WORDS: Dict[str, Dict[str, str]] = {
 _BAND = (66 / 255, 133 / 255, 199 / 255)
 _RISK = (200 / 255, 80 / 255, 60 / 255)
 _GREY = (110 / 255, 110 / 255, 110 / 255)
+
+
+def _bundled_font() -> str:
+    """Registers Medfund Chart Sans with matplotlib (once) and returns its family."""
+    from matplotlib import font_manager
+
+    if BUNDLED_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(BUNDLED_FONT_FILE))
+    return BUNDLED_FONT
 
 
 def yuan_label(yuan: float, units: str = "wan") -> str:
@@ -168,7 +182,8 @@ def fan(
         raise ValueError("the frame has no projected scheme; expected the frame of medfund.simulate")
     quartiles = {"closing_p25", "closing_p75"} <= set(frame.columns)
     fig = Figure(figsize=(12, 4 * len(schemes) + 0.4), layout="constrained")
-    fonts = (CJK_FONTS if lang == "zh" or units == "wan" else []) + ["DejaVu Sans", "sans-serif"]
+    cjk = CJK_FONTS + [_bundled_font()] if lang == "zh" or units == "wan" else []
+    fonts = cjk + ["DejaVu Sans", "sans-serif"]
     grid = fig.add_gridspec(len(schemes), 2, width_ratios=[1.7, 1])
     shared = None
     if same_scale:
