@@ -247,21 +247,23 @@ fn partitioned<E: From<ColumnarError> + Send>(
             None => Ok(Store::new()),
         })
         .collect::<Result<Vec<Store>, ColumnarError>>()?;
-    // The partition of each row, for reading spilled partitions back in
-    // input order (in memory the records' row numbers are enough: gather).
-    let mut tags = match &temp {
-        Some(t) => Some(Tags::create(t.file("tags"))?),
-        None => None,
-    };
-    if let Some(bytes) = (!spill).then(|| source.estimated_bytes()) {
-        // Room for an even share and a margin, so that partitions rarely
-        // double (and copy) their buffers while they fill.
-        let share = bytes.checked_div(u64::from(partitions)).expect("invariant: partitions ≥ 2");
-        let share = usize::try_from(share.saturating_add(share / 8)).unwrap_or(usize::MAX);
-        for store in &mut stores {
-            store.buffer().reserve(share);
+    // A spilled run notes the partition of each row, to read the partitions'
+    // files back in input order; in memory the records' row numbers are
+    // enough (gather).
+    let mut spilled = match temp {
+        Some(t) => Some((Tags::create(t.file("tags"))?, t)),
+        None => {
+            // Room for an even share and a margin, so that partitions rarely
+            // double (and copy) their buffers while they fill.
+            let share = source.estimated_bytes().checked_div(u64::from(partitions)).expect("invariant: partitions ≥ 2");
+            let share = share.checked_add(share / 8).expect("invariant: an estimate within the budget");
+            let share = usize::try_from(share).expect("invariant: an estimate within the budget fits usize");
+            for store in &mut stores {
+                store.buffer().reserve(share);
+            }
+            None
         }
-    }
+    };
     let mut seq = 0_u64;
     source.for_each(&mut |row| {
         rules.check(seq, &row)?;
@@ -271,20 +273,36 @@ fn partitioned<E: From<ColumnarError> + Send>(
         let before = store.buffer().len();
         spill::encode(store.buffer(), seq, &row)?;
         store.appended(before)?;
-        if let Some(tags) = &mut tags {
+        if let Some((tags, _)) = &mut spilled {
             tags.push(p)?;
         }
         seq = next(seq);
         Ok(())
     })?;
-    let spilled_bytes = if spill { stores.iter().map(|s| s.bytes).sum() } else { 0 };
-    // Partitions settle in parallel, each into its own results; the first
-    // error in partition order is the one reported.
+    let Some((tags, temp)) = spilled else {
+        // In memory the records and their splits stay as they are; partitions
+        // settle in parallel, the first error in partition order reported.
+        let parts = stores
+            .into_par_iter()
+            .map(|store| -> Result<Part, E> {
+                let bytes = store.into_bytes()?;
+                let splits = settle_records(&bytes, rules)?;
+                Ok(Part { bytes, splits })
+            })
+            .collect::<Vec<Result<Part, E>>>();
+        let parts = parts.into_iter().collect::<Result<Vec<Part>, E>>()?;
+        gather::in_order(&parts, seq, sink)?;
+        return Ok(Settled { rows: seq, partitions, spilled_bytes: 0 });
+    };
+    let spilled_bytes = stores.iter().map(|s| s.bytes).sum();
+    // Each partition is settled into a file of its own (in parallel, one
+    // partition in memory per thread); the first error in partition order
+    // is the one reported.
     let results = stores
         .into_par_iter()
         .enumerate()
-        .map(|(p, store)| -> Result<Done, E> {
-            if spill && store.bytes > per_partition.max(1 << 16) && options.partitions.is_none() {
+        .map(|(p, store)| -> Result<Stream, E> {
+            if store.bytes > per_partition.max(1 << 16) && options.partitions.is_none() {
                 return Err(ColumnarError::Budget {
                     needed: store.bytes.saturating_mul(BYTES_PER_RECORD_BYTE),
                     budget: options.memory_budget,
@@ -293,48 +311,21 @@ fn partitioned<E: From<ColumnarError> + Send>(
             }
             let bytes = store.into_bytes()?;
             let splits = settle_records(&bytes, rules)?;
-            match &temp {
-                Some(t) => {
-                    let path = t.file(&format!("settled-{p}"));
-                    let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
-                    let mut w = BufWriter::with_capacity(buffer, file);
-                    write_results(&bytes, &splits, &mut w).map_err(ColumnarError::io(&path, "write"))?;
-                    w.flush().map_err(ColumnarError::io(&path, "write"))?;
-                    Ok(Done::File(Stream::open(&path)?))
-                }
-                // In memory the records and their splits stay as they are.
-                None => Ok(Done::Memory(Part { bytes, splits })),
-            }
+            let path = temp.file(&format!("settled-{p}"));
+            let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
+            let mut w = BufWriter::with_capacity(buffer, file);
+            write_results(&bytes, &splits, &mut w).map_err(ColumnarError::io(&path, "write"))?;
+            w.flush().map_err(ColumnarError::io(&path, "write"))?;
+            Ok(Stream::open(&path)?)
         })
-        .collect::<Vec<Result<Done, E>>>();
-    let done = results.into_iter().collect::<Result<Vec<Done>, E>>()?;
-    match tags {
-        None => {
-            let parts: Vec<Part> = done
-                .into_iter()
-                .map(|d| match d {
-                    Done::Memory(part) => part,
-                    Done::File(_) => unreachable!("invariant: partitions are spilled only with tags"),
-                })
-                .collect();
-            gather::in_order(&parts, seq, sink)?;
-        }
-        Some(tags) => {
-            let mut readers: Vec<Stream> = done
-                .into_iter()
-                .map(|d| match d {
-                    Done::File(stream) => stream,
-                    Done::Memory(_) => unreachable!("invariant: with tags every partition is spilled"),
-                })
-                .collect();
-            let mut tags = tags.reader()?;
-            let mut record = Vec::new();
-            for _ in 0..seq {
-                let stream = readers.get_mut(usize::from(tags.next()?)).expect("invariant: tags name partitions");
-                let (d, split) = stream.next(&mut record)?;
-                sink.row(d.seq, &d.row, &split)?;
-            }
-        }
+        .collect::<Vec<Result<Stream, E>>>();
+    let mut readers = results.into_iter().collect::<Result<Vec<Stream>, E>>()?;
+    let mut tags = tags.reader()?;
+    let mut record = Vec::new();
+    for _ in 0..seq {
+        let stream = readers.get_mut(usize::from(tags.next()?)).expect("invariant: tags name partitions");
+        let (d, split) = stream.next(&mut record)?;
+        sink.row(d.seq, &d.row, &split)?;
     }
     Ok(Settled { rows: seq, partitions, spilled_bytes })
 }
@@ -358,12 +349,6 @@ fn write_results(bytes: &[u8], splits: &[ClaimSplit], w: &mut impl Write) -> std
         w.write_all(&frame)?;
     }
     Ok(())
-}
-
-/// A settled partition: in memory, or framed in a file.
-enum Done {
-    Memory(Part),
-    File(Stream),
 }
 
 /// The settled records of a spilled partition, read one at a time in
