@@ -3,6 +3,7 @@
 //! inline list, when a claims file is asked for), results to a file in
 //! input order, the report's per-claim rows only when inlined.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use medfund_columnar::{ArrowSource, ClaimId, ColumnarError, Format, Options, Row, SplitsFile, settle};
@@ -113,23 +114,14 @@ struct Sink {
     file: Option<SplitsFile>,
     inline: Option<Vec<ClaimReport>>,
     inline_limit: u64,
-    /// The insurer's payments per medical year: a few years, searched in a
-    /// list (a map's lookup per claim cost more than the rest of the row).
-    paid: Vec<(i32, Money)>,
+    paid: BTreeMap<i32, Money>,
     rows: u64,
 }
 
 impl medfund_columnar::Sink<ScenarioError> for Sink {
     fn row(&mut self, _row: u64, claim: &Row<'_>, split: &ClaimSplit) -> ScenarioResult<()> {
         self.rows = self.rows.checked_add(1).expect("invariant: fewer than 2^64 claims");
-        let at = match self.paid.iter().position(|(y, _)| *y == split.medical_year) {
-            Some(at) => at,
-            None => {
-                self.paid.push((split.medical_year, Money::ZERO));
-                self.paid.len().checked_sub(1).expect("invariant: just pushed")
-            }
-        };
-        let (_, paid) = self.paid.get_mut(at).expect("invariant: found or pushed");
+        let paid = self.paid.entry(split.medical_year).or_insert(Money::ZERO);
         *paid = paid.checked_add(split.insurer).map_err(|e| {
             ScenarioError::input(format!("supplementary.claims: the insurer's payments of a year: {e}"))
         })?;
@@ -273,7 +265,7 @@ pub(super) fn compute(
         (Inline::Auto, false) => INLINE_CLAIMS_LIMIT,
         _ => 0,
     };
-    let mut sink = Sink { file: out_file, inline: Some(Vec::new()), inline_limit, paid: Vec::new(), rows: 0 };
+    let mut sink = Sink { file: out_file, inline: Some(Vec::new()), inline_limit, paid: BTreeMap::new(), rows: 0 };
     let rules = Rules { version, insured_persons: s.insured_persons.0, key, file };
     let mut options = Options::default();
     options.memory_budget = run.memory_budget;
@@ -281,8 +273,7 @@ pub(super) fn compute(
     options.partitions = run.partitions;
     options.sorted_by_person = s.claims_sorted_by_person;
     settle(input.as_mut(), &rules, &mut sink, &options).map_err(|e| if shown.is_empty() { e } else { e.at(&shown) })?;
-    let Sink { file, inline, mut paid, rows, .. } = sink;
-    paid.sort_unstable_by_key(|(y, _)| *y);
+    let Sink { file, inline, paid, rows, .. } = sink;
     let claims_out = match file {
         Some(f) => {
             let out = run.out.as_deref().unwrap_or(Path::new(""));
