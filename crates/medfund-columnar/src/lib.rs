@@ -73,6 +73,7 @@ mod engine;
 mod error;
 mod files;
 mod gather;
+mod parquet_out;
 pub mod paths;
 mod sink;
 mod spill;
