@@ -73,7 +73,6 @@ mod engine;
 mod error;
 mod files;
 mod gather;
-mod parquet_out;
 pub mod paths;
 mod sink;
 mod spill;

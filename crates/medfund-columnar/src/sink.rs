@@ -11,17 +11,17 @@ use std::path::{Path, PathBuf};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, SchemaRef};
 use medfund_insurer::ClaimSplit;
+use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use crate::decode::{ClaimId, Unit};
 use crate::error::{ColumnarError, Result};
 use crate::files::{BATCH_ROWS, Format};
-use crate::parquet_out::ParallelParquet;
 use crate::tables::SplitsBuilder;
 
 enum Writer {
-    Parquet(ParallelParquet<BufWriter<File>>),
+    Parquet(ArrowWriter<BufWriter<File>>),
     Arrow(arrow_ipc::writer::FileWriter<BufWriter<File>>),
     Csv(BufWriter<File>),
 }
@@ -54,7 +54,7 @@ impl TableFile {
         let mut made = TableFile { path: path.to_owned(), temp, writer: None, written: 0 };
         let writer = match format {
             Format::Parquet => Writer::Parquet(
-                ParallelParquet::try_new(out, schema, parquet_properties())
+                ArrowWriter::try_new(out, schema, Some(parquet_properties()))
                     .map_err(format_error(&made.temp, "parquet"))?,
             ),
             Format::Arrow => Writer::Arrow(
@@ -185,8 +185,7 @@ fn write_batch(writer: &mut Writer, batch: &RecordBatch, temp: &Path, unit: Unit
 
 /// The encoding of batches on a thread of its own: Parquet's encoding and
 /// compression overlap the settlement that feeds it (at 10⁷ claims they
-/// took a third of the run on the one thread); a Parquet batch's columns
-/// are in turn encoded in parallel ([`ParallelParquet`]).
+/// took a third of the run on the one thread).
 struct Encoder {
     batches: Option<std::sync::mpsc::SyncSender<RecordBatch>>,
     thread: Option<std::thread::JoinHandle<Result<Writer>>>,
