@@ -261,12 +261,12 @@ fn timestamp_value(column: &ArrayRef, i: usize, unit: TimeUnit) -> i64 {
     }
 }
 
-/// The date `days` after 1970-01-01, if the calendar has it.
+/// The date `days` after 1970-01-01, if it is one of 1900–2999 (a later
+/// check would refuse any other; refused here, the column is named).
 fn date_of_days(days: i64) -> std::result::Result<chrono::NaiveDate, (String, &'static str)> {
-    chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
-        .expect("invariant: a valid date")
-        .checked_add_signed(chrono::TimeDelta::try_days(days).unwrap_or(chrono::TimeDelta::MAX))
-        .ok_or_else(|| (format!("{days} days from 1970-01-01 is beyond the calendar"), "a date from 1900 to 2999"))
+    crate::decode::date_in_format(days).ok_or_else(|| {
+        (format!("{days} days from 1970-01-01 is outside the years 1900–2999"), "a date from 1900 to 2999")
+    })
 }
 
 /// `value` × 10^-`scale` as exact decimal text: `-12.30` for (−1230, 2).
@@ -310,5 +310,10 @@ mod tests {
         assert_eq!(date_of_days(0).unwrap().to_string(), "1970-01-01");
         assert_eq!(date_of_days(19_723).unwrap().to_string(), "2024-01-01");
         assert!(date_of_days(i64::MAX).is_err());
+        // The years of the format, 1900–2999, and not a day beyond.
+        assert_eq!(date_of_days(-25_567).unwrap().to_string(), "1900-01-01");
+        assert_eq!(date_of_days(376_199).unwrap().to_string(), "2999-12-31");
+        assert!(date_of_days(-25_568).is_err());
+        assert!(date_of_days(376_200).is_err());
     }
 }

@@ -112,15 +112,21 @@ const FIRST_DAY: i64 = -25_567;
 const LAST_DAY: i64 = 376_199;
 
 fn date_of_days(days: i64, row: u64) -> Result<NaiveDate> {
-    if !(FIRST_DAY..=LAST_DAY).contains(&days) {
-        return Err(ColumnarError::value(
+    date_in_format(days).ok_or_else(|| {
+        ColumnarError::value(
             row,
             "date",
             format!("{days} days from 1970 is outside the years 1900–2999"),
             "a date in them",
-        ));
-    }
-    Ok(date_of_epoch_day(i32::try_from(days).expect("invariant: a day of 1900–2999 fits i32")))
+        )
+    })
+}
+
+/// The date `days` after 1970-01-01 if it is one of 1900–2999 (the years
+/// the scenario format reads), else `None`.
+pub(crate) fn date_in_format(days: i64) -> Option<NaiveDate> {
+    let days = i32::try_from(days).ok().filter(|d| (FIRST_DAY..=LAST_DAY).contains(&i64::from(*d)))?;
+    Some(date_of_epoch_day(days))
 }
 
 /// The days (from 1970) of 2100-01-01: the end of the table of dates.
