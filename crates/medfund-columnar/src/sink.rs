@@ -314,10 +314,11 @@ mod tests {
     use crate::spill::TempDir;
 
     #[test]
-    fn results_parquet_has_dictionaries_only_where_values_repeat() {
-        // Ids are unique and money takes many values: no dictionary (it
-        // would overflow and fall back in every row group); the medical
-        // year has a few values: a dictionary.
+    fn results_parquet_has_a_dictionary_on_the_medical_year_only() {
+        // Ids are unique and money takes many values in real runs: no
+        // dictionary for them (it would overflow and fall back in every row
+        // group), whatever the values of this file; the medical year has a
+        // few values: a dictionary.
         let dir = TempDir::new(&std::env::temp_dir()).unwrap();
         let path = dir.file("splits.parquet");
         let mut file = SplitsFile::create(&path, Format::Parquet, Some(&DataType::Utf8), Unit::Yuan).unwrap();
