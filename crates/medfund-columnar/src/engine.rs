@@ -28,6 +28,7 @@ use rayon::prelude::*;
 use crate::decode::PersonKey;
 use crate::error::ColumnarError;
 use crate::gather::{self, Part};
+use crate::key::PersonBytes;
 use crate::spill::{self, Cursor, Row, Store, Tags, TempDir};
 
 /// The default memory budget: 2 GiB.
@@ -101,7 +102,7 @@ pub trait Rules<E>: Sync {
     fn check(&self, row: u64, claim: &Row<'_>) -> Result<(), E>;
     /// Splits claims that hold every claim of their persons; `rows` are their
     /// input rows (for errors). One split per claim, in the order given.
-    fn split(&self, claims: &[Claim<&[u8]>], rows: &[u64]) -> Result<Vec<ClaimSplit>, E>;
+    fn split(&self, claims: &[Claim<PersonBytes<'_>>], rows: &[u64]) -> Result<Vec<ClaimSplit>, E>;
 }
 
 /// Where settled claims go, in input order.
@@ -201,8 +202,10 @@ fn next(seq: u64) -> u64 {
 
 /// Splits the records of `bytes` (every claim of their persons).
 fn settle_records<E>(bytes: &[u8], rules: &dyn Rules<E>) -> Result<Vec<ClaimSplit>, E> {
-    let mut claims: Vec<Claim<&[u8]>> = Vec::new();
-    let mut rows: Vec<u64> = Vec::new();
+    // Records are 40 bytes or more with any real id: room for all at once, as a rule.
+    let most = bytes.len() / 40;
+    let mut claims: Vec<Claim<PersonBytes<'_>>> = Vec::with_capacity(most);
+    let mut rows: Vec<u64> = Vec::with_capacity(most);
     let mut cursor = Cursor::new(bytes);
     while !cursor.is_empty() {
         let (seq, claim) = cursor.claim();

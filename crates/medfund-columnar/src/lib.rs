@@ -26,7 +26,7 @@
 //! use std::sync::Arc;
 //! use arrow_array::{Date32Array, Int64Array, RecordBatch, StringArray};
 //! use arrow_schema::{DataType, Field, Schema};
-//! use medfund_columnar::{ArrowSource, Options, Rules, Sink, Row, Unit, settle};
+//! use medfund_columnar::{ArrowSource, Options, PersonBytes, Rules, Sink, Row, Unit, settle};
 //! use medfund_insurer::{Claim, ClaimSplit, SupplementaryPolicy, split_claims, xiamen_2007};
 //!
 //! // Two claims of one person (Xiamen 2007: the fund pays to 53,000 a year, the insurer 90 % above).
@@ -45,7 +45,7 @@
 //! struct Xiamen(SupplementaryPolicy);
 //! impl Rules<medfund_columnar::ColumnarError> for Xiamen {
 //!     fn check(&self, _row: u64, _claim: &Row<'_>) -> Result<(), medfund_columnar::ColumnarError> { Ok(()) }
-//!     fn split(&self, claims: &[Claim<&[u8]>], _rows: &[u64]) -> Result<Vec<ClaimSplit>, medfund_columnar::ColumnarError> {
+//!     fn split(&self, claims: &[Claim<PersonBytes<'_>>], _rows: &[u64]) -> Result<Vec<ClaimSplit>, medfund_columnar::ColumnarError> {
 //!         Ok(split_claims(&self.0, 1, claims).expect("no overflow here").claims)
 //!     }
 //! }
@@ -73,6 +73,7 @@ mod engine;
 mod error;
 mod files;
 mod gather;
+mod key;
 pub mod paths;
 mod sink;
 mod spill;
@@ -83,5 +84,6 @@ pub use decode::{ClaimColumns, ClaimId, PersonKey, Unit, column, strict_date};
 pub use engine::{DEFAULT_BUDGET, MAX_PARTITIONS, Options, Rules, Settled, Sink, Source, settle};
 pub use error::{ColumnarError, Result};
 pub use files::{ArrowSource, BATCH_ROWS, CLAIM_COLUMNS, Format};
+pub use key::PersonBytes;
 pub use sink::{SplitsFile, TableFile, parquet_properties};
 pub use spill::{MAX_ID_BYTES, Row};

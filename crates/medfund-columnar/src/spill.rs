@@ -13,6 +13,7 @@ use medfund_insurer::{Claim, ClaimSplit};
 
 use crate::decode::{ClaimId, PersonKey, date_of_epoch_day as date_of, days_of};
 use crate::error::{ColumnarError, Result};
+use crate::key::PersonBytes;
 
 /// One claim as the engine holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,14 +150,14 @@ impl<'a> Cursor<'a> {
     /// What the split of the next record needs — its row number, date, cost
     /// and person's bytes — without reading its text as text (the settling
     /// pass groups by bytes; the text was checked when it was written).
-    pub(crate) fn claim(&mut self) -> (u64, Claim<&'a [u8]>) {
+    pub(crate) fn claim(&mut self) -> (u64, Claim<PersonBytes<'a>>) {
         let seq = u64::from_le_bytes(self.array());
         let days = i32::from_le_bytes(self.array());
         let cost = Money::from_fen(i64::from_le_bytes(self.array()));
         let at_person = self.bytes;
         self.skip_person();
         let key_len = at_person.len().checked_sub(self.bytes.len()).expect("invariant: the cursor moved forward");
-        let key = at_person.get(..key_len).expect("invariant: within the record");
+        let key = PersonBytes::of_record(at_person, key_len);
         self.skip_claim_id();
         (seq, Claim { person: key, date: date_of(days), eligible_cost: cost })
     }
