@@ -6,15 +6,17 @@
 //! CPU's prefetchers follow: at 10⁷ claims in 76 partitions that walk cost
 //! ≈ 100 ns a row, a third of the run. A block of rows is instead located
 //! partition by partition — each partition's rows of the block are one
-//! sequential run, as rows ascend within a partition — and then read in
-//! input order from memory the locating has just brought into cache.
+//! sequential run, as rows ascend within a partition — its records decoded
+//! as they are found, and then given to the sink in input order.
 
+use chrono::NaiveDate;
 use medfund_core::Money;
 use medfund_insurer::ClaimSplit;
 
+use crate::decode::PersonKey;
 use crate::engine::Sink;
 use crate::error::ColumnarError;
-use crate::spill::Cursor;
+use crate::spill::{Cursor, Decoded, Row};
 
 /// Rows per block: the block's records and splits stay in a core's cache.
 const BLOCK_ROWS: u64 = 1 << 12;
@@ -25,51 +27,57 @@ pub(crate) struct Part {
     pub(crate) splits: Vec<ClaimSplit>,
 }
 
-/// One row of a block: its partition, the record's first byte there and
-/// its split (copied while the partition's splits are read in sequence: read
-/// later, in input order, each was a cache miss).
+/// One row of a block: its record, decoded while the partition's records
+/// are read in sequence (decoding it again in input order cost a second
+/// parse of every record), and its split (copied then for the same reason).
 #[derive(Clone, Copy)]
-struct Slot {
-    part: usize,
-    offset: usize,
+struct Slot<'a> {
+    decoded: Decoded<'a>,
     split: ClaimSplit,
 }
 
-/// A slot no row has been located in (a partition index none has).
-const UNSET: Slot =
-    Slot { part: usize::MAX, offset: 0, split: ClaimSplit::new(0, Money::ZERO, Money::ZERO, Money::ZERO) };
+/// What a block's slots hold before its rows are located (never read: every
+/// slot of a block is written before the block is given to the sink).
+const BLANK: Slot<'static> = Slot {
+    decoded: Decoded {
+        seq: 0,
+        row: Row { person: PersonKey::Int(0), date: NaiveDate::MIN, cost: Money::ZERO, claim_id: None },
+    },
+    split: ClaimSplit::new(0, Money::ZERO, Money::ZERO, Money::ZERO),
+};
 
 /// Gives the `rows` rows of `parts` (rows `0..rows` between them, each
 /// once) to `sink` in input order.
 pub(crate) fn in_order<E: From<ColumnarError>>(parts: &[Part], rows: u64, sink: &mut dyn Sink<E>) -> Result<(), E> {
     // How far each partition has been read: (byte, split).
     let mut read = vec![(0_usize, 0_usize); parts.len()];
-    let mut slots: Vec<Slot> = Vec::new();
+    let block = usize::try_from(BLOCK_ROWS.min(rows)).expect("invariant: a block is BLOCK_ROWS at most");
+    let mut slots: Vec<Slot<'_>> = vec![BLANK; block];
     let mut start = 0_u64;
     while start < rows {
         let end = start.saturating_add(BLOCK_ROWS).min(rows);
-        slots.clear();
-        let len = end.checked_sub(start).expect("invariant: end ≥ start");
-        slots.resize(usize::try_from(len).expect("invariant: a block is BLOCK_ROWS at most"), UNSET);
-        for (p, (part, (offset, split))) in parts.iter().zip(read.iter_mut()).enumerate() {
+        let len = usize::try_from(end.checked_sub(start).expect("invariant: end ≥ start"))
+            .expect("invariant: a block is BLOCK_ROWS at most");
+        let mut located = 0_usize;
+        for (part, (offset, split)) in parts.iter().zip(read.iter_mut()) {
             let mut cursor = Cursor::new(part.bytes.get(*offset..).expect("invariant: offsets stay within records"));
-            while let Some(seq) = cursor.peek_seq().filter(|&s| s < end) {
-                let index = seq.checked_sub(start).expect("invariant: rows ascend within a partition");
+            while cursor.peek_seq().is_some_and(|s| s < end) {
+                let decoded = cursor.record();
+                let index = decoded.seq.checked_sub(start).expect("invariant: rows ascend within a partition");
                 let slot = slots.get_mut(usize::try_from(index).expect("invariant: below BLOCK_ROWS"));
                 let copy = *part.splits.get(*split).expect("invariant: one split per record");
-                *slot.expect("invariant: within the block") = Slot { part: p, offset: *offset, split: copy };
-                cursor.skip();
-                *offset = part.bytes.len().checked_sub(cursor.remaining()).expect("invariant: within the records");
+                *slot.expect("invariant: within the block") = Slot { decoded, split: copy };
+                located = located.checked_add(1).expect("invariant: at most BLOCK_ROWS");
                 *split = split.checked_add(1).expect("invariant: one split per record");
             }
+            *offset = part.bytes.len().checked_sub(cursor.remaining()).expect("invariant: within the records");
         }
-        for slot in &slots {
-            // An unset slot would be a row no partition holds: the sink
-            // would be given the rows shifted, so it cannot pass.
-            let part = parts.get(slot.part).expect("invariant: every row of a block is in one partition");
-            let record = part.bytes.get(slot.offset..).expect("invariant: located above");
-            let d = Cursor::new(record).record();
-            sink.row(d.seq, &d.row, &slot.split)?;
+        // Row numbers are unique, so `len` rows located in a block of `len`
+        // fill every slot: a slot left over from the previous block would
+        // give the sink a row twice and shift the rest.
+        (located == len).then_some(()).expect("invariant: every row of a block is in one partition");
+        for slot in slots.get(..len).expect("invariant: len ≤ the block's slots") {
+            sink.row(slot.decoded.seq, &slot.decoded.row, &slot.split)?;
         }
         start = end;
     }
@@ -84,8 +92,7 @@ pub(crate) fn in_order<E: From<ColumnarError>>(parts: &[Part], rows: u64, sink: 
 #[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
-    use crate::decode::PersonKey;
-    use crate::spill::{self, Row};
+    use crate::spill;
 
     /// Rows as the sink receives them: (row number, person, split's fund).
     struct Collect(Vec<(u64, i64, i64)>);
