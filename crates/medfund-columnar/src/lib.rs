@@ -74,6 +74,7 @@ mod error;
 mod files;
 mod gather;
 mod key;
+mod parquet_out;
 pub mod paths;
 mod sink;
 mod spill;

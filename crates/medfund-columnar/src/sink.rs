@@ -18,10 +18,13 @@ use parquet::file::properties::WriterProperties;
 use crate::decode::{ClaimId, Unit};
 use crate::error::{ColumnarError, Result};
 use crate::files::{BATCH_ROWS, Format};
+use crate::parquet_out::{self, CallerShare, EncoderShare, Message, Started};
 use crate::tables::SplitsBuilder;
 
 enum Writer {
     Parquet(ArrowWriter<BufWriter<File>>),
+    /// Parquet whose last column the caller encodes ([`crate::parquet_out`]).
+    Shared(EncoderShare<BufWriter<File>>),
     Arrow(arrow_ipc::writer::FileWriter<BufWriter<File>>),
     Csv(BufWriter<File>),
 }
@@ -33,6 +36,8 @@ pub struct TableFile {
     path: PathBuf,
     temp: PathBuf,
     writer: Option<Encoder>,
+    /// The caller's share of a Parquet file's encoding.
+    caller: Option<CallerShare>,
     written: u64,
 }
 
@@ -50,13 +55,21 @@ impl TableFile {
         let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
         let file = File::create(&temp).map_err(ColumnarError::io(&temp, "create"))?;
         let out = BufWriter::with_capacity(1 << 20, file);
+        let schema: SchemaRef = schema;
         // From here on a failure removes the temporary file (Drop).
-        let mut made = TableFile { path: path.to_owned(), temp, writer: None, written: 0 };
+        let mut made = TableFile { path: path.to_owned(), temp, writer: None, caller: None, written: 0 };
         let writer = match format {
-            Format::Parquet => Writer::Parquet(
-                ArrowWriter::try_new(out, schema, Some(parquet_properties()))
-                    .map_err(format_error(&made.temp, "parquet"))?,
-            ),
+            Format::Parquet => {
+                match parquet_out::start(out, schema, parquet_properties())
+                    .map_err(format_error(&made.temp, "parquet"))?
+                {
+                    Started::Shared(caller, encoder) => {
+                        made.caller = Some(caller);
+                        Writer::Shared(encoder)
+                    }
+                    Started::Plain(w) => Writer::Parquet(w),
+                }
+            }
             Format::Arrow => Writer::Arrow(
                 arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(format_error(&made.temp, "arrow"))?,
             ),
@@ -74,14 +87,23 @@ impl TableFile {
     /// Adds the rows of `batch` (of the file's schema), encoded on a thread of its own.
     pub fn write(&mut self, batch: RecordBatch) -> Result<()> {
         self.written = self.written.checked_add(batch.num_rows() as u64).expect("invariant: rows fit u64");
-        self.writer.as_mut().expect("invariant: set by create").send(batch)
+        let encoder = self.writer.as_mut().expect("invariant: set by create");
+        match &mut self.caller {
+            None => encoder.send(Message::Batch(batch)),
+            Some(caller) => share(&self.temp, encoder, |send| caller.write(batch, send)),
+        }
     }
 
     /// Closes the file and gives it its final name. Returns the rows written.
     pub fn commit(mut self) -> Result<u64> {
         let temp = self.temp.clone();
-        let out = match self.writer.take().expect("invariant: set by create").finish()? {
+        let mut encoder = self.writer.take().expect("invariant: set by create");
+        if let Some(caller) = self.caller.take() {
+            share(&temp, &mut encoder, |send| caller.finish(send))?;
+        }
+        let out = match encoder.finish()? {
             Writer::Parquet(w) => w.into_inner().map_err(format_error(&temp, "parquet"))?,
+            Writer::Shared(w) => w.into_inner().map_err(format_error(&temp, "parquet"))?,
             Writer::Arrow(mut w) => {
                 w.finish().map_err(format_error(&temp, "arrow"))?;
                 w.into_inner().map_err(format_error(&temp, "arrow"))?
@@ -174,6 +196,30 @@ impl SplitsFile {
     }
 }
 
+/// Runs the caller's share of a Parquet encoding, its messages sent to the
+/// encoder thread; an error of the encoder thread is the one reported.
+fn share(
+    temp: &Path,
+    encoder: &mut Encoder,
+    run: impl FnOnce(
+        &mut dyn FnMut(Message) -> std::result::Result<(), parquet::errors::ParquetError>,
+    ) -> std::result::Result<(), parquet::errors::ParquetError>,
+) -> Result<()> {
+    let mut stopped: Option<ColumnarError> = None;
+    let outcome = run(&mut |m| {
+        encoder.send(m).map_err(|e| {
+            let shown = parquet::errors::ParquetError::General(e.to_string());
+            stopped = Some(e);
+            shown
+        })
+    });
+    match (outcome, stopped) {
+        (_, Some(e)) => Err(e),
+        (Err(e), None) => Err(format_error(temp, "parquet")(e)),
+        (Ok(()), None) => Ok(()),
+    }
+}
+
 /// An error of the format's writer on the file at `path`.
 fn format_error<E: std::fmt::Display>(path: &Path, format: &'static str) -> impl Fn(E) -> ColumnarError + use<E> {
     let path = path.to_owned();
@@ -184,6 +230,7 @@ fn format_error<E: std::fmt::Display>(path: &Path, format: &'static str) -> impl
 fn write_batch(writer: &mut Writer, batch: &RecordBatch, temp: &Path, unit: Unit) -> Result<()> {
     match writer {
         Writer::Parquet(w) => w.write(batch).map_err(format_error(temp, "parquet")),
+        Writer::Shared(_) => unreachable!("invariant: shared Parquet takes messages, not batches"),
         Writer::Arrow(w) => w.write(batch).map_err(format_error(temp, "arrow")),
         Writer::Csv(w) => write_csv(w, batch, unit).map_err(ColumnarError::io(temp, "write")),
     }
@@ -193,25 +240,33 @@ fn write_batch(writer: &mut Writer, batch: &RecordBatch, temp: &Path, unit: Unit
 /// compression overlap the settlement that feeds it (at 10⁷ claims they
 /// took a third of the run on the one thread).
 struct Encoder {
-    batches: Option<std::sync::mpsc::SyncSender<RecordBatch>>,
+    batches: Option<std::sync::mpsc::SyncSender<Message>>,
     thread: Option<std::thread::JoinHandle<Result<Writer>>>,
 }
 
 impl Encoder {
     fn start(mut writer: Writer, temp: PathBuf, unit: Unit) -> Encoder {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Message>(4);
         let thread = std::thread::spawn(move || {
-            for batch in rx {
-                write_batch(&mut writer, &batch, &temp, unit)?;
+            while let Ok(message) = rx.recv() {
+                match (&mut writer, message) {
+                    (Writer::Shared(w), m) => {
+                        w.handle(m, &mut || rx.recv().ok()).map_err(format_error(&temp, "parquet"))?;
+                    }
+                    (w, Message::Batch(batch)) => write_batch(w, &batch, &temp, unit)?,
+                    (_, Message::Chunks(_)) => {
+                        return Err(format_error(&temp, "parquet")("column chunks for a file that is not shared"));
+                    }
+                }
             }
             Ok(writer)
         });
         Encoder { batches: Some(tx), thread: Some(thread) }
     }
 
-    fn send(&mut self, batch: RecordBatch) -> Result<()> {
+    fn send(&mut self, message: Message) -> Result<()> {
         let tx = self.batches.as_ref().expect("invariant: open until finish");
-        if tx.send(batch).is_ok() {
+        if tx.send(message).is_ok() {
             return Ok(());
         }
         // The thread stopped at an error: it is the one to report.
