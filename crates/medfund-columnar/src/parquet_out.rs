@@ -8,7 +8,10 @@
 //! nothing (docs/benchmarks.md). Each side holds an [`ArrowColumnWriter`]
 //! per column of its share for the open row group; the caller sends its
 //! closed chunks after the batch that filled the group, and the encoder
-//! appends all chunks in column order. Writers, properties and row-group
+//! appends all chunks in column order. A row group is shared only when
+//! the batch that opens it says so: the caller shares while the encoder is
+//! behind, and encodes nothing while it is itself the slower (a spilled
+//! run's last pass reads every row from a file). Writers, properties and row-group
 //! boundaries are those [`ArrowWriter`] uses (it makes the file writer and
 //! the factory), so the file is the same bytes (tested).
 
@@ -27,11 +30,17 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
 /// What the caller sends the encoder, in this order for each batch: the
-/// batch, then its chunks of every row group the batch closed.
+/// batch, then its chunks of every shared row group the batch closed.
 pub(crate) enum Message {
-    /// Rows to encode (the encoder's share of the columns).
-    Batch(RecordBatch),
-    /// The caller's closed chunks of the next row group.
+    /// Rows to encode; `share`: row groups this batch opens are shared (the
+    /// caller encodes their last column).
+    Batch {
+        /// The rows.
+        batch: RecordBatch,
+        /// Whether the row groups the batch opens are shared.
+        share: bool,
+    },
+    /// The caller's closed chunks of the next shared row group.
     Chunks(Vec<ArrowColumnChunk>),
 }
 
@@ -39,8 +48,12 @@ pub(crate) enum Message {
 struct Group {
     factory: Arc<ArrowRowGroupWriterFactory>,
     schema: SchemaRef,
-    /// Leaf columns of this side: `range.0..range.1`.
-    range: (usize, usize),
+    /// Leaf columns of this side in a shared row group, and in one it
+    /// encodes alone: `(first, end)`.
+    shared: (usize, usize),
+    alone: (usize, usize),
+    /// Whether the open row group is shared; `None`: no row group open.
+    open: Option<bool>,
     columns: Vec<ArrowColumnWriter>,
     rows: usize,
     index: usize,
@@ -48,19 +61,27 @@ struct Group {
 }
 
 impl Group {
-    /// Encodes `batch` into this side's columns, calling `closed` with the
-    /// chunks of each row group it fills.
+    fn range(&self) -> (usize, usize) {
+        if self.open == Some(true) { self.shared } else { self.alone }
+    }
+
+    /// Encodes `batch` into this side's columns (row groups it opens shared
+    /// when `share`), calling `closed` with the chunks of each row group it
+    /// fills and whether that group was shared.
     fn write(
         &mut self,
         batch: &RecordBatch,
-        closed: &mut dyn FnMut(Vec<ArrowColumnChunk>) -> Result<(), ParquetError>,
+        share: bool,
+        closed: &mut dyn FnMut(Vec<ArrowColumnChunk>, bool) -> Result<(), ParquetError>,
     ) -> Result<(), ParquetError> {
         let mut from = 0;
         while from < batch.num_rows() {
-            if self.columns.is_empty() {
+            if self.open.is_none() {
+                self.open = Some(share);
+                let (first, end) = self.range();
+                let count = end.checked_sub(first).expect("invariant: a range from low to high");
                 let all = self.factory.create_column_writers(self.index)?;
-                let count = self.range.1.checked_sub(self.range.0).expect("invariant: a range from low to high");
-                self.columns = all.into_iter().skip(self.range.0).take(count).collect();
+                self.columns = all.into_iter().skip(first).take(count).collect();
             }
             let room = self.max_rows.checked_sub(self.rows).expect("invariant: a full row group is closed at once");
             let take = room.min(batch.num_rows().checked_sub(from).expect("invariant: from < rows"));
@@ -69,7 +90,8 @@ impl Group {
             for (field, column) in self.schema.fields().iter().zip(part.columns()) {
                 leaves.extend(compute_leaves(field, column)?);
             }
-            let mine = leaves.get(self.range.0..self.range.1).ok_or_else(|| {
+            let (first, end) = self.range();
+            let mine = leaves.get(first..end).ok_or_else(|| {
                 ParquetError::General(format!("a batch of {} leaf columns for a file of more", leaves.len()))
             })?;
             for (w, leaf) in self.columns.iter_mut().zip(mine) {
@@ -78,26 +100,31 @@ impl Group {
             self.rows = self.rows.checked_add(take).expect("invariant: at most max_rows");
             from = from.checked_add(take).expect("invariant: at most the batch's rows");
             if self.rows == self.max_rows {
-                closed(self.close()?)?;
+                let (chunks, shared) = self.close()?;
+                closed(chunks, shared)?;
             }
         }
         Ok(())
     }
 
-    /// Closes the open row group's columns (none if no row is open).
-    fn close(&mut self) -> Result<Vec<ArrowColumnChunk>, ParquetError> {
+    /// Closes the open row group's columns; gives them and whether it was shared.
+    fn close(&mut self) -> Result<(Vec<ArrowColumnChunk>, bool), ParquetError> {
+        let shared = self.open.take() == Some(true);
         self.rows = 0;
         self.index = self.index.checked_add(1).expect("invariant: fewer than usize::MAX row groups");
-        std::mem::take(&mut self.columns).into_iter().map(ArrowColumnWriter::close).collect()
+        let chunks: Result<Vec<ArrowColumnChunk>, ParquetError> =
+            std::mem::take(&mut self.columns).into_iter().map(ArrowColumnWriter::close).collect();
+        Ok((chunks?, shared))
     }
 }
 
-/// The caller's share: the last leaf column.
+/// The caller's share: the last leaf column of shared row groups.
 pub(crate) struct CallerShare {
     group: Group,
 }
 
-/// The encoder's share: the other columns, and the file.
+/// The encoder's share: the other columns (all of them in row groups that
+/// are not shared), and the file.
 pub(crate) struct EncoderShare<W: Write + Send> {
     file: SerializedFileWriter<W>,
     group: Group,
@@ -137,54 +164,63 @@ pub(crate) fn start<W: Write + Send>(
     }
     let split = leaves.checked_sub(1).expect("invariant: 2 leaves or more");
     let factory = Arc::new(factory);
-    let group = |range| Group {
+    let group = |shared, alone| Group {
         factory: Arc::clone(&factory),
         schema: Arc::clone(&schema),
-        range,
+        shared,
+        alone,
+        open: None,
         columns: Vec::new(),
         rows: 0,
         index: 0,
         max_rows,
     };
     Ok(Started::Shared(
-        CallerShare { group: group((split, leaves)) },
-        EncoderShare { file, group: group((0, split)), pending: VecDeque::new() },
+        CallerShare { group: group((split, leaves), (leaves, leaves)) },
+        EncoderShare { file, group: group((0, split), (0, leaves)), pending: VecDeque::new() },
     ))
 }
 
 impl CallerShare {
-    /// Encodes the caller's column of `batch` and sends the batch, then the
-    /// chunks of each row group it closed, with `send`.
+    /// Sends `batch` with `send` (row groups it opens shared when `share`),
+    /// encodes the caller's column of shared row groups, and sends the
+    /// chunks of each shared row group the batch closed.
     pub(crate) fn write(
         &mut self,
         batch: RecordBatch,
+        share: bool,
         send: &mut dyn FnMut(Message) -> Result<(), ParquetError>,
     ) -> Result<(), ParquetError> {
         let mut chunks = Vec::new();
         // The encoder starts on its columns while this side encodes its own.
-        send(Message::Batch(batch.clone()))?;
-        self.group.write(&batch, &mut |c| {
-            chunks.push(c);
+        send(Message::Batch { batch: batch.clone(), share })?;
+        self.group.write(&batch, share, &mut |c, shared| {
+            if shared {
+                chunks.push(c);
+            }
             Ok(())
         })?;
         chunks.into_iter().try_for_each(|c| send(Message::Chunks(c)))
     }
 
-    /// Closes the last row group, if open, and sends its chunks.
+    /// Closes the last row group, if open, and sends its chunks if it is shared.
     pub(crate) fn finish(
         mut self,
         send: &mut dyn FnMut(Message) -> Result<(), ParquetError>,
     ) -> Result<(), ParquetError> {
-        if self.group.rows > 0 {
-            send(Message::Chunks(self.group.close()?))?;
+        if self.group.open.is_some() {
+            let (chunks, shared) = self.group.close()?;
+            if shared {
+                send(Message::Chunks(chunks))?;
+            }
         }
         Ok(())
     }
 }
 
 impl<W: Write + Send> EncoderShare<W> {
-    /// Handles one message; `next` gives the following one when a row group
-    /// closes before the caller's chunks of it have arrived.
+    /// Handles one message; `next` gives the following one when a shared
+    /// row group closes before the caller's chunks of it have arrived.
     pub(crate) fn handle(
         &mut self,
         message: Message,
@@ -192,9 +228,9 @@ impl<W: Write + Send> EncoderShare<W> {
     ) -> Result<(), ParquetError> {
         match message {
             Message::Chunks(c) => self.pending.push_back(c),
-            Message::Batch(batch) => {
+            Message::Batch { batch, share } => {
                 let (file, pending) = (&mut self.file, &mut self.pending);
-                self.group.write(&batch, &mut |mine| append(file, pending, mine, next))?;
+                self.group.write(&batch, share, &mut |mine, shared| append(file, pending, mine, shared, next))?;
             }
         }
         Ok(())
@@ -202,9 +238,9 @@ impl<W: Write + Send> EncoderShare<W> {
 
     /// Closes the last row group (the caller's chunks of it received) and the file.
     pub(crate) fn into_inner(mut self) -> Result<W, ParquetError> {
-        if self.group.rows > 0 {
-            let mine = self.group.close()?;
-            append(&mut self.file, &mut self.pending, mine, &mut || None)?;
+        if self.group.open.is_some() {
+            let (mine, shared) = self.group.close()?;
+            append(&mut self.file, &mut self.pending, mine, shared, &mut || None)?;
         }
         if !self.pending.is_empty() {
             return Err(ParquetError::General("the caller sent chunks of a row group the encoder has not".into()));
@@ -213,20 +249,25 @@ impl<W: Write + Send> EncoderShare<W> {
     }
 }
 
-/// Appends a row group: this side's chunks, then the caller's.
+/// Appends a row group: this side's chunks, then the caller's if it is shared.
 fn append<W: Write + Send>(
     file: &mut SerializedFileWriter<W>,
     pending: &mut VecDeque<Vec<ArrowColumnChunk>>,
     mine: Vec<ArrowColumnChunk>,
+    shared: bool,
     next: &mut dyn FnMut() -> Option<Message>,
 ) -> Result<(), ParquetError> {
-    let theirs = match pending.pop_front() {
-        Some(c) => c,
-        // Sent right after the batch that closed the group: the next message.
-        None => match next() {
-            Some(Message::Chunks(c)) => c,
-            _ => return Err(ParquetError::General("the caller's chunks of a row group did not follow".into())),
-        },
+    let theirs = if !shared {
+        Vec::new()
+    } else {
+        match pending.pop_front() {
+            Some(c) => c,
+            // Sent right after the batch that closed the group: the next message.
+            None => match next() {
+                Some(Message::Chunks(c)) => c,
+                _ => return Err(ParquetError::General("the caller's chunks of a row group did not follow".into())),
+            },
+        }
     };
     let mut group = file.next_row_group()?;
     for chunk in mine.into_iter().chain(theirs) {
@@ -278,10 +319,11 @@ mod tests {
         };
         // Messages queued in the order the caller sends them, handled as the encoder thread would.
         let mut queue: VecDeque<Message> = VecDeque::new();
-        for b in &batches {
+        // Row groups shared and not, as the caller decides batch by batch.
+        for (i, b) in batches.iter().enumerate() {
             plain.write(b).unwrap();
             caller
-                .write(b.clone(), &mut |m| {
+                .write(b.clone(), i % 3 != 1, &mut |m| {
                     queue.push_back(m);
                     Ok(())
                 })

@@ -38,6 +38,8 @@ pub struct TableFile {
     writer: Option<Encoder>,
     /// The caller's share of a Parquet file's encoding.
     caller: Option<CallerShare>,
+    /// Whether the row groups the next batch opens are shared.
+    share_next: bool,
     written: u64,
 }
 
@@ -57,7 +59,8 @@ impl TableFile {
         let out = BufWriter::with_capacity(1 << 20, file);
         let schema: SchemaRef = schema;
         // From here on a failure removes the temporary file (Drop).
-        let mut made = TableFile { path: path.to_owned(), temp, writer: None, caller: None, written: 0 };
+        let mut made =
+            TableFile { path: path.to_owned(), temp, writer: None, caller: None, share_next: true, written: 0 };
         let writer = match format {
             Format::Parquet => {
                 match parquet_out::start(out, schema, parquet_properties())
@@ -89,8 +92,15 @@ impl TableFile {
         self.written = self.written.checked_add(batch.num_rows() as u64).expect("invariant: rows fit u64");
         let encoder = self.writer.as_mut().expect("invariant: set by create");
         match &mut self.caller {
-            None => encoder.send(Message::Batch(batch)),
-            Some(caller) => share(&self.temp, encoder, |send| caller.write(batch, send)),
+            None => encoder.send(Message::Batch { batch, share: false }).map(|_| ()),
+            Some(caller) => {
+                // Row groups are shared while the encoder is behind (a send
+                // waited for room): when this thread is the slower, as in a
+                // spilled run's last pass, it does not take on its column.
+                let share_next = self.share_next;
+                self.share_next = share(&self.temp, encoder, |send| caller.write(batch, share_next, send))?;
+                Ok(())
+            }
         }
     }
 
@@ -198,25 +208,31 @@ impl SplitsFile {
 
 /// Runs the caller's share of a Parquet encoding, its messages sent to the
 /// encoder thread; an error of the encoder thread is the one reported.
+/// Returns whether a send waited for room (the encoder is behind).
 fn share(
     temp: &Path,
     encoder: &mut Encoder,
     run: impl FnOnce(
         &mut dyn FnMut(Message) -> std::result::Result<(), parquet::errors::ParquetError>,
     ) -> std::result::Result<(), parquet::errors::ParquetError>,
-) -> Result<()> {
+) -> Result<bool> {
     let mut stopped: Option<ColumnarError> = None;
-    let outcome = run(&mut |m| {
-        encoder.send(m).map_err(|e| {
+    let mut waited = false;
+    let outcome = run(&mut |m| match encoder.send(m) {
+        Ok(w) => {
+            waited |= w;
+            Ok(())
+        }
+        Err(e) => {
             let shown = parquet::errors::ParquetError::General(e.to_string());
             stopped = Some(e);
-            shown
-        })
+            Err(shown)
+        }
     });
     match (outcome, stopped) {
         (_, Some(e)) => Err(e),
         (Err(e), None) => Err(format_error(temp, "parquet")(e)),
-        (Ok(()), None) => Ok(()),
+        (Ok(()), None) => Ok(waited),
     }
 }
 
@@ -253,7 +269,7 @@ impl Encoder {
                     (Writer::Shared(w), m) => {
                         w.handle(m, &mut || rx.recv().ok()).map_err(format_error(&temp, "parquet"))?;
                     }
-                    (w, Message::Batch(batch)) => write_batch(w, &batch, &temp, unit)?,
+                    (w, Message::Batch { batch, .. }) => write_batch(w, &batch, &temp, unit)?,
                     (_, Message::Chunks(_)) => {
                         return Err(format_error(&temp, "parquet")("column chunks for a file that is not shared"));
                     }
@@ -264,10 +280,16 @@ impl Encoder {
         Encoder { batches: Some(tx), thread: Some(thread) }
     }
 
-    fn send(&mut self, message: Message) -> Result<()> {
+    /// Sends `message`; returns whether it had to wait for room.
+    fn send(&mut self, message: Message) -> Result<bool> {
         let tx = self.batches.as_ref().expect("invariant: open until finish");
-        if tx.send(message).is_ok() {
-            return Ok(());
+        let sent = match tx.try_send(message) {
+            Ok(()) => Ok(false),
+            Err(std::sync::mpsc::TrySendError::Full(m)) => tx.send(m).map(|()| true).map_err(|_| ()),
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Err(()),
+        };
+        if let Ok(waited) = sent {
+            return Ok(waited);
         }
         // The thread stopped at an error: it is the one to report.
         self.batches = None;
