@@ -202,7 +202,8 @@ fn next(seq: u64) -> u64 {
 
 /// Splits the records of `bytes` (every claim of their persons).
 fn settle_records<E>(bytes: &[u8], rules: &dyn Rules<E>) -> Result<Vec<ClaimSplit>, E> {
-    // Records are 40 bytes or more with any real id: room for all at once, as a rule.
+    // Records with text ids are 40 bytes or more: room for all at once (shorter
+    // records only make the vectors grow).
     let most = bytes.len() / 40;
     let mut claims: Vec<Claim<PersonBytes<'_>>> = Vec::with_capacity(most);
     let mut rows: Vec<u64> = Vec::with_capacity(most);

@@ -57,7 +57,6 @@ impl TableFile {
         let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
         let file = File::create(&temp).map_err(ColumnarError::io(&temp, "create"))?;
         let out = BufWriter::with_capacity(1 << 20, file);
-        let schema: SchemaRef = schema;
         // From here on a failure removes the temporary file (Drop).
         let mut made =
             TableFile { path: path.to_owned(), temp, writer: None, caller: None, share_next: true, written: 0 };
@@ -246,7 +245,8 @@ fn format_error<E: std::fmt::Display>(path: &Path, format: &'static str) -> impl
 fn write_batch(writer: &mut Writer, batch: &RecordBatch, temp: &Path, unit: Unit) -> Result<()> {
     match writer {
         Writer::Parquet(w) => w.write(batch).map_err(format_error(temp, "parquet")),
-        Writer::Shared(_) => unreachable!("invariant: shared Parquet takes messages, not batches"),
+        // The encoder thread hands a shared file its messages itself.
+        Writer::Shared(_) => Err(format_error(temp, "parquet")("a batch outside the shared encoding")),
         Writer::Arrow(w) => w.write(batch).map_err(format_error(temp, "arrow")),
         Writer::Csv(w) => write_csv(w, batch, unit).map_err(ColumnarError::io(temp, "write")),
     }
