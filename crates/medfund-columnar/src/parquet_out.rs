@@ -11,9 +11,9 @@
 //! appends all chunks in column order. A row group is shared only when
 //! the batch that opens it says so: the caller shares while the encoder is
 //! behind, and encodes nothing while it is itself the slower (a spilled
-//! run's last pass reads every row from a file). Writers, properties and row-group
-//! boundaries are those [`ArrowWriter`] uses (it makes the file writer and
-//! the factory), so the file is the same bytes (tested).
+//! run's last pass reads every row from a file). Writers, properties and
+//! row-group boundaries are those [`ArrowWriter`] uses (it makes the file
+//! writer and the factory), so the file is the same bytes (tested).
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -85,17 +85,20 @@ impl Group {
             }
             let room = self.max_rows.checked_sub(self.rows).expect("invariant: a full row group is closed at once");
             let take = room.min(batch.num_rows().checked_sub(from).expect("invariant: from < rows"));
-            let part = batch.slice(from, take);
-            let mut leaves: Vec<ArrowLeafColumn> = Vec::new();
-            for (field, column) in self.schema.fields().iter().zip(part.columns()) {
-                leaves.extend(compute_leaves(field, column)?);
-            }
             let (first, end) = self.range();
-            let mine = leaves.get(first..end).ok_or_else(|| {
-                ParquetError::General(format!("a batch of {} leaf columns for a file of more", leaves.len()))
-            })?;
-            for (w, leaf) in self.columns.iter_mut().zip(mine) {
-                w.write(leaf)?;
+            // A side with no column in this row group only counts its rows.
+            if first < end {
+                let part = batch.slice(from, take);
+                let mut leaves: Vec<ArrowLeafColumn> = Vec::new();
+                for (field, column) in self.schema.fields().iter().zip(part.columns()) {
+                    leaves.extend(compute_leaves(field, column)?);
+                }
+                let mine = leaves.get(first..end).ok_or_else(|| {
+                    ParquetError::General(format!("a batch of {} leaf columns for a file of more", leaves.len()))
+                })?;
+                for (w, leaf) in self.columns.iter_mut().zip(mine) {
+                    w.write(leaf)?;
+                }
             }
             self.rows = self.rows.checked_add(take).expect("invariant: at most max_rows");
             from = from.checked_add(take).expect("invariant: at most the batch's rows");
