@@ -79,9 +79,8 @@ mod tests {
     use crate::spill::{self, Cursor, Row};
     use medfund_core::Money;
 
-    /// The key the settling pass reads for `person`, from a record that
-    /// ends right after it when `alone` (no claim id, so no whole block of
-    /// 16 bytes may follow).
+    /// The bytes of `person`'s encoding in a record (written into `buf`,
+    /// with no claim id after it): what a `PersonBytes` holds.
     fn key_of(person: PersonKey<'_>, buf: &mut Vec<u8>) -> Vec<u8> {
         buf.clear();
         let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();

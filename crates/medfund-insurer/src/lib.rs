@@ -89,7 +89,7 @@ pub use onestop::{
 pub use settle::{settle_one_stop, settle_one_stop_into};
 pub use settled::{OneStopResult, PersonYear, SettledClaim, SettlementTotals, merge_settlement_years};
 pub use supplementary::{
-    Claim, ClaimSplit, SupplementaryPolicy, SupplementaryResult, XIAMEN_2007, YearSummary, check_in_force,
+    Claim, ClaimSplit, SupplementaryPolicy, SupplementaryResult, XIAMEN_2007, YearSummary, YearTotals, check_in_force,
     split_claims, split_claims_in_force, xiamen_2007,
 };
 

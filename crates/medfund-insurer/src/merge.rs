@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use medfund_core::Money;
 
 use crate::error::{InsurerError, Result};
-use crate::supplementary::{ClaimSplit, SupplementaryPolicy, YearSummary, premiums};
+use crate::supplementary::{ClaimSplit, SupplementaryPolicy, YearSummary, YearTotals};
 
 /// The medical-year summaries of one split of claims from the summaries of
 /// its parts, each part holding every claim of its persons: claims paid add
@@ -77,11 +77,7 @@ pub fn year_summaries(
     insured_persons: u64,
     splits: &[ClaimSplit],
 ) -> Result<Vec<YearSummary>> {
-    let premiums = premiums(policy, insured_persons)?;
-    let mut paid: BTreeMap<i32, Money> = BTreeMap::new();
-    for s in splits {
-        let total = paid.entry(s.medical_year).or_insert(Money::ZERO);
-        *total = total.checked_add(s.insurer)?;
-    }
-    paid.into_iter().map(|(medical_year, claims_paid)| YearSummary::new(medical_year, premiums, claims_paid)).collect()
+    let mut paid = YearTotals::default();
+    splits.iter().try_for_each(|s| paid.add(s.medical_year, s.insurer))?;
+    paid.into_summaries(policy, insured_persons)
 }

@@ -364,7 +364,7 @@ impl<P: std::fmt::Display> Settler<'_, P> {
             }
         };
         self.totals.get_mut(at).expect("invariant: found or inserted").1.merge(&done.totals)?;
-        self.paid.add(year, done.totals.insurer.fen())?;
+        self.paid.add(year, done.totals.insurer)?;
         self.person_years.push(done);
         Ok(())
     }

@@ -326,29 +326,71 @@ pub(crate) struct Grouped {
     pub(crate) cost_sum: u64,
 }
 
-/// The insurer's payments per medical year, in year order.
-#[derive(Default)]
-pub(crate) struct YearTotals(Vec<(i32, i64)>);
+/// The insurer's payments per medical year, in year order: what a report's
+/// `years` are made of, summed claim by claim (or part by part, with
+/// [`merge`](Self::merge)) without holding the claims.
+///
+/// Rule: 厦门市基本医疗保险实践（2007） 四、完善大额医疗费用补充保险 (X5, the insurer's account of a medical year)
+///
+/// ```
+/// use medfund_core::Money;
+/// use medfund_insurer::{YearTotals, xiamen_2007};
+/// let policy = xiamen_2007()?.params().clone();
+/// let mut paid = YearTotals::default();
+/// paid.add(2024, Money::from_fen(900))?;
+/// paid.add(2023, Money::from_fen(100))?;
+/// paid.add(2024, Money::from_fen(50))?;
+/// let years = paid.into_summaries(&policy, 10)?;
+/// assert_eq!(years.iter().map(|y| (y.medical_year, y.claims_paid.fen())).collect::<Vec<_>>(), [(2023, 100), (2024, 950)]);
+/// # Ok::<(), medfund_insurer::InsurerError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct YearTotals(Vec<(i32, i64)>);
 
 impl YearTotals {
+    /// Adds the insurer's payment `insurer` to `medical_year`.
+    ///
+    /// # Errors
+    /// [`InsurerError::Core`] when the year's total overflows.
+    pub fn add(&mut self, medical_year: i32, insurer: Money) -> Result<()> {
+        self.add_fen(medical_year, insurer.fen())
+    }
+
+    /// Adds every year of `other` (totals of other claims) to these.
+    ///
+    /// # Errors
+    /// [`InsurerError::Core`] when a year's total overflows.
+    pub fn merge(&mut self, other: YearTotals) -> Result<()> {
+        other.0.into_iter().try_for_each(|(year, paid)| self.add_fen(year, paid))
+    }
+
+    /// The medical years with a payment added, in order, each with what the insurer paid.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, Money)> + '_ {
+        self.0.iter().map(|&(year, paid)| (year, Money::from_fen(paid)))
+    }
+
+    /// The years' summaries: premiums `premium_per_person × insured_persons`,
+    /// claims paid, and the insurer's result, as
+    /// [`split_claims`](crate::split_claims) gives them.
+    ///
+    /// # Errors
+    /// [`InsurerError::PremiumOverflow`], or [`InsurerError::Core`] when a result overflows.
+    pub fn into_summaries(self, policy: &SupplementaryPolicy, insured_persons: u64) -> Result<Vec<YearSummary>> {
+        self.summaries(premiums(policy, insured_persons)?)
+    }
+
     /// The medical years in order, each with the premiums and what the insurer paid.
     pub(crate) fn summaries(self, premiums: Money) -> Result<Vec<YearSummary>> {
         self.0
             .into_iter()
-            .map(|(medical_year, claims_paid)| {
-                let claims_paid = Money::from_fen(claims_paid);
-                Ok(YearSummary {
-                    medical_year,
-                    premiums,
-                    claims_paid,
-                    insurer_result: premiums.checked_sub(claims_paid)?,
-                })
-            })
+            .map(|(medical_year, claims_paid)| YearSummary::new(medical_year, premiums, Money::from_fen(claims_paid)))
             .collect()
     }
 
-    pub(crate) fn add(&mut self, year: i32, insurer: i64) -> Result<()> {
+    /// [`add`](Self::add) in fen: the kernels sum in `i64`.
+    pub(crate) fn add_fen(&mut self, year: i32, insurer: i64) -> Result<()> {
         let overflow = || InsurerError::from(medfund_core::CoreError::Overflow { operation: "claims paid in a year" });
+        // Claims fall in a few medical years: a short sorted list.
         match self.0.binary_search_by_key(&year, |&(y, _)| y) {
             Ok(at) => {
                 let (_, paid) = self.0.get_mut(at).expect("invariant: binary_search found it there");
@@ -357,10 +399,6 @@ impl YearTotals {
             Err(at) => self.0.insert(at, (year, insurer)),
         }
         Ok(())
-    }
-
-    fn merge(&mut self, other: YearTotals) -> Result<()> {
-        other.0.into_iter().try_for_each(|(year, paid)| self.add(year, paid))
     }
 }
 
@@ -594,7 +632,7 @@ pub(crate) fn run(
             );
             if paid_year != Some(year) {
                 if let Some(y) = paid_year {
-                    paid.add(y, year_paid)?;
+                    paid.add_fen(y, year_paid)?;
                 }
                 (paid_year, year_paid) = (Some(year), 0);
             }
@@ -602,7 +640,7 @@ pub(crate) fn run(
         }
     }
     if let Some(y) = paid_year {
-        paid.add(y, year_paid)?;
+        paid.add_fen(y, year_paid)?;
     }
     Ok(())
 }

@@ -252,6 +252,21 @@ proptest! {
     }
 
     #[test]
+    fn prop_year_totals_in_any_parts_equal_the_splits_years(cs in claims(), cut in any::<prop::sample::Index>()) {
+        // Source: 厦门市基本医疗保险实践（2007） 四 (X5): the insurer's account of a medical year.
+        let r = split_claims(&xiamen(), 100, &cs).unwrap();
+        let at = cut.index(r.claims.len() + 1);
+        let (mut first, mut second) = (YearTotals::default(), YearTotals::default());
+        for (k, s) in r.claims.iter().enumerate() {
+            if k < at { first.add(s.medical_year, s.insurer).unwrap() } else { second.add(s.medical_year, s.insurer).unwrap() }
+        }
+        first.merge(second).unwrap();
+        let years: Vec<i32> = first.iter().map(|(y, _)| y).collect();
+        prop_assert!(years.windows(2).all(|w| w[0] < w[1]));
+        prop_assert_eq!(first.into_summaries(&xiamen(), 100).unwrap(), r.years);
+    }
+
+    #[test]
     fn prop_claim_by_claim_equals_total_within_one_fen_per_claim(costs in prop::collection::vec(money(80_000), 1..30)) {
         let d = NaiveDate::from_ymd_opt(2023, 8, 1).unwrap();
         let claims: Vec<Claim<u8>> = costs.iter().map(|&c| Claim { person: 0, date: d, eligible_cost: c }).collect();
