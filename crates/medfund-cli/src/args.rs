@@ -106,11 +106,15 @@ pub(crate) struct ClaimsArgs {
     /// order, the claim_id column passed through), under a temporary name until complete.
     #[arg(long, value_name = "FILE")]
     pub(crate) claims_out: Option<std::path::PathBuf>,
-    /// Money in --claims-out: yuan as decimal128(18, 2), or fen as int64.
+    /// Write the person-years of a one-stop settlement (§5.2) to FILE (.parquet, .arrow or .csv; in
+    /// the input order of each person-year's first claim), under a temporary name until complete.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) person_years_out: Option<std::path::PathBuf>,
+    /// Money in --claims-out and --person-years-out: yuan as decimal128(18, 2), or fen as int64.
     #[arg(long, value_enum, value_name = "UNIT", default_value = "yuan")]
     pub(crate) claims_money: ClaimsMoney,
-    /// When the report lists every claim: auto (up to 100000 claims, and no --claims-out),
-    /// always, never.
+    /// When the report lists every claim (and a one-stop settlement's person-years): auto (up to
+    /// 100000 claims, and no --claims-out or --person-years-out), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = inline)]
     pub(crate) inline_claims: Inline,
     /// Memory the claims may take; beyond it they are partitioned by person to temporary files
@@ -152,6 +156,9 @@ impl ClaimsArgs {
         let mut run = ClaimsRun::default().with_inline(self.inline_claims);
         if let Some(out) = &self.claims_out {
             run = run.with_out(out);
+        }
+        if let Some(out) = &self.person_years_out {
+            run = run.with_person_years_out(out);
         }
         run = run.with_unit(self.claims_money.unit());
         if let Some(b) = self.memory_budget {

@@ -96,28 +96,42 @@ pub trait Source<E> {
     fn for_each(&mut self, each: &mut dyn FnMut(Row<'_>) -> Result<(), E>) -> Result<(), E>;
 }
 
-/// The rules a settlement applies.
-pub trait Rules<E>: Sync {
+/// A claim's settled result as the engine carries it from the settling
+/// pass to the sink: copied between passes, and written after its claim's
+/// record in a spilled partition's file. [`ClaimSplit`] (§5) and
+/// [`OneStopSplit`](crate::OneStopSplit) (§5.2) are settlements.
+pub trait Settlement: Copy + Send + Sync {
+    /// A value for slots not yet written (never read).
+    const BLANK: Self;
+    /// Appends its encoding to `out`.
+    fn encode(&self, out: &mut Vec<u8>);
+    /// Reads back what [`encode`](Self::encode) wrote at the start of
+    /// `bytes`, and moves `bytes` past it.
+    fn decode(bytes: &mut &[u8]) -> Self;
+}
+
+/// The rules a settlement applies; `S` is what one claim settles to.
+pub trait Rules<E, S: Settlement = ClaimSplit>: Sync {
     /// Checks one claim as it is read (`row`: 0-based, input order).
     fn check(&self, row: u64, claim: &Row<'_>) -> Result<(), E>;
     /// Splits claims that hold every claim of their persons; `rows` are their
     /// input rows (for errors). One split per claim, in the order given.
-    fn split(&self, claims: &[Claim<PersonBytes<'_>>], rows: &[u64]) -> Result<Vec<ClaimSplit>, E>;
+    fn split(&self, claims: &[Claim<PersonBytes<'_>>], rows: &[u64]) -> Result<Vec<S>, E>;
 }
 
 /// Where settled claims go, in input order.
-pub trait Sink<E> {
+pub trait Sink<E, S = ClaimSplit> {
     /// One settled claim (`row`: 0-based input row).
-    fn row(&mut self, row: u64, claim: &Row<'_>, split: &ClaimSplit) -> Result<(), E>;
+    fn row(&mut self, row: u64, claim: &Row<'_>, split: &S) -> Result<(), E>;
 }
 
 /// Settles every claim of `source` under `rules` into `sink`, in input
 /// order, holding at most about `options.memory_budget` bytes of claims.
 /// The splits equal those of all claims split at once.
-pub fn settle<E: From<ColumnarError> + Send>(
+pub fn settle<E: From<ColumnarError> + Send, S: Settlement>(
     source: &mut dyn Source<E>,
-    rules: &dyn Rules<E>,
-    sink: &mut dyn Sink<E>,
+    rules: &dyn Rules<E, S>,
+    sink: &mut dyn Sink<E, S>,
     options: &Options,
 ) -> Result<Settled, E> {
     if options.memory_budget < 1 << 16 {
@@ -165,10 +179,10 @@ pub fn settle<E: From<ColumnarError> + Send>(
 }
 
 /// Everything in one partition in memory.
-fn in_memory<E: From<ColumnarError> + Send>(
+fn in_memory<E: From<ColumnarError> + Send, S: Settlement>(
     source: &mut dyn Source<E>,
-    rules: &dyn Rules<E>,
-    sink: &mut dyn Sink<E>,
+    rules: &dyn Rules<E, S>,
+    sink: &mut dyn Sink<E, S>,
     options: &Options,
 ) -> Result<Settled, E> {
     let mut store = Store::new();
@@ -201,7 +215,7 @@ fn next(seq: u64) -> u64 {
 }
 
 /// Splits the records of `bytes` (every claim of their persons).
-fn settle_records<E>(bytes: &[u8], rules: &dyn Rules<E>) -> Result<Vec<ClaimSplit>, E> {
+fn settle_records<E, S: Settlement>(bytes: &[u8], rules: &dyn Rules<E, S>) -> Result<Vec<S>, E> {
     // Records with text ids are 40 bytes or more: room for all at once (shorter
     // records only make the vectors grow).
     let most = bytes.len() / 40;
@@ -226,10 +240,10 @@ fn assert_eq_len(splits: usize, claims: usize) {
 
 /// Partitions in memory or in temporary files, settled in parallel, given
 /// to the sink in input order.
-fn partitioned<E: From<ColumnarError> + Send>(
+fn partitioned<E: From<ColumnarError> + Send, S: Settlement>(
     source: &mut dyn Source<E>,
-    rules: &dyn Rules<E>,
-    sink: &mut dyn Sink<E>,
+    rules: &dyn Rules<E, S>,
+    sink: &mut dyn Sink<E, S>,
     options: &Options,
     partitions: u32,
     per_partition: u64,
@@ -288,13 +302,13 @@ fn partitioned<E: From<ColumnarError> + Send>(
         // settle in parallel, the first error in partition order reported.
         let parts = stores
             .into_par_iter()
-            .map(|store| -> Result<Part, E> {
+            .map(|store| -> Result<Part<S>, E> {
                 let bytes = store.into_bytes()?;
                 let splits = settle_records(&bytes, rules)?;
                 Ok(Part { bytes, splits })
             })
-            .collect::<Vec<Result<Part, E>>>();
-        let parts = parts.into_iter().collect::<Result<Vec<Part>, E>>()?;
+            .collect::<Vec<Result<Part<S>, E>>>();
+        let parts = parts.into_iter().collect::<Result<Vec<Part<S>>, E>>()?;
         gather::in_order(&parts, seq, sink)?;
         return Ok(Settled { rows: seq, partitions, spilled_bytes: 0 });
     };
@@ -335,7 +349,7 @@ fn partitioned<E: From<ColumnarError> + Send>(
 }
 
 /// The records of a partition with their splits, each framed by its length.
-fn write_results(bytes: &[u8], splits: &[ClaimSplit], w: &mut impl Write) -> std::io::Result<()> {
+fn write_results<S: Settlement>(bytes: &[u8], splits: &[S], w: &mut impl Write) -> std::io::Result<()> {
     let mut cursor = Cursor::new(bytes);
     let mut frame = Vec::new();
     for split in splits {
@@ -347,7 +361,7 @@ fn write_results(bytes: &[u8], splits: &[ClaimSplit], w: &mut impl Write) -> std
         frame.extend_from_slice(
             bytes.get(start..start.checked_add(used).expect("invariant: within")).expect("invariant: a whole record"),
         );
-        spill::encode_split(&mut frame, split);
+        split.encode(&mut frame);
         let len = u32::try_from(frame.len()).expect("invariant: a record is a few KiB at most");
         w.write_all(&len.to_le_bytes())?;
         w.write_all(&frame)?;
@@ -369,22 +383,22 @@ impl Stream {
     }
 
     /// The next record and its split, read into `out`.
-    fn next<'a>(&mut self, out: &'a mut Vec<u8>) -> Result<(spill::Decoded<'a>, ClaimSplit), ColumnarError> {
+    fn next<'a, S: Settlement>(&mut self, out: &'a mut Vec<u8>) -> Result<(spill::Decoded<'a>, S), ColumnarError> {
         let mut len = [0_u8; 4];
         self.file.read_exact(&mut len).map_err(ColumnarError::io(self.path.as_path(), "read"))?;
         out.resize(usize::try_from(u32::from_le_bytes(len)).expect("invariant: u32 fits usize"), 0);
         self.file.read_exact(out).map_err(ColumnarError::io(self.path.as_path(), "read"))?;
         let mut cursor = Cursor::new(out);
         let d = cursor.record();
-        Ok((d, cursor.split()))
+        Ok((d, cursor.settlement()))
     }
 }
 
 /// Input sorted by person: complete persons settled in chunks as read.
-fn sorted<E: From<ColumnarError> + Send>(
+fn sorted<E: From<ColumnarError> + Send, S: Settlement>(
     source: &mut dyn Source<E>,
-    rules: &dyn Rules<E>,
-    sink: &mut dyn Sink<E>,
+    rules: &dyn Rules<E, S>,
+    sink: &mut dyn Sink<E, S>,
     options: &Options,
 ) -> Result<Settled, E> {
     let chunk = usize::try_from(options.memory_budget / BYTES_PER_RECORD_BYTE).unwrap_or(usize::MAX);
@@ -392,7 +406,7 @@ fn sorted<E: From<ColumnarError> + Send>(
     // The previous row's person, owned (the row it came from is gone).
     let mut previous: Option<(Vec<u8>, String)> = None;
     let mut seq = 0_u64;
-    let flush = |buffer: &mut Vec<u8>, sink: &mut dyn Sink<E>| -> Result<(), E> {
+    let flush = |buffer: &mut Vec<u8>, sink: &mut dyn Sink<E, S>| -> Result<(), E> {
         let splits = settle_records(buffer, rules)?;
         let mut cursor = Cursor::new(buffer);
         for split in &splits {

@@ -9,50 +9,47 @@
 //! sequential run, as rows ascend within a partition — its records decoded
 //! as they are found, and then given to the sink in input order.
 
-use chrono::NaiveDate;
-use medfund_core::Money;
-use medfund_insurer::ClaimSplit;
-
 use crate::decode::PersonKey;
-use crate::engine::Sink;
+use crate::engine::{Settlement, Sink};
 use crate::error::ColumnarError;
 use crate::spill::{Cursor, Decoded, Row};
+use chrono::NaiveDate;
+use medfund_core::Money;
 
 /// Rows per block: the block's records and splits stay in a core's cache.
 const BLOCK_ROWS: u64 = 1 << 12;
 
 /// A settled partition: its records and their splits, in the same order.
-pub(crate) struct Part {
+pub(crate) struct Part<S> {
     pub(crate) bytes: Vec<u8>,
-    pub(crate) splits: Vec<ClaimSplit>,
+    pub(crate) splits: Vec<S>,
 }
 
 /// One row of a block: its record, decoded while the partition's records
 /// are read in sequence (decoding it again in input order cost a second
 /// parse of every record), and its split (copied then for the same reason).
 #[derive(Clone, Copy)]
-struct Slot<'a> {
+struct Slot<'a, S> {
     decoded: Decoded<'a>,
-    split: ClaimSplit,
+    split: S,
 }
 
 /// What a block's slots hold before its rows are located (never read: every
 /// slot of a block is written before the block is given to the sink).
-const BLANK: Slot<'static> = Slot {
-    decoded: Decoded {
-        seq: 0,
-        row: Row { person: PersonKey::Int(0), date: NaiveDate::MIN, cost: Money::ZERO, claim_id: None },
-    },
-    split: ClaimSplit::new(0, Money::ZERO, Money::ZERO, Money::ZERO),
-};
+const BLANK: Decoded<'static> =
+    Decoded { seq: 0, row: Row { person: PersonKey::Int(0), date: NaiveDate::MIN, cost: Money::ZERO, claim_id: None } };
 
 /// Gives the `rows` rows of `parts` (rows `0..rows` between them, each
 /// once) to `sink` in input order.
-pub(crate) fn in_order<E: From<ColumnarError>>(parts: &[Part], rows: u64, sink: &mut dyn Sink<E>) -> Result<(), E> {
+pub(crate) fn in_order<E: From<ColumnarError>, S: Settlement>(
+    parts: &[Part<S>],
+    rows: u64,
+    sink: &mut dyn Sink<E, S>,
+) -> Result<(), E> {
     // How far each partition has been read: (byte, split).
     let mut read = vec![(0_usize, 0_usize); parts.len()];
     let block = usize::try_from(BLOCK_ROWS.min(rows)).expect("invariant: a block is BLOCK_ROWS at most");
-    let mut slots: Vec<Slot<'_>> = vec![BLANK; block];
+    let mut slots: Vec<Slot<'_, S>> = vec![Slot { decoded: BLANK, split: S::BLANK }; block];
     let mut start = 0_u64;
     while start < rows {
         let end = start.saturating_add(BLOCK_ROWS).min(rows);
@@ -93,6 +90,7 @@ pub(crate) fn in_order<E: From<ColumnarError>>(parts: &[Part], rows: u64, sink: 
 mod tests {
     use super::*;
     use crate::spill;
+    use medfund_insurer::ClaimSplit;
 
     /// Rows as the sink receives them: (row number, person, split's fund).
     struct Collect(Vec<(u64, i64, i64)>);
@@ -110,7 +108,7 @@ mod tests {
         // Rows spread unevenly over 5 partitions, one of them empty, across
         // two whole blocks and a partial one.
         let rows = 2 * BLOCK_ROWS + 7;
-        let mut parts: Vec<Part> = (0..5).map(|_| Part { bytes: Vec::new(), splits: Vec::new() }).collect();
+        let mut parts: Vec<Part<ClaimSplit>> = (0..5).map(|_| Part { bytes: Vec::new(), splits: Vec::new() }).collect();
         let date = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
         for seq in 0..rows {
             let p = usize::try_from((seq * 7 + seq / 3) % 4).unwrap();

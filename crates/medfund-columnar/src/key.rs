@@ -39,6 +39,36 @@ impl Hash for PersonBytes<'_> {
     }
 }
 
+/// The person as the report writes it: text as it is, integers in decimal
+/// (as [`PersonKey`](crate::PersonKey) shows it).
+impl std::fmt::Display for PersonBytes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut block = [0_u8; SHORT];
+        let bytes: &[u8] = match self.0 {
+            Repr::Short([a, b]) => {
+                let (low, high) = block.split_at_mut(8);
+                low.copy_from_slice(&a.to_le_bytes());
+                high.copy_from_slice(&b.to_le_bytes());
+                &block
+            }
+            Repr::Long(bytes) => bytes,
+        };
+        // The encoding of `spill::encode`: 0, a u16 length and the text, or 1 and an i64.
+        let (tag, rest) = bytes.split_first().expect("invariant: an encoding has its tag");
+        match tag {
+            0 => {
+                let (len, text) = rest.split_first_chunk::<2>().expect("invariant: a text person has its length");
+                let text = text.get(..usize::from(u16::from_le_bytes(*len))).expect("invariant: the text is whole");
+                f.write_str(std::str::from_utf8(text).expect("invariant: written from a str"))
+            }
+            _ => {
+                let int = rest.first_chunk::<8>().expect("invariant: an integer person has 8 bytes");
+                write!(f, "{}", i64::from_le_bytes(*int))
+            }
+        }
+    }
+}
+
 impl<'a> PersonBytes<'a> {
     /// The person whose encoding is the first `len` bytes of `rest` (the
     /// record from the person on: the bytes after the encoding, when there
@@ -88,6 +118,19 @@ mod tests {
         spill::encode(buf, 0, &row).unwrap();
         // The person's encoding: after row number, date and cost, before the claim id's tag.
         buf[20..buf.len() - 1].to_vec()
+    }
+
+    #[test]
+    fn a_person_shows_as_its_key_does() {
+        let mut buf = Vec::new();
+        let long = "p-".repeat(40);
+        for person in [PersonKey::Text(""), PersonKey::Text("p-001"), PersonKey::Text(&long), PersonKey::Int(-42)] {
+            let bytes = key_of(person, &mut buf);
+            let mut padded = bytes.clone();
+            padded.extend_from_slice(&[0xff; 16]);
+            assert_eq!(PersonBytes::of_record(&padded, bytes.len()).to_string(), person.to_string());
+            assert_eq!(PersonBytes::of_record(&bytes, bytes.len()).to_string(), person.to_string());
+        }
     }
 
     #[test]

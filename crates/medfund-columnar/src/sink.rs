@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, SchemaRef};
-use medfund_insurer::ClaimSplit;
+use medfund_insurer::{ClaimSplit, SettledClaim};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
@@ -180,9 +180,29 @@ impl SplitsFile {
         Ok(SplitsFile { file, rows })
     }
 
-    /// Adds one claim's result.
+    /// Starts the results file of a one-stop settlement (§5.2: the
+    /// subsidies' columns after `person_pays`), pushed with
+    /// [`push_settled`](Self::push_settled).
+    pub fn create_one_stop(path: &Path, format: Format, claim_id: Option<&DataType>, unit: Unit) -> Result<SplitsFile> {
+        let rows = SplitsBuilder::one_stop(claim_id, unit)?;
+        let file = TableFile::create(path, format, std::sync::Arc::clone(rows.schema()), unit)?;
+        Ok(SplitsFile { file, rows })
+    }
+
+    /// Adds one claim's result (a file of [`create`](Self::create)).
     pub fn push(&mut self, claim_id: Option<ClaimId<'_>>, split: &ClaimSplit) -> Result<()> {
         self.rows.push(claim_id, split)?;
+        self.flush_full()
+    }
+
+    /// Adds one claim settled in one stop (a file of [`create_one_stop`](Self::create_one_stop)).
+    pub fn push_settled(&mut self, claim_id: Option<ClaimId<'_>>, claim: &SettledClaim) -> Result<()> {
+        self.rows.push_settled(claim_id, claim)?;
+        self.flush_full()
+    }
+
+    #[inline]
+    fn flush_full(&mut self) -> Result<()> {
         if self.rows.len() >= BATCH_ROWS {
             self.flush()?;
         }

@@ -12,6 +12,7 @@ use medfund_core::Money;
 use medfund_insurer::{Claim, ClaimSplit};
 
 use crate::decode::{ClaimId, PersonKey, date_of_epoch_day as date_of, days_of};
+use crate::engine::Settlement;
 use crate::error::{ColumnarError, Result};
 use crate::key::PersonBytes;
 
@@ -75,12 +76,30 @@ fn text(out: &mut Vec<u8>, t: &str, seq: u64, column: &'static str) -> Result<()
     Ok(())
 }
 
-/// Appends a settled claim's split to `out` (after its record).
-pub(crate) fn encode_split(out: &mut Vec<u8>, s: &ClaimSplit) {
-    out.extend_from_slice(&s.medical_year.to_le_bytes());
-    for m in [s.fund, s.insurer, s.person_pays] {
-        out.extend_from_slice(&m.fen().to_le_bytes());
+impl Settlement for ClaimSplit {
+    const BLANK: ClaimSplit = ClaimSplit::new(0, Money::ZERO, Money::ZERO, Money::ZERO);
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.medical_year.to_le_bytes());
+        for m in [self.fund, self.insurer, self.person_pays] {
+            out.extend_from_slice(&m.fen().to_le_bytes());
+        }
     }
+
+    fn decode(bytes: &mut &[u8]) -> ClaimSplit {
+        let year = i32::from_le_bytes(take_array(bytes));
+        let mut m = || Money::from_fen(i64::from_le_bytes(take_array(bytes)));
+        let (fund, insurer, person_pays) = (m(), m(), m());
+        ClaimSplit::new(year, fund, insurer, person_pays)
+    }
+}
+
+/// The first `N` bytes of `bytes`, which moves past them (a settlement's
+/// encoding, written whole by the engine).
+pub(crate) fn take_array<const N: usize>(bytes: &mut &[u8]) -> [u8; N] {
+    let (head, tail) = bytes.split_first_chunk::<N>().expect("invariant: settlements are written whole");
+    *bytes = tail;
+    *head
 }
 
 /// A decoded record: the row and its input row number.
@@ -195,12 +214,9 @@ impl<'a> Cursor<'a> {
         self.take(usize::from(len));
     }
 
-    /// The split after a settled record.
-    pub(crate) fn split(&mut self) -> ClaimSplit {
-        let year = i32::from_le_bytes(self.array());
-        let mut m = || Money::from_fen(i64::from_le_bytes(self.array()));
-        let (fund, insurer, person_pays) = (m(), m(), m());
-        ClaimSplit::new(year, fund, insurer, person_pays)
+    /// The settlement after a settled record.
+    pub(crate) fn settlement<S: Settlement>(&mut self) -> S {
+        S::decode(&mut self.bytes)
     }
 }
 

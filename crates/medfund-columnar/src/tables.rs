@@ -13,7 +13,7 @@ use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, Decimal128Array, Int32Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use medfund_core::Money;
-use medfund_insurer::{ClaimSplit, YearSummary};
+use medfund_insurer::{ClaimSplit, SettledClaim, YearSummary};
 
 use crate::decode::{ClaimId, Unit, column};
 use crate::error::{ColumnarError, Result};
@@ -39,10 +39,24 @@ pub(crate) fn money_array(values: impl Iterator<Item = Money>, unit: Unit) -> Re
 
 /// The schema of the per-claim table; `claim_id` is the input's type.
 pub fn splits_schema(claim_id: Option<&DataType>, unit: Unit) -> SchemaRef {
+    schema_of(claim_id, unit, false)
+}
+
+/// The columns a one-stop settlement (§5.2) adds to the per-claim table, after `person_pays`.
+pub const SUBSIDY_COLUMNS: [&str; 3] = ["civil_servant", "civil_servant_above_max", "hardship"];
+
+/// The schema of the per-claim table of a one-stop settlement: that of
+/// [`splits_schema`] and the subsidies ([`SUBSIDY_COLUMNS`]).
+pub fn one_stop_splits_schema(claim_id: Option<&DataType>, unit: Unit) -> SchemaRef {
+    schema_of(claim_id, unit, true)
+}
+
+fn schema_of(claim_id: Option<&DataType>, unit: Unit, subsidies: bool) -> SchemaRef {
     let mut fields: Vec<Field> = claim_id.map(|t| Field::new("claim_id", t.clone(), true)).into_iter().collect();
     fields.push(Field::new("medical_year", DataType::Int32, false));
-    for name in ["fund", "insurer", "person_pays"] {
-        fields.push(Field::new(name, money_type(unit), false));
+    let extra: &[&str] = if subsidies { &SUBSIDY_COLUMNS } else { &[] };
+    for name in ["fund", "insurer", "person_pays"].iter().chain(extra) {
+        fields.push(Field::new(*name, money_type(unit), false));
     }
     Arc::new(Schema::new(fields))
 }
@@ -139,6 +153,8 @@ pub struct SplitsBuilder {
     ids: Option<IdBuilder>,
     years: Int32Builder,
     money: [Vec<i128>; 3],
+    /// The subsidies of a one-stop settlement's table.
+    subsidies: Option<[Vec<i128>; 3]>,
     unit: Unit,
 }
 
@@ -151,6 +167,16 @@ impl SplitsBuilder {
     /// A builder of rows whose `claim_id` (if any) is of `claim_id`'s type
     /// (text or integers).
     pub fn new(claim_id: Option<&DataType>, unit: Unit) -> Result<SplitsBuilder> {
+        SplitsBuilder::with(claim_id, unit, false)
+    }
+
+    /// A builder of the rows of a one-stop settlement's table
+    /// ([`one_stop_splits_schema`]), pushed with [`push_settled`](Self::push_settled).
+    pub fn one_stop(claim_id: Option<&DataType>, unit: Unit) -> Result<SplitsBuilder> {
+        SplitsBuilder::with(claim_id, unit, true)
+    }
+
+    fn with(claim_id: Option<&DataType>, unit: Unit, subsidies: bool) -> Result<SplitsBuilder> {
         let ids = match claim_id {
             None => None,
             Some(t @ (DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)) => {
@@ -166,10 +192,11 @@ impl SplitsBuilder {
             }
         };
         Ok(SplitsBuilder {
-            schema: splits_schema(claim_id, unit),
+            schema: schema_of(claim_id, unit, subsidies),
             ids,
             years: Int32Builder::new(),
             money: [Vec::new(), Vec::new(), Vec::new()],
+            subsidies: subsidies.then(|| [Vec::new(), Vec::new(), Vec::new()]),
             unit,
         })
     }
@@ -190,8 +217,36 @@ impl SplitsBuilder {
     }
 
     /// Adds one row; its id must be of the kind of the builder's column.
+    /// The builder is one of [`new`](Self::new).
     #[inline]
     pub fn push(&mut self, claim_id: Option<ClaimId<'_>>, split: &ClaimSplit) -> Result<()> {
+        debug_assert!(self.subsidies.is_none(), "invariant: a one-stop table is pushed settled claims");
+        self.push_id(claim_id)?;
+        self.years.append_value(split.medical_year);
+        let [fund, insurer, person] = &mut self.money;
+        fund.push(i128::from(split.fund.fen()));
+        insurer.push(i128::from(split.insurer.fen()));
+        person.push(i128::from(split.person_pays.fen()));
+        Ok(())
+    }
+
+    /// Adds one row of a one-stop settlement; the builder is one of
+    /// [`one_stop`](Self::one_stop).
+    pub fn push_settled(&mut self, claim_id: Option<ClaimId<'_>>, c: &SettledClaim) -> Result<()> {
+        self.push_id(claim_id)?;
+        self.years.append_value(c.medical_year);
+        for (column, m) in self.money.iter_mut().zip([c.fund, c.insurer, c.person_pays]) {
+            column.push(i128::from(m.fen()));
+        }
+        let subsidies = self.subsidies.as_mut().expect("invariant: a one-stop builder has the subsidy columns");
+        for (column, m) in subsidies.iter_mut().zip([c.civil_servant, c.civil_servant_above_max, c.hardship]) {
+            column.push(i128::from(m.fen()));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn push_id(&mut self, claim_id: Option<ClaimId<'_>>) -> Result<()> {
         match (&mut self.ids, claim_id) {
             (Some(IdBuilder::Text(b, _)), Some(ClaimId::Text(t))) => b.append_value(t),
             (Some(IdBuilder::Int(b, _)), Some(ClaimId::Int(i))) => b.append_value(i),
@@ -210,11 +265,6 @@ impl SplitsBuilder {
                 });
             }
         }
-        self.years.append_value(split.medical_year);
-        let [fund, insurer, person] = &mut self.money;
-        fund.push(i128::from(split.fund.fen()));
-        insurer.push(i128::from(split.insurer.fen()));
-        person.push(i128::from(split.person_pays.fen()));
         Ok(())
     }
 
@@ -231,7 +281,7 @@ impl SplitsBuilder {
             });
         }
         arrays.push(Arc::new(self.years.finish()));
-        for m in &mut self.money {
+        for m in self.money.iter_mut().chain(self.subsidies.iter_mut().flatten()) {
             // The next batch's column at this one's size at once (a growing
             // one is copied at each doubling).
             let size = m.len();

@@ -30,6 +30,19 @@ pub struct SettledClaim {
     pub person_pays: Money,
 }
 
+impl SettledClaim {
+    /// A claim of no cost in medical year 0 (a placeholder for buffers).
+    pub const ZERO: SettledClaim = SettledClaim {
+        medical_year: 0,
+        fund: Money::ZERO,
+        insurer: Money::ZERO,
+        civil_servant: Money::ZERO,
+        civil_servant_above_max: Money::ZERO,
+        hardship: Money::ZERO,
+        person_pays: Money::ZERO,
+    };
+}
+
 /// The parts of many claims added up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -54,8 +67,12 @@ pub struct SettlementTotals {
 }
 
 impl SettlementTotals {
+    /// Adds the claim `c` of cost `cost` (its parts sum to it).
+    ///
+    /// # Errors
+    /// [`InsurerError::Core`](crate::InsurerError::Core) when a total overflows.
     #[inline]
-    pub(crate) fn add(&mut self, cost: Money, c: &SettledClaim) -> Result<()> {
+    pub fn add(&mut self, cost: Money, c: &SettledClaim) -> Result<()> {
         debug_assert_eq!(
             [c.fund, c.insurer, c.civil_servant, c.civil_servant_above_max, c.hardship, c.person_pays]
                 .iter()
@@ -109,6 +126,19 @@ pub struct PersonYear<P> {
     /// The year's totals.
     #[serde(flatten)]
     pub totals: SettlementTotals,
+}
+
+impl<P> PersonYear<P> {
+    /// A person-year from its parts (for totals carried between processes).
+    pub fn new(
+        person: P,
+        status: Status,
+        hardship_category: Option<Hardship>,
+        medical_year: i32,
+        totals: SettlementTotals,
+    ) -> PersonYear<P> {
+        PersonYear { person, status, hardship_category, medical_year, totals }
+    }
 }
 
 /// The result of a one-stop settlement.

@@ -371,7 +371,7 @@ impl YearTotals {
 
     /// The years' summaries: premiums `premium_per_person × insured_persons`,
     /// claims paid, and the insurer's result, as
-    /// [`split_claims`](crate::split_claims) gives them.
+    /// [`split_claims`] gives them.
     ///
     /// # Errors
     /// [`InsurerError::PremiumOverflow`], or [`InsurerError::Core`] when a result overflows.

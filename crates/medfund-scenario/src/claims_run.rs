@@ -43,7 +43,10 @@ pub struct ClaimsRun {
     /// Where the per-claim results are written (format by extension:
     /// `.parquet`, `.arrow`, `.csv`), under a temporary name until complete.
     pub out: Option<PathBuf>,
-    /// Money in that file: yuan as `decimal128(18, 2)` (default) or fen as `int64`.
+    /// Where a one-stop settlement's (§5.2) person-years are written when its
+    /// claims are not inlined (format by extension, as `out`).
+    pub person_years_out: Option<PathBuf>,
+    /// Money in the results files: yuan as `decimal128(18, 2)` (default) or fen as `int64`.
     pub unit: MoneyUnit,
     /// When the report inlines per-claim rows.
     pub inline: Inline,
@@ -60,6 +63,7 @@ impl Default for ClaimsRun {
     fn default() -> ClaimsRun {
         ClaimsRun {
             out: None,
+            person_years_out: None,
             unit: MoneyUnit::Yuan,
             inline: Inline::Auto,
             memory_budget: medfund_columnar::DEFAULT_BUDGET,
@@ -73,6 +77,12 @@ impl ClaimsRun {
     /// Options with the per-claim results written to `out`.
     pub fn with_out(mut self, out: impl Into<PathBuf>) -> ClaimsRun {
         self.out = Some(out.into());
+        self
+    }
+
+    /// Options with a one-stop settlement's person-years written to `out`.
+    pub fn with_person_years_out(mut self, out: impl Into<PathBuf>) -> ClaimsRun {
+        self.person_years_out = Some(out.into());
         self
     }
 

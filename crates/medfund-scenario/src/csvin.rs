@@ -239,19 +239,6 @@ impl<'de> serde::Deserializer<'de> for Cell<'_> {
     }
 }
 
-/// One claim as read from CSV.
-#[derive(Debug, Clone)]
-pub(crate) struct CsvClaim {
-    /// Person id.
-    pub person: String,
-    /// Date.
-    pub date: IsoDate,
-    /// Eligible cost.
-    pub eligible_cost: Money,
-    /// The claim's own id.
-    pub claim_id: Option<String>,
-}
-
 /// What is called with each claim of a CSV: person, date, cost, claim id.
 type EachClaim<'e> = dyn FnMut(&str, NaiveDate, Money, Option<&str>) -> ScenarioResult<()> + 'e;
 
@@ -383,20 +370,4 @@ impl medfund_columnar::Source<ScenarioError> for CsvClaims {
             })
         })
     }
-}
-
-/// Reads every claim of a claims CSV into memory.
-pub(crate) fn read_claims(source: &Source, field: &str, file: &str) -> ScenarioResult<Vec<CsvClaim>> {
-    let mut csv = CsvClaims::open(source, field, file)?;
-    let mut claims = Vec::new();
-    csv.each_claim(&mut |person, date, eligible_cost, id| {
-        claims.push(CsvClaim {
-            person: person.to_owned(),
-            date: IsoDate(date),
-            eligible_cost,
-            claim_id: id.map(str::to_owned),
-        });
-        Ok(())
-    })?;
-    Ok(claims)
 }

@@ -56,14 +56,19 @@ pub(crate) fn claims_table(s: &SupplementaryReport, claims: &[ClaimReport]) -> T
 
 /// Where the per-claim results went when the report does not inline them (§5.3).
 pub(crate) fn claims_out_table(c: &ClaimsOut) -> Table {
+    out_table(c, "supplementary_claims_out", ("逐笔理赔结果", "Per-claim results"), ("理赔笔数", "claims"))
+}
+
+/// Where a table's rows went (§5.3), as a key-value table.
+fn out_table(c: &ClaimsOut, name: &str, title: (&str, &str), rows: (&'static str, &'static str)) -> Table {
     kv_table(
-        "supplementary_claims_out".into(),
-        ("逐笔理赔结果".into(), "Per-claim results".into()),
+        name.into(),
+        (title.0.into(), title.1.into()),
         vec![
             (
                 "rows",
-                "理赔笔数",
-                "claims",
+                rows.0,
+                rows.1,
                 Cell::Int(i64::try_from(c.rows).expect("invariant: a count of claims fits an i64")),
             ),
             ("inlined", "报告内列示", "in this report", Cell::Flag(Some(c.inlined))),
@@ -142,32 +147,42 @@ pub(crate) fn one_stop_tables(o: &OneStopReport, out: &mut Vec<Table>) {
             })
             .collect(),
     });
-    let mut cols = columns([
-        ("person", "参保人", "person"),
-        ("status", "人员类别", "status"),
-        ("hardship_category", "困难类别", "hardship"),
-        ("medical_year", "医保年度", "medical year"),
-    ]);
-    cols.extend(totals_columns());
-    out.push(Table {
-        name: "supplementary_person_years".into(),
-        title: ("一站式结算 · 逐人逐年".into(), "One-stop settlement · per person and medical year".into()),
-        columns: cols,
-        rows: o
-            .person_years
-            .iter()
-            .map(|p| {
-                let mut row = vec![
-                    text(p.person.clone()),
-                    status(p.status),
-                    hardship(p.hardship_category),
-                    Cell::Int(i64::from(p.medical_year)),
-                ];
-                row.extend(totals_cells(&p.totals));
-                row
-            })
-            .collect(),
-    });
+    if let Some(c) = &o.person_years_out {
+        out.push(out_table(
+            c,
+            "supplementary_person_years_out",
+            ("一站式结算 · 逐人逐年结果", "One-stop settlement · per-person-year results"),
+            ("人年数", "person-years"),
+        ));
+    }
+    // Not inlined (§5.3): the person-years went to a file, or nowhere.
+    if let Some(person_years) = &o.person_years {
+        let mut cols = columns([
+            ("person", "参保人", "person"),
+            ("status", "人员类别", "status"),
+            ("hardship_category", "困难类别", "hardship"),
+            ("medical_year", "医保年度", "medical year"),
+        ]);
+        cols.extend(totals_columns());
+        out.push(Table {
+            name: "supplementary_person_years".into(),
+            title: ("一站式结算 · 逐人逐年".into(), "One-stop settlement · per person and medical year".into()),
+            columns: cols,
+            rows: person_years
+                .iter()
+                .map(|p| {
+                    let mut row = vec![
+                        text(p.person.clone()),
+                        status(p.status),
+                        hardship(p.hardship_category),
+                        Cell::Int(i64::from(p.medical_year)),
+                    ];
+                    row.extend(totals_cells(&p.totals));
+                    row
+                })
+                .collect(),
+        });
+    }
     if let Some(l) = &o.civil_servant_levy {
         let mut rows = vec![
             ("wage_base", "缴费工资基数", "wage base", money(l.wage_base)),

@@ -159,8 +159,15 @@ pub struct OneStopReport {
     pub policy: String,
     /// Which subsidy applies first to a person who has both.
     pub order: medfund_insurer::SubsidyOrder,
-    /// Per person and medical year: persons in order of their first claim.
-    pub person_years: Vec<medfund_insurer::PersonYear<String>>,
+    /// Per person and medical year: persons in order of their first claim,
+    /// each person's years in order. Absent when the claims are not
+    /// inlined (§5.3): `person_years_out` says where they went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_years: Option<Vec<medfund_insurer::PersonYear<String>>>,
+    /// §5.3: the person-years of a run that did not inline its claims
+    /// (`file`: `--person-years-out`, if given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_years_out: Option<ClaimsOut>,
     /// Per medical year, every payer.
     pub years: Vec<SettlementYear>,
     /// The civil-servant levy, if its wage base is given.
@@ -198,7 +205,8 @@ pub struct ClaimReport {
     pub subsidies: Option<ClaimSubsidies>,
 }
 
-/// §5.3: the per-claim results of a run that did not inline them all.
+/// §5.3: the per-claim results (or a one-stop settlement's person-years)
+/// of a run that did not inline them all.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ClaimsOut {

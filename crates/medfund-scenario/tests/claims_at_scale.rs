@@ -216,7 +216,7 @@ fn one_stop_errors_name_the_row_of_the_claims_file() {
     let mut rows = claims(20, false);
     rows[12].2 = NaiveDate::from_ymd_opt(2005, 7, 1).unwrap();
     write_parquet(&dir.join("claims.parquet"), &rows);
-    // Persons given: the one-stop settlement (§5.2), which reads every claim first.
+    // Persons given: the one-stop settlement (§5.2), through the engine like §5.
     let text = "[supplementary]\ninsured_persons = 1000\nclaims_parquet = \"claims.parquet\"\n\
                 [[supplementary.persons]]\nid = \"p-0000000\"\nstatus = \"employee\"\n";
     let s = parse_scenario(text, ScenarioFormat::Toml, "s.toml").unwrap();

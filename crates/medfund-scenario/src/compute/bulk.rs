@@ -16,6 +16,7 @@ use crate::report::{ClaimReport, ClaimsOut, SupplementaryReport};
 use crate::scenario::{ClaimRow, Source, SupplementarySection};
 
 /// Where the claims of a section come from.
+#[derive(Clone, Copy)]
 pub(super) enum Given<'a> {
     Inline(&'a [ClaimRow]),
     Csv(&'a str),
@@ -64,18 +65,28 @@ pub(crate) fn columnar_error(key: &str, shown: &str, e: ColumnarError) -> Scenar
 }
 
 /// The rules of §5 for the engine: validity per row, the split per partition.
-struct Rules<'a> {
-    version: &'a PolicyVersion<SupplementaryPolicy>,
-    insured_persons: u64,
+pub(super) struct Rules<'a> {
+    pub(super) version: &'a PolicyVersion<SupplementaryPolicy>,
+    pub(super) insured_persons: u64,
     /// The list's key and, for a file, its name as the scenario writes it.
     key: &'static str,
     file: Option<&'a str>,
 }
 
-impl Rules<'_> {
+impl<'a> Rules<'a> {
+    /// The rules of `version` for the claims named by `key` (and `file`).
+    pub(super) fn new(
+        version: &'a PolicyVersion<SupplementaryPolicy>,
+        insured_persons: u64,
+        key: &'static str,
+        file: Option<&'a str>,
+    ) -> Rules<'a> {
+        Rules { version, insured_persons, key, file }
+    }
+
     /// The claim `row` (0-based) as messages name it: `supplementary.claims[3]`,
     /// `supplementary.claims_csv (c.csv) row 4`.
-    fn path(&self, row: u64) -> String {
+    pub(super) fn path(&self, row: u64) -> String {
         super::key_item(self.key, self.file, row)
     }
 }
@@ -197,24 +208,8 @@ impl medfund_columnar::Source<ScenarioError> for InlineRows<'_> {
     }
 }
 
-/// Claims in memory and their ids, in input order.
-pub(super) type ClaimsWithIds = (Vec<Claim<String>>, Vec<Option<String>>);
-
-/// Every claim of a Parquet or Arrow list in memory (for the one-stop settlement).
-pub(super) fn read_all(source: &Source, key: &str, file: &str, format: Format) -> ScenarioResult<ClaimsWithIds> {
-    let (shown, mut input) = arrow_source(source, key, file, format)?;
-    let (mut claims, mut ids) = (Vec::new(), Vec::new());
-    medfund_columnar::Source::<ScenarioError>::for_each(&mut input, &mut |row| {
-        claims.push(Claim { person: row.person.to_string(), date: row.date, eligible_cost: row.cost });
-        ids.push(row.claim_id.map(id_text));
-        Ok(())
-    })
-    .map_err(|e| e.at(&shown))?;
-    Ok((claims, ids))
-}
-
 /// A claim id as the report shows it: text as it is, integers in decimal.
-fn id_text(id: ClaimId<'_>) -> String {
+pub(super) fn id_text(id: ClaimId<'_>) -> String {
     match id {
         ClaimId::Text(t) => t.to_owned(),
         ClaimId::Int(i) => i.to_string(),
@@ -232,29 +227,10 @@ pub(super) fn compute(
     let run = &source.claims;
     let key = given.key();
     let file = given.file();
-    let (shown, mut input): (String, Box<dyn medfund_columnar::Source<ScenarioError>>) = match given {
-        Given::Inline(rows) => (String::new(), Box::new(InlineRows(rows))),
-        Given::Csv(file) => {
-            let csv = CsvClaims::open(source, key, file)?;
-            (csv.shown().to_owned(), Box::new(csv))
-        }
-        Given::Parquet(file) => {
-            let (shown, a) = arrow_source(source, key, file, Format::Parquet)?;
-            (shown, Box::new(a))
-        }
-        Given::Arrow(file) => {
-            let (shown, a) = arrow_source(source, key, file, Format::Arrow)?;
-            (shown, Box::new(a))
-        }
-    };
+    let (shown, mut input) = open(source, given)?;
     let out_file = match &run.out {
         Some(out) => {
-            let format = Format::of_path(out).ok_or_else(|| {
-                ScenarioError::input(format!(
-                    "--claims-out {}: unknown extension; expected .parquet, .arrow or .csv",
-                    out.display()
-                ))
-            })?;
+            let format = out_format("--claims-out", out)?;
             let id_type = input.claim_id_type();
             Some(
                 SplitsFile::create(out, format, id_type.as_ref(), run.unit)
@@ -263,31 +239,18 @@ pub(super) fn compute(
         }
         None => None,
     };
-    let inline_limit = match (run.inline, out_file.is_some()) {
-        (Inline::Always, _) => u64::MAX,
-        (Inline::Auto, false) => INLINE_CLAIMS_LIMIT,
-        _ => 0,
-    };
+    let inline_limit = inline_limit(run.inline, out_file.is_some());
     let mut sink =
         Sink { file: out_file, inline: Some(Vec::new()), inline_limit, paid: YearTotals::default(), rows: 0 };
     let rules = Rules { version, insured_persons: s.insured_persons.0, key, file };
-    let mut options = Options::default();
-    options.memory_budget = run.memory_budget;
-    options.temp_dir.clone_from(&run.temp_dir);
-    options.partitions = run.partitions;
-    options.sorted_by_person = s.claims_sorted_by_person;
-    settle(input.as_mut(), &rules, &mut sink, &options).map_err(|e| if shown.is_empty() { e } else { e.at(&shown) })?;
+    settle(input.as_mut(), &rules, &mut sink, &options(s, run))
+        .map_err(|e| if shown.is_empty() { e } else { e.at(&shown) })?;
     let Sink { file, inline, paid, rows, .. } = sink;
     let claims_out = match file {
         Some(f) => {
             let out = run.out.as_deref().unwrap_or(Path::new(""));
             f.commit().map_err(|e| columnar_error("--claims-out", "", e))?;
-            Some(ClaimsOut {
-                rows,
-                inlined: inline.is_some(),
-                file: Some(out.display().to_string()),
-                format: Format::of_path(out).map(|f| f.name().to_owned()),
-            })
+            Some(file_out(rows, inline.is_some(), out))
         }
         None if inline.is_none() => Some(ClaimsOut { rows, inlined: false, file: None, format: None }),
         None => None,
@@ -311,6 +274,66 @@ pub(super) fn compute(
         }
     }
     Ok(SupplementaryReport { policy: version.id().to_owned(), claims: inline, claims_out, years, one_stop: None })
+}
+
+/// A claims input as an engine source, and the file's name as messages show it.
+pub(super) type Input<'a> = (String, Box<dyn medfund_columnar::Source<ScenarioError> + 'a>);
+
+/// The claims of `given` as an engine source.
+pub(super) fn open<'a>(source: &'a Source, given: Given<'a>) -> ScenarioResult<Input<'a>> {
+    let key = given.key();
+    Ok(match given {
+        Given::Inline(rows) => (String::new(), Box::new(InlineRows(rows))),
+        Given::Csv(file) => {
+            let csv = CsvClaims::open(source, key, file)?;
+            (csv.shown().to_owned(), Box::new(csv))
+        }
+        Given::Parquet(file) => {
+            let (shown, a) = arrow_source(source, key, file, Format::Parquet)?;
+            (shown, Box::new(a))
+        }
+        Given::Arrow(file) => {
+            let (shown, a) = arrow_source(source, key, file, Format::Arrow)?;
+            (shown, Box::new(a))
+        }
+    })
+}
+
+/// The format of a results file `out` given to `flag`, by its extension.
+pub(super) fn out_format(flag: &str, out: &Path) -> ScenarioResult<Format> {
+    Format::of_path(out).ok_or_else(|| {
+        ScenarioError::input(format!("{flag} {}: unknown extension; expected .parquet, .arrow or .csv", out.display()))
+    })
+}
+
+/// The most claims the report inlines: `--inline-claims auto` inlines up to
+/// the limit when no results file is written.
+pub(super) fn inline_limit(inline: Inline, file: bool) -> u64 {
+    match (inline, file) {
+        (Inline::Always, _) => u64::MAX,
+        (Inline::Auto, false) => INLINE_CLAIMS_LIMIT,
+        _ => 0,
+    }
+}
+
+/// The engine's options of a run.
+pub(super) fn options(s: &SupplementarySection, run: &crate::claims_run::ClaimsRun) -> Options {
+    let mut options = Options::default();
+    options.memory_budget = run.memory_budget;
+    options.temp_dir.clone_from(&run.temp_dir);
+    options.partitions = run.partitions;
+    options.sorted_by_person = s.claims_sorted_by_person;
+    options
+}
+
+/// What a results file holds, for the report.
+pub(super) fn file_out(rows: u64, inlined: bool, out: &Path) -> ClaimsOut {
+    ClaimsOut {
+        rows,
+        inlined,
+        file: Some(out.display().to_string()),
+        format: Format::of_path(out).map(|f| f.name().to_owned()),
+    }
 }
 
 /// A claim's cost from its split (the parts sum to it exactly).

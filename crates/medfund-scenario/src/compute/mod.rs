@@ -5,6 +5,7 @@ mod assistance;
 mod bulk;
 mod contributions;
 mod onestop;
+mod onestop_bulk;
 mod reforms;
 mod riskpool;
 mod supplementary;

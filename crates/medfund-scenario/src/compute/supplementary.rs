@@ -5,7 +5,6 @@ use medfund_insurer::{Claim, ClaimSplit, InsurerError, SupplementaryPolicy, Supp
 
 use super::bulk;
 use super::*;
-use crate::csvin;
 use crate::error::{ScenarioError, ScenarioResult};
 use crate::report::*;
 use crate::scenario::{Source, SupplementarySection};
@@ -20,13 +19,12 @@ pub(super) fn compute(
     let version = policy_version(s)?;
     let given = given(s)?;
     if s.one_stop() {
-        if source.claims.out.is_some() {
-            return Err(ScenarioError::input(
-                "--claims-out: the one-stop settlement (§5.2: persons, subsidies or a levy given) reports its claims inline; expected no claims file with it",
-            ));
-        }
-        let (claims, ids) = read_all(source, given)?;
-        return super::onestop::compute(s, source, &version, claims, ids, trace);
+        return super::onestop::compute(s, source, &version, given, trace);
+    }
+    if source.claims.person_years_out.is_some() {
+        return Err(ScenarioError::input(
+            "--person-years-out: person-years are the one-stop settlement's (§5.2: persons, subsidies or a levy given); expected it with them only",
+        ));
     }
     match given.unwrap_or(bulk::Given::Inline(&[])) {
         // Inline claims and no claims file: the report as v1 made it.
@@ -77,32 +75,6 @@ fn given(s: &SupplementarySection) -> ScenarioResult<Option<bulk::Given<'_>>> {
         ));
     }
     Ok(first)
-}
-
-/// Every claim in memory with its id (the one-stop settlement holds them all).
-fn read_all(source: &Source, given: Option<bulk::Given<'_>>) -> ScenarioResult<bulk::ClaimsWithIds> {
-    Ok(match given {
-        None => (Vec::new(), Vec::new()),
-        Some(bulk::Given::Inline(rows)) => rows
-            .iter()
-            .map(|c| {
-                (
-                    Claim { person: c.person.clone(), date: c.date.0, eligible_cost: c.eligible_cost.0 },
-                    c.claim_id.clone(),
-                )
-            })
-            .unzip(),
-        Some(bulk::Given::Csv(file)) => csvin::read_claims(source, "supplementary.claims_csv", file)?
-            .into_iter()
-            .map(|c| (Claim { person: c.person, date: c.date.0, eligible_cost: c.eligible_cost }, c.claim_id))
-            .unzip(),
-        Some(bulk::Given::Parquet(file)) => {
-            bulk::read_all(source, "supplementary.claims_parquet", file, medfund_columnar::Format::Parquet)?
-        }
-        Some(bulk::Given::Arrow(file)) => {
-            bulk::read_all(source, "supplementary.claims_arrow", file, medfund_columnar::Format::Arrow)?
-        }
-    })
 }
 
 /// The policy version a `[supplementary]` applies: its preset with its
