@@ -41,10 +41,6 @@ pub const MAX_PARTITIONS: u32 = 4096;
 const CACHE_PARTITION_BYTES: u64 = 8 << 20;
 /// The most partitions of a run that spills (each an open file in the last pass).
 const MAX_SPILL_PARTITIONS: u64 = 1024;
-/// Memory the engine holds per byte of claim records in a partition being
-/// settled: the records, the claims borrowed from them, the kernel's groups
-/// and the splits (measured: ≈ 3.2; the margin covers allocator slack).
-const BYTES_PER_RECORD_BYTE: u64 = 4;
 
 /// How a settlement runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +99,11 @@ pub trait Source<E> {
 pub trait Settlement: Copy + Send + Sync {
     /// A value for slots not yet written (never read).
     const BLANK: Self;
+    /// Memory the settling of a partition holds per byte of its claims'
+    /// records — the records, the claims borrowed from them, the rule
+    /// kernel's tables and these settlements — as measured, with a margin
+    /// for allocator slack: the budget is divided by it. At least 1.
+    const MEMORY_PER_RECORD_BYTE: u64;
     /// Appends its encoding to `out`.
     fn encode(&self, out: &mut Vec<u8>);
     /// Reads back what [`encode`](Self::encode) wrote at the start of
@@ -147,10 +148,9 @@ pub fn settle<E: From<ColumnarError> + Send, S: Settlement>(
     }
     let threads = u64::try_from(rayon::current_num_threads()).expect("invariant: a thread count fits u64").max(1);
     // Each thread settles one partition at a time.
-    let per_partition =
-        (options.memory_budget / BYTES_PER_RECORD_BYTE).checked_div(threads).expect("invariant: threads ≥ 1");
+    let per_partition = claims_share::<S>(options.memory_budget).checked_div(threads).expect("invariant: threads ≥ 1");
     let estimate = source.estimated_bytes();
-    let in_memory_limit = options.memory_budget / BYTES_PER_RECORD_BYTE;
+    let in_memory_limit = claims_share::<S>(options.memory_budget);
     let by_cache = estimate.div_ceil(CACHE_PARTITION_BYTES).max(1);
     let (partitions, spill) = match options.partitions {
         Some(0) => {
@@ -196,7 +196,7 @@ fn in_memory<E: From<ColumnarError> + Send, S: Settlement>(
         Ok(())
     })?;
     let bytes = store.into_bytes()?;
-    let limit = options.memory_budget / BYTES_PER_RECORD_BYTE;
+    let limit = claims_share::<S>(options.memory_budget);
     if bytes.len() as u64 > limit && options.partitions.is_none() {
         return Err(ColumnarError::Budget { needed: bytes.len() as u64, budget: options.memory_budget }.into());
     }
@@ -208,6 +208,13 @@ fn in_memory<E: From<ColumnarError> + Send, S: Settlement>(
     }
     debug_assert!(cursor.is_empty(), "invariant: one split per record");
     Ok(Settled { rows: seq, partitions: 1, spilled_bytes: 0 })
+}
+
+/// The bytes of claim records that `budget` bytes of memory can settle.
+fn claims_share<S: Settlement>(budget: u64) -> u64 {
+    budget
+        .checked_div(S::MEMORY_PER_RECORD_BYTE)
+        .expect("invariant: a settlement's memory per record byte is at least 1")
 }
 
 fn next(seq: u64) -> u64 {
@@ -322,7 +329,7 @@ fn partitioned<E: From<ColumnarError> + Send, S: Settlement>(
         .map(|(p, store)| -> Result<Stream, E> {
             if store.bytes > per_partition.max(1 << 16) && options.partitions.is_none() {
                 return Err(ColumnarError::Budget {
-                    needed: store.bytes.saturating_mul(BYTES_PER_RECORD_BYTE),
+                    needed: store.bytes.saturating_mul(S::MEMORY_PER_RECORD_BYTE),
                     budget: options.memory_budget,
                 }
                 .into());
@@ -401,7 +408,7 @@ fn sorted<E: From<ColumnarError> + Send, S: Settlement>(
     sink: &mut dyn Sink<E, S>,
     options: &Options,
 ) -> Result<Settled, E> {
-    let chunk = usize::try_from(options.memory_budget / BYTES_PER_RECORD_BYTE).unwrap_or(usize::MAX);
+    let chunk = usize::try_from(claims_share::<S>(options.memory_budget)).unwrap_or(usize::MAX);
     let mut buffer: Vec<u8> = Vec::new();
     // The previous row's person, owned (the row it came from is gone).
     let mut previous: Option<(Vec<u8>, String)> = None;

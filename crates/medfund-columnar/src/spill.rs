@@ -78,6 +78,8 @@ fn text(out: &mut Vec<u8>, t: &str, seq: u64, column: &'static str) -> Result<()
 
 impl Settlement for ClaimSplit {
     const BLANK: ClaimSplit = ClaimSplit::new(0, Money::ZERO, Money::ZERO, Money::ZERO);
+    /// Measured ≈ 3.2 at 10⁷ claims.
+    const MEMORY_PER_RECORD_BYTE: u64 = 4;
 
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.medical_year.to_le_bytes());

@@ -44,10 +44,10 @@ pub(super) fn compute(
     let engine = run.out.is_some() || run.person_years_out.is_some() || run.inline == crate::claims_run::Inline::Never;
     let mut report = match given {
         Some(given @ (Given::Csv(_) | Given::Parquet(_) | Given::Arrow(_))) => {
-            at_scale(s, source, version, subsidies.params(), &persons, given, trace)?
+            at_scale(s, source, version, subsidies.params(), persons, given, trace)?
         }
         Some(given @ Given::Inline(_)) if engine => {
-            at_scale(s, source, version, subsidies.params(), &persons, given, trace)?
+            at_scale(s, source, version, subsidies.params(), persons, given, trace)?
         }
         given => {
             let rows = match given {
@@ -130,7 +130,7 @@ fn at_scale(
     source: &Source,
     version: &PolicyVersion<SupplementaryPolicy>,
     subsidies: &SubsidyPolicy,
-    persons: &[(String, Person)],
+    persons: Vec<(String, Person)>,
     given: Given<'_>,
     trace: &mut Trace,
 ) -> ScenarioResult<SupplementaryReport> {
@@ -155,7 +155,14 @@ fn at_scale(
                     .iter()
                     .map(|c| Claim { person: c.person.as_str(), date: c.date, eligible_cost: cost_of(c) })
                     .collect();
-                let persons: Vec<(&str, Person)> = persons.iter().map(|(id, p)| (id.as_str(), *p)).collect();
+                // The listed persons of these claims (persons do not affect
+                // each other's figures, so the others are not needed).
+                let mut seen = std::collections::HashSet::new();
+                let persons: Vec<(&str, Person)> = claims
+                    .iter()
+                    .filter(|c| seen.insert(c.person))
+                    .filter_map(|c| table.get(c.person).map(|p| (c.person, p)))
+                    .collect();
                 medfund_insurer::settle_one_stop(
                     version.params(),
                     subsidies,

@@ -108,6 +108,10 @@ impl medfund_columnar::Sink<ScenarioError, OneStopSplit> for Sink {
         if self.rows > self.inline_limit {
             self.inline = None;
         }
+        if split.person_year.is_none() && self.inline.is_none() {
+            return Ok(());
+        }
+        // The person as text, for a person-year's row or an inlined claim.
         self.text.clear();
         std::fmt::Write::write_fmt(&mut self.text, format_args!("{}", claim.person))
             .expect("invariant: writing to a String cannot fail");
