@@ -6,7 +6,7 @@
 //! temporary file survives a run, whether it succeeds or fails.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, clippy::arithmetic_side_effects, missing_docs)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Date32Array, Decimal128Array, RecordBatch, StringArray};
@@ -16,42 +16,17 @@ use medfund_core::{Money, NaiveDate};
 use medfund_insurer::{Claim, ClaimSplit};
 use medfund_scenario::{ClaimsRun, Inline, Limits, ScenarioFormat, parse_scenario, render_json, run_scenario_with};
 
+mod scale_common;
+
+use scale_common::{ClaimRow, folder};
+
 const N: usize = 1_000_000;
 
-/// A fresh folder under the system's temporary one.
-fn folder(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("medfund-scale-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn claims(n: usize, sorted: bool) -> Vec<ClaimRow> {
+    scale_common::claims(n, sorted, 7, 4_000_000)
 }
 
-/// `n` claims of `n / 5` persons over two medical years (SplitMix64), sorted by
-/// person when asked.
-fn claims(n: usize, sorted: bool) -> Vec<(String, String, NaiveDate, i64)> {
-    let mut state = 7_u64;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    let start = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
-    let mut rows: Vec<_> = (0..n)
-        .map(|i| {
-            let person = format!("p-{:07}", next() % (n as u64 / 5).max(1));
-            let date = start + chrono::Days::new(next() % 730);
-            (format!("c-{i:09}"), person, date, i64::try_from(next() % 4_000_000).unwrap())
-        })
-        .collect();
-    if sorted {
-        rows.sort_by(|a, b| a.1.cmp(&b.1));
-    }
-    rows
-}
-
-fn write_parquet(path: &Path, rows: &[(String, String, NaiveDate, i64)]) {
+fn write_parquet(path: &Path, rows: &[ClaimRow]) {
     let schema = Arc::new(Schema::new(vec![
         Field::new("claim_id", DataType::Utf8, false),
         Field::new("person", DataType::Utf8, false),

@@ -8,48 +8,23 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
-use medfund_core::{Money, NaiveDate, Trace};
+use medfund_core::{Money, Trace};
 use medfund_insurer::{AverageWage, Claim, Hardship, MigrantLimit, Person, Status};
 use medfund_scenario::{ClaimsRun, Limits, ScenarioFormat, parse_scenario, render_json, run_scenario_with};
 
+mod scale_common;
+
+use scale_common::{ClaimRow as Row, folder};
+
 const N: usize = 200_000;
 
-fn folder(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("medfund-one-stop-scale-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-type Row = (String, String, NaiveDate, i64);
-
-/// `n` claims of `n / 5` persons over three medical years (SplitMix64), large
-/// enough to reach every cap; sorted by person when asked.
+/// `n` claims of `n / 5` persons over two years, large enough to reach every cap.
 fn claims(n: usize, sorted: bool) -> Vec<Row> {
-    let mut state = 11_u64;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    let start = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
-    let mut rows: Vec<Row> = (0..n)
-        .map(|i| {
-            let person = format!("p-{:07}", next() % (n as u64 / 5).max(1));
-            let date = start + chrono::Days::new(next() % 730);
-            (format!("c-{i:09}"), person, date, i64::try_from(next() % 12_000_000).unwrap())
-        })
-        .collect();
-    if sorted {
-        rows.sort_by(|a, b| a.1.cmp(&b.1));
-    }
-    rows
+    scale_common::claims(n, sorted, 11, 12_000_000)
 }
 
 /// Every third person listed, in turn a civil servant, a retired one, a
@@ -158,8 +133,8 @@ const PARTS: [&str; 6] = ["fund", "insurer", "civil_servant", "civil_servant_abo
 /// Source: 厦门市基本医疗保险实践（2007） 二 and 外来从业人员住院医疗 (X6–X9), at scale.
 #[test]
 fn one_stop_settlement_at_scale_equals_the_in_memory_settlement() {
-    let dir = folder("equal");
-    let temp = folder("equal-temp");
+    let dir = folder("one-stop-equal");
+    let temp = folder("one-stop-equal-temp");
     let rows = claims(N, false);
     let persons = persons(N);
     write_files(&dir, &rows, &persons);
@@ -202,7 +177,7 @@ fn one_stop_settlement_at_scale_equals_the_in_memory_settlement() {
         .collect();
 
     let sorted = claims(N, true);
-    let sorted_dir = folder("sorted");
+    let sorted_dir = folder("one-stop-sorted");
     write_files(&sorted_dir, &sorted, &persons);
     let base = ClaimsRun::default().with_temp_dir(&temp);
     for (name, s, options, folder) in [
@@ -280,7 +255,7 @@ fn one_stop_settlement_at_scale_equals_the_in_memory_settlement() {
 
 #[test]
 fn a_small_claims_file_gives_the_report_of_the_same_claims_inline() {
-    let dir = folder("inline");
+    let dir = folder("one-stop-inline");
     let rows = claims(3_000, false);
     let persons = persons(3_000);
     write_files(&dir, &rows, &persons);
