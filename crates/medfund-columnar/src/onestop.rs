@@ -124,6 +124,7 @@ impl Settlement for OneStopSplit {
             *part = get_money(bytes);
         }
         let [flag] = take_array(bytes);
+        debug_assert!(flag <= 1, "invariant: a flag written by encode");
         let person_year = (flag == 1).then(|| {
             let [status, hardship] = take_array(bytes);
             let mut totals = SettlementTotals::default();
@@ -258,6 +259,7 @@ pub fn settle_one_stop_part(
         .zip(&result.claims)
         .map(|(c, s)| OneStopSplit { claim: *s, person_year: opening.remove(&(c.person, s.medical_year)) })
         .collect();
-    debug_assert!(opening.is_empty(), "invariant: every person-year has a claim");
+    // A person-year left here would be missing from the person-years' totals.
+    opening.is_empty().then_some(()).expect("invariant: every person-year has a claim");
     Ok(out)
 }

@@ -12,7 +12,7 @@ use medfund_core::PolicyVersion;
 use medfund_insurer::{
     Claim, ClaimSplit, InsurerError, PersonYear, SettlementTotals, SubsidyPolicy, SupplementaryPolicy, YearTotals,
 };
-use std::collections::HashMap as FxHashMap;
+use std::collections::HashMap;
 
 use super::bulk::{self, Given, columnar_error, id_text};
 use crate::error::{ScenarioError, ScenarioResult};
@@ -79,7 +79,7 @@ struct Inline {
     claims: Vec<ClaimReport>,
     /// (first row of the person, person-year).
     person_years: Vec<(u64, PersonYear<String>)>,
-    first_row: FxHashMap<String, u64>,
+    first_row: HashMap<String, u64>,
 }
 
 impl medfund_columnar::Sink<ScenarioError, OneStopSplit> for Sink {
