@@ -263,3 +263,39 @@ pub fn settle_one_stop_part(
     opening.is_empty().then_some(()).expect("invariant: every person-year has a claim");
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_settlement_reads_back_as_written_with_or_without_its_person_year() {
+        let mut claim = SettledClaim::ZERO;
+        claim.medical_year = 2024;
+        claim.fund = Money::from_fen(1);
+        claim.civil_servant_above_max = Money::from_fen(-2);
+        claim.person_pays = Money::from_fen(i64::MAX);
+        let mut totals = SettlementTotals::default();
+        totals.claims = 3;
+        totals.hardship = Money::from_fen(4);
+        let with = PersonYearTotals { status: Status::Migrant, hardship_category: Some(Hardship::LowPension), totals };
+        for person_year in [None, Some(with)] {
+            let split = OneStopSplit { claim, person_year };
+            let mut bytes = Vec::new();
+            split.encode(&mut bytes);
+            bytes.push(0xAB);
+            let mut rest = bytes.as_slice();
+            assert_eq!(OneStopSplit::decode(&mut rest), split);
+            assert_eq!(rest, [0xAB], "decode stops where its encoding ends");
+        }
+    }
+
+    #[test]
+    fn a_person_listed_twice_is_named_by_its_second_place() {
+        let p = Person::new(Status::Retired);
+        let e = Persons::new(vec![("a".into(), p), ("b".into(), p), ("a".into(), p)]).unwrap_err();
+        assert!(matches!(e, InsurerError::InvalidPerson { index: 2, field: "id", .. }), "{e}");
+        let table = Persons::new(vec![("a".into(), p)]).unwrap();
+        assert_eq!((table.get("a"), table.get("b"), table.len()), (Some(p), None, 1));
+    }
+}
