@@ -691,6 +691,50 @@ fn sweep_of_a_projection_reports_the_last_year_risk() {
     assert!(p(&rows[1]) > p(&rows[0]), "a lower levy makes a review more likely");
 }
 
+/// Source: 厦门市基本医疗保险实践（2007） 二 (X6–X8): the example's figures, through the files of §5.3.
+#[test]
+fn the_one_stop_example_writes_its_claims_and_person_years_to_files() {
+    let dir = tempdir();
+    let (claims, person_years) = (dir.join("claims.csv"), dir.join("person-years.csv"));
+    let out = medfund()
+        .args(["run", "--format", "json", "--claims-out"])
+        .arg(&claims)
+        .arg("--person-years-out")
+        .arg(&person_years)
+        .arg(examples().join("one-stop.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &report["supplementary"];
+    assert!(s.get("claims").is_none() && s["one_stop"].get("person_years").is_none(), "not inlined");
+    assert_eq!((s["claims_out"]["rows"].as_u64(), s["claims_out"]["format"].as_str()), (Some(8), Some("csv")));
+    assert_eq!(s["one_stop"]["person_years_out"]["rows"], 6);
+    let claims = std::fs::read_to_string(&claims).unwrap();
+    let lines: Vec<&str> = claims.lines().collect();
+    assert_eq!(lines[0], "medical_year,fund,insurer,person_pays,civil_servant,civil_servant_above_max,hardship");
+    // cs-001's second claim: 80 % × (16,666.67 − 12 % W) and 70 % × 56,333.33, as inline.
+    assert_eq!(lines[2], "2023,0.00,84300.00,21381.33,4885.34,39433.33,0.00");
+    assert_eq!(lines.len(), 9);
+    let years = std::fs::read_to_string(&person_years).unwrap();
+    assert!(years.starts_with("person,status,hardship_category,medical_year,claims,eligible_cost,"), "{years}");
+    assert!(
+        years.contains("\ncs-001,civil-servant,,2023,2,276000.00,53000.00,150000.00,4885.34,39433.33,0.00,28681.33\n"),
+        "{years}"
+    );
+    assert_eq!(years.lines().count(), 7);
+    // Without the one-stop settlement there are no person-years to write.
+    let e = medfund()
+        .args(["run", "--person-years-out"])
+        .arg(dir.join("x.csv"))
+        .arg(examples().join("demo.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(e.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&e.stderr).contains("--person-years-out"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn the_one_stop_and_revenue_examples_run_in_both_languages() {
     let one_stop = examples().join("one-stop.toml");
