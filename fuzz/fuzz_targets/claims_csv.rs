@@ -24,8 +24,8 @@ fn folder() -> &'static PathBuf {
 fn fen(v: &serde_json::Value) -> i128 {
     let s = v.as_str().expect("money is a string");
     let (int, frac) = s.split_once('.').expect("two decimals");
-    let magnitude = int.trim_start_matches('-').parse::<i128>().expect("digits") * 100
-        + frac.parse::<i128>().expect("digits");
+    let magnitude =
+        int.trim_start_matches('-').parse::<i128>().expect("digits") * 100 + frac.parse::<i128>().expect("digits");
     if int.starts_with('-') { -magnitude } else { magnitude }
 }
 

@@ -1,6 +1,9 @@
 //! Shared body of the scenario fuzz targets.
 
-use medfund_scenario::{parse_scenario, render_csv, render_json, render_markdown, render_table, run_scenario, Lang, ScenarioFormat, EXIT_INPUT};
+use medfund_scenario::{
+    EXIT_INPUT, Lang, ScenarioFormat, parse_scenario, render_csv, render_json, render_markdown, render_table,
+    run_scenario,
+};
 
 /// Parses `data` as a scenario and, if it parses, computes and renders every
 /// report. Nothing may panic; every error must be an input error (exit 2).

@@ -1,0 +1,5 @@
+//! The integration tests of `medfund-chart`, one binary for the crate (one link
+//! of its dependencies instead of one per file): each module is one
+//! former test file.
+
+mod png;

@@ -1,0 +1,6 @@
+//! The integration tests of `medfund-contrib`, one binary for the crate (one link
+//! of its dependencies instead of one per file): each module is one
+//! former test file.
+
+mod properties;
+mod sources;

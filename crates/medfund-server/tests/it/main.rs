@@ -1,0 +1,9 @@
+//! The integration tests of `medfund-server`, one binary for the crate (one link
+//! of its dependencies instead of one per file): each module is one
+//! former test file.
+
+mod common;
+mod faults;
+mod openapi;
+mod projection_files;
+mod service;
