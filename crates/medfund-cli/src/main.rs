@@ -259,9 +259,21 @@ fn serve(args: &args::ServeArgs) -> ScenarioResult<()> {
 }
 
 fn main() -> ExitCode {
-    // No input may make medfund panic; should a bug do so, say so in one line, not a stack trace.
+    // No input may make medfund panic; should a bug do so, say so in one line,
+    // not a stack trace, and without the source paths of the machine that
+    // built the binary. A panic of a Parquet reader on its read-ahead thread
+    // is caught there and ends the run as an error of the file: no word here.
     std::panic::set_hook(Box::new(|info| {
-        say(&format!("medfund: internal error: {info}; please report this with the input that caused it"));
+        if std::thread::current().name() == Some(medfund_columnar::READ_AHEAD_THREAD) {
+            return;
+        }
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic without a message");
+        say(&format!("medfund: internal error: {message}; please report this with the input that caused it"));
     }));
     let cli = Cli::parse();
     let error_format = cli.error_format;

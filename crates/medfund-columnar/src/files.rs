@@ -73,6 +73,8 @@ type Batches = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowErr
 /// stream, or batches in memory.
 pub struct ArrowSource {
     batches: Batches,
+    /// The rows a Parquet file's metadata names: what must be read.
+    rows: Option<u64>,
     schema: SchemaRef,
     estimate: u64,
     unit: Unit,
@@ -90,19 +92,49 @@ fn format_error<'a>(shown: &'a Path, format: &'static str) -> impl Fn(String) ->
     move |problem| ColumnarError::Format { path: shown.to_owned(), format, problem }
 }
 
+/// The name of the thread that reads a Parquet file ahead. A panic of the
+/// reader there (a corrupt page the decoder did not expect) is caught and
+/// becomes an error of the file; a panic hook may stay quiet for it.
+pub const READ_AHEAD_THREAD: &str = "medfund-read-ahead";
+
 /// Batches decoded on a thread of their own, two ahead: Parquet's
 /// decompression and decoding overlap the settlement reading them.
-fn prefetch(batches: Batches) -> Batches {
+///
+/// The end of the batches is only ever the reader's end: should the reader
+/// panic, the panic is sent on as an error, never taken for the end of the
+/// file (which would settle the rows read so far as if they were all).
+fn prefetch(mut batches: Batches, shown: &Path) -> Result<Batches> {
     let (tx, rx) = std::sync::mpsc::sync_channel(2);
-    std::thread::spawn(move || {
-        for batch in batches {
-            // The receiver is gone when the run stopped at an error: so do we.
-            if tx.send(batch).is_err() {
-                return;
+    std::thread::Builder::new()
+        .name(READ_AHEAD_THREAD.to_owned())
+        .spawn(move || {
+            loop {
+                let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| batches.next()));
+                let batch = match next {
+                    Ok(Some(batch)) => batch,
+                    Ok(None) => return,
+                    Err(panic) => Err(ArrowError::ExternalError(
+                        format!("the reader failed: {}", panic_text(panic.as_ref())).into(),
+                    )),
+                };
+                let failed = batch.is_err();
+                // The receiver is gone when the run stopped at an error: so do we.
+                if tx.send(batch).is_err() || failed {
+                    return;
+                }
             }
-        }
-    });
-    Box::new(rx.into_iter())
+        })
+        .map_err(ColumnarError::io(shown, "start a thread to read"))?;
+    Ok(Box::new(rx.into_iter()))
+}
+
+/// A panic's message, without where in the source it was raised.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
 }
 
 /// Bytes of a record per claim beside its ids (row, date, cost, tags).
@@ -149,7 +181,8 @@ impl ArrowSource {
             .map(|(i, _)| i)
             .collect();
         let meta = builder.metadata();
-        let rows = u64::try_from(meta.file_metadata().num_rows()).unwrap_or(0);
+        let rows = u64::try_from(meta.file_metadata().num_rows())
+            .map_err(|_| bad(format!("the metadata names {} rows", meta.file_metadata().num_rows())))?;
         let id_bytes: u64 = meta
             .row_groups()
             .iter()
@@ -160,7 +193,8 @@ impl ArrowSource {
             builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(|e| bad(e.to_string()))?;
         let schema = arrow_array::RecordBatchReader::schema(&reader);
         Ok(ArrowSource {
-            batches: prefetch(Box::new(reader)),
+            batches: prefetch(Box::new(reader), shown)?,
+            rows: Some(rows),
             schema,
             estimate: rows.saturating_mul(FIXED_RECORD_BYTES).saturating_add(id_bytes),
             unit,
@@ -201,7 +235,7 @@ impl ArrowSource {
             let schema = r.schema();
             (Box::new(r), schema)
         };
-        Ok(ArrowSource { batches, schema, estimate: size, unit, shown: shown.to_owned(), format: "arrow" })
+        Ok(ArrowSource { batches, rows: None, schema, estimate: size, unit, shown: shown.to_owned(), format: "arrow" })
     }
 
     /// Claims in batches already in memory (from Python, say).
@@ -209,6 +243,7 @@ impl ArrowSource {
         let estimate = batches.iter().map(|b| b.get_array_memory_size() as u64).sum();
         ArrowSource {
             batches: Box::new(batches.into_iter().map(Ok)),
+            rows: None,
             schema,
             estimate,
             unit,
@@ -242,6 +277,98 @@ impl<E: From<ColumnarError>> Source<E> for ArrowSource {
             }
             first = first.checked_add(batch.num_rows() as u64).expect("invariant: a row count fits u64");
         }
+        // Every row the metadata names was read, or the file is refused.
+        if let Some(rows) = self.rows.filter(|&rows| rows != first) {
+            return Err(format_error(&self.shown, self.format)(format!(
+                "{first} rows read where the file's metadata names {rows}"
+            ))
+            .into());
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic, clippy::arithmetic_side_effects)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Date32Array, Decimal128Array, StringArray};
+    use arrow_schema::{Field, Schema};
+
+    use super::*;
+
+    fn claims(n: usize) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("person", DataType::Utf8, false),
+            Field::new("date", DataType::Date32, false),
+            Field::new("eligible_cost", DataType::Decimal128(18, 2), false),
+        ]));
+        let person: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("p-{i}"))));
+        let date: ArrayRef = Arc::new(Date32Array::from_iter_values((0..n).map(|_| 19_500)));
+        let cost: ArrayRef = Arc::new(
+            Decimal128Array::from_iter_values((0..n).map(|_| 10_000)).with_precision_and_scale(18, 2).unwrap(),
+        );
+        RecordBatch::try_new(schema, vec![person, date, cost]).unwrap()
+    }
+
+    fn source(batches: Batches, rows: Option<u64>) -> ArrowSource {
+        ArrowSource {
+            batches,
+            rows,
+            schema: claims(0).schema(),
+            estimate: 0,
+            unit: Unit::Yuan,
+            shown: PathBuf::from("claims.parquet"),
+            format: "parquet",
+        }
+    }
+
+    /// Settles nothing, counts the rows given.
+    fn read(source: &mut ArrowSource) -> std::result::Result<usize, ColumnarError> {
+        let mut n = 0;
+        Source::<ColumnarError>::for_each(source, &mut |_| {
+            n += 1;
+            Ok(())
+        })?;
+        Ok(n)
+    }
+
+    #[test]
+    fn a_reader_that_panics_on_the_read_ahead_thread_is_an_error_of_the_file_not_its_end() {
+        let mut left = 2;
+        let panicking: Batches = Box::new(std::iter::from_fn(move || {
+            left -= 1;
+            if left == 0 {
+                panic!("a corrupt page");
+            }
+            Some(Ok(claims(3)))
+        }));
+        let mut s = source(prefetch(panicking, Path::new("claims.parquet")).unwrap(), None);
+        let err = read(&mut s).unwrap_err();
+        let ColumnarError::Format { path, format, problem } = &err else { panic!("{err:?}") };
+        assert_eq!((path.as_path(), *format), (Path::new("claims.parquet"), "parquet"));
+        assert!(problem.contains("a corrupt page"), "{problem}");
+    }
+
+    #[test]
+    fn an_error_of_the_reader_ends_the_read_ahead_with_that_error() {
+        let failing: Batches =
+            Box::new([Ok(claims(2)), Err(ArrowError::ParquetError("bad page".into())), Ok(claims(2))].into_iter());
+        let mut s = source(prefetch(failing, Path::new("claims.parquet")).unwrap(), None);
+        let err = read(&mut s).unwrap_err();
+        assert!(matches!(&err, ColumnarError::Format { problem, .. } if problem.contains("bad page")), "{err:?}");
+    }
+
+    #[test]
+    fn fewer_rows_than_the_metadata_names_are_refused() {
+        let two: Batches = Box::new([Ok(claims(3)), Ok(claims(2))].into_iter());
+        let err = read(&mut source(two, Some(6))).unwrap_err();
+        assert!(
+            matches!(&err, ColumnarError::Format { problem, .. } if problem == "5 rows read where the file's metadata names 6"),
+            "{err:?}"
+        );
+        let two: Batches = Box::new([Ok(claims(3)), Ok(claims(2))].into_iter());
+        assert_eq!(read(&mut source(two, Some(5))).unwrap(), 5);
     }
 }

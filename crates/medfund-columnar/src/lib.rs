@@ -86,7 +86,7 @@ pub use cells::{EachRow, TableInput, TableRows};
 pub use decode::{ClaimColumns, ClaimId, PersonKey, Unit, column, strict_date};
 pub use engine::{DEFAULT_BUDGET, MAX_PARTITIONS, Options, Rules, Settled, Settlement, Sink, Source, settle};
 pub use error::{ColumnarError, Result};
-pub use files::{ArrowSource, BATCH_ROWS, CLAIM_COLUMNS, Format};
+pub use files::{ArrowSource, BATCH_ROWS, CLAIM_COLUMNS, Format, READ_AHEAD_THREAD};
 pub use key::PersonBytes;
 pub use onestop::{OneStopSplit, PersonYearTotals, Persons, settle_one_stop_part};
 pub use person_years::{PersonYearsFile, person_years_schema};

@@ -148,6 +148,35 @@ fn partitioned_and_streamed_settlement_equals_the_in_memory_split() {
     let _ = std::fs::remove_dir_all(&temp);
 }
 
+/// #36 (1): no claim is lost silently. A footer that names 66,536 rows
+/// over pages that hold 65,536 was read as 65,536 claims, settled, exit 0.
+#[test]
+fn a_parquet_file_whose_pages_hold_fewer_rows_than_its_metadata_names_is_refused() {
+    let dir = folder("short");
+    let path = dir.join("claims.parquet");
+    write_parquet(&path, &claims(65_536, false));
+    let mut bytes = std::fs::read(&path).unwrap();
+    // The footer: its length in the 4 bytes before the closing `PAR1`.
+    let end = bytes.len() - 8;
+    let length = u32::from_le_bytes(bytes[end..end + 4].try_into().unwrap()) as usize;
+    // 65,536 and 66,536 as Thrift compact i64s (zigzag varints) of equal length.
+    let (from, to) = ([0x80_u8, 0x80, 0x08], [0xd0_u8, 0x8f, 0x08]);
+    let mut patched = 0;
+    for at in end - length..end - 3 {
+        if bytes[at..at + 3] == from {
+            bytes[at..at + 3].copy_from_slice(&to);
+            patched += 1;
+        }
+    }
+    assert!(patched >= 2, "the file's and the row group's row counts");
+    std::fs::write(&path, bytes).unwrap();
+    let out = dir.join("splits.parquet");
+    let e = run(&scenario("claims.parquet", false), &dir, &ClaimsRun::default().with_out(&out)).unwrap_err();
+    assert!(e.contains("claims.parquet") && e.contains("66536"), "{e}");
+    assert!(!out.exists(), "a results file of a refused run");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_failed_run_leaves_no_results_file_and_no_temporary_file() {
     let dir = folder("fail");
