@@ -293,7 +293,7 @@ fn split_claims<'py>(
     let unit = unit(py, money)?;
     let settings: serde_json::Value =
         serde_json::from_str(settings_json).map_err(|e| input(py, format!("settings: {e}")))?;
-    let (batches, _schema) = claims_table.into_inner();
+    let batches = checked_batches(py, claims_table, "claims")?;
     let outcome = py.detach(|| -> Result<_, Result<medfund_scenario::ScenarioError, String>> {
         let read = claims::read(&batches, unit).map_err(Err)?;
         let (_, result) = match read {
@@ -315,6 +315,33 @@ fn split_claims<'py>(
         PyTable::try_new(vec![b], schema)?.into_pyarrow(py)
     };
     Ok((table(splits)?, table(years)?))
+}
+
+/// The batches of a table from Python, every array checked in full before
+/// any is read: offsets monotone and within their data, views within their
+/// buffers, text valid UTF-8, lengths and null masks consistent. The Arrow
+/// C interface hands buffers over as they are; reading an invalid array
+/// would read stray memory (or kill the interpreter).
+fn checked_batches(py: Python<'_>, table: PyTable, what: &str) -> PyResult<Vec<arrow_array::RecordBatch>> {
+    let (batches, _schema) = table.into_inner();
+    let mut first = 0_usize;
+    for batch in &batches {
+        let rows = batch.num_rows();
+        let end = first.checked_add(rows).ok_or_else(|| input(py, format!("{what}: more rows than memory holds")))?;
+        for (field, column) in batch.schema_ref().fields().iter().zip(batch.columns()) {
+            column.to_data().validate_full().map_err(|e| {
+                input(
+                    py,
+                    format!(
+                        "{what}.{}: rows {first} to {end} (0-based, end excluded) are not a valid Arrow array: {e}; expected arrays whose buffers agree with their offsets and lengths",
+                        field.name()
+                    ),
+                )
+            })?;
+        }
+        first = end;
+    }
+    Ok(batches)
 }
 
 /// The `claim_id` column of the input, all batches together (passed through).
@@ -342,7 +369,7 @@ fn merge_year_summaries<'py>(py: Python<'py>, parts: Vec<PyTable>, money: &str) 
     let unit = unit(py, money)?;
     let parts = parts
         .into_iter()
-        .map(|t| claims::years_of(&t.into_inner().0).map_err(|m| input(py, m)))
+        .map(|t| claims::years_of(&checked_batches(py, t, "years")?).map_err(|m| input(py, m)))
         .collect::<PyResult<Vec<_>>>()?;
     let merged = medfund_scenario::merge_year_summaries(&parts)
         .map_err(|e| raise_one(py, medfund_scenario::ScenarioError::input(format!("years: {e}")), false))?;
@@ -364,7 +391,7 @@ fn year_summaries<'py>(
     let unit = unit(py, money)?;
     let settings: serde_json::Value =
         serde_json::from_str(settings_json).map_err(|e| input(py, format!("settings: {e}")))?;
-    let splits = claims::splits_of(&splits.into_inner().0).map_err(|m| input(py, m))?;
+    let splits = claims::splits_of(&checked_batches(py, splits, "splits")?).map_err(|m| input(py, m))?;
     let years = py
         .detach(|| medfund_scenario::supplementary_year_summaries(settings, &splits))
         .map_err(|e| raise_one(py, e, false))?;
@@ -377,7 +404,7 @@ fn year_summaries<'py>(
 /// same in every process: all claims of one person fall in one partition.
 #[pyfunction]
 fn person_buckets<'py>(py: Python<'py>, claims_table: PyTable, n: u32) -> PyResult<Bound<'py, PyAny>> {
-    let (batches, _) = claims_table.into_inner();
+    let batches = checked_batches(py, claims_table, "claims")?;
     let buckets = py.detach(|| claims::person_buckets(&batches, n)).map_err(|m| input(py, m))?;
     let array = arrow_array::Int32Array::from_iter_values(
         buckets.into_iter().map(|b| i32::try_from(b).expect("invariant: a bucket is below n ≤ 65536")),

@@ -140,3 +140,41 @@ def test_the_cli_parquet_results_are_the_python_split_table(tmp_path: pathlib.Pa
     fen = tmp_path / "fen.parquet"
     cli("run", str(tmp_path / "s.toml"), "--format", "json", "--claims-out", str(fen), "--claims-money", "fen")
     assert pq.read_table(fen).equals(medfund.split_claims(table, insured_persons=1000, money="fen").claims)
+
+
+def _table_with_person(person: pa.Array) -> pa.Table:
+    n = len(person)
+    return pa.Table.from_arrays(
+        [
+            person,
+            pa.array([dt.date(2024, 3, 1)] * n, pa.date32()),
+            pa.array([Decimal("100.00")] * n, pa.decimal128(18, 2)),
+        ],
+        names=["person", "date", "eligible_cost"],
+    )
+
+
+@pytest.mark.parametrize(
+    "what, person",
+    [
+        # Offsets that go back (2 after 4): read as they are, a slice of negative length.
+        ("decreasing offsets", pa.Array.from_buffers(
+            pa.string(), 3, [None, pa.py_buffer(np.array([0, 4, 2, 6], np.int32).tobytes()), pa.py_buffer(b"abcdef")])),
+        ("invalid UTF-8", pa.Array.from_buffers(
+            pa.string(), 1, [None, pa.py_buffer(np.array([0, 2], np.int32).tobytes()), pa.py_buffer(b"\xff\xfe")])),
+        ("a view past its buffer", pa.Array.from_buffers(
+            pa.string_view(), 1,
+            # A 16-byte view: length 20, prefix "abcd", buffer 0, offset 1000 (the buffer holds 24 bytes).
+            [None, pa.py_buffer(np.array([20], np.int32).tobytes() + b"abcd" + np.array([0, 1000], np.int32).tobytes()),
+             pa.py_buffer(b"x" * 24)])),
+    ],
+)
+def test_invalid_arrow_arrays_are_input_errors_not_crashes(what, person):
+    """#36 (21): every imported array is validated in full before it is read."""
+    table = _table_with_person(person)
+    for call in (
+        lambda: medfund.split_claims(table, insured_persons=1),
+        lambda: medfund._medfund.person_buckets(table, 4),
+    ):
+        with pytest.raises(medfund.InputError, match=r"claims\.person: rows 0 to \d+ .*not a valid Arrow array"):
+            call()

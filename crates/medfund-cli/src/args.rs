@@ -88,6 +88,10 @@ pub(crate) struct InputArgs {
     /// Largest scenario file or standard input [default: 64MiB].
     #[arg(long, value_name = "SIZE", value_parser = size)]
     pub(crate) max_scenario_size: Option<u64>,
+    /// Largest scenario written in TOML [default: 2MiB]; JSON is read as a
+    /// stream and bounded by --max-scenario-size only.
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub(crate) max_toml_size: Option<u64>,
     /// Longest line of a CSV list file [default: 1MiB].
     #[arg(long, value_name = "SIZE", value_parser = size)]
     pub(crate) max_record_size: Option<u64>,
@@ -186,6 +190,9 @@ impl InputArgs {
         let mut limits = Limits::default();
         if let Some(v) = self.max_scenario_size {
             limits.scenario_bytes = v;
+        }
+        if let Some(v) = self.max_toml_size {
+            limits.toml_bytes = v;
         }
         if let Some(v) = self.max_record_size {
             limits.record_bytes = v;

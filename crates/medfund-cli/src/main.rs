@@ -258,6 +258,37 @@ fn serve(args: &args::ServeArgs) -> ScenarioResult<()> {
     })
 }
 
+/// On SIGINT or SIGTERM, removes the run's temporary files and folders
+/// (spilled partitions, results not yet renamed: no destructor runs when a
+/// signal ends a process) and exits as the signal would have (130, 143).
+/// Returns once the handlers are in place; without them (no thread could be
+/// started) a signal ends the run as it always did.
+fn remove_temporaries_on_signals() {
+    let (ready, installed) = std::sync::mpsc::sync_channel::<()>(1);
+    let spawned = std::thread::Builder::new().name("medfund-signals".into()).spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        runtime.block_on(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut interrupt), Ok(mut terminate)) =
+                (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+            else {
+                return;
+            };
+            let _ = ready.send(());
+            let status = tokio::select! {
+                _ = interrupt.recv() => 130,
+                _ = terminate.recv() => 143,
+            };
+            medfund_columnar::cleanup::remove_all();
+            std::process::exit(status);
+        });
+    });
+    if spawned.is_ok() {
+        // Dropped without a word if the handlers could not be made: go on.
+        let _ = installed.recv();
+    }
+}
+
 fn main() -> ExitCode {
     // No input may make medfund panic; should a bug do so, say so in one line,
     // not a stack trace, and without the source paths of the machine that
@@ -276,6 +307,10 @@ fn main() -> ExitCode {
         say(&format!("medfund: internal error: {message}; please report this with the input that caused it"));
     }));
     let cli = Cli::parse();
+    // `serve` stops gracefully on these signals itself.
+    if !matches!(cli.command, Command::Serve(_)) {
+        remove_temporaries_on_signals();
+    }
     let error_format = cli.error_format;
     let outcome = std::panic::catch_unwind(|| dispatch(cli));
     match outcome {

@@ -108,7 +108,8 @@ pub(crate) fn sweep(
 }
 
 /// Writes the file `path` (named `flag` in errors) through `write`, under a
-/// temporary name beside it renamed once complete: an interrupted or
+/// temporary name beside it (unpredictable, created exclusively) renamed
+/// once complete: an interrupted or
 /// failed write leaves no partial file under the final name (and removes
 /// the temporary one, best effort).
 pub(crate) fn write_atomically(
@@ -118,9 +119,30 @@ pub(crate) fn write_atomically(
 ) -> ScenarioResult<()> {
     let file_error =
         |what: &str, e: std::io::Error| ScenarioError::io(format!("{flag} {}: cannot {what}: {e}", path.display()));
+    if let Some(kind) = medfund_columnar::not_a_regular_file(path) {
+        return Err(ScenarioError::input(format!(
+            "{flag} {}: {kind} is there; expected a regular file or a new name",
+            path.display()
+        )));
+    }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
-    let made = std::fs::File::create(&temp).map_err(|e| file_error("create it", e))?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    // An unpredictable name, created with O_CREAT|O_EXCL: never through a
+    // link planted beside the target, never over another file.
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".part");
+    // The mode of `File::create` (the umask applies).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let (made, temp) = builder
+        .tempfile_in(dir)
+        .and_then(|t| t.keep().map_err(|e| e.error))
+        .map_err(|e| file_error("create a temporary file for it", e))?;
+    let registered = medfund_columnar::cleanup::Registered::new(&temp);
     let mut w = std::io::BufWriter::new(made);
     let result = write(&mut w)
         .and_then(|()| w.flush().map_err(|e| file_error("write it", e)))
@@ -129,6 +151,7 @@ pub(crate) fn write_atomically(
         drop(w);
         let _ = std::fs::remove_file(&temp);
     }
+    drop(registered);
     result
 }
 

@@ -95,7 +95,16 @@ impl TableRows {
             (_, _) => return Err(bad("a table of cells is read from Parquet or Arrow IPC only".into())),
         };
         // Checked on the file's schema, so a file without rows is checked too.
+        let mut seen = std::collections::HashSet::with_capacity(schema.fields().len());
         for field in schema.fields() {
+            // As CSV headers: which of two same-named columns holds the list is not ours to guess.
+            if !seen.insert(field.name()) {
+                return Err(ColumnarError::Column {
+                    column: field.name().clone(),
+                    problem: format!("column {} appears twice", field.name()),
+                    expected: "each column once",
+                });
+            }
             if !readable(field.data_type()) {
                 return Err(ColumnarError::Column {
                     column: field.name().clone(),
@@ -288,6 +297,7 @@ fn decimal(out: &mut String, value: i128, scale: u32) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -303,6 +313,33 @@ mod tests {
         assert_eq!(text(-5, 3), "-0.005");
         assert_eq!(text(42, 0), "42");
         assert_eq!(text(i128::MIN, 2), "-1701411834604692317316873037158841057.28");
+    }
+
+    /// #36 (6): a list with two columns of one name is refused, as in CSV.
+    #[test]
+    fn a_table_with_two_columns_of_one_name_is_refused() {
+        use std::sync::Arc;
+
+        use arrow_array::{ArrayRef, StringArray};
+        use arrow_schema::{Field, Schema};
+
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("status", DataType::Utf8, false),
+            Field::new("id", DataType::Utf8, false),
+        ]));
+        let column = || -> ArrayRef { Arc::new(StringArray::from(vec!["a"])) };
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![column(), column(), column()]).unwrap();
+        let mut bytes = Vec::new();
+        let mut w = arrow_ipc::writer::FileWriter::try_new(&mut bytes, &schema).unwrap();
+        w.write(&batch).unwrap();
+        w.finish().unwrap();
+        drop(w);
+        let err = TableRows::open(Format::Arrow, TableInput::Bytes(bytes), Path::new("persons.arrow")).err().unwrap();
+        assert!(
+            matches!(&err, ColumnarError::Column { column, problem, .. } if column == "id" && problem == "column id appears twice"),
+            "{err:?}"
+        );
     }
 
     #[test]

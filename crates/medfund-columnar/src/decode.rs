@@ -69,9 +69,34 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
+/// The column `name` of `batch`, or `None` if it has none.
+///
+/// # Errors
+///
+/// [`ColumnarError::Column`] if two columns bear the name: which one holds
+/// the figures is not for the reader to guess (CSV headers are held to the
+/// same rule).
+pub fn optional_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<Option<&'a ArrayRef>> {
+    let schema = batch.schema_ref();
+    let mut named = schema.fields().iter().enumerate().filter(|(_, f)| f.name() == name).map(|(i, _)| i);
+    match (named.next(), named.next()) {
+        (None, _) => Ok(None),
+        (Some(i), None) => Ok(batch.columns().get(i)),
+        (Some(_), Some(_)) => Err(ColumnarError::Column {
+            column: name.to_owned(),
+            problem: format!("column {name} appears twice"),
+            expected: "each column once",
+        }),
+    }
+}
+
 /// The column `name` of `batch`.
+///
+/// # Errors
+///
+/// [`ColumnarError::Column`] if it has none, or two (see [`optional_column`]).
 pub fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
-    batch.column_by_name(name).ok_or_else(|| {
+    optional_column(batch, name)?.ok_or_else(|| {
         let have: Vec<&str> = batch.schema_ref().fields().iter().map(|f| f.name().as_str()).collect();
         ColumnarError::Column {
             column: name.to_owned(),
@@ -258,7 +283,7 @@ impl<'a> ClaimColumns<'a> {
             return Err(null_at("person", at(first, i)));
         }
         let persons = Keys::of(p, "person", "text or integers")?;
-        let ids = match batch.column_by_name("claim_id") {
+        let ids = match optional_column(batch, "claim_id")? {
             Some(a) => Some((Keys::of(a, "claim_id", "text or integers")?, a)),
             None => None,
         };
@@ -506,7 +531,40 @@ impl<'a> CostColumn<'a> {
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects)]
 mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Date32Array, Int64Array, StringArray};
+    use arrow_schema::{Field, Schema};
+
     use super::*;
+
+    /// #36 (6): two `person` columns were read as the first one.
+    #[test]
+    fn two_columns_of_one_name_are_an_error_not_the_first_of_them() {
+        for twice in ["person", "claim_id"] {
+            let mut fields = vec![
+                Field::new("person", DataType::Utf8, false),
+                Field::new("date", DataType::Date32, false),
+                Field::new("eligible_cost", DataType::Int64, false),
+                Field::new("claim_id", DataType::Utf8, false),
+            ];
+            fields.push(Field::new(twice, DataType::Utf8, false));
+            let text = || -> ArrayRef { Arc::new(StringArray::from(vec!["a"])) };
+            let columns: Vec<ArrayRef> = vec![
+                text(),
+                Arc::new(Date32Array::from(vec![19_500])),
+                Arc::new(Int64Array::from(vec![100])),
+                text(),
+                text(),
+            ];
+            let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+            let err = ClaimColumns::of(&batch, 0, Unit::Yuan).err().unwrap();
+            assert!(
+                matches!(&err, ColumnarError::Column { column, problem, .. } if column == twice && problem.ends_with("appears twice")),
+                "{err:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_table_of_dates_gives_the_calendars_date_for_every_day() {

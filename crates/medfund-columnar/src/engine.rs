@@ -337,7 +337,7 @@ fn partitioned<E: From<ColumnarError> + Send, S: Settlement>(
             let bytes = store.into_bytes()?;
             let splits = settle_records(&bytes, rules)?;
             let path = temp.file(&format!("settled-{p}"));
-            let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
+            let file = spill::create_private(&path)?;
             let mut w = BufWriter::with_capacity(buffer, file);
             write_results(&bytes, &splits, &mut w).map_err(ColumnarError::io(&path, "write"))?;
             w.flush().map_err(ColumnarError::io(&path, "write"))?;

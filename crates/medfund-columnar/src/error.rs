@@ -97,6 +97,16 @@ pub enum ColumnarError {
         /// The reader's words.
         problem: String,
     },
+    /// An output path at which something other than a regular file stands
+    /// (a link, a FIFO, a device, a directory): refused, never written
+    /// through or replaced.
+    #[error("{}: {kind} is there; expected a regular file or a new name", path.display())]
+    Output {
+        /// The output path.
+        path: PathBuf,
+        /// What is there: `a symbolic link`, `a FIFO`, …
+        kind: &'static str,
+    },
     /// Arrow refused to build a table of results (a bug if it happens: the
     /// schema is ours).
     #[error("internal: building the results table: {0}")]

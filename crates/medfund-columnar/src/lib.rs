@@ -68,6 +68,7 @@
 #![deny(missing_docs)]
 
 mod cells;
+pub mod cleanup;
 mod decode;
 mod engine;
 mod error;
@@ -75,6 +76,7 @@ mod files;
 mod gather;
 mod key;
 mod onestop;
+mod output;
 mod parquet_out;
 pub mod paths;
 mod person_years;
@@ -83,12 +85,13 @@ mod spill;
 pub mod tables;
 
 pub use cells::{EachRow, TableInput, TableRows};
-pub use decode::{ClaimColumns, ClaimId, PersonKey, Unit, column, strict_date};
+pub use decode::{ClaimColumns, ClaimId, PersonKey, Unit, column, optional_column, strict_date};
 pub use engine::{DEFAULT_BUDGET, MAX_PARTITIONS, Options, Rules, Settled, Settlement, Sink, Source, settle};
 pub use error::{ColumnarError, Result};
 pub use files::{ArrowSource, BATCH_ROWS, CLAIM_COLUMNS, Format, READ_AHEAD_THREAD};
 pub use key::PersonBytes;
 pub use onestop::{OneStopSplit, PersonYearTotals, Persons, settle_one_stop_part};
+pub use output::not_a_regular_file;
 pub use person_years::{PersonYearsFile, person_years_schema};
 pub use sink::{SplitsFile, TableFile, parquet_properties};
 pub use spill::{MAX_ID_BYTES, Row};

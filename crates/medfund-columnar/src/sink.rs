@@ -41,6 +41,8 @@ pub struct TableFile {
     /// Whether the row groups the next batch opens are shared.
     share_next: bool,
     written: u64,
+    /// The temporary file, for a signal's clean-up until it is renamed.
+    registered: Option<crate::cleanup::Registered>,
 }
 
 impl std::fmt::Debug for TableFile {
@@ -53,13 +55,19 @@ impl TableFile {
     /// Starts the file `path` of `schema` in `format`; decimals of scale 2
     /// are money, which CSV writes in `unit`.
     pub fn create(path: &Path, format: Format, schema: SchemaRef, unit: Unit) -> Result<TableFile> {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = path.with_file_name(format!(".{name}.medfund-{}.part", std::process::id()));
-        let file = File::create(&temp).map_err(ColumnarError::io(&temp, "create"))?;
+        let (file, temp) = crate::output::temporary_beside(path)?;
         let out = BufWriter::with_capacity(1 << 20, file);
         // From here on a failure removes the temporary file (Drop).
-        let mut made =
-            TableFile { path: path.to_owned(), temp, writer: None, caller: None, share_next: true, written: 0 };
+        let mut made = TableFile {
+            path: path.to_owned(),
+            temp,
+            writer: None,
+            caller: None,
+            share_next: true,
+            written: 0,
+            registered: None,
+        };
+        made.registered = Some(crate::cleanup::Registered::new(&made.temp));
         let writer = match format {
             Format::Parquet => {
                 match parquet_out::start(out, schema, parquet_properties())
@@ -123,8 +131,9 @@ impl TableFile {
         file.sync_all().map_err(ColumnarError::io(&temp, "write"))?;
         drop(file);
         std::fs::rename(&temp, &self.path).map_err(ColumnarError::io(&self.path, "rename"))?;
-        // Renamed: nothing left for Drop to remove.
+        // Renamed: nothing left for Drop, or a signal, to remove.
         self.temp = PathBuf::new();
+        self.registered = None;
         Ok(self.written)
     }
 }

@@ -241,7 +241,7 @@ impl Store {
 
     /// A store that writes to `path` (created now) whenever its buffer is full.
     pub(crate) fn spilling(path: PathBuf, buffer: usize) -> Result<Store> {
-        let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
+        let file = create_private(&path)?;
         // Room for one more record past the threshold, so that the buffer
         // never reallocates (a doubling buffer per partition was what grew).
         let capacity = buffer.saturating_add(2 * MAX_ID_BYTES + 64);
@@ -290,37 +290,39 @@ impl Store {
 }
 
 /// A temporary folder of one run, removed with everything in it when the
-/// run ends, whether it succeeded or not.
+/// run ends, whether it succeeded or not. Its name is unpredictable and it
+/// is private to the user (0700), as are its files (0600, [`create_private`]):
+/// they hold copies of the claims.
 pub(crate) struct TempDir {
-    path: PathBuf,
+    // Unregistered after the folder is gone (fields drop in order).
+    dir: tempfile::TempDir,
+    _registered: crate::cleanup::Registered,
 }
 
 impl TempDir {
     pub(crate) fn new(parent: &Path) -> Result<TempDir> {
-        for attempt in 0_u32..100 {
-            let nanos =
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-            let path = parent.join(format!(".medfund-spill-{}-{nanos:x}-{attempt}", std::process::id()));
-            match std::fs::create_dir(&path) {
-                Ok(()) => return Ok(TempDir { path }),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(ColumnarError::io(&path, "create")(e)),
-            }
-        }
-        Err(ColumnarError::io(parent, "create")(std::io::Error::other("no free name for a temporary folder")))
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".medfund-spill-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let dir = builder.tempdir_in(parent).map_err(ColumnarError::io(parent, "create a temporary folder in it"))?;
+        let registered = crate::cleanup::Registered::new(dir.path());
+        Ok(TempDir { dir, _registered: registered })
     }
 
     pub(crate) fn file(&self, name: &str) -> PathBuf {
-        self.path.join(name)
+        self.dir.path().join(name)
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        // Best effort: nothing can be reported from a drop, and a folder
-        // left behind holds only copies of the input.
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
+/// A new file at `path`, readable and writable by its owner only; never an
+/// existing file or a link (`O_CREAT|O_EXCL`).
+pub(crate) fn create_private(path: &Path) -> Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(ColumnarError::io(path, "create"))
 }
 
 /// The partition of each input row of a spilled run, in input order: a
@@ -332,7 +334,7 @@ pub(crate) struct Tags {
 
 impl Tags {
     pub(crate) fn create(path: PathBuf) -> Result<Tags> {
-        let file = File::create_new(&path).map_err(ColumnarError::io(&path, "create"))?;
+        let file = create_private(&path)?;
         Ok(Tags { path, out: BufWriter::with_capacity(1 << 16, file) })
     }
 
@@ -362,5 +364,34 @@ impl TagReader {
         let mut tag = [0_u8; 2];
         self.file.read_exact(&mut tag).map_err(ColumnarError::io(self.path.as_path(), "read"))?;
         Ok(u16::from_le_bytes(tag))
+    }
+}
+
+#[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used)]
+mod private_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    /// #36 (10): spilled claims are the user's alone (the folder was 0755,
+    /// its files 0644), under a name nobody can plant beforehand.
+    #[test]
+    fn spill_folders_and_files_are_private_and_removed() {
+        let a = TempDir::new(&std::env::temp_dir()).unwrap();
+        let b = TempDir::new(&std::env::temp_dir()).unwrap();
+        assert_ne!(a.file(""), b.file(""));
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&a.file("")), 0o700);
+        let path = a.file("part-0");
+        drop(create_private(&path).unwrap());
+        assert_eq!(mode(&path), 0o600);
+        // Never over an existing file, never through a link.
+        assert!(create_private(&path).is_err());
+        std::os::unix::fs::symlink(&path, a.file("link")).unwrap();
+        assert!(create_private(&a.file("link")).is_err());
+        let folder = a.file("");
+        drop(a);
+        assert!(!folder.exists(), "removed with its files");
     }
 }

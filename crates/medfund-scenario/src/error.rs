@@ -111,6 +111,11 @@ impl ScenarioError {
         };
         e.take_path();
         e.take_expected();
+        // Every text of an error is bounded: a 10 MB unknown key is quoted in
+        // serde's message and in the path, and must not make a 40 MB answer.
+        e.message = bounded(std::mem::take(&mut e.message));
+        e.path = e.path.take().map(bounded);
+        e.expected = e.expected.take().map(bounded);
         e
     }
 
@@ -184,7 +189,7 @@ impl ScenarioError {
     #[must_use]
     pub fn at(mut self, file: &str) -> ScenarioError {
         if self.file.is_none() && !file.is_empty() {
-            self.file = Some(file.to_owned());
+            self.file = Some(bounded(file.to_owned()));
         }
         self
     }
@@ -225,6 +230,24 @@ impl std::error::Error for ScenarioError {}
 /// Shorthand.
 pub type ScenarioResult<T> = Result<T, ScenarioError>;
 
+/// The longest text of an error's field (message, path, expected, file), in
+/// characters: as long as the one line the command prints.
+pub const MAX_ERROR_TEXT_CHARS: usize = 4_000;
+
+/// `text` cut at [`MAX_ERROR_TEXT_CHARS`] characters, saying so and how long it was.
+fn bounded(text: String) -> String {
+    match text.char_indices().nth(MAX_ERROR_TEXT_CHARS) {
+        None => text,
+        Some((at, _)) => {
+            let all = text.chars().count();
+            let mut cut = text;
+            cut.truncate(at);
+            cut.push_str(&format!(" … (cut: {all} characters)"));
+            cut
+        }
+    }
+}
+
 /// A short, escaped quotation of an input value for a message (see
 /// [`medfund_core::error::excerpt`]).
 pub(crate) use medfund_core::error::excerpt;
@@ -262,5 +285,25 @@ mod tests {
         let prose = ScenarioError::input("the scenario has no section: nothing to compute");
         assert_eq!(prose.path, None);
         assert_eq!(ScenarioError::io("x").exit_status(), EXIT_OTHER);
+    }
+
+    /// #36 (19): a 10 MB unknown key made a 40 MB answer.
+    #[test]
+    fn every_text_of_an_error_is_bounded() {
+        let key = "k".repeat(10 << 20);
+        let e = ScenarioError::input(format!("riskpool.{key}: unknown field `{key}`; expected one of `{key}`"))
+            .at(&format!("{key}.toml"));
+        for (field, text) in
+            [("path", e.path.as_deref()), ("message", Some(e.message.as_str())), ("expected", e.expected.as_deref())]
+                .into_iter()
+                .chain([("file", e.file.as_deref())])
+        {
+            let text = text.unwrap_or_else(|| panic!("{field}"));
+            assert!(text.chars().count() <= MAX_ERROR_TEXT_CHARS + 40, "{field}: {}", text.len());
+            assert!(text.ends_with(" characters)"), "{field}");
+        }
+        assert!(serde_json::to_string(&e).unwrap().len() < 5 * MAX_ERROR_TEXT_CHARS);
+        // Short texts are untouched.
+        assert_eq!(ScenarioError::input("x: bad").message, "bad");
     }
 }

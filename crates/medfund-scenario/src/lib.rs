@@ -34,6 +34,7 @@ mod compute;
 mod contrib_tables;
 mod csvin;
 mod error;
+mod json_document;
 mod limits;
 mod lists;
 mod onestop_tables;
@@ -57,7 +58,8 @@ mod variants;
 use std::path::PathBuf;
 
 pub use crate::claims_run::{ClaimsFormat, ClaimsRun, INLINE_CLAIMS_LIMIT, Inline, MoneyUnit};
-pub use crate::error::{EXIT_INPUT, EXIT_OTHER, ErrorKind, ScenarioError, ScenarioResult, codes};
+pub use crate::error::{EXIT_INPUT, EXIT_OTHER, ErrorKind, MAX_ERROR_TEXT_CHARS, ScenarioError, ScenarioResult, codes};
+pub use crate::json_document::json_document;
 pub use crate::limits::{Limits, parse_size};
 pub use crate::lists::{ListFile, ListFolder, ListSource, Lists, ListsInMemory};
 pub use crate::parse::Format as ScenarioFormat;
@@ -515,7 +517,7 @@ pub fn scenario_document_file(
 
 /// As [`scenario_document_file`], for text in memory; `name` names it in errors.
 pub fn scenario_document(text: &str, format: ScenarioFormat, name: &str) -> ScenarioResult<serde_json::Value> {
-    sweep::document_of_text(text, format, name)
+    sweep::document_of_text(text, format, name, &Limits::default())
 }
 
 /// The number of combinations of `settings` (checked as a sweep checks

@@ -13,6 +13,10 @@ use crate::error::{ScenarioError, ScenarioResult, codes};
 pub struct Limits {
     /// Largest scenario (file or standard input), in bytes (64 MiB).
     pub scenario_bytes: u64,
+    /// Largest scenario written in TOML, in bytes (2 MiB): reading TOML holds
+    /// its whole document, up to about 175 bytes of memory per byte of text
+    /// (dotted keys), where JSON is read as a stream.
+    pub toml_bytes: u64,
     /// Longest physical line of a CSV list file, in bytes (1 MiB).
     pub record_bytes: u64,
     /// Largest estimated memory of a `[projection]`, in bytes (2 GiB).
@@ -42,6 +46,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             scenario_bytes: 64 << 20,
+            toml_bytes: 2 << 20,
             record_bytes: 1 << 20,
             projection_bytes: 2 << 30,
             sweep_combinations: 10_000,

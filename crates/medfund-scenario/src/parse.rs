@@ -50,6 +50,7 @@ pub(crate) fn parse(text: &str, format: Format, source: &Source) -> ScenarioResu
     let text = text.strip_prefix(BOM).unwrap_or(text);
     match format {
         Format::Toml => {
+            check_toml_size(text, &source.limits, &source.name)?;
             let de = toml_document(text).map_err(|e| toml_error(&e, text, source, "", true))?;
             serde_path_to_error::deserialize(crate::strict::Strict(de)).map_err(|e| {
                 let prefix = path_prefix(e.path());
@@ -66,6 +67,23 @@ pub(crate) fn parse(text: &str, format: Format, source: &Source) -> ScenarioResu
             Ok(scenario)
         }
     }
+}
+
+/// TOML text of at most `limits.toml_bytes`: reading TOML holds its whole
+/// document, up to about 175 bytes of memory per byte of text (a body of
+/// dotted keys), where JSON is read as a stream.
+pub(crate) fn check_toml_size(text: &str, limits: &Limits, name: &str) -> ScenarioResult<()> {
+    let limit = limits.toml_bytes;
+    if u64::try_from(text.len()).is_ok_and(|n| n <= limit) {
+        return Ok(());
+    }
+    Err(ScenarioError::input(format!(
+        "the scenario is {} bytes of TOML, more than the limit of {} for TOML (reading TOML holds the whole document, up to about 175 bytes of memory per byte); expected a smaller scenario, the same scenario in JSON (read as a stream), lists in files, or --max-toml-size",
+        text.len(),
+        show_size(limit)
+    ))
+    .with_code(codes::LIMIT)
+    .at(name))
 }
 
 /// A TOML document ready to deserialize, its floats handed on as their

@@ -125,13 +125,28 @@ const MAX_ALIGN_WIDTH: usize = 60;
 /// The widest cell shown, in columns; longer text is cut with `…`.
 const MAX_CELL_WIDTH: usize = 240;
 
-/// Text for a terminal: control characters (ESC, CR, LF, …) shown escaped,
-/// never sent raw, and cut at [`MAX_CELL_WIDTH`] columns with `…`.
+/// Whether `c` is shown escaped (`\u{202e}`) rather than sent: control
+/// characters (ESC, CR, LF, …) and the bidirectional controls, which would
+/// reorder what a reader sees around them (U+061C, U+200E–U+200F,
+/// U+202A–U+202E, U+2066–U+2069).
+fn shown_escaped(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `c` as shown: itself, or escaped (see [`shown_escaped`]).
+fn shown(c: char) -> String {
+    if shown_escaped(c) { c.escape_default().collect() } else { c.to_string() }
+}
+
+/// Text for a terminal: control characters (ESC, CR, LF, …) and the
+/// bidirectional controls shown escaped, never sent raw, and cut at
+/// [`MAX_CELL_WIDTH`] columns with `…`.
 fn terminal_text(s: &str) -> String {
     let mut out = String::new();
     let mut width = 0_usize;
     for c in s.chars() {
-        let shown: String = if c.is_control() { c.escape_default().collect() } else { c.to_string() };
+        let shown = shown(c);
         let w = shown.width();
         if width.saturating_add(w) > MAX_CELL_WIDTH.saturating_sub(1) {
             out.push('…');
@@ -176,14 +191,7 @@ pub fn render_table(tables: &[Table], lang: Lang) -> String {
                 *w = (*w).max(c.width().min(MAX_ALIGN_WIDTH));
             }
         }
-        let _ = writeln!(
-            out,
-            "{}",
-            title
-                .chars()
-                .map(|c| if c.is_control() { c.escape_default().collect() } else { c.to_string() })
-                .collect::<String>()
-        );
+        let _ = writeln!(out, "{}", title.chars().map(shown).collect::<String>());
         let pad = |s: &str, w: usize, right: bool| {
             let fill = " ".repeat(w.saturating_sub(s.width()));
             if right { format!("{fill}{s}") } else { format!("{s}{fill}") }
@@ -203,8 +211,26 @@ pub fn render_table(tables: &[Table], lang: Lang) -> String {
     out
 }
 
+/// Text in a Markdown table: the cell's end (`|`) and line breaks, HTML
+/// (`<img onerror=…>`) and link syntax (`[x](javascript:…)`) written as text,
+/// and control characters and bidirectional controls shown escaped: a name
+/// from the input is never markup in a report.
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '|' | '\\' | '[' | ']' | '`' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push_str(&shown(c)),
+        }
+    }
+    out
 }
 
 /// Markdown tables for pasting into reports.
@@ -304,9 +330,65 @@ pub fn write_csv_dir(tables: &[Table], dir: &std::path::Path) -> ScenarioResult<
     let mut written = Vec::with_capacity(tables.len());
     for t in tables {
         let path = dir.join(format!("{}.csv", t.name));
-        std::fs::write(&path, csv_bytes(t)?)
-            .map_err(|e| ScenarioError::other(format!("{}: cannot write: {e}", path.display())))?;
+        if let Some(kind) = medfund_columnar::not_a_regular_file(&path) {
+            return Err(ScenarioError::input(format!(
+                "--out {}: {kind} is there; expected a regular file or a new name",
+                path.display()
+            )));
+        }
+        // Written beside under an unpredictable name (O_CREAT|O_EXCL), then
+        // renamed: a link planted at `name.csv` is replaced, never written through.
+        let cannot = |e: std::io::Error| ScenarioError::other(format!("{}: cannot write: {e}", path.display()));
+        let prefix = format!(".{}.", t.name);
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".part");
+        // The mode of `File::create` (the umask applies).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let mut temp = builder.tempfile_in(dir).map_err(cannot)?;
+        let _registered = medfund_columnar::cleanup::Registered::new(temp.path());
+        std::io::Write::write_all(&mut temp, &csv_bytes(t)?).map_err(cannot)?;
+        temp.persist(&path).map_err(|e| cannot(e.error))?;
         written.push(path);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(ids: &[&str]) -> Vec<Table> {
+        vec![Table {
+            name: "units".into(),
+            title: ("单位".into(), "Units".into()),
+            columns: vec![Column::plain("id")],
+            rows: ids.iter().map(|id| vec![Cell::Text((*id).to_owned())]).collect(),
+        }]
+    }
+
+    /// #36 (22): a unit's name is text in a Markdown report, never HTML or a link.
+    #[test]
+    fn markdown_writes_html_and_link_syntax_in_names_as_text() {
+        let md = render_markdown(
+            &names(&["<img src=x onerror=alert(1)>", "[click](javascript:alert(1))", "a|b\nc", "R&D `x` \\"]),
+            Lang::En,
+        );
+        assert!(md.contains("| &lt;img src=x onerror=alert(1)&gt; |"), "{md}");
+        assert!(md.contains("| \\[click\\](javascript:alert(1)) |"), "{md}");
+        assert!(md.contains("| a\\|b c |"), "{md}");
+        assert!(md.contains("| R&amp;D \\`x\\` \\\\ |"), "{md}");
+        // No tag, and no link: every `]` before a `(` is escaped.
+        assert!(!md.contains('<') && !md.replace("\\]", "").contains("]("), "{md}");
+    }
+
+    /// #36 (22): right-to-left overrides and isolates cannot reorder a report.
+    #[test]
+    fn bidirectional_controls_are_shown_escaped_in_tables_and_markdown() {
+        let id = "a\u{202e}cba\u{2066}x\u{2069}\u{200f}";
+        for text in [render_table(&names(&[id]), Lang::En), render_markdown(&names(&[id]), Lang::En)] {
+            assert!(text.contains("a\\u{202e}cba\\u{2066}x\\u{2069}\\u{200f}"), "{text}");
+            assert!(!text.chars().any(|c| shown_escaped(c) && c != '\n'), "{text:?}");
+        }
+    }
 }

@@ -2,9 +2,9 @@
 //! simulate --trials-from/--trials-to`, then `--merge`): the two-pass method
 //! of §8 "Many trials", its plans and pass outcomes carried in files.
 //!
-//! A file is one header line — its kind and the fingerprint of the
-//! projection it belongs to — then the bytes of [`Plan::to_bytes`] or
-//! [`Gathered::to_bytes`]. The fingerprint covers everything the trials
+//! A file is one header line — its kind, the fingerprint of the
+//! projection it belongs to and the checksum of what follows — then the
+//! bytes of [`Plan::to_bytes`] or [`Gathered::to_bytes`]. The fingerprint covers everything the trials
 //! depend on (the resolved policies, units, growth laws, shocks, years,
 //! trials, seed, quantiles) and the medfund version, so a shard of another
 //! scenario, another seed or another release is refused instead of being
@@ -18,8 +18,17 @@ use crate::error::{ScenarioError, ScenarioResult};
 use crate::scenario::Source;
 use crate::simulate::{Prepared, Projection, ProjectionStep};
 
-const PLAN_FILE: &str = "medfund-projection-plan-file/1";
-const PASS_FILE: &str = "medfund-projection-pass-file/1";
+// Version 2: the header carries the body's checksum (version 1 files,
+// without one, are refused as another kind).
+const PLAN_FILE: &str = "medfund-projection-plan-file/2";
+const PASS_FILE: &str = "medfund-projection-pass-file/2";
+
+/// FNV-1a (64 bits) of a file's body. Any change of one byte changes it
+/// (each step is a bijection of the state); a hand edit of a count or a sum
+/// is refused instead of being merged into other figures.
+fn checksum(body: &[u8]) -> u64 {
+    body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
 
 /// What merging the outcomes of a pass gives.
 #[derive(Debug, Clone)]
@@ -33,7 +42,7 @@ pub enum ShardMerge {
 }
 
 fn seal(kind: &str, fingerprint: u64, body: &[u8]) -> Vec<u8> {
-    let mut out = format!("{kind} {fingerprint:016x}\n").into_bytes();
+    let mut out = format!("{kind} {fingerprint:016x} {:016x}\n", checksum(body)).into_bytes();
     out.extend_from_slice(body);
     out
 }
@@ -59,9 +68,15 @@ fn open<'a>(kind: &str, fingerprint: u64, bytes: &'a [u8], what: &str) -> Scenar
     if found_kind != kind {
         return Err(ScenarioError::input(format!("{what}: a {found_kind} file; expected a {kind} file")));
     }
+    let (found, sum) = found.split_once(' ').unwrap_or((found, ""));
     if found != format!("{fingerprint:016x}") {
         return Err(ScenarioError::input(format!(
             "{what}: belongs to another projection (fingerprint {found}, this one {fingerprint:016x}): the scenario, its inputs, the seed, trials, quantiles or the medfund version differ; expected files of this scenario's shards"
+        )));
+    }
+    if sum != format!("{:016x}", checksum(body)) {
+        return Err(ScenarioError::input(format!(
+            "{what}: its contents do not match the checksum of its header (edited or damaged since it was written); expected the {kind} file as medfund simulate wrote it"
         )));
     }
     Ok(body)

@@ -65,19 +65,25 @@ pub(crate) fn document(
     limits: &crate::limits::Limits,
 ) -> ScenarioResult<(Value, Source)> {
     let (text, format, source) = crate::scenario::read_text(path, format, limits)?;
-    Ok((document_of_text(&text, format, path)?, source))
+    Ok((document_of_text(&text, format, path, limits)?, source))
 }
 
 /// Scenario text (TOML or JSON) as a JSON document, for editing; `name`
 /// names it in errors. Only the syntax is checked here.
-pub(crate) fn document_of_text(text: &str, format: Format, name: &str) -> ScenarioResult<Value> {
+pub(crate) fn document_of_text(
+    text: &str,
+    format: Format,
+    name: &str,
+    limits: &crate::limits::Limits,
+) -> ScenarioResult<Value> {
     match format {
         Format::Toml => {
+            crate::parse::check_toml_size(text, limits, name)?;
             let de = crate::scenario::toml_document(text)
                 .map_err(|e| ScenarioError::input(e.message()).with_code(codes::SYNTAX).at(name))?;
             serde::Deserialize::deserialize(de).map_err(|e: toml::de::Error| ScenarioError::input(e.message()).at(name))
         }
-        Format::Json => serde_json::from_str(text)
+        Format::Json => crate::json_document::json_document(text)
             .map_err(|e| ScenarioError::input(e.to_string()).with_code(codes::SYNTAX).at(name)),
     }
 }
@@ -258,13 +264,19 @@ fn run_one(doc: &Value, source: &Source, picked: &[(&str, &Value)]) -> ScenarioR
 }
 
 /// The unit-years the `[projection]` of a document simulates (trials ×
-/// years × inline units); `None` when the document has none or its values
-/// are not whole numbers (then the run itself reports the error).
-fn projection_work(doc: &Value) -> Option<u64> {
-    let p = doc.get("projection")?;
-    let whole = |key: &str| p.get(key).and_then(Value::as_u64);
-    let units = doc.pointer("/riskpool/units").and_then(Value::as_array).map_or(0, Vec::len);
-    whole("trials")?.checked_mul(whole("years")?)?.checked_mul(u64::try_from(units).ok()?)
+/// years × inline units), read from the typed scenario as the run reads it
+/// (`"trials": "250000"` is 250,000 trials, not "no number": counting the raw
+/// JSON let such sweeps past the limit); `u64::MAX` past the range. `0` for
+/// a document without a projection, or that is no scenario (its run refuses
+/// it before simulating anything).
+fn projection_work(doc: &Value, label: &str) -> u64 {
+    let Ok(scenario) = scenario_of(doc.clone(), label) else { return 0 };
+    let Some(p) = scenario.projection.as_ref() else { return 0 };
+    let units = scenario.riskpool.as_ref().and_then(|r| r.units.as_ref()).map_or(0, Vec::len);
+    u64::from(p.trials.0)
+        .checked_mul(u64::from(p.years.0))
+        .and_then(|n| n.checked_mul(u64::try_from(units).ok()?))
+        .unwrap_or(u64::MAX)
 }
 
 /// With a limit on projection work (`Limits::projection_work`, which a
@@ -283,13 +295,16 @@ fn check_sweep_work(doc: &Value, settings: &[Setting], source: &Source, total: u
         for (path, v) in combination(settings, i) {
             set_path(&mut edited, path, v.clone())?;
         }
-        sum = sum.saturating_add(projection_work(&edited).unwrap_or(0));
-        if sum > limit {
-            return Err(ScenarioError::input(format!(
+        // A sum past u64 is past any limit.
+        match sum.checked_add(projection_work(&edited, &source.name)) {
+            Some(more) if more <= limit => sum = more,
+            _ => {
+                return Err(ScenarioError::input(format!(
                 "sweep: the projections of the first {} of {total} combinations already simulate more than the limit of {limit} unit-years; expected fewer combinations, trials or years",
                 i.saturating_add(1)
-            ))
-            .with_code(codes::LIMIT));
+                ))
+                .with_code(codes::LIMIT));
+            }
         }
     }
     Ok(())

@@ -78,9 +78,11 @@ pub(crate) fn scenario_of(raw: &[u8], format: ScenarioFormat) -> Result<Scenario
 
 /// Reads a JSON body that wraps scenarios (`compare`, `sweep`).
 fn document_of(raw: &[u8]) -> Result<serde_json::Map<String, Value>, Problem> {
-    let value: Value = serde_json::from_str(text_of(raw)?).map_err(|e| {
+    let value: Value = medfund_scenario::json_document(text_of(raw)?).map_err(|e| {
+        // A key given twice says what it expected; a syntax error does not.
+        let expected = if e.is_data() { "" } else { "; expected a JSON object" };
         Problem::from(
-            ScenarioError::input(format!("{e}; expected a JSON object"))
+            ScenarioError::input(format!("{e}{expected}"))
                 .with_code(medfund_scenario::codes::SYNTAX)
                 .with_position(u64::try_from(e.line()).unwrap_or(u64::MAX), u64::try_from(e.column()).ok())
                 .at(REQUEST),

@@ -78,6 +78,10 @@ pub struct Config {
     /// fonts (the machine's, the bundled one and any files given; loaded by
     /// the first PNG request).
     pub chart: medfund_chart::PngOptions,
+    /// Where each request that writes files (`/v1/simulate/paths`) makes its
+    /// scratch folder, under an unpredictable name, private to the service's
+    /// user, removed once answered (default: the system's temporary folder).
+    pub scratch_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -95,6 +99,7 @@ impl Default for Config {
             body_timeout: Duration::from_secs(30),
             limits,
             chart: medfund_chart::PngOptions::default(),
+            scratch_dir: None,
         }
     }
 }

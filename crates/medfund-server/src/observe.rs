@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 
 use crate::RequestId;
-use crate::problem::{Problem, service_codes};
+use crate::problem::{InternalCause, Problem, service_codes};
 
 /// How log lines are written (to standard error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,21 @@ pub fn init_logging(format: LogFormat) {
     log_panics();
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// An id of ours: 16 random hex digits, which tell nothing of the process
+/// (the PID, a count of requests) and cannot be guessed.
+fn new_request_id() -> String {
+    let mut bytes = [0_u8; 8];
+    match getrandom::fill(&mut bytes) {
+        Ok(()) => format!("mf-{:016x}", u64::from_le_bytes(bytes)),
+        // No entropy from the system (it does not happen on Linux): ids stay
+        // unique, by a count from the start time, if no longer unpredictable.
+        Err(_) => {
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+            format!("mf-{start:x}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+        }
+    }
+}
 
 /// The client's id when it is a short token (letters, digits, `-_.:`), else ours.
 fn request_id(request: &Request) -> String {
@@ -54,7 +68,7 @@ fn request_id(request: &Request) -> String {
         {
             id.to_owned()
         }
-        _ => format!("mf-{:x}-{}", std::process::id(), NEXT_ID.fetch_add(1, Ordering::Relaxed)),
+        _ => new_request_id(),
     }
 }
 
@@ -88,6 +102,11 @@ pub(crate) async fn observe(mut request: Request, next: Next) -> Response {
             Problem::internal(&id).into_response()
         }
     };
+    // Every other fault of ours: its cause logged, the answer only its id.
+    if let Some(InternalCause(cause)) = response.extensions_mut().remove::<InternalCause>() {
+        tracing::error!(request_id = %id, cause, "internal error; answered 500 under this request id");
+        response = Problem::internal(&id).into_response();
+    }
     if response.status() == StatusCode::METHOD_NOT_ALLOWED && !response.headers().contains_key(header::CONTENT_TYPE) {
         let allowed: Vec<String> = crate::openapi::OPERATIONS
             .iter()

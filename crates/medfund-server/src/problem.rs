@@ -45,7 +45,16 @@ pub(crate) struct Problem {
     errors: Vec<ScenarioError>,
     retry_after: Option<u32>,
     error_id: Option<String>,
+    /// For a fault of ours: what happened, for the log only (it may name
+    /// the service's files); the answer carries an id instead.
+    cause: Option<String>,
 }
+
+/// The cause of a 500 answer, handed to the request's middleware in the
+/// response's extensions: it logs the cause under the request's id and
+/// answers [`Problem::internal`] with that id (nothing of the cause).
+#[derive(Debug, Clone)]
+pub(crate) struct InternalCause(pub(crate) String);
 
 #[derive(Serialize)]
 struct Body<'a> {
@@ -75,7 +84,15 @@ fn status_of(e: &ScenarioError) -> StatusCode {
 impl Problem {
     /// A failure the service finds itself, with no scenario error.
     pub(crate) fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
-        Problem { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None, error_id: None }
+        Problem {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            error_id: None,
+            cause: None,
+        }
     }
 
     /// Every error of a scenario (at least one); the first sets the status.
@@ -83,10 +100,13 @@ impl Problem {
         let first = errors.first().cloned().unwrap_or_else(|| ScenarioError::other("no error was recorded"));
         let mut p = Problem::new(status_of(&first), first.code, first.to_string());
         if p.status == StatusCode::INTERNAL_SERVER_ERROR {
-            // The detail of a fault of ours stays in the log, under its id.
+            // A fault of ours: its words (a path of the service's, say) go to
+            // the log under the request's id, never into the answer.
             p.detail = "internal error".into();
+            p.cause = Some(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
+        } else {
+            p.errors = errors;
         }
-        p.errors = errors;
         p
     }
 
@@ -131,6 +151,9 @@ impl IntoResponse for Problem {
         });
         bytes.push(b'\n');
         let mut response = (self.status, bytes).into_response();
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(InternalCause(cause));
+        }
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Some(seconds) = self.retry_after {

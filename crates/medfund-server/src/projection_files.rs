@@ -8,7 +8,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Extension;
 use axum::extract::State;
@@ -21,26 +20,39 @@ use crate::problem::{Problem, service_codes};
 use crate::request::{ChartParams, Image, PathsParams};
 use crate::{App, RequestId};
 
-/// A folder of one request's files, removed with everything in it when dropped.
-struct Scratch(PathBuf);
+/// A folder of one request's files under an unpredictable name (private
+/// to the service's user), removed with everything in it when dropped.
+struct Scratch(Option<tempfile::TempDir>);
 
 impl Scratch {
-    fn new() -> Result<Scratch, Problem> {
-        // Numbered by the process and a counter: unique, and nothing a client chose.
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("medfund-serve-{}-{n}", std::process::id()));
-        std::fs::create_dir(&dir).map_err(|e| {
-            Problem::from(ScenarioError::other(format!("cannot make a scratch folder {}: {e}", dir.display())))
-        })?;
-        Ok(Scratch(dir))
+    /// A new folder in `parent` (the system's temporary folder if `None`).
+    fn new(parent: Option<&std::path::Path>) -> Result<Scratch, Problem> {
+        // Created, never reused: a folder planted under a guessed name is not ours.
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("medfund-serve-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let made = match parent {
+            Some(dir) => builder.tempdir_in(dir),
+            None => builder.tempdir(),
+        };
+        made.map(|d| Scratch(Some(d))).map_err(|e| {
+            Problem::from(ScenarioError::other(format!("cannot make a scratch folder in the temporary folder: {e}")))
+        })
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.0.as_ref().expect("invariant: a scratch folder is there until dropped").path()
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        if let Err(e) = std::fs::remove_dir_all(&self.0) {
-            tracing::warn!(folder = %self.0.display(), error = %e, "cannot remove a scratch folder");
+        if let Some(dir) = self.0.take() {
+            let shown = dir.path().to_owned();
+            if let Err(e) = dir.close() {
+                tracing::warn!(folder = %shown.display(), error = %e, "cannot remove a scratch folder");
+            }
         }
     }
 }
@@ -55,8 +67,8 @@ pub(crate) async fn simulate_paths(
 ) -> Answer {
     post.answer(app, &id, PathsParams::parse, Accepts::Scenario, move |job, p, format, raw| {
         let scenario = scenario_of(&raw, format)?;
-        let scratch = Scratch::new()?;
-        let file = scratch.0.join(format!("paths.{}", p.format.name()));
+        let scratch = Scratch::new(job.config.scratch_dir.as_deref())?;
+        let file = scratch.path().join(format!("paths.{}", p.format.name()));
         medfund_scenario::simulate_scenario_with_paths(
             &scenario,
             REQUEST,

@@ -170,9 +170,44 @@ impl ChartParams {
     }
 }
 
+/// Refuses a body whose bytes are not the text itself: a `Content-Encoding`
+/// other than `identity` (gzip, say), or a `Transfer-Encoding` with a coding
+/// besides `chunked` (HTTP/1.1 takes the chunks off; a `gzip` before them
+/// would be read as text). 415 says what is taken.
+fn plain_body(headers: &HeaderMap) -> Result<(), Problem> {
+    let codings = |name: header::HeaderName| {
+        headers
+            .get_all(name)
+            .iter()
+            .flat_map(|v| v.to_str().unwrap_or("(not text)").split(','))
+            .map(|c| c.trim().to_ascii_lowercase())
+            .filter(|c| !c.is_empty())
+            .collect::<Vec<_>>()
+    };
+    let refuse = |what: &str, given: &[String], expected: &str| {
+        let shown: String = given.join(", ").chars().take(80).collect();
+        Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            service_codes::MEDIA_TYPE,
+            format!("{what} {shown:?}; expected {expected}"),
+        ))
+    };
+    let content = codings(header::CONTENT_ENCODING);
+    if content.iter().any(|c| c != "identity") {
+        return refuse("Content-Encoding", &content, "identity (a body sent as it is, not compressed)");
+    }
+    let transfer = codings(header::TRANSFER_ENCODING);
+    if transfer.iter().any(|c| c != "chunked") {
+        return refuse("Transfer-Encoding", &transfer, "chunked alone");
+    }
+    Ok(())
+}
+
 /// The scenario format a `Content-Type` names: `application/json` or
-/// `application/toml` (parameters such as `charset=utf-8` ignored).
+/// `application/toml` (parameters such as `charset=utf-8` ignored), for a
+/// body sent as it is (see [`plain_body`]).
 pub(crate) fn content_format(headers: &HeaderMap, toml_allowed: bool) -> Result<ScenarioFormat, Problem> {
+    plain_body(headers)?;
     let expected = if toml_allowed { "application/json or application/toml" } else { "application/json" };
     let given = headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("(not text)"));
     let essence = given.map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());

@@ -416,4 +416,136 @@ fn shards_merged_pass_by_pass_equal_the_single_run() {
     assert_eq!(run_path(&path, &["simulate", "--merge", &foreign]).code, 2);
     run_path(&path, &["simulate", "--plan-out", &file("x"), "--merge", path.to_str().unwrap()])
         .input_error(&["not a file of medfund simulate"]);
+    // #36 (11): a pass file edited by hand (a digit of a count or a sum) was
+    // merged into other figures; its checksum refuses it now.
+    let bytes = std::fs::read(&plain).unwrap();
+    let body_starts = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let digit = body_starts + bytes[body_starts..].iter().position(u8::is_ascii_digit).unwrap();
+    let mut edited = bytes.clone();
+    edited[digit] = if edited[digit] == b'9' { b'8' } else { edited[digit] + 1 };
+    let tampered = file("edited.bin");
+    std::fs::write(&tampered, &edited).unwrap();
+    run_path(&path, &["simulate", "--plan-out", &file("x"), "--merge", &tampered])
+        .input_error(&["do not match the checksum", "edited.bin"]);
+    // The same file untouched merges.
+    let m = run_path(&path, &["simulate", "--plan-out", &file("x"), "--merge", &plain]);
+    assert_eq!(m.code, 0, "{}", m.stderr);
+}
+
+/// #36 (8, 9): an output path is never written through a link, into a FIFO
+/// or a folder; a link planted in `--out DIR` is not written through either;
+/// temporary files have unpredictable names and none is left.
+#[test]
+fn outputs_are_never_written_through_links_or_into_special_files() {
+    let path = write_files(&[
+        ("s.toml", b"[supplementary]\ninsured_persons = 1000\nclaims_csv = \"claims.csv\"\n"),
+        ("claims.csv", b"person,date,eligible_cost\np1,2023-08-01,60000\np2,2023-09-01,1000.50\n"),
+        ("victim.txt", b"keep me"),
+    ]);
+    let dir = path.parent().unwrap().to_path_buf();
+    let victim = dir.join("victim.txt");
+    let at = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    std::os::unix::fs::symlink(&victim, dir.join("link.csv")).unwrap();
+    let fifo = dir.join("fifo.csv");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    std::fs::create_dir(dir.join("folder.csv")).unwrap();
+    for (target, kind) in [("link.csv", "a symbolic link"), ("fifo.csv", "a FIFO"), ("folder.csv", "a directory")] {
+        run_path(&path, &["run", "--claims-out", &at(target)]).input_error(&[target, kind, "expected a regular file"]);
+    }
+    // The command's own files: a sweep's --out, and the tables of --format csv --out DIR.
+    let projection_file = write_files(&[("p.toml", projection("2", "20").as_bytes())]);
+    let pdir = projection_file.parent().unwrap().to_path_buf();
+    std::os::unix::fs::symlink(&victim, pdir.join("rows.csv")).unwrap();
+    run_path(
+        &projection_file,
+        &["sweep", "--set", "riskpool.policy.levy_rate=8%,10%", "--out", pdir.join("rows.csv").to_str().unwrap()],
+    )
+    .input_error(&["rows.csv", "a symbolic link"]);
+    let tables = dir.join("tables");
+    std::fs::create_dir(&tables).unwrap();
+    std::os::unix::fs::symlink(&victim, tables.join("supplementary_years.csv")).unwrap();
+    run_path(&path, &["run", "--format", "csv", "--out", tables.to_str().unwrap()])
+        .input_error(&["supplementary_years.csv", "a symbolic link"]);
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me", "written through a link");
+    assert!(std::fs::symlink_metadata(dir.join("link.csv")).unwrap().file_type().is_symlink(), "replaced");
+    // A regular file is replaced as before, and no temporary file is left.
+    std::fs::write(dir.join("old.csv"), b"old").unwrap();
+    let ok = run_path(&path, &["run", "--claims-out", &at("old.csv")]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(std::fs::read_to_string(dir.join("old.csv")).unwrap().lines().count() == 3, "a header and two claims");
+    for folder in [&dir, &pdir, &tables] {
+        let left: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".part"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+/// #36 (12): reading TOML holds the whole document (≈ 175 bytes of memory
+/// per byte of dotted keys: 24 MB took 4 GB); TOML above 2 MiB is refused
+/// before it is parsed, JSON of any size up to the scenario limit is read
+/// as a stream.
+#[test]
+fn toml_scenarios_are_bounded_before_they_are_parsed() {
+    let mut toml = String::from("[surplus]\ntotal = \"100\"\n");
+    while toml.len() <= 2 << 20 {
+        toml.push_str("# padding: a comment costs the parser nothing, its size is what is bounded\n");
+    }
+    let path = write_files(&[("big.toml", toml.as_bytes())]);
+    let start = Instant::now();
+    run_path(&path, &["check"]).input_error(&["bytes of TOML", "--max-toml-size"]);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    // Raised, the same file is read (and found to lack institutions).
+    let raised = run_path(&path, &["check", "--max-toml-size", "4MiB"]);
+    assert!(!raised.stderr.contains("bytes of TOML"), "{}", raised.stderr);
+    // A sweep reads its scenario through the same limit.
+    run_path(&path, &["sweep", "--set", "surplus.total=1,2"]).input_error(&["bytes of TOML"]);
+}
+
+/// #36 (10): Ctrl-C (SIGINT) or SIGTERM in the middle of a spilled run leaves
+/// no spill folder and no temporary results file behind (200 MB stayed).
+#[test]
+fn a_signal_in_a_spilled_run_removes_its_temporary_files() {
+    let mut csv = String::from("person,date,eligible_cost\n");
+    for i in 0..400_000_u32 {
+        csv.push_str(&format!("p{},2023-{:02}-01,{}.00\n", i % 50_000, i % 12 + 1, i % 70_000));
+    }
+    let path = write_files(&[
+        ("s.toml", b"[supplementary]\ninsured_persons = 100000\nclaims_csv = \"claims.csv\"\n"),
+        ("claims.csv", csv.as_bytes()),
+    ]);
+    let dir = path.parent().unwrap().to_path_buf();
+    let temp = dir.join("temp");
+    std::fs::create_dir(&temp).unwrap();
+    for (signal, status) in [("INT", 130), ("TERM", 143)] {
+        let out = dir.join("out.parquet");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("medfund"))
+            .args(["run", path.to_str().unwrap(), "--memory-budget", "1MiB", "--temp-dir", temp.to_str().unwrap()])
+            .args(["--claims-out", out.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Signalled once it has spilled something.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::fs::read_dir(&temp).unwrap().next().is_none() {
+            assert!(Instant::now() < deadline, "no spill folder appeared");
+            assert!(child.try_wait().unwrap().is_none(), "the run ended before it spilled");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let pid = child.id().to_string();
+        assert!(std::process::Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success());
+        let code = child.wait().unwrap().code();
+        assert_eq!(code, Some(status), "SIG{signal}");
+        let left: Vec<_> = std::fs::read_dir(&temp).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "SIG{signal}: left in the temporary folder: {left:?}");
+        let parts: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".part") || n == "out.parquet")
+            .collect();
+        assert!(parts.is_empty(), "SIG{signal}: {parts:?}");
+    }
 }

@@ -60,6 +60,7 @@ pub(crate) fn columnar_error(key: &str, shown: &str, e: ColumnarError) -> Scenar
             ScenarioError::input(format!("{key}: {e}")).with_code(codes::LIMIT)
         }
         ColumnarError::Io { .. } => ScenarioError::io(e.to_string()),
+        ColumnarError::Output { .. } => ScenarioError::input(e.to_string()),
         other => ScenarioError::other(other.to_string()),
     }
 }

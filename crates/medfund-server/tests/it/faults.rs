@@ -61,6 +61,42 @@ fn a_body_over_the_limit_is_413_whether_declared_or_sent() {
     healthy(&s);
 }
 
+/// #36 (20): a gzip body was read as text ("not UTF-8"), and `gzip, chunked`
+/// as plain chunks.
+#[test]
+fn compressed_bodies_are_415_whatever_header_says_so() {
+    let s = start(config());
+    let body = demo_json();
+    for headers in [
+        format!("Content-Length: {}\r\nContent-Encoding: gzip\r\n", body.len()),
+        format!("Content-Length: {}\r\nContent-Encoding: identity, br\r\n", body.len()),
+        "Transfer-Encoding: gzip, chunked\r\n".to_owned(),
+    ] {
+        let mut stream = TcpStream::connect(s.addr).unwrap();
+        let mut raw = format!(
+            "POST /v1/run HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n{headers}\r\n"
+        )
+        .into_bytes();
+        if headers.starts_with("Transfer-Encoding") {
+            raw.extend_from_slice(format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len()).as_bytes());
+        } else {
+            raw.extend_from_slice(body.as_bytes());
+        }
+        stream.write_all(&raw).unwrap();
+        let p = read_answer(&mut stream).problem(415, "unsupported-media-type");
+        assert!(p["detail"].as_str().unwrap().contains("expected"), "{headers}: {p}");
+    }
+    // Identity, said or not, is the body as it is.
+    let mut stream = TcpStream::connect(s.addr).unwrap();
+    let raw = format!(
+        "POST /v1/run HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Encoding: identity\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(raw.as_bytes()).unwrap();
+    assert_eq!(read_answer(&mut stream).status, 200);
+    healthy(&s);
+}
+
 #[test]
 fn a_slow_body_is_408_after_the_body_time_limit() {
     let mut c = config();

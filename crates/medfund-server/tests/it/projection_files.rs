@@ -40,23 +40,25 @@ fn library_paths(format: ClaimsFormat, money: MoneyUnit) -> Vec<u8> {
     bytes
 }
 
-/// Held by each test: they check the scratch folders of this one process.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// A configuration whose scratch folders go to a folder of the test's own.
+fn with_scratch(name: &str) -> (medfund_server::Config, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("medfund-scratch-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut c = config();
+    c.scratch_dir = Some(dir.clone());
+    (c, dir)
+}
 
-/// The scratch folders of this process's service left in the temporary folder.
-fn scratch_left() -> Vec<String> {
-    let prefix = format!("medfund-serve-{}-", std::process::id());
-    std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with(&prefix))
-        .collect()
+/// The scratch folders left in `dir`.
+fn scratch_left(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()?.file_name().into_string().ok()).collect()
 }
 
 #[test]
 fn the_paths_are_the_files_medfund_simulate_paths_writes() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let s = start(config());
+    let (c, scratch) = with_scratch("paths");
+    let s = start(c);
     let toml = scenario_toml();
     for (query, format, money, media) in [
         ("", ClaimsFormat::Csv, MoneyUnit::Yuan, "text/csv; charset=utf-8"),
@@ -73,13 +75,12 @@ fn the_paths_are_the_files_medfund_simulate_paths_writes() {
     let csv = s.call("POST", "/v1/simulate/paths", Some("application/toml"), toml.as_bytes()).text();
     assert_eq!(csv.lines().count(), 1 + 300 * 10 * 2);
     assert!(csv.starts_with("trial,scheme,year,closing_balance,unresolved,actuarial_review\n"), "{}", &csv[..80]);
-    assert!(scratch_left().is_empty(), "{:?}", scratch_left());
+    assert!(scratch_left(&scratch).is_empty(), "{:?}", scratch_left(&scratch));
 }
 
 #[test]
 fn limits_parameters_and_bad_scenarios_are_problems_and_leave_no_file() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut c = config();
+    let (mut c, scratch) = with_scratch("limits");
     c.limits.path_rows = 5_999;
     let s = start(c);
     let toml = scenario_toml();
@@ -102,7 +103,7 @@ fn limits_parameters_and_bad_scenarios_are_problems_and_leave_no_file() {
     let p = post("", "[riskpool]\nyear = 2024\n").problem(422, "invalid-input");
     assert!(p["detail"].as_str().unwrap().contains("[projection]"), "{p}");
     post("", "[projection\n").problem(400, "syntax");
-    assert!(scratch_left().is_empty(), "{:?}", scratch_left());
+    assert!(scratch_left(&scratch).is_empty(), "{:?}", scratch_left(&scratch));
 }
 
 #[test]
@@ -321,4 +322,28 @@ fn a_png_the_services_fonts_cannot_draw_whole_is_refused_and_the_service_stays_u
     assert_eq!(a.header("content-type"), Some("image/png"));
     assert_eq!(&a.body[..8], b"\x89PNG\r\n\x1a\n");
     s.post_json("/v1/compare/chart?format=png", &body).problem(500, "chart-font");
+}
+
+/// #36 (18): a fault of ours answers 500 with its `error_id` and nothing of
+/// the service's folders; request ids tell nothing of the process.
+#[test]
+fn a_scratch_folder_that_cannot_be_made_is_a_500_with_an_id_and_no_path() {
+    let (mut c, scratch) = with_scratch("missing");
+    let missing = scratch.join("not-there");
+    c.scratch_dir = Some(missing.clone());
+    let s = start(c);
+    let a = s.call("POST", "/v1/simulate/paths", Some("application/toml"), scenario_toml().as_bytes());
+    assert_eq!(a.status, 500, "{}", a.text());
+    let p = a.json();
+    let id = a.header("x-request-id").unwrap().to_owned();
+    assert_eq!(p["error_id"], id.as_str(), "{p}");
+    assert!(!a.text().contains(scratch.to_str().unwrap()) && !a.text().contains("/tmp"), "{}", a.text());
+    assert_eq!(p["errors"], serde_json::json!([]), "{p}");
+    // Ours: 16 random hex digits, not the PID and a count.
+    let ids: Vec<String> =
+        (0..3).map(|_| s.get("/v1/health").header("x-request-id").unwrap().to_owned()).collect::<Vec<_>>();
+    for id in &ids {
+        assert!(id.len() == 19 && id.starts_with("mf-") && id[3..].bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+    }
+    assert!(ids[0] != ids[1] && ids[1] != ids[2]);
 }

@@ -171,6 +171,12 @@ fn simulate_past_the_work_limit_is_refused_before_it_starts() {
         "set": {"projection.seed": [1, 2]}});
     let p = s.post_json("/v1/sweep", &sweep.to_string()).problem(422, "limit");
     assert!(p["detail"].as_str().unwrap().contains("first 2 of 2 combinations"), "{p}");
+    // #36 (13): counted from the typed scenario: trials written as text are
+    // trials (the raw JSON's `as_u64` counted them as none).
+    let mut text = sweep.clone();
+    text["scenario"]["projection"]["trials"] = json!("60");
+    let p = s.post_json("/v1/sweep", &text.to_string()).problem(422, "limit");
+    assert!(p["detail"].as_str().unwrap().contains("first 2 of 2 combinations"), "{p}");
     let mut half = sweep.clone();
     half["scenario"]["projection"]["trials"] = json!(50);
     assert_eq!(s.post_json("/v1/sweep", &half.to_string()).status, 200);
@@ -213,6 +219,22 @@ fn compare_names_each_scenario_and_finds_the_differences() {
         .post_json("/v1/compare", &json!({"base": base, "variant": base, "extra": 1}).to_string())
         .problem(422, "unknown-field");
     assert_eq!(p["errors"][0]["path"], "extra", "{p}");
+}
+
+/// #36 (17): a variant with two `total` members was compared as its second.
+#[test]
+fn compare_and_sweep_refuse_a_key_given_twice() {
+    let s = server();
+    let twice = r#"{"surplus": {"total": "100万", "total": "1.00", "institutions": [{"id": "a", "level": "primary", "chronic_care_score": 80, "workload": 100}]}}"#;
+    let once = twice.replace(r#""total": "100万", "#, "");
+    for (path, body) in [
+        ("/v1/compare", format!(r#"{{"base": {once}, "variant": {twice}}}"#)),
+        ("/v1/compare/chart", format!(r#"{{"base": {once}, "variant": {once}, "base": {once}}}"#)),
+        ("/v1/sweep", format!(r#"{{"scenario": {twice}, "set": {{"surplus.total": ["1", "2"]}}}}"#)),
+    ] {
+        let p = s.post_json(path, &body).problem(400, "syntax");
+        assert!(p["detail"].as_str().unwrap().contains("appears twice in one object"), "{path}: {p}");
+    }
 }
 
 /// The rows the library gives for sweeping `scenario` over `settings`, as JSON.
