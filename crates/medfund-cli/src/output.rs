@@ -108,10 +108,11 @@ pub(crate) fn sweep(
 }
 
 /// Writes the file `path` (named `flag` in errors) through `write`, under a
-/// temporary name beside it (unpredictable, created exclusively) renamed
-/// once complete: an interrupted or
-/// failed write leaves no partial file under the final name (and removes
-/// the temporary one, best effort).
+/// temporary name beside it ([`medfund_columnar::create_beside`]) renamed
+/// once complete: an interrupted or failed write leaves no partial file
+/// under the final name (and removes the temporary one, best effort; a
+/// signal's handler removes it too). A link, FIFO, device or folder at
+/// `path` is refused, never written through.
 pub(crate) fn write_atomically(
     flag: &str,
     path: &std::path::Path,
@@ -125,23 +126,8 @@ pub(crate) fn write_atomically(
             path.display()
         )));
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => std::path::Path::new("."),
-    };
-    // An unpredictable name, created with O_CREAT|O_EXCL: never through a
-    // link planted beside the target, never over another file.
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".part");
-    // The mode of `File::create` (the umask applies).
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let (made, temp) = builder
-        .tempfile_in(dir)
-        .and_then(|t| t.keep().map_err(|e| e.error))
-        .map_err(|e| file_error("create a temporary file for it", e))?;
+    let (made, temp) =
+        medfund_columnar::create_beside(path).map_err(|e| file_error("create a temporary file for it", e))?;
     let registered = medfund_columnar::cleanup::Registered::new(&temp);
     let mut w = std::io::BufWriter::new(made);
     let result = write(&mut w)

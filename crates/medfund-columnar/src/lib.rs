@@ -91,7 +91,7 @@ pub use error::{ColumnarError, Result};
 pub use files::{ArrowSource, BATCH_ROWS, CLAIM_COLUMNS, Format, READ_AHEAD_THREAD};
 pub use key::PersonBytes;
 pub use onestop::{OneStopSplit, PersonYearTotals, Persons, settle_one_stop_part};
-pub use output::not_a_regular_file;
+pub use output::{create_beside, not_a_regular_file};
 pub use person_years::{PersonYearsFile, person_years_schema};
 pub use sink::{SplitsFile, TableFile, parquet_properties};
 pub use spill::{MAX_ID_BYTES, Row};

@@ -38,12 +38,16 @@ pub fn not_a_regular_file(path: &Path) -> Option<&'static str> {
 }
 
 /// A new file beside `path` under an unpredictable name (`.NAME.XXXXXX.part`),
-/// created with `O_CREAT|O_EXCL` (never through a link planted there, never
-/// over a file), renamed to `path` when complete.
-pub(crate) fn temporary_beside(path: &Path) -> Result<(File, PathBuf)> {
-    if let Some(kind) = not_a_regular_file(path) {
-        return Err(ColumnarError::Output { path: path.to_owned(), kind });
-    }
+/// created with `O_CREAT|O_EXCL` — never through a link planted there, never
+/// over another file — with the mode `File::create` gives (the umask
+/// applies); the caller renames it to `path` when complete. Every writer of
+/// results (this crate, the command's own files, CSV tables) makes its
+/// temporary file here.
+///
+/// # Errors
+///
+/// The system's, creating the file.
+pub fn create_beside(path: &Path) -> std::io::Result<(File, PathBuf)> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -52,12 +56,16 @@ pub(crate) fn temporary_beside(path: &Path) -> Result<(File, PathBuf)> {
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".part");
-    // The mode of a file made by `File::create` (the umask applies): the
-    // results are the user's to share as any file they write.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder
-        .tempfile_in(dir)
-        .and_then(|t| t.keep().map_err(|e| e.error))
-        .map_err(ColumnarError::io(path, "create a temporary file for it"))
+    builder.tempfile_in(dir).and_then(|t| t.keep().map_err(|e| e.error))
+}
+
+/// [`create_beside`] for a results file, refusing a path at which something
+/// other than a regular file stands ([`not_a_regular_file`]).
+pub(crate) fn temporary_beside(path: &Path) -> Result<(File, PathBuf)> {
+    if let Some(kind) = not_a_regular_file(path) {
+        return Err(ColumnarError::Output { path: path.to_owned(), kind });
+    }
+    create_beside(path).map_err(ColumnarError::io(path, "create a temporary file for it"))
 }

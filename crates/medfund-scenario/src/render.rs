@@ -337,18 +337,16 @@ pub fn write_csv_dir(tables: &[Table], dir: &std::path::Path) -> ScenarioResult<
             )));
         }
         // Written beside under an unpredictable name (O_CREAT|O_EXCL), then
-        // renamed: a link planted at `name.csv` is replaced, never written through.
+        // renamed: nothing is written through a link planted in the folder.
         let cannot = |e: std::io::Error| ScenarioError::other(format!("{}: cannot write: {e}", path.display()));
-        let prefix = format!(".{}.", t.name);
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".part");
-        // The mode of `File::create` (the umask applies).
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let mut temp = builder.tempfile_in(dir).map_err(cannot)?;
-        let _registered = medfund_columnar::cleanup::Registered::new(temp.path());
-        std::io::Write::write_all(&mut temp, &csv_bytes(t)?).map_err(cannot)?;
-        temp.persist(&path).map_err(|e| cannot(e.error))?;
+        let bytes = csv_bytes(t)?;
+        let (mut file, temp) = medfund_columnar::create_beside(&path).map_err(cannot)?;
+        let _registered = medfund_columnar::cleanup::Registered::new(&temp);
+        let done = std::io::Write::write_all(&mut file, &bytes).and_then(|()| std::fs::rename(&temp, &path));
+        if let Err(e) = done {
+            let _ = std::fs::remove_file(&temp);
+            return Err(cannot(e));
+        }
         written.push(path);
     }
     Ok(written)
