@@ -263,6 +263,19 @@ fn serve(args: &args::ServeArgs) -> ScenarioResult<()> {
 /// signal ends a process) and exits as the signal would have (130, 143).
 /// Returns once the handlers are in place; without them (no thread could be
 /// started) a signal ends the run as it always did.
+/// Set by the signal thread before it removes the temporaries: the run's
+/// own failures from then on (its files vanishing under it) are not its
+/// outcome, the signal is.
+static SIGNALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// After a signal, waits for the signal thread to end the process (with the
+/// signal's status) instead of reporting what the removal did to the run.
+fn yield_to_a_signal() {
+    while SIGNALLED.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::park();
+    }
+}
+
 fn remove_temporaries_on_signals() {
     let (ready, installed) = std::sync::mpsc::sync_channel::<()>(1);
     let spawned = std::thread::Builder::new().name("medfund-signals".into()).spawn(move || {
@@ -279,6 +292,7 @@ fn remove_temporaries_on_signals() {
                 _ = interrupt.recv() => 130,
                 _ = terminate.recv() => 143,
             };
+            SIGNALLED.store(true, std::sync::atomic::Ordering::SeqCst);
             medfund_columnar::cleanup::remove_all();
             std::process::exit(status);
         });
@@ -313,6 +327,7 @@ fn main() -> ExitCode {
     }
     let error_format = cli.error_format;
     let outcome = std::panic::catch_unwind(|| dispatch(cli));
+    yield_to_a_signal();
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(Failure(errors))) => {

@@ -120,15 +120,11 @@ pub(crate) fn write_atomically(
 ) -> ScenarioResult<()> {
     let file_error =
         |what: &str, e: std::io::Error| ScenarioError::io(format!("{flag} {}: cannot {what}: {e}", path.display()));
-    if let Some(kind) = medfund_columnar::not_a_regular_file(path) {
-        return Err(ScenarioError::input(format!(
-            "{flag} {}: {kind} is there; expected a regular file or a new name",
-            path.display()
-        )));
-    }
-    let (made, temp) =
-        medfund_columnar::create_beside(path).map_err(|e| file_error("create a temporary file for it", e))?;
-    let registered = medfund_columnar::cleanup::Registered::new(&temp);
+    let ((made, temp), registered) = medfund_columnar::cleanup::Registered::make(
+        || medfund_columnar::create_beside(path),
+        |(_, temp): &(std::fs::File, std::path::PathBuf)| temp.as_path(),
+    )
+    .map_err(|e| output_error(flag, e))?;
     let mut w = std::io::BufWriter::new(made);
     let result = write(&mut w)
         .and_then(|()| w.flush().map_err(|e| file_error("write it", e)))
@@ -139,6 +135,16 @@ pub(crate) fn write_atomically(
     }
     drop(registered);
     result
+}
+
+/// An error of [`medfund_columnar::create_beside`] for the file of `flag`:
+/// something other than a regular file at its path is the user's input
+/// (exit 2), a file that cannot be made the system's (exit 1).
+fn output_error(flag: &str, e: medfund_columnar::ColumnarError) -> ScenarioError {
+    match e {
+        medfund_columnar::ColumnarError::Output { .. } => ScenarioError::input(format!("{flag} {e}")),
+        other => ScenarioError::io(format!("{flag} {other}")),
+    }
 }
 
 fn sweep_to(

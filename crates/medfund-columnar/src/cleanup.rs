@@ -25,6 +25,22 @@ impl Registered {
         PATHS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(n, path.to_owned());
         Registered(n)
     }
+
+    /// Makes a temporary file or folder with `make` and registers the path
+    /// it gives, as one step: a signal's [`remove_all`] runs before or after
+    /// both, never between (a folder made but not yet registered would be
+    /// left behind).
+    ///
+    /// # Errors
+    ///
+    /// `make`'s.
+    pub fn make<T, E>(make: impl FnOnce() -> Result<T, E>, path: impl Fn(&T) -> &Path) -> Result<(T, Registered), E> {
+        let mut paths = PATHS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let made = make()?;
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        paths.insert(n, path(&made).to_owned());
+        Ok((made, Registered(n)))
+    }
 }
 
 impl Drop for Registered {
@@ -37,14 +53,25 @@ impl Drop for Registered {
 /// effort, and returns how many were registered. For a signal handler,
 /// just before the process exits.
 pub fn remove_all() -> usize {
-    let paths: Vec<PathBuf> =
-        std::mem::take(&mut *PATHS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_values().collect();
+    let mut registry = PATHS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let paths: Vec<PathBuf> = std::mem::take(&mut *registry).into_values().collect();
     for path in &paths {
-        // A folder (spill) or a file (a results file being written).
-        if std::fs::remove_dir_all(path).is_err() {
+        if path.is_dir() {
+            // The run goes on writing while this thread removes: a folder is
+            // first renamed, so that no file can appear in it any more
+            // (files are made by their paths under the old name), then
+            // removed with what it holds.
+            let mut doomed = path.clone().into_os_string();
+            doomed.push(".removing");
+            let doomed = PathBuf::from(doomed);
+            let gone = if std::fs::rename(path, &doomed).is_ok() { &doomed } else { path };
+            let _ = std::fs::remove_dir_all(gone);
+        } else {
+            // A results file being written.
             let _ = std::fs::remove_file(path);
         }
     }
+    drop(registry);
     paths.len()
 }
 

@@ -46,8 +46,14 @@ pub fn not_a_regular_file(path: &Path) -> Option<&'static str> {
 ///
 /// # Errors
 ///
-/// The system's, creating the file.
-pub fn create_beside(path: &Path) -> std::io::Result<(File, PathBuf)> {
+/// [`ColumnarError::Output`] if something other than a regular file stands
+/// at `path` ([`not_a_regular_file`]): a link, FIFO, device or folder is
+/// never written through or replaced. [`ColumnarError::Io`] if the file
+/// cannot be made.
+pub fn create_beside(path: &Path) -> Result<(File, PathBuf)> {
+    if let Some(kind) = not_a_regular_file(path) {
+        return Err(ColumnarError::Output { path: path.to_owned(), kind });
+    }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -58,14 +64,8 @@ pub fn create_beside(path: &Path) -> std::io::Result<(File, PathBuf)> {
     builder.prefix(&prefix).suffix(".part");
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(dir).and_then(|t| t.keep().map_err(|e| e.error))
-}
-
-/// [`create_beside`] for a results file, refusing a path at which something
-/// other than a regular file stands ([`not_a_regular_file`]).
-pub(crate) fn temporary_beside(path: &Path) -> Result<(File, PathBuf)> {
-    if let Some(kind) = not_a_regular_file(path) {
-        return Err(ColumnarError::Output { path: path.to_owned(), kind });
-    }
-    create_beside(path).map_err(ColumnarError::io(path, "create a temporary file for it"))
+    builder
+        .tempfile_in(dir)
+        .and_then(|t| t.keep().map_err(|e| e.error))
+        .map_err(ColumnarError::io(path, "create a temporary file for it"))
 }

@@ -55,7 +55,8 @@ impl TableFile {
     /// Starts the file `path` of `schema` in `format`; decimals of scale 2
     /// are money, which CSV writes in `unit`.
     pub fn create(path: &Path, format: Format, schema: SchemaRef, unit: Unit) -> Result<TableFile> {
-        let (file, temp) = crate::output::temporary_beside(path)?;
+        let ((file, temp), registered) =
+            crate::cleanup::Registered::make(|| crate::output::create_beside(path), |(_, temp)| temp.as_path())?;
         let out = BufWriter::with_capacity(1 << 20, file);
         // From here on a failure removes the temporary file (Drop).
         let mut made = TableFile {
@@ -65,9 +66,8 @@ impl TableFile {
             caller: None,
             share_next: true,
             written: 0,
-            registered: None,
+            registered: Some(registered),
         };
-        made.registered = Some(crate::cleanup::Registered::new(&made.temp));
         let writer = match format {
             Format::Parquet => {
                 match parquet_out::start(out, schema, parquet_properties())

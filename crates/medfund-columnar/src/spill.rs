@@ -305,8 +305,9 @@ impl TempDir {
         builder.prefix(".medfund-spill-");
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
-        let dir = builder.tempdir_in(parent).map_err(ColumnarError::io(parent, "create a temporary folder in it"))?;
-        let registered = crate::cleanup::Registered::new(dir.path());
+        let (dir, registered) =
+            crate::cleanup::Registered::make(|| builder.tempdir_in(parent), tempfile::TempDir::path)
+                .map_err(ColumnarError::io(parent, "create a temporary folder in it"))?;
         Ok(TempDir { dir, _registered: registered })
     }
 

@@ -330,18 +330,19 @@ pub fn write_csv_dir(tables: &[Table], dir: &std::path::Path) -> ScenarioResult<
     let mut written = Vec::with_capacity(tables.len());
     for t in tables {
         let path = dir.join(format!("{}.csv", t.name));
-        if let Some(kind) = medfund_columnar::not_a_regular_file(&path) {
-            return Err(ScenarioError::input(format!(
-                "--out {}: {kind} is there; expected a regular file or a new name",
-                path.display()
-            )));
-        }
         // Written beside under an unpredictable name (O_CREAT|O_EXCL), then
-        // renamed: nothing is written through a link planted in the folder.
+        // renamed: nothing is written through a link planted in the folder,
+        // which is refused (`ColumnarError::Output`, exit 2).
         let cannot = |e: std::io::Error| ScenarioError::other(format!("{}: cannot write: {e}", path.display()));
         let bytes = csv_bytes(t)?;
-        let (mut file, temp) = medfund_columnar::create_beside(&path).map_err(cannot)?;
-        let _registered = medfund_columnar::cleanup::Registered::new(&temp);
+        let ((mut file, temp), _registered) = medfund_columnar::cleanup::Registered::make(
+            || medfund_columnar::create_beside(&path),
+            |(_, temp): &(std::fs::File, std::path::PathBuf)| temp.as_path(),
+        )
+        .map_err(|e| match e {
+            medfund_columnar::ColumnarError::Output { .. } => ScenarioError::input(format!("--out {e}")),
+            other => ScenarioError::other(other.to_string()),
+        })?;
         let done = std::io::Write::write_all(&mut file, &bytes).and_then(|()| std::fs::rename(&temp, &path));
         if let Err(e) = done {
             let _ = std::fs::remove_file(&temp);
