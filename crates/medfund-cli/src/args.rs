@@ -417,6 +417,21 @@ pub(crate) struct ServeArgs {
     /// Longest time a request body may take to arrive, in seconds [default: 30]; past it, 408.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) body_timeout: Option<u64>,
+    /// Bytes of request bodies held at once [default: --max-body × (workers + 1)]; a request waits
+    /// for room for its body, in the queue, before the body is read.
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub(crate) body_memory: Option<u64>,
+    /// Connections open at once [default: 1024]; past it, further connections wait to be accepted.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_connections: Option<u32>,
+    /// Longest time a connection may take to send a request's headers, in seconds [default: 10];
+    /// also how long an idle keep-alive connection stays open.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) header_timeout: Option<u64>,
+    /// Longest time the writing of an answer may make no progress, in seconds [default: 30]; past
+    /// it, the client is disconnected.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) write_timeout: Option<u64>,
     /// Most unit-years one simulate request may compute (trials × years × units) [default: 20000000].
     #[arg(long, value_name = "N")]
     pub(crate) max_projection_work: Option<u64>,
@@ -466,6 +481,23 @@ impl ServeArgs {
         }
         if let Some(v) = self.body_timeout {
             c.body_timeout = std::time::Duration::from_secs(v);
+        }
+        match self.body_memory {
+            Some(v) => c.body_memory = v,
+            // A body for each worker and one arriving, at the limits given.
+            None => {
+                c.body_memory =
+                    c.max_body.saturating_mul(u64::try_from(c.workers).unwrap_or(u64::MAX).saturating_add(1))
+            }
+        }
+        if let Some(v) = self.max_connections {
+            c.max_connections = usize::try_from(v).expect("invariant: u32 fits usize");
+        }
+        if let Some(v) = self.header_timeout {
+            c.header_timeout = std::time::Duration::from_secs(v);
+        }
+        if let Some(v) = self.write_timeout {
+            c.write_timeout = std::time::Duration::from_secs(v);
         }
         if let Some(v) = self.max_projection_work {
             c.limits.projection_work = v;

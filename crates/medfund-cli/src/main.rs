@@ -306,18 +306,13 @@ fn remove_temporaries_on_signals() {
 fn main() -> ExitCode {
     // No input may make medfund panic; should a bug do so, say so in one line,
     // not a stack trace, and without the source paths of the machine that
-    // built the binary. A panic of a Parquet reader on its read-ahead thread
+    // built the binary. A panic of a Parquet or Arrow decoder on its read-ahead thread
     // is caught there and ends the run as an error of the file: no word here.
     std::panic::set_hook(Box::new(|info| {
         if std::thread::current().name() == Some(medfund_columnar::READ_AHEAD_THREAD) {
             return;
         }
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("a panic without a message");
+        let message = medfund_columnar::panic_text(info.payload());
         say(&format!("medfund: internal error: {message}; please report this with the input that caused it"));
     }));
     let cli = Cli::parse();

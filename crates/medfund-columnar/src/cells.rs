@@ -5,19 +5,19 @@
 //! Arrow, and money never passes through a float: float columns are refused.
 
 use std::fs::File;
-use std::io::{BufReader, Cursor, Read, Seek};
+use std::io::{BufReader, Cursor};
 use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Decimal128Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::{ArrowError, DataType, SchemaRef, TimeUnit};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::{DataType, TimeUnit};
 
 use crate::error::{ColumnarError, Result};
-use crate::files::{BATCH_ROWS, Format};
+use crate::files::Format;
+use crate::read_ahead::{self, Batches, read_ahead};
 
 /// Where a table file's bytes are.
 #[derive(Debug)]
@@ -32,8 +32,6 @@ pub enum TableInput {
 /// What [`TableRows::for_each`] calls with each row: its number (0-based)
 /// and the text of each column (`None` for a null).
 pub type EachRow<'a, E> = dyn FnMut(u64, &[Option<&str>]) -> std::result::Result<(), E> + 'a;
-
-type Batches = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>> + Send>;
 
 /// A Parquet or Arrow IPC table read row by row, each value as text.
 pub struct TableRows {
@@ -86,14 +84,29 @@ impl TableRows {
     /// `Format::Csv` (CSV is read as text by its own reader);
     /// [`ColumnarError::Column`] for a column of another type.
     pub fn open(format: Format, input: TableInput, shown: &Path) -> Result<TableRows> {
-        let bad = |problem: String| ColumnarError::Format { path: shown.to_owned(), format: format.name(), problem };
-        let (batches, schema) = match (format, input) {
-            (Format::Parquet, TableInput::File(f)) => parquet(f, &bad)?,
-            (Format::Parquet, TableInput::Bytes(b)) => parquet(bytes::Bytes::from(b), &bad)?,
-            (Format::Arrow, TableInput::File(f)) => arrow(BufReader::with_capacity(1 << 16, f), shown, &bad)?,
-            (Format::Arrow, TableInput::Bytes(b)) => arrow(Cursor::new(b), shown, &bad)?,
-            (_, _) => return Err(bad("a table of cells is read from Parquet or Arrow IPC only".into())),
+        let name = format.name();
+        let (head, batches) = match (format, input) {
+            (Format::Parquet, TableInput::File(f)) => read_ahead(shown, name, move || read_ahead::parquet(f, None))?,
+            (Format::Parquet, TableInput::Bytes(b)) => {
+                read_ahead(shown, name, move || read_ahead::parquet(bytes::Bytes::from(b), None))?
+            }
+            (Format::Arrow, TableInput::File(f)) => {
+                let size = f.metadata().map_err(ColumnarError::io(shown, "read"))?.len();
+                read_ahead(shown, name, move || read_ahead::arrow(BufReader::with_capacity(1 << 16, f), size))?
+            }
+            (Format::Arrow, TableInput::Bytes(b)) => {
+                let size = b.len() as u64;
+                read_ahead(shown, name, move || read_ahead::arrow(Cursor::new(b), size))?
+            }
+            (_, _) => {
+                return Err(ColumnarError::Format {
+                    path: shown.to_owned(),
+                    format: name,
+                    problem: "a table of cells is read from Parquet or Arrow IPC only".into(),
+                });
+            }
         };
+        let schema = head.schema;
         // Checked on the file's schema, so a file without rows is checked too.
         let mut seen = std::collections::HashSet::with_capacity(schema.fields().len());
         for field in schema.fields() {
@@ -117,8 +130,8 @@ impl TableRows {
         Ok(TableRows { batches, columns, shown: shown.to_owned(), format: format.name() })
     }
 
-    fn bad(&self, e: &ArrowError) -> ColumnarError {
-        ColumnarError::Format { path: self.shown.clone(), format: self.format, problem: e.to_string() }
+    fn bad(&self, problem: String) -> ColumnarError {
+        ColumnarError::Format { path: self.shown.clone(), format: self.format, problem }
     }
 
     /// The columns' names, in file order.
@@ -139,9 +152,9 @@ impl TableRows {
         let mut present: Vec<bool> = vec![false; self.columns.len()];
         let mut row = 0_u64;
         while let Some(batch) = self.batches.next() {
-            let batch = batch.map_err(|e| self.bad(&e))?;
+            let batch = batch.map_err(|e| self.bad(e))?;
             if batch.num_columns() != self.columns.len() {
-                return Err(self.bad(&ArrowError::SchemaError("a batch of another schema".into())).into());
+                return Err(self.bad("a batch of another schema".into()).into());
             }
             for i in 0..batch.num_rows() {
                 for (c, column) in batch.columns().iter().enumerate() {
@@ -163,35 +176,6 @@ impl TableRows {
             }
         }
         Ok(())
-    }
-}
-
-fn parquet<R: parquet::file::reader::ChunkReader + 'static>(
-    reader: R,
-    bad: &dyn Fn(String) -> ColumnarError,
-) -> Result<(Batches, SchemaRef)> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(reader).map_err(|e| bad(e.to_string()))?;
-    let schema = std::sync::Arc::clone(builder.schema());
-    let reader = builder.with_batch_size(BATCH_ROWS).build().map_err(|e| bad(e.to_string()))?;
-    Ok((Box::new(reader), schema))
-}
-
-fn arrow<R: Read + Seek + Send + 'static>(
-    mut reader: R,
-    shown: &Path,
-    bad: &dyn Fn(String) -> ColumnarError,
-) -> Result<(Batches, SchemaRef)> {
-    let mut magic = [0_u8; 6];
-    let n = reader.read(&mut magic).map_err(ColumnarError::io(shown, "read"))?;
-    reader.rewind().map_err(ColumnarError::io(shown, "read"))?;
-    if n == 6 && &magic == b"ARROW1" {
-        let r = arrow_ipc::reader::FileReader::try_new(reader, None).map_err(|e| bad(e.to_string()))?;
-        let schema = r.schema();
-        Ok((Box::new(r), schema))
-    } else {
-        let r = arrow_ipc::reader::StreamReader::try_new(reader, None).map_err(|e| bad(e.to_string()))?;
-        let schema = r.schema();
-        Ok((Box::new(r), schema))
     }
 }
 
@@ -329,7 +313,7 @@ mod tests {
             Field::new("id", DataType::Utf8, false),
         ]));
         let column = || -> ArrayRef { Arc::new(StringArray::from(vec!["a"])) };
-        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![column(), column(), column()]).unwrap();
+        let batch = arrow_array::RecordBatch::try_new(Arc::clone(&schema), vec![column(), column(), column()]).unwrap();
         let mut bytes = Vec::new();
         let mut w = arrow_ipc::writer::FileWriter::try_new(&mut bytes, &schema).unwrap();
         w.write(&batch).unwrap();

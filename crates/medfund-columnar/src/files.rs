@@ -7,13 +7,12 @@ use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
-use arrow_schema::{ArrowError, DataType, SchemaRef};
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_schema::{DataType, SchemaRef};
 
 use crate::decode::{ClaimColumns, Unit};
 use crate::engine::Source;
 use crate::error::{ColumnarError, Result};
+use crate::read_ahead::{self, Batches, read_ahead};
 use crate::spill::Row;
 
 /// Rows per batch read from a file.
@@ -67,14 +66,10 @@ impl Format {
     }
 }
 
-type Batches = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>> + Send>;
-
 /// Claims from Arrow record batches: a Parquet file, an Arrow IPC file or
 /// stream, or batches in memory.
 pub struct ArrowSource {
     batches: Batches,
-    /// The rows a Parquet file's metadata names: what must be read.
-    rows: Option<u64>,
     schema: SchemaRef,
     estimate: u64,
     unit: Unit,
@@ -90,51 +85,6 @@ impl std::fmt::Debug for ArrowSource {
 
 fn format_error<'a>(shown: &'a Path, format: &'static str) -> impl Fn(String) -> ColumnarError + 'a {
     move |problem| ColumnarError::Format { path: shown.to_owned(), format, problem }
-}
-
-/// The name of the thread that reads a Parquet file ahead. A panic of the
-/// reader there (a corrupt page the decoder did not expect) is caught and
-/// becomes an error of the file; a panic hook may stay quiet for it.
-pub const READ_AHEAD_THREAD: &str = "medfund-read-ahead";
-
-/// Batches decoded on a thread of their own, two ahead: Parquet's
-/// decompression and decoding overlap the settlement reading them.
-///
-/// The end of the batches is only ever the reader's end: should the reader
-/// panic, the panic is sent on as an error, never taken for the end of the
-/// file (which would settle the rows read so far as if they were all).
-fn prefetch(mut batches: Batches, shown: &Path) -> Result<Batches> {
-    let (tx, rx) = std::sync::mpsc::sync_channel(2);
-    std::thread::Builder::new()
-        .name(READ_AHEAD_THREAD.to_owned())
-        .spawn(move || {
-            loop {
-                let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| batches.next()));
-                let batch = match next {
-                    Ok(Some(batch)) => batch,
-                    Ok(None) => return,
-                    Err(panic) => Err(ArrowError::ExternalError(
-                        format!("the reader failed: {}", panic_text(panic.as_ref())).into(),
-                    )),
-                };
-                let failed = batch.is_err();
-                // The receiver is gone when the run stopped at an error: so do we.
-                if tx.send(batch).is_err() || failed {
-                    return;
-                }
-            }
-        })
-        .map_err(ColumnarError::io(shown, "start a thread to read"))?;
-    Ok(Box::new(rx.into_iter()))
-}
-
-/// A panic's message, without where in the source it was raised.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic without a message")
 }
 
 /// Bytes of a record per claim beside its ids (row, date, cost, tags).
@@ -154,7 +104,7 @@ impl ArrowSource {
 
     /// The claims of an open Arrow IPC file or stream.
     pub fn arrow_file(file: File, shown: &Path, unit: Unit) -> Result<ArrowSource> {
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let size = file.metadata().map_err(ColumnarError::io(shown, "read"))?.len();
         Self::arrow_from(BufReader::with_capacity(1 << 16, file), size, shown, unit)
     }
 
@@ -163,40 +113,20 @@ impl ArrowSource {
         Self::parquet_from(bytes::Bytes::from(bytes), shown, unit)
     }
 
+    /// The claims of a Parquet file, opened and decoded on the read-ahead
+    /// thread: only the claims' columns are decoded.
     fn parquet_from<R: parquet::file::reader::ChunkReader + 'static>(
         reader: R,
         shown: &Path,
         unit: Unit,
     ) -> Result<ArrowSource> {
-        let bad = format_error(shown, "parquet");
-        let builder = ParquetRecordBatchReaderBuilder::try_new(reader).map_err(|e| bad(e.to_string()))?;
-        let descr = builder.parquet_schema();
-        let mask = ProjectionMask::columns(descr, CLAIM_COLUMNS);
+        let (head, batches) = read_ahead(shown, "parquet", move || read_ahead::parquet(reader, Some(&CLAIM_COLUMNS)))?;
         // Records hold the ids as they are: their uncompressed bytes are the estimate.
-        let id_columns: Vec<usize> = descr
-            .columns()
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| matches!(c.name(), "person" | "claim_id"))
-            .map(|(i, _)| i)
-            .collect();
-        let meta = builder.metadata();
-        let rows = u64::try_from(meta.file_metadata().num_rows())
-            .map_err(|_| bad(format!("the metadata names {} rows", meta.file_metadata().num_rows())))?;
-        let id_bytes: u64 = meta
-            .row_groups()
-            .iter()
-            .flat_map(|g| id_columns.iter().filter_map(move |&i| g.columns().get(i)))
-            .map(|c| u64::try_from(c.uncompressed_size()).unwrap_or(0))
-            .sum();
-        let reader =
-            builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(|e| bad(e.to_string()))?;
-        let schema = arrow_array::RecordBatchReader::schema(&reader);
+        let rows = head.rows.unwrap_or(0);
         Ok(ArrowSource {
-            batches: prefetch(Box::new(reader), shown)?,
-            rows: Some(rows),
-            schema,
-            estimate: rows.saturating_mul(FIXED_RECORD_BYTES).saturating_add(id_bytes),
+            batches,
+            schema: head.schema,
+            estimate: rows.saturating_mul(FIXED_RECORD_BYTES).saturating_add(head.id_bytes),
             unit,
             shown: shown.to_owned(),
             format: "parquet",
@@ -206,8 +136,7 @@ impl ArrowSource {
     /// The claims of the Arrow IPC file or stream at `path`.
     pub fn arrow(path: &Path, unit: Unit) -> Result<ArrowSource> {
         let file = File::open(path).map_err(ColumnarError::io(path, "read"))?;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        Self::arrow_from(BufReader::with_capacity(1 << 16, file), size, path, unit)
+        Self::arrow_file(file, path, unit)
     }
 
     /// The claims of an Arrow IPC file or stream given as bytes.
@@ -216,26 +145,16 @@ impl ArrowSource {
         Self::arrow_from(std::io::Cursor::new(bytes), size, shown, unit)
     }
 
+    /// The claims of an Arrow IPC file or stream of `size` bytes, its
+    /// lengths checked, opened and decoded on the read-ahead thread.
     fn arrow_from<R: Read + Seek + Send + 'static>(
-        mut reader: R,
+        reader: R,
         size: u64,
         shown: &Path,
         unit: Unit,
     ) -> Result<ArrowSource> {
-        let bad = format_error(shown, "arrow");
-        let mut magic = [0_u8; 6];
-        let n = reader.read(&mut magic).map_err(ColumnarError::io(shown, "read"))?;
-        reader.rewind().map_err(ColumnarError::io(shown, "read"))?;
-        let (batches, schema): (Batches, SchemaRef) = if n == 6 && &magic == b"ARROW1" {
-            let r = arrow_ipc::reader::FileReader::try_new(reader, None).map_err(|e| bad(e.to_string()))?;
-            let schema = r.schema();
-            (Box::new(r), schema)
-        } else {
-            let r = arrow_ipc::reader::StreamReader::try_new(reader, None).map_err(|e| bad(e.to_string()))?;
-            let schema = r.schema();
-            (Box::new(r), schema)
-        };
-        Ok(ArrowSource { batches, rows: None, schema, estimate: size, unit, shown: shown.to_owned(), format: "arrow" })
+        let (head, batches) = read_ahead(shown, "arrow", move || read_ahead::arrow(reader, size))?;
+        Ok(ArrowSource { batches, schema: head.schema, estimate: size, unit, shown: shown.to_owned(), format: "arrow" })
     }
 
     /// Claims in batches already in memory (from Python, say).
@@ -243,7 +162,6 @@ impl ArrowSource {
         let estimate = batches.iter().map(|b| b.get_array_memory_size() as u64).sum();
         ArrowSource {
             batches: Box::new(batches.into_iter().map(Ok)),
-            rows: None,
             schema,
             estimate,
             unit,
@@ -265,7 +183,7 @@ impl<E: From<ColumnarError>> Source<E> for ArrowSource {
     fn for_each(&mut self, each: &mut dyn FnMut(Row<'_>) -> std::result::Result<(), E>) -> std::result::Result<(), E> {
         let mut first = 0_u64;
         for batch in &mut self.batches {
-            let batch = batch.map_err(|e| format_error(&self.shown, self.format)(e.to_string()))?;
+            let batch = batch.map_err(format_error(&self.shown, self.format))?;
             let columns = ClaimColumns::of(&batch, first, self.unit)?;
             for i in 0..columns.len() {
                 each(Row {
@@ -277,13 +195,6 @@ impl<E: From<ColumnarError>> Source<E> for ArrowSource {
             }
             first = first.checked_add(batch.num_rows() as u64).expect("invariant: a row count fits u64");
         }
-        // Every row the metadata names was read, or the file is refused.
-        if let Some(rows) = self.rows.filter(|&rows| rows != first) {
-            return Err(format_error(&self.shown, self.format)(format!(
-                "{first} rows read where the file's metadata names {rows}"
-            ))
-            .into());
-        }
         Ok(())
     }
 }
@@ -294,9 +205,10 @@ mod tests {
     use std::sync::Arc;
 
     use arrow_array::{ArrayRef, Date32Array, Decimal128Array, StringArray};
-    use arrow_schema::{Field, Schema};
+    use arrow_schema::{ArrowError, Field, Schema};
 
     use super::*;
+    use crate::read_ahead::{Decoded, Opened};
 
     fn claims(n: usize) -> RecordBatch {
         let schema = Arc::new(Schema::new(vec![
@@ -312,22 +224,24 @@ mod tests {
         RecordBatch::try_new(schema, vec![person, date, cost]).unwrap()
     }
 
-    fn source(batches: Batches, rows: Option<u64>) -> ArrowSource {
-        ArrowSource {
+    /// A source whose decoder gives `batches`, its metadata naming `rows`.
+    fn source(batches: Decoded, rows: Option<u64>) -> Result<ArrowSource> {
+        let open = move || Ok(Opened { schema: claims(0).schema(), rows, id_bytes: 0, batches });
+        let (head, batches) = read_ahead(Path::new("claims.parquet"), "parquet", open)?;
+        Ok(ArrowSource {
             batches,
-            rows,
-            schema: claims(0).schema(),
+            schema: head.schema,
             estimate: 0,
             unit: Unit::Yuan,
             shown: PathBuf::from("claims.parquet"),
             format: "parquet",
-        }
+        })
     }
 
     /// Settles nothing, counts the rows given.
-    fn read(source: &mut ArrowSource) -> std::result::Result<usize, ColumnarError> {
+    fn read(source: Result<ArrowSource>) -> std::result::Result<usize, ColumnarError> {
         let mut n = 0;
-        Source::<ColumnarError>::for_each(source, &mut |_| {
+        Source::<ColumnarError>::for_each(&mut source?, &mut |_| {
             n += 1;
             Ok(())
         })?;
@@ -337,38 +251,46 @@ mod tests {
     #[test]
     fn a_reader_that_panics_on_the_read_ahead_thread_is_an_error_of_the_file_not_its_end() {
         let mut left = 2;
-        let panicking: Batches = Box::new(std::iter::from_fn(move || {
+        let panicking: Decoded = Box::new(std::iter::from_fn(move || {
             left -= 1;
             if left == 0 {
                 panic!("a corrupt page");
             }
             Some(Ok(claims(3)))
         }));
-        let mut s = source(prefetch(panicking, Path::new("claims.parquet")).unwrap(), None);
-        let err = read(&mut s).unwrap_err();
+        let err = read(source(panicking, None)).unwrap_err();
         let ColumnarError::Format { path, format, problem } = &err else { panic!("{err:?}") };
         assert_eq!((path.as_path(), *format), (Path::new("claims.parquet"), "parquet"));
-        assert!(problem.contains("a corrupt page"), "{problem}");
+        assert_eq!(problem, "the decoder failed: a corrupt page");
+    }
+
+    #[test]
+    fn a_decoder_that_panics_while_opening_the_file_is_an_error_of_the_file() {
+        let open = || -> std::result::Result<Opened, String> { panic!("a corrupt footer") };
+        let err = read_ahead(Path::new("claims.arrow"), "arrow", open).map(|_| ()).unwrap_err();
+        assert!(
+            matches!(&err, ColumnarError::Format { format: "arrow", problem, .. } if problem == "the decoder failed: a corrupt footer"),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn an_error_of_the_reader_ends_the_read_ahead_with_that_error() {
-        let failing: Batches =
+        let failing: Decoded =
             Box::new([Ok(claims(2)), Err(ArrowError::ParquetError("bad page".into())), Ok(claims(2))].into_iter());
-        let mut s = source(prefetch(failing, Path::new("claims.parquet")).unwrap(), None);
-        let err = read(&mut s).unwrap_err();
+        let err = read(source(failing, None)).unwrap_err();
         assert!(matches!(&err, ColumnarError::Format { problem, .. } if problem.contains("bad page")), "{err:?}");
     }
 
     #[test]
     fn fewer_rows_than_the_metadata_names_are_refused() {
-        let two: Batches = Box::new([Ok(claims(3)), Ok(claims(2))].into_iter());
-        let err = read(&mut source(two, Some(6))).unwrap_err();
+        let two: Decoded = Box::new([Ok(claims(3)), Ok(claims(2))].into_iter());
+        let err = read(source(two, Some(6))).unwrap_err();
         assert!(
             matches!(&err, ColumnarError::Format { problem, .. } if problem == "5 rows read where the file's metadata names 6"),
             "{err:?}"
         );
-        let two: Batches = Box::new([Ok(claims(3)), Ok(claims(2))].into_iter());
-        assert_eq!(read(&mut source(two, Some(5))).unwrap(), 5);
+        let two: Decoded = Box::new([Ok(claims(3)), Ok(claims(2))].into_iter());
+        assert_eq!(read(source(two, Some(5))).unwrap(), 5);
     }
 }

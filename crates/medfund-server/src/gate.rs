@@ -3,6 +3,11 @@
 //! past that is answered 503 at once; a request that waits and computes
 //! longer than the time limit is answered 503. A computation that panics is
 //! answered 500 with an error id, and the panic is logged under it.
+//!
+//! Before that, a request's body is admitted: room for it among the bytes
+//! of bodies the service holds at once (`body_memory`), waited for in the
+//! same queue, so that many large uploads wait their turn instead of being
+//! read into memory together.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,14 +17,21 @@ use tokio::sync::Semaphore;
 
 use crate::problem::{Problem, service_codes};
 
-/// The concurrency limit and its queue.
+/// The concurrency limit, the room for bodies, and their queue.
 #[derive(Debug)]
 pub(crate) struct Gate {
     permits: Arc<Semaphore>,
+    /// Room for bodies, in KiB (a semaphore counts in `u32`).
+    bodies: Arc<Semaphore>,
+    body_kib: u32,
     waiting: AtomicUsize,
     queue: usize,
     timeout: Duration,
 }
+
+/// Room held for a request's body until the request is done with it.
+#[derive(Debug)]
+pub(crate) struct BodyRoom(#[allow(dead_code, reason = "held for its Drop")] tokio::sync::OwnedSemaphorePermit);
 
 /// Counts a request among the waiting while it lives (also when the
 /// client goes away and its future is dropped).
@@ -32,8 +44,51 @@ impl Drop for Waiting<'_> {
 }
 
 impl Gate {
-    pub(crate) fn new(workers: usize, queue: usize, timeout: Duration) -> Gate {
-        Gate { permits: Arc::new(Semaphore::new(workers.max(1))), waiting: AtomicUsize::new(0), queue, timeout }
+    pub(crate) fn new(workers: usize, queue: usize, timeout: Duration, body_memory: u64) -> Gate {
+        let body_kib = u32::try_from(body_memory.div_ceil(1024).max(1)).unwrap_or(u32::MAX >> 3);
+        Gate {
+            permits: Arc::new(Semaphore::new(workers.max(1))),
+            bodies: Arc::new(Semaphore::new(usize::try_from(body_kib).expect("invariant: u32 fits usize"))),
+            body_kib,
+            waiting: AtomicUsize::new(0),
+            queue,
+            timeout,
+        }
+    }
+
+    /// Room for a body of `bytes` (all the room there is, if more), once
+    /// there is: at once, or after waiting in the queue.
+    pub(crate) async fn admit_body(&self, bytes: u64) -> Result<BodyRoom, Problem> {
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).clamp(1, self.body_kib);
+        if let Ok(room) = Arc::clone(&self.bodies).try_acquire_many_owned(kib) {
+            return Ok(BodyRoom(room));
+        }
+        let deadline = tokio::time::Instant::now().checked_add(self.timeout);
+        let room = self.wait(deadline, Arc::clone(&self.bodies).acquire_many_owned(kib)).await?;
+        Ok(BodyRoom(room))
+    }
+
+    /// Waits for `acquire` in the queue: 503 at once when the queue is
+    /// full, or when `deadline` passes.
+    async fn wait(
+        &self,
+        deadline: Option<tokio::time::Instant>,
+        acquire: impl Future<Output = Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError>>,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, Problem> {
+        let before = self.waiting.fetch_add(1, Ordering::AcqRel);
+        let _waiting = Waiting(&self.waiting);
+        if before >= self.queue {
+            return Err(Problem::unavailable(
+                service_codes::OVERLOADED,
+                format!("every worker is busy and {before} requests are waiting; try again shortly"),
+                1,
+            ));
+        }
+        let acquired = match deadline {
+            Some(d) => tokio::time::timeout_at(d, acquire).await.map_err(|_| self.timed_out())?,
+            None => acquire.await,
+        };
+        acquired.map_err(|_| Problem::unavailable(service_codes::OVERLOADED, "the service is stopping", 1))
     }
 
     /// Runs `job` on a blocking thread once a worker is free. The worker's
@@ -48,23 +103,7 @@ impl Gate {
         let deadline = tokio::time::Instant::now().checked_add(self.timeout);
         let permit = match Arc::clone(&self.permits).try_acquire_owned() {
             Ok(permit) => permit,
-            Err(_) => {
-                let before = self.waiting.fetch_add(1, Ordering::AcqRel);
-                let _waiting = Waiting(&self.waiting);
-                if before >= self.queue {
-                    return Err(Problem::unavailable(
-                        service_codes::OVERLOADED,
-                        format!("every worker is busy and {before} requests are waiting; try again shortly"),
-                        1,
-                    ));
-                }
-                let acquire = Arc::clone(&self.permits).acquire_owned();
-                let acquired = match deadline {
-                    Some(d) => tokio::time::timeout_at(d, acquire).await.map_err(|_| self.timed_out())?,
-                    None => acquire.await,
-                };
-                acquired.map_err(|_| Problem::unavailable(service_codes::OVERLOADED, "the service is stopping", 1))?
-            }
+            Err(_) => self.wait(deadline, Arc::clone(&self.permits).acquire_owned()).await?,
         };
         let handle = tokio::task::spawn_blocking(move || {
             let _permit = permit;

@@ -34,6 +34,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod connections;
 mod gate;
 mod handlers;
 mod observe;
@@ -69,6 +70,23 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Longest time a body may take to arrive (30 s); past it, 408.
     pub body_timeout: Duration,
+    /// Bytes of request bodies held at once (default: `max_body` times the
+    /// workers and one more: a body for each worker and one arriving). A
+    /// request is admitted (given room for its `Content-Length`, or
+    /// `max_body` if it names none) before its body is read; it waits for
+    /// room like a request for a worker (a place in `queue`, within
+    /// `request_timeout`).
+    pub body_memory: u64,
+    /// Connections open at once (1,024); past it, further connections wait
+    /// to be accepted.
+    pub max_connections: usize,
+    /// Longest time a connection may take to send a request's headers,
+    /// counted from when it is ready for one (10 s): also how long an idle
+    /// keep-alive connection stays open.
+    pub header_timeout: Duration,
+    /// Longest time the writing of an answer may make no progress (30 s):
+    /// a client that does not read its answer is disconnected.
+    pub write_timeout: Duration,
     /// The limits of each computation: those of the command line, except
     /// that list files are never read, a projection simulates at most
     /// 20,000,000 unit-years, trial paths hold at most 1,000,000 rows and a
@@ -91,12 +109,18 @@ impl Default for Config {
         limits.projection_work = 20_000_000;
         limits.path_rows = 1_000_000;
         limits.sweep_combinations = 1_000;
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let max_body: u64 = 64 << 20;
         Config {
-            max_body: 64 << 20,
-            workers: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            max_body,
+            workers,
             queue: 256,
             request_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(30),
+            body_memory: max_body.saturating_mul(u64::try_from(workers).unwrap_or(u64::MAX).saturating_add(1)),
+            max_connections: 1_024,
+            header_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
             limits,
             chart: medfund_chart::PngOptions::default(),
             scratch_dir: None,
@@ -123,7 +147,7 @@ pub fn router(config: Config) -> Router {
     let mut limits = config.limits.clone();
     // Whatever the caller set: no path from a request reaches the filesystem.
     limits.list_files = false;
-    let gate = gate::Gate::new(config.workers, config.queue, config.request_timeout);
+    let gate = gate::Gate::new(config.workers, config.queue, config.request_timeout, config.body_memory);
     let app = Arc::new(App { config: Config { limits, ..config }, gate, fonts: std::sync::OnceLock::new() });
     Router::new()
         .route("/v1/run", post(handlers::run))
@@ -143,13 +167,20 @@ pub fn router(config: Config) -> Router {
         .layer(axum::middleware::from_fn(observe::observe))
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// Serves until `shutdown` completes, then closes idle connections and
+/// finishes the requests in flight. Connections are bounded as `config`
+/// says (`max_connections`, `header_timeout`, `write_timeout`).
+///
+/// # Errors
+///
+/// None today: a connection that cannot be accepted is logged and waited
+/// out. The `Result` leaves room for failures of the listener.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(config)).with_graceful_shutdown(shutdown).await
+    connections::serve(listener, router(config.clone()), &config, shutdown).await
 }
 
 /// Completes on SIGTERM or Ctrl-C (SIGINT).

@@ -11,7 +11,7 @@ use medfund_scenario::ScenarioFormat;
 
 use crate::handlers::Answer;
 use crate::problem::Problem;
-use crate::request::{Params, content_format, read_body};
+use crate::request::{Params, content_format, declared_length, linger, read_body};
 use crate::{App, RequestId};
 
 /// A POST request's query string, headers and (unread) body.
@@ -57,11 +57,30 @@ impl Post {
         P: Send + 'static,
         W: FnOnce(&App, P, ScenarioFormat, Vec<u8>) -> Answer + Send + 'static,
     {
-        let p = params(self.query.as_deref())?;
-        let format = content_format(&self.headers, body == Accepts::Scenario)?;
-        let raw = read_body(&self.headers, self.body, app.config.max_body, app.config.body_timeout).await?;
+        let limit = app.config.max_body;
+        let admitted = async {
+            let p = params(self.query.as_deref())?;
+            let format = content_format(&self.headers, body == Accepts::Scenario)?;
+            // Room for the body before it is read: what it says it is, else the most it may be.
+            let room = app.gate.admit_body(declared_length(&self.headers).map_or(limit, |n| n.min(limit))).await?;
+            Ok::<_, Problem>((p, format, room))
+        };
+        let (p, format, room) = match admitted.await {
+            Ok(admitted) => admitted,
+            Err(problem) => {
+                // Refused unread: the client may still be sending it.
+                linger(self.body);
+                return Err(problem);
+            }
+        };
+        let raw = read_body(&self.headers, self.body, limit, app.config.body_timeout).await?;
         let job = Arc::clone(&app);
-        app.gate.run(&id.0, move || work(&job, p, format, raw)).await
+        app.gate
+            .run(&id.0, move || {
+                let _room = room;
+                work(&job, p, format, raw)
+            })
+            .await
     }
 }
 

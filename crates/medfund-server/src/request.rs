@@ -235,22 +235,65 @@ fn too_large(limit: u64) -> Problem {
     )
 }
 
+/// The body's length as its `Content-Length` states it.
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+}
+
+/// The most of a refused body read and discarded, and for how long, before
+/// its connection is closed (see [`linger`]).
+pub(crate) const LINGER_BYTES: u64 = 256 << 20;
+/// See [`LINGER_BYTES`].
+pub(crate) const LINGER_TIME: Duration = Duration::from_secs(10);
+/// How long the discarding waits for more of the body: a client that
+/// sends nothing more (it is reading the refusal) sees the connection
+/// close after this.
+pub(crate) const LINGER_IDLE: Duration = Duration::from_secs(1);
+
+/// Reads and discards what is left of a body the answer did not need
+/// (refused early: 413, 415, 503…), on a task of its own, while it keeps
+/// arriving: at most [`LINGER_BYTES`] within [`LINGER_TIME`], each part
+/// within [`LINGER_IDLE`]. A client that sends its whole body before
+/// reading the answer (Python's urllib, Java's HttpURLConnection) then
+/// reads the refusal instead of a broken pipe; nothing is kept.
+pub(crate) fn linger(body: Body) {
+    linger_stream(body.into_data_stream());
+}
+
+fn linger_stream(mut stream: axum::body::BodyDataStream) {
+    tokio::spawn(async move {
+        let discard = async {
+            let mut left = LINGER_BYTES;
+            while let Ok(Some(Ok(chunk))) = tokio::time::timeout(LINGER_IDLE, stream.next()).await {
+                match left.checked_sub(chunk.len() as u64) {
+                    Some(rest) => left = rest,
+                    None => break,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(LINGER_TIME, discard).await;
+    });
+}
+
 /// The whole body, refused as soon as it passes `limit` bytes (by its
 /// `Content-Length` before anything is read) or takes longer than `timeout`
-/// to arrive (a slow sender holds no worker, only this task).
+/// to arrive (a slow sender holds no worker, only this task). What is left
+/// of a body refused for its size lingers ([`linger`]); a slow one (408)
+/// is not waited for any longer.
 pub(crate) async fn read_body(
     headers: &HeaderMap,
     body: Body,
     limit: u64,
     timeout: Duration,
 ) -> Result<Vec<u8>, Problem> {
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = declared_length(headers);
+    let mut stream = body.into_data_stream();
     if declared.is_some_and(|n| n > limit) {
+        linger_stream(stream);
         return Err(too_large(limit));
     }
     let collect = async {
         let mut bytes: Vec<u8> = Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(1 << 20)).unwrap_or(0));
-        let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|_| {
                 Problem::new(
@@ -268,11 +311,20 @@ pub(crate) async fn read_body(
         }
         Ok(bytes)
     };
-    tokio::time::timeout(timeout, collect).await.map_err(|_| {
-        Problem::new(
-            StatusCode::REQUEST_TIMEOUT,
-            service_codes::BODY_TIMEOUT,
-            format!("the body did not arrive within {} s; expected the whole body sooner", timeout.as_secs()),
-        )
-    })?
+    let collected = tokio::time::timeout(timeout, collect).await;
+    match collected {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(problem)) => {
+            linger_stream(stream);
+            Err(problem)
+        }
+        Err(_) => {
+            drop(stream);
+            Err(Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                service_codes::BODY_TIMEOUT,
+                format!("the body did not arrive within {} s; expected the whole body sooner", timeout.as_secs()),
+            ))
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 mod chart;
 mod cli;
+mod columnar_inputs;
 mod common;
 mod errors;
 mod hardening;

@@ -3,6 +3,7 @@
 //! former test file.
 
 mod common;
+mod connections;
 mod faults;
 mod openapi;
 mod projection_files;
