@@ -9,6 +9,7 @@ use clap::Parser;
 use medfund_scenario::{DEMO, EXIT_OTHER, ScenarioError, ScenarioFormat, ScenarioResult};
 
 mod args;
+mod clash;
 mod output;
 mod shard;
 
@@ -41,6 +42,12 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             check_args(&report)?;
             let limits = input.limits();
             let (scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
+            clash::Files::default()
+                .input("scenario", &file)
+                .lists(&scenario, &base)
+                .output("--claims-out", claims.claims_out.as_deref())
+                .output("--person-years-out", claims.person_years_out.as_deref())
+                .check()?;
             let result =
                 medfund_scenario::run_scenario_with(&scenario, &file, base, report.explain, &limits, &claims.run())
                     .map_err(Failure)?;
@@ -103,6 +110,28 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let limits = input.limits();
             let threads = threads.map(|n| limits.check_threads(n)).transpose()?;
             let (mut scenario, base) = medfund_scenario::load_scenario(&file, input.format(), &limits)?;
+            let mut files = clash::Files::default();
+            files.input("scenario", &file).lists(&scenario, &base);
+            for (flag, path) in against
+                .iter()
+                .map(|a| ("--against", a.as_ref()))
+                .chain(shards.plan.iter().map(|p| ("--plan", p.as_path())))
+            {
+                files.input(flag, path);
+            }
+            for path in &shards.merge {
+                files.input("--merge", path);
+            }
+            for path in &font {
+                files.input("--font", path);
+            }
+            files
+                .output("--paths", paths.as_deref())
+                .output("--svg", svg.as_deref())
+                .output("--png", png.as_deref())
+                .output("--pass-out", shards.pass_out.as_deref())
+                .output("--plan-out", shards.plan_out.as_deref())
+                .check()?;
             let mut q = quantiles.unwrap_or_else(|| scenario.projection_quantiles());
             if svg.is_some() || png.is_some() {
                 q = medfund_chart::with_band_quantiles(q);

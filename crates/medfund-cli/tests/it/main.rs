@@ -3,6 +3,7 @@
 //! former test file.
 
 mod chart;
+mod clashes;
 mod cli;
 mod columnar_inputs;
 mod common;

@@ -336,7 +336,10 @@ macro_rules! list_files {
 
 list_files!(crate::scenario::RiskpoolSection { units_files: units_csv, units_parquet, units_arrow; });
 list_files!(crate::scenario::AssistanceSection { counties_files: counties_csv, counties_parquet, counties_arrow; });
-list_files!(crate::scenario::SupplementarySection { persons_files: persons_csv, persons_parquet, persons_arrow; });
+list_files!(crate::scenario::SupplementarySection {
+    persons_files: persons_csv, persons_parquet, persons_arrow;
+    claims_files: claims_csv, claims_parquet, claims_arrow;
+});
 list_files!(crate::scenario::SurplusSection {
     institutions_files: institutions_csv, institutions_parquet, institutions_arrow;
     spending_files: spending_csv, spending_parquet, spending_arrow;
@@ -344,6 +347,42 @@ list_files!(crate::scenario::SurplusSection {
 list_files!(crate::scenario::ContributionsSection { employees_files: employees_csv, employees_parquet, employees_arrow; });
 list_files!(crate::scenario::ResidentsTable { headcounts_files: headcounts_csv, headcounts_parquet, headcounts_arrow; });
 list_files!(crate::scenario::LateFeesTable { arrears_files: arrears_csv, arrears_parquet, arrears_arrow; });
+
+impl crate::Scenario {
+    /// The list files the scenario names, as (key, file), section by
+    /// section: `("supplementary.claims_parquet", "claims.parquet")`…
+    pub fn list_files(&self) -> Vec<(String, &str)> {
+        fn add<'a>(all: &mut Vec<(String, &'a str)>, list: &str, files: ListFiles<'a>) {
+            let given = [("csv", files.csv), ("parquet", files.parquet), ("arrow", files.arrow)];
+            all.extend(given.into_iter().filter_map(|(ext, f)| Some((format!("{list}_{ext}"), f?))));
+        }
+        let mut all = Vec::new();
+        if let Some(s) = &self.riskpool {
+            add(&mut all, "riskpool.units", s.units_files());
+        }
+        if let Some(s) = &self.assistance {
+            add(&mut all, "assistance.counties", s.counties_files());
+        }
+        if let Some(s) = &self.supplementary {
+            add(&mut all, "supplementary.persons", s.persons_files());
+            add(&mut all, "supplementary.claims", s.claims_files());
+        }
+        if let Some(s) = &self.surplus {
+            add(&mut all, "surplus.institutions", s.institutions_files());
+            add(&mut all, "surplus.spending", s.spending_files());
+        }
+        if let Some(c) = &self.contributions {
+            add(&mut all, "contributions.employees", c.employees_files());
+            if let Some(r) = &c.residents {
+                add(&mut all, "contributions.residents.headcounts", r.headcounts_files());
+            }
+            if let Some(l) = &c.late_fees {
+                add(&mut all, "contributions.late_fees.arrears", l.arrears_files());
+            }
+        }
+        all
+    }
+}
 
 /// Where list item `i` of a section came from, for messages: `key[i]`
 /// inline, `key_csv (file) row i+1` (or `_parquet`, `_arrow`) from a file.
