@@ -17,8 +17,6 @@
 //! Input that is declared sorted by person needs no partitions: complete
 //! persons are split in chunks as they are read.
 
-use std::fs::File;
-use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use arrow_schema::DataType;
@@ -29,6 +27,7 @@ use crate::decode::PersonKey;
 use crate::error::ColumnarError;
 use crate::gather::{self, Part};
 use crate::key::PersonBytes;
+use crate::settled::{Plan, Reader, Settler};
 use crate::spill::{self, Cursor, Row, Store, Tags, TempDir};
 
 /// The default memory budget: 2 GiB.
@@ -172,18 +171,18 @@ pub fn settle<E: From<ColumnarError> + Send, S: Settlement>(
         }
     };
     let partitions = u32::try_from(partitions).expect("invariant: at most MAX_PARTITIONS");
-    if partitions == 1 {
-        return in_memory(source, rules, sink, options);
+    if options.partitions == Some(1) {
+        return in_memory(source, rules, sink);
     }
     partitioned(source, rules, sink, options, partitions, per_partition, spill)
 }
 
-/// Everything in one partition in memory.
+/// Everything in one partition in memory, whatever the budget (a forced
+/// `Options::partitions` of 1: tests and tuning).
 fn in_memory<E: From<ColumnarError> + Send, S: Settlement>(
     source: &mut dyn Source<E>,
     rules: &dyn Rules<E, S>,
     sink: &mut dyn Sink<E, S>,
-    options: &Options,
 ) -> Result<Settled, E> {
     let mut store = Store::new();
     let mut seq = 0_u64;
@@ -196,10 +195,6 @@ fn in_memory<E: From<ColumnarError> + Send, S: Settlement>(
         Ok(())
     })?;
     let bytes = store.into_bytes()?;
-    let limit = claims_share::<S>(options.memory_budget);
-    if bytes.len() as u64 > limit && options.partitions.is_none() {
-        return Err(ColumnarError::Budget { needed: bytes.len() as u64, budget: options.memory_budget }.into());
-    }
     let splits = settle_records(&bytes, rules)?;
     let mut cursor = Cursor::new(&bytes);
     for split in &splits {
@@ -222,7 +217,7 @@ fn next(seq: u64) -> u64 {
 }
 
 /// Splits the records of `bytes` (every claim of their persons).
-fn settle_records<E, S: Settlement>(bytes: &[u8], rules: &dyn Rules<E, S>) -> Result<Vec<S>, E> {
+pub(crate) fn settle_records<E, S: Settlement>(bytes: &[u8], rules: &dyn Rules<E, S>) -> Result<Vec<S>, E> {
     // Records with text ids are 40 bytes or more: room for all at once (shorter
     // records only make the vectors grow).
     let most = bytes.len() / 40;
@@ -246,7 +241,10 @@ fn assert_eq_len(splits: usize, claims: usize) {
 }
 
 /// Partitions in memory or in temporary files, settled in parallel, given
-/// to the sink in input order.
+/// to the sink in input order. Partitions start in memory when the
+/// estimate fits the budget, and move to files as soon as the records
+/// actually held outgrow it (an estimate is short when ids are
+/// dictionary-encoded, say): the budget holds on real bytes.
 fn partitioned<E: From<ColumnarError> + Send, S: Settlement>(
     source: &mut dyn Source<E>,
     rules: &dyn Rules<E, S>,
@@ -256,13 +254,13 @@ fn partitioned<E: From<ColumnarError> + Send, S: Settlement>(
     per_partition: u64,
     spill: bool,
 ) -> Result<Settled, E> {
-    let temp =
-        if spill { Some(TempDir::new(&options.temp_dir.clone().unwrap_or_else(std::env::temp_dir))?) } else { None };
+    let temp_parent = options.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let mut temp = if spill { Some(TempDir::new(&temp_parent)?) } else { None };
     // Write buffers take at most an eighth of the budget.
     let buffer = usize::try_from(
         (options.memory_budget / 8)
             .checked_div(u64::from(partitions))
-            .expect("invariant: partitions ≥ 2")
+            .expect("invariant: partitions ≥ 1")
             .clamp(4 << 10, 1 << 20),
     )
     .expect("invariant: at most 1 MiB");
@@ -275,12 +273,12 @@ fn partitioned<E: From<ColumnarError> + Send, S: Settlement>(
     // A spilled run notes the partition of each row, to read the partitions'
     // files back in input order; in memory the records' row numbers are
     // enough (gather).
-    let mut spilled = match temp {
-        Some(t) => Some((Tags::create(t.file("tags"))?, t)),
+    let mut tags = match &temp {
+        Some(t) => Some(Tags::create(t.file("tags"))?),
         None => {
             // Room for an even share and a margin, so that partitions rarely
             // double (and copy) their buffers while they fill.
-            let share = source.estimated_bytes().checked_div(u64::from(partitions)).expect("invariant: partitions ≥ 2");
+            let share = source.estimated_bytes().checked_div(u64::from(partitions)).expect("invariant: partitions ≥ 1");
             let share = share.checked_add(share / 8).expect("invariant: an estimate within the budget");
             let share = usize::try_from(share).expect("invariant: an estimate within the budget fits usize");
             for store in &mut stores {
@@ -289,22 +287,34 @@ fn partitioned<E: From<ColumnarError> + Send, S: Settlement>(
             None
         }
     };
+    let in_memory_limit = claims_share::<S>(options.memory_budget);
+    let mut held = 0_u64;
     let mut seq = 0_u64;
     source.for_each(&mut |row| {
         rules.check(seq, &row)?;
-        let p = row.person.stable_hash().checked_rem(u64::from(partitions)).expect("invariant: partitions ≥ 2");
+        let p = row.person.stable_hash().checked_rem(u64::from(partitions)).expect("invariant: partitions ≥ 1");
         let p = u16::try_from(p).expect("invariant: below MAX_PARTITIONS");
         let store = stores.get_mut(usize::from(p)).expect("invariant: p < partitions");
         let before = store.buffer().len();
         spill::encode(store.buffer(), seq, &row)?;
+        let added = store.buffer().len().checked_sub(before).expect("invariant: the buffer only grows");
         store.appended(before)?;
-        if let Some((tags, _)) = &mut spilled {
-            tags.push(p)?;
+        match &mut tags {
+            Some(tags) => tags.push(p)?,
+            None => {
+                held = held.checked_add(added as u64).expect("invariant: bytes fit u64");
+                if held > in_memory_limit && options.partitions.is_none() {
+                    let t = TempDir::new(&temp_parent)?;
+                    tags = Some(spill_stores(&mut stores, &t, buffer)?);
+                    temp = Some(t);
+                }
+            }
         }
         seq = next(seq);
         Ok(())
     })?;
-    let Some((tags, temp)) = spilled else {
+    // The temporary folder lives until the results are read (its files are removed with it).
+    let (Some(tags), Some(_temp)) = (tags, temp) else {
         // In memory the records and their splits stay as they are; partitions
         // settle in parallel, the first error in partition order reported.
         let parts = stores
@@ -320,85 +330,58 @@ fn partitioned<E: From<ColumnarError> + Send, S: Settlement>(
         return Ok(Settled { rows: seq, partitions, spilled_bytes: 0 });
     };
     let spilled_bytes = stores.iter().map(|s| s.bytes).sum();
-    // Each partition is settled into a file of its own (in parallel, one
-    // partition in memory per thread); the first error in partition order
-    // is the one reported.
-    let results = stores
-        .into_par_iter()
-        .enumerate()
-        .map(|(p, store)| -> Result<Stream, E> {
-            if store.bytes > per_partition.max(1 << 16) && options.partitions.is_none() {
-                return Err(ColumnarError::Budget {
-                    needed: store.bytes.saturating_mul(S::MEMORY_PER_RECORD_BYTE),
-                    budget: options.memory_budget,
-                }
-                .into());
-            }
-            let bytes = store.into_bytes()?;
-            let splits = settle_records(&bytes, rules)?;
-            let path = temp.file(&format!("settled-{p}"));
-            let file = spill::create_private(&path)?;
-            let mut w = BufWriter::with_capacity(buffer, file);
-            write_results(&bytes, &splits, &mut w).map_err(ColumnarError::io(&path, "write"))?;
-            w.flush().map_err(ColumnarError::io(&path, "write"))?;
-            Ok(Stream::open(&path)?)
-        })
-        .collect::<Vec<Result<Stream, E>>>();
-    let mut readers = results.into_iter().collect::<Result<Vec<Stream>, E>>()?;
+    let settler = Settler {
+        rules,
+        buffer,
+        // Forced partitions (tests, tuning) are settled as they are.
+        share: if options.partitions.is_some() { u64::MAX } else { per_partition.max(1 << 16) },
+        whole: claims_share::<S>(options.memory_budget),
+        budget: options.memory_budget,
+    };
+    let files = stores.into_iter().map(Store::into_file).collect::<Result<Vec<(PathBuf, u64)>, ColumnarError>>()?;
+    // Each partition is settled into files of its own (in parallel, one
+    // partition in memory per thread; the first error in partition order is
+    // the one reported), then its heavy persons one at a time.
+    let plans =
+        files.into_par_iter().map(|(path, bytes)| settler.settle(&path, bytes, 0)).collect::<Vec<Result<Plan, E>>>();
+    let plans = plans.into_iter().collect::<Result<Vec<Plan>, E>>()?;
+    let mut readers = plans.into_iter().map(|plan| settler.finish(plan)).collect::<Result<Vec<Reader>, E>>()?;
     let mut tags = tags.reader()?;
     let mut record = Vec::new();
     for _ in 0..seq {
-        let stream = readers.get_mut(usize::from(tags.next()?)).expect("invariant: tags name partitions");
-        let (d, split) = stream.next(&mut record)?;
+        let reader = readers.get_mut(usize::from(tags.next()?)).expect("invariant: tags name partitions");
+        let (d, split) = reader.next(&mut record)?;
         sink.row(d.seq, &d.row, &split)?;
     }
     Ok(Settled { rows: seq, partitions, spilled_bytes })
 }
 
-/// The records of a partition with their splits, each framed by its length.
-fn write_results<S: Settlement>(bytes: &[u8], splits: &[S], w: &mut impl Write) -> std::io::Result<()> {
-    let mut cursor = Cursor::new(bytes);
-    let mut frame = Vec::new();
-    for split in splits {
-        let rest = cursor.remaining();
-        cursor.skip();
-        let used = rest.checked_sub(cursor.remaining()).expect("invariant: the cursor moved forward");
-        let start = bytes.len().checked_sub(rest).expect("invariant: within the bytes");
-        frame.clear();
-        frame.extend_from_slice(
-            bytes.get(start..start.checked_add(used).expect("invariant: within")).expect("invariant: a whole record"),
-        );
-        split.encode(&mut frame);
-        let len = u32::try_from(frame.len()).expect("invariant: a record is a few KiB at most");
-        w.write_all(&len.to_le_bytes())?;
-        w.write_all(&frame)?;
+/// Moves in-memory partitions to files of `temp`: the tags of the rows so
+/// far (each store's records are in row order: merged by row number), then
+/// each store's records.
+fn spill_stores(stores: &mut [Store], temp: &TempDir, buffer: usize) -> Result<Tags, ColumnarError> {
+    use std::cmp::Reverse;
+    let mut tags = Tags::create(temp.file("tags"))?;
+    let mut cursors: Vec<Cursor<'_>> = stores.iter().map(|s| Cursor::new(s.records())).collect();
+    let mut heads = std::collections::BinaryHeap::with_capacity(cursors.len());
+    for (p, c) in cursors.iter().enumerate() {
+        if let Some(seq) = c.peek_seq() {
+            heads.push(Reverse((seq, u16::try_from(p).expect("invariant: below MAX_PARTITIONS"))));
+        }
     }
-    Ok(())
-}
-
-/// The settled records of a spilled partition, read one at a time in
-/// partition order, each framed by its length.
-struct Stream {
-    path: PathBuf,
-    file: std::io::BufReader<File>,
-}
-
-impl Stream {
-    fn open(path: &PathBuf) -> Result<Stream, ColumnarError> {
-        let f = File::open(path).map_err(ColumnarError::io(path, "read"))?;
-        Ok(Stream { path: path.clone(), file: std::io::BufReader::with_capacity(1 << 14, f) })
+    while let Some(Reverse((_, p))) = heads.pop() {
+        tags.push(p)?;
+        let c = cursors.get_mut(usize::from(p)).expect("invariant: p < partitions");
+        c.skip();
+        if let Some(seq) = c.peek_seq() {
+            heads.push(Reverse((seq, p)));
+        }
     }
-
-    /// The next record and its split, read into `out`.
-    fn next<'a, S: Settlement>(&mut self, out: &'a mut Vec<u8>) -> Result<(spill::Decoded<'a>, S), ColumnarError> {
-        let mut len = [0_u8; 4];
-        self.file.read_exact(&mut len).map_err(ColumnarError::io(self.path.as_path(), "read"))?;
-        out.resize(usize::try_from(u32::from_le_bytes(len)).expect("invariant: u32 fits usize"), 0);
-        self.file.read_exact(out).map_err(ColumnarError::io(self.path.as_path(), "read"))?;
-        let mut cursor = Cursor::new(out);
-        let d = cursor.record();
-        Ok((d, cursor.settlement()))
+    drop(cursors);
+    for (p, store) in stores.iter_mut().enumerate() {
+        store.start_spilling(temp.file(&format!("claims-{p}")), buffer)?;
     }
+    Ok(tags)
 }
 
 /// Input sorted by person: complete persons settled in chunks as read.
@@ -412,6 +395,8 @@ fn sorted<E: From<ColumnarError> + Send, S: Settlement>(
     let mut buffer: Vec<u8> = Vec::new();
     // The previous row's person, owned (the row it came from is gone).
     let mut previous: Option<(Vec<u8>, String)> = None;
+    // Where the current person's records start in the buffer.
+    let mut person_start = 0_usize;
     let mut seq = 0_u64;
     let flush = |buffer: &mut Vec<u8>, sink: &mut dyn Sink<E, S>| -> Result<(), E> {
         let splits = settle_records(buffer, rules)?;
@@ -441,8 +426,16 @@ fn sorted<E: From<ColumnarError> + Send, S: Settlement>(
         }
         if previous.as_ref().is_none_or(|(p, _)| p.as_slice() != key.as_slice()) {
             previous = Some((key, row.person.to_string()));
+            person_start = buffer.len();
         }
         spill::encode(&mut buffer, seq, &row)?;
+        // One person's claims are settled together: they must fit the budget.
+        let person_bytes = buffer.len().checked_sub(person_start).expect("invariant: within the buffer");
+        if person_bytes > chunk {
+            let needed = (person_bytes as u64).saturating_mul(S::MEMORY_PER_RECORD_BYTE);
+            let person = row.person.to_string();
+            return Err(ColumnarError::Person { person, needed, budget: options.memory_budget }.into());
+        }
         seq = next(seq);
         Ok(())
     })?;

@@ -55,13 +55,26 @@ pub enum ColumnarError {
         /// The previous row's person.
         previous: String,
     },
-    /// The claims of one partition (one person's claims at the least) do not
-    /// fit the memory budget.
+    /// The claims of one partition could not be split into parts that fit
+    /// the memory budget (or partitions were forced: `Options::partitions`).
     #[error(
-        "claims: a partition of {needed} bytes (the claims of persons that hash together) does not fit the memory budget of {budget} bytes; expected a larger budget (--memory-budget) or more partitions"
+        "claims: a partition of {needed} bytes of claim records could not be split into parts that fit the memory budget of {budget} bytes; expected a larger budget (--memory-budget)"
     )]
     Budget {
-        /// Bytes the partition needs.
+        /// Bytes of claim records of the partition.
+        needed: u64,
+        /// The budget.
+        budget: u64,
+    },
+    /// The claims of one person need more memory to settle together (they
+    /// must be) than the whole budget.
+    #[error(
+        "claims: the claims of person {person} need about {needed} bytes of memory to settle together, more than the memory budget of {budget} bytes; expected a larger budget (--memory-budget)"
+    )]
+    Person {
+        /// The person, as the report shows it.
+        person: String,
+        /// Bytes of memory its claims need.
         needed: u64,
         /// The budget.
         budget: u64,

@@ -71,6 +71,8 @@ mod cells;
 pub mod cleanup;
 mod decode;
 mod engine;
+#[cfg(test)]
+mod engine_tests;
 mod error;
 mod files;
 mod gather;
@@ -83,6 +85,7 @@ mod parquet_out;
 pub mod paths;
 mod person_years;
 mod read_ahead;
+mod settled;
 mod sink;
 mod spill;
 pub mod tables;

@@ -183,6 +183,19 @@ impl<'a> Cursor<'a> {
         (seq, Claim { person: key, date: date_of(days), eligible_cost: cost })
     }
 
+    /// The length of the next record and the bytes of its person's
+    /// encoding, moving past it.
+    pub(crate) fn record_and_person(&mut self) -> (usize, &'a [u8]) {
+        let start = self.bytes.len();
+        self.take(8 + 4 + 8);
+        let at_person = self.bytes;
+        self.skip_person();
+        let person_len = at_person.len().checked_sub(self.bytes.len()).expect("invariant: the cursor moved forward");
+        self.skip_claim_id();
+        let used = start.checked_sub(self.bytes.len()).expect("invariant: the cursor moved forward");
+        (used, at_person.get(..person_len).expect("invariant: the person lies within its record"))
+    }
+
     /// Moves past the next record (without reading it).
     pub(crate) fn skip(&mut self) {
         self.take(8 + 4 + 8);
@@ -253,6 +266,11 @@ impl Store {
         })
     }
 
+    /// The records held in memory (all of an in-memory store's).
+    pub(crate) fn records(&self) -> &[u8] {
+        &self.buffer
+    }
+
     /// The buffer to append records to.
     pub(crate) fn buffer(&mut self) -> &mut Vec<u8> {
         &mut self.buffer
@@ -269,6 +287,28 @@ impl Store {
                 self.buffer.clear();
             }
         }
+        Ok(())
+    }
+
+    /// The file of a spilling store, complete, and the bytes of its records.
+    pub(crate) fn into_file(self) -> Result<(PathBuf, u64)> {
+        let Store { buffer, file, bytes, .. } = self;
+        let (path, mut w) = file.expect("invariant: a spilling store");
+        w.write_all(&buffer).map_err(ColumnarError::io(path.as_path(), "write"))?;
+        w.flush().map_err(ColumnarError::io(path.as_path(), "write"))?;
+        Ok((path, bytes))
+    }
+
+    /// Makes an in-memory store spill to `path` (created now), its records
+    /// so far written there first.
+    pub(crate) fn start_spilling(&mut self, path: PathBuf, buffer: usize) -> Result<()> {
+        debug_assert!(self.file.is_none(), "an in-memory store");
+        let mut spilling = Store::spilling(path, buffer)?;
+        if let Some((path, w)) = &mut spilling.file {
+            w.write_all(&self.buffer).map_err(ColumnarError::io(path.as_path(), "write"))?;
+        }
+        spilling.bytes = self.bytes;
+        *self = spilling;
         Ok(())
     }
 

@@ -56,7 +56,7 @@ pub(crate) fn columnar_error(key: &str, shown: &str, e: ColumnarError) -> Scenar
             file(ScenarioError::input(format!("{key}: {e}")))
         }
         ColumnarError::Format { .. } => file(ScenarioError::input(format!("{key}: {e}")).with_code(codes::UNREADABLE)),
-        ColumnarError::Budget { .. } | ColumnarError::Option { .. } => {
+        ColumnarError::Budget { .. } | ColumnarError::Person { .. } | ColumnarError::Option { .. } => {
             ScenarioError::input(format!("{key}: {e}")).with_code(codes::LIMIT)
         }
         ColumnarError::Io { .. } => ScenarioError::io(e.to_string()),
