@@ -438,6 +438,10 @@ pub(crate) struct ServeArgs {
     /// Largest estimated memory of one projection [default: 2GiB].
     #[arg(long, value_name = "SIZE", value_parser = size)]
     pub(crate) max_projection_memory: Option<u64>,
+    /// Most units one unit correlation matrix may correlate (checking it costs units³) [default:
+    /// 500].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_correlated_units: Option<u64>,
     /// Most rows of trial paths one simulate/paths request may answer (trials × years × schemes)
     /// [default: 1000000].
     #[arg(long, value_name = "N")]
@@ -504,6 +508,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.max_projection_memory {
             c.limits.projection_bytes = v;
+        }
+        if let Some(v) = self.max_correlated_units {
+            c.limits.correlated_units = v;
         }
         if let Some(v) = self.max_path_rows {
             c.limits.path_rows = v;

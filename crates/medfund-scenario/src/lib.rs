@@ -474,14 +474,15 @@ pub fn sweep_file(
 
 /// Runs a sweep as [`sweep_file`] does, but hands each row to `row` in
 /// cartesian order as soon as its chunk is done, so that a caller can write
-/// it out at once; `progress(done, total)` hears how far it got. Returns
-/// the number of combinations.
+/// it out at once; `progress(done, total)` hears each combination finished
+/// (from any thread; a caller may stop the sweep there by unwinding).
+/// Returns the number of combinations.
 pub fn sweep_file_each(
     path: &str,
     settings: &[Setting],
     format: Option<ScenarioFormat>,
     limits: &Limits,
-    progress: &dyn Fn(u64, u64),
+    progress: &(dyn Fn(u64, u64) + Sync),
     row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
 ) -> ScenarioResult<u64> {
     let (doc, source) = sweep::document(path, format, limits)?;
@@ -498,7 +499,7 @@ pub fn sweep_value_each(
     lists: impl Into<Lists>,
     settings: &[Setting],
     limits: &Limits,
-    progress: &dyn Fn(u64, u64),
+    progress: &(dyn Fn(u64, u64) + Sync),
     row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
 ) -> ScenarioResult<u64> {
     sweep::sweep_each(&doc, &source(name, lists, limits), settings, progress, row)

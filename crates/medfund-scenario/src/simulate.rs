@@ -112,7 +112,7 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
             .at(&source.name));
     };
     let rows: Vec<UnitRow> = crate::compute::riskpool_rows(r, source).map_err(at)?;
-    crate::compute::validate_projection(p, Some((r, &rows))).map_err(at)?;
+    crate::compute::validate_projection(p, Some((r, &rows)), &source.limits).map_err(at)?;
     crate::compute::check_projection_work(p, &rows, &source.limits).map_err(at)?;
     let revenues = crate::compute::riskpool_revenues(scenario, r, &rows, source).map_err(at)?;
     let mut schemes = Vec::new();
@@ -168,7 +168,7 @@ pub(crate) fn prepare(scenario: &Scenario, source: &Source) -> ScenarioResult<Pr
         .with_per_unit(p.per_unit.unwrap_or(false));
     let streams = p.streams.unwrap_or_default();
     let mut shocks = p.shocks.as_ref().map(|s| s.shocks()).unwrap_or_default().with_streams(streams);
-    if let Some(matrix) = crate::compute::unit_correlation(p, &rows).map_err(at)? {
+    if let Some(matrix) = crate::compute::unit_correlation(p, &rows, &source.limits).map_err(at)? {
         shocks = shocks.with_unit_correlation(matrix);
     }
     if options.per_unit {

@@ -312,12 +312,13 @@ fn check_sweep_work(doc: &Value, settings: &[Setting], source: &Source, total: u
 
 /// Runs `doc` once per combination of `settings`, in parallel chunks, and
 /// hands each row to `row` in cartesian order; `progress(done, total)`
-/// hears how far it got. Returns the number of combinations.
+/// hears each combination finished, from any thread. Returns the number of
+/// combinations.
 pub(crate) fn sweep_each(
     doc: &Value,
     source: &Source,
     settings: &[Setting],
-    progress: &dyn Fn(u64, u64),
+    progress: &(dyn Fn(u64, u64) + Sync),
     row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
 ) -> ScenarioResult<u64> {
     sweep_range(doc, source, settings, None, progress, row)
@@ -331,7 +332,7 @@ pub(crate) fn sweep_range(
     source: &Source,
     settings: &[Setting],
     range: Option<std::ops::Range<u64>>,
-    progress: &dyn Fn(u64, u64),
+    progress: &(dyn Fn(u64, u64) + Sync),
     row: &mut dyn FnMut(SweepRow) -> ScenarioResult<()>,
 ) -> ScenarioResult<u64> {
     let total = combinations(settings, source)?;
@@ -345,19 +346,24 @@ pub(crate) fn sweep_range(
         .with_code(codes::LIMIT));
     }
     let mut start = range.start;
+    let of = range.end.checked_sub(range.start).expect("invariant: end ≥ start");
+    // Heard after each combination (from any thread), so that a caller can
+    // stop a sweep between two of them.
+    let done = std::sync::atomic::AtomicU64::new(0);
     while start < range.end {
         let end = start.saturating_add(CHUNK).min(range.end);
         let rows: Vec<SweepRow> = (start..end)
             .into_par_iter()
-            .map(|i| run_one(doc, source, &combination(settings, i)))
+            .map(|i| {
+                let one = run_one(doc, source, &combination(settings, i));
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                progress(finished.checked_add(1).expect("invariant: at most the combinations"), of);
+                one
+            })
             .collect::<ScenarioResult<_>>()?;
         for r in rows {
             row(r)?;
         }
-        progress(
-            end.checked_sub(range.start).expect("invariant: end ≥ start"),
-            range.end.checked_sub(range.start).expect("invariant: end ≥ start"),
-        );
         start = end;
     }
     Ok(total)

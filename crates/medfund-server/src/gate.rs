@@ -29,6 +29,52 @@ pub(crate) struct Gate {
     timeout: Duration,
 }
 
+/// Set once a computation's request has been answered without it (timed
+/// out) or abandoned (the client went away): long computations look at it
+/// between trials and combinations and stop.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Cancel(Arc<std::sync::atomic::AtomicBool>);
+
+/// What a cancelled computation unwinds with: not a panic (no hook runs,
+/// nothing is logged as a fault); the gate catches it. As salsa cancels a
+/// query: the computation's callbacks cannot return an error.
+#[derive(Debug)]
+pub(crate) struct Cancelled;
+
+impl Cancel {
+    fn set(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    /// Whether the computation should stop.
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Stops the computation here if it is cancelled, by unwinding with
+    /// [`Cancelled`] (which the gate catches).
+    pub(crate) fn check(&self) {
+        if self.is_set() {
+            std::panic::resume_unwind(Box::new(Cancelled));
+        }
+    }
+}
+
+/// Cancels a computation when the request waiting for it goes away —
+/// timed out, or dropped with its client — unless it was answered.
+struct CancelOnDrop {
+    cancel: Cancel,
+    answered: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.cancel.set();
+        }
+    }
+}
+
 /// Room held for a request's body until the request is done with it.
 #[derive(Debug)]
 pub(crate) struct BodyRoom(#[allow(dead_code, reason = "held for its Drop")] tokio::sync::OwnedSemaphorePermit);
@@ -98,26 +144,38 @@ impl Gate {
     pub(crate) async fn run<T, F>(&self, request_id: &str, job: F) -> Result<T, Problem>
     where
         T: Send + 'static,
-        F: FnOnce() -> Result<T, Problem> + Send + 'static,
+        F: FnOnce(&Cancel) -> Result<T, Problem> + Send + 'static,
     {
         let deadline = tokio::time::Instant::now().checked_add(self.timeout);
         let permit = match Arc::clone(&self.permits).try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => self.wait(deadline, Arc::clone(&self.permits).acquire_owned()).await?,
         };
+        let mut guard = CancelOnDrop { cancel: Cancel::default(), answered: false };
+        let cancel = guard.cancel.clone();
         let handle = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            job()
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&cancel)))
         });
         let joined = match deadline {
+            // On time out the guard cancels the computation as it drops.
             Some(d) => tokio::time::timeout_at(d, handle).await.map_err(|_| self.timed_out())?,
             None => handle.await,
         };
+        guard.answered = true;
         match joined {
-            Ok(result) => result,
-            Err(e) => {
-                let what = if e.is_panic() { "panicked" } else { "was cancelled" };
-                tracing::error!(request_id, "a computation {what}; answered 500 under this request id");
+            Ok(Ok(result)) => result,
+            Ok(Err(payload)) if payload.is::<Cancelled>() => Err(self.timed_out()),
+            Ok(Err(payload)) => {
+                let what = medfund_columnar::panic_text(payload.as_ref());
+                tracing::error!(request_id, panic = what, "a computation panicked; answered 500 under this request id");
+                Err(Problem::internal(request_id))
+            }
+            Err(_) => {
+                tracing::error!(
+                    request_id,
+                    "a computation was cancelled by the runtime; answered 500 under this request id"
+                );
                 Err(Problem::internal(request_id))
             }
         }

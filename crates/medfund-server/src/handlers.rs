@@ -12,7 +12,7 @@ use medfund_scenario::{Report, Scenario, ScenarioError, ScenarioFormat, Setting,
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::post::{Accepts, Post, params};
+use crate::post::{Accepts, Job, Post, params};
 use crate::problem::Problem;
 use crate::request::{OutputFormat, Params};
 use crate::{App, RequestId};
@@ -182,8 +182,19 @@ pub(crate) async fn check(State(app): State<Arc<App>>, Extension(id): Extension<
 }
 
 /// The projection of a request's scenario, within the service's limits.
-pub(crate) fn simulate_request(app: &App, scenario: &Scenario) -> Result<medfund_scenario::Projection, ScenarioError> {
-    medfund_scenario::simulate_scenario(scenario, REQUEST, std::path::PathBuf::from("."), &app.config.limits, &|_| {})
+/// A request whose answer was given without it stops between trials.
+pub(crate) fn simulate_request(
+    job: &Job<'_>,
+    scenario: &Scenario,
+) -> Result<medfund_scenario::Projection, ScenarioError> {
+    let stop_if_cancelled = |_| job.cancel.check();
+    medfund_scenario::simulate_scenario(
+        scenario,
+        REQUEST,
+        std::path::PathBuf::from("."),
+        &job.config.limits,
+        &stop_if_cancelled,
+    )
 }
 
 /// `POST /v1/simulate`: the Monte Carlo projection (§8).
@@ -295,7 +306,8 @@ pub(crate) async fn sweep(State(app): State<Arc<App>>, Extension(id): Extension<
             std::path::PathBuf::from("."),
             &settings,
             &job.config.limits,
-            &|_, _| {},
+            // A request whose answer was given without it stops between combinations.
+            &|_, _| job.cancel.check(),
             &mut |r| {
                 rows.push(r);
                 Ok(())

@@ -89,8 +89,9 @@ pub struct Config {
     pub write_timeout: Duration,
     /// The limits of each computation: those of the command line, except
     /// that list files are never read, a projection simulates at most
-    /// 20,000,000 unit-years, trial paths hold at most 1,000,000 rows and a
-    /// sweep runs at most 1,000 combinations (each answered 422 past it).
+    /// 20,000,000 unit-years, a unit correlation matrix correlates at most
+    /// 500 units, trial paths hold at most 1,000,000 rows and a sweep runs
+    /// at most 1,000 combinations (each answered 422 past it).
     pub limits: Limits,
     /// How PNG charts are drawn: their scale (2: 2,400 pixels wide) and
     /// fonts (the machine's, the bundled one and any files given; loaded by
@@ -108,6 +109,7 @@ impl Default for Config {
         limits.list_files = false;
         limits.projection_work = 20_000_000;
         limits.path_rows = 1_000_000;
+        limits.correlated_units = 500;
         limits.sweep_combinations = 1_000;
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let max_body: u64 = 64 << 20;

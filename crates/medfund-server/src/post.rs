@@ -9,6 +9,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::HeaderMap;
 use medfund_scenario::ScenarioFormat;
 
+use crate::gate::Cancel;
 use crate::handlers::Answer;
 use crate::problem::Problem;
 use crate::request::{Params, content_format, declared_length, linger, read_body};
@@ -55,7 +56,7 @@ impl Post {
     ) -> Answer
     where
         P: Send + 'static,
-        W: FnOnce(&App, P, ScenarioFormat, Vec<u8>) -> Answer + Send + 'static,
+        W: FnOnce(&Job<'_>, P, ScenarioFormat, Vec<u8>) -> Answer + Send + 'static,
     {
         let limit = app.config.max_body;
         let admitted = async {
@@ -76,11 +77,26 @@ impl Post {
         let raw = read_body(&self.headers, self.body, limit, app.config.body_timeout).await?;
         let job = Arc::clone(&app);
         app.gate
-            .run(&id.0, move || {
+            .run(&id.0, move |cancel| {
                 let _room = room;
-                work(&job, p, format, raw)
+                work(&Job { app: &job, cancel }, p, format, raw)
             })
             .await
+    }
+}
+
+/// What a computation works with: the app, and whether it should stop.
+pub(crate) struct Job<'a> {
+    app: &'a App,
+    /// Set when the request was answered without it: see [`Cancel::check`].
+    pub(crate) cancel: &'a Cancel,
+}
+
+impl std::ops::Deref for Job<'_> {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        self.app
     }
 }
 

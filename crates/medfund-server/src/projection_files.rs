@@ -74,7 +74,8 @@ pub(crate) async fn simulate_paths(
             REQUEST,
             PathBuf::from("."),
             &job.config.limits,
-            &|_| {},
+            // A request whose answer was given without it stops between trials.
+            &|_| job.cancel.check(),
             &file,
             p.money,
         )?;

@@ -116,7 +116,7 @@ pub(crate) fn run_collecting(
     if let Some(p) = &scenario.projection {
         // Without readable units there is nothing to check the projection against.
         if scenario.riskpool.is_none() || units.is_some() {
-            errors.keep(validate_projection(p, scenario.riskpool.as_ref().zip(units.as_deref())));
+            errors.keep(validate_projection(p, scenario.riskpool.as_ref().zip(units.as_deref()), &source.limits));
         }
     }
     if !errors.list.is_empty() {
@@ -132,6 +132,7 @@ pub(crate) fn run_collecting(
 pub(crate) fn validate_projection(
     p: &crate::scenario::ProjectionSection,
     riskpool: Option<(&RiskpoolSection, &[UnitRow])>,
+    limits: &crate::limits::Limits,
 ) -> ScenarioResult<()> {
     let Some((section, units)) = riskpool else {
         return Err(ScenarioError::input(
@@ -196,7 +197,7 @@ pub(crate) fn validate_projection(
     if let Some(shocks) = &p.shocks {
         shocks.shocks().check().map_err(|e| ScenarioError::input(format!("projection.{e}")))?;
     }
-    unit_correlation(p, units)?;
+    unit_correlation(p, units, limits)?;
     projection_history(section, p).map(|_| ())
 }
 
@@ -207,11 +208,21 @@ pub(crate) fn validate_projection(
 pub(crate) fn unit_correlation(
     p: &crate::scenario::ProjectionSection,
     units: &[UnitRow],
+    limits: &crate::limits::Limits,
 ) -> ScenarioResult<Option<Vec<Vec<medfund_core::Rate>>>> {
     let Some(c) = p.shocks.as_ref().and_then(|s| s.unit_correlation.as_ref()) else {
         return Ok(None);
     };
     let at = "projection.shocks.unit_correlation";
+    // Before the matrix is decomposed: that costs units³.
+    let named = u64::try_from(c.units.len().max(c.matrix.len())).unwrap_or(u64::MAX);
+    if named > limits.correlated_units {
+        return Err(ScenarioError::input(format!(
+            "{at}: a matrix over {named} units, more than the limit of {} correlated units; expected fewer units, or one correlation across units (across_units)",
+            limits.correlated_units
+        ))
+        .with_code(codes::LIMIT));
+    }
     if let Some(across) = p.shocks.as_ref().and_then(|s| s.across_units) {
         return Err(ScenarioError::input(format!(
             "{at}: given with across_units = {across}; expected either the matrix or one correlation across units"

@@ -97,3 +97,23 @@ fn a_matrix_that_is_no_correlation_matrix_is_an_error_naming_the_entry() {
     let e = simulate(short).unwrap_err();
     assert!(e.contains("2 rows for 3 units"), "{e}");
 }
+
+/// #36 (13): checking a matrix decomposes it (3,000 units: 8.6 s and
+/// 697 MB for a `check`); past `Limits::correlated_units` it is refused
+/// before, by `check` and `simulate` alike.
+#[test]
+fn a_matrix_over_more_units_than_the_limit_is_refused_before_it_is_decomposed() {
+    let rows = [["1", "80%", "-20%"], ["80%", "1", "10%"], ["-20%", "10%", "1"]];
+    let text = format!("{}[projection.shocks]\n{}", common::THREE_UNITS, matrix(&["a", "b", "c"], &rows));
+    let s = medfund_scenario::parse_scenario(&text, medfund_scenario::ScenarioFormat::Toml, "p.toml").unwrap();
+    let mut limits = medfund_scenario::Limits::default();
+    limits.correlated_units = 2;
+    let dot = std::path::PathBuf::from(".");
+    let e = medfund_scenario::simulate_scenario(&s, "p.toml", dot.clone(), &limits, &|_| {}).unwrap_err();
+    assert_eq!(e.code, "limit", "{e}");
+    assert!(e.to_string().contains("a matrix over 3 units, more than the limit of 2 correlated units"), "{e}");
+    let errors = medfund_scenario::run_scenario_all(&s, "p.toml", dot.clone(), false, &limits).unwrap_err();
+    assert!(errors.iter().any(|e| e.code == "limit"), "{errors:?}");
+    limits.correlated_units = 3;
+    assert!(medfund_scenario::simulate_scenario(&s, "p.toml", dot, &limits, &|_| {}).is_ok());
+}

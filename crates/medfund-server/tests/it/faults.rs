@@ -188,8 +188,8 @@ fn a_computation_past_the_time_limit_is_503_and_the_service_goes_on() {
     let mut c = config();
     c.request_timeout = Duration::from_millis(100);
     let s = start(c);
-    // The computation goes on after its 503 (the test waits for it when it
-    // stops the service): long enough for the limit, short for the suite.
+    // Long enough for the limit, short for the suite (the computation is
+    // cancelled after its 503: work_limits.rs).
     s.post_json("/v1/simulate", &heavy(common::size(5_000, 20_000))).problem(503, "timeout");
     healthy(&s);
 }

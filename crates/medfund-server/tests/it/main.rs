@@ -8,3 +8,4 @@ mod faults;
 mod openapi;
 mod projection_files;
 mod service;
+mod work_limits;

@@ -1,0 +1,68 @@
+//! #36 (13): work whose request timed out is cancelled (its worker freed
+//! at once), and a unit correlation matrix larger than the service takes is
+//! refused before it is decomposed.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::common::{config, demo_json, start};
+
+/// A projection of 20 units × 20 years × `trials`: seconds in a debug build.
+fn heavy(trials: u32) -> String {
+    let units: Vec<_> = (0..20)
+        .map(|i| json!({"id": format!("u{i}"), "scheme": "employee", "revenue": "1000000", "expenditure": "990000"}))
+        .collect();
+    json!({
+        "riskpool": {"year": 2023, "units": units},
+        "projection": {"years": 20, "trials": trials, "seed": 1, "default": {
+            "revenue_growth": {"mean": "3%", "sd": "2%"}, "expenditure_growth": {"mean": "4%", "sd": "2%"}}}
+    })
+    .to_string()
+}
+
+/// Two long sweeps held both cores for minutes after their 503: the one
+/// worker is free again as soon as the request times out.
+#[test]
+fn a_computation_whose_request_timed_out_stops_and_frees_its_worker() {
+    let mut c = config();
+    c.workers = 1;
+    c.request_timeout = Duration::from_millis(500);
+    let s = start(c);
+    let started = Instant::now();
+    s.post_json("/v1/simulate", &heavy(40_000)).problem(503, "timeout");
+    // 100 combinations of 200 trials: each short, together long.
+    let sweep = json!({"scenario": serde_json::from_str::<serde_json::Value>(&heavy(200)).unwrap(),
+        "set": {"projection.seed": (1..101).collect::<Vec<u32>>()}});
+    s.post_json("/v1/sweep", &sweep.to_string()).problem(503, "timeout");
+    // Were the computations still running, the demo would wait for the worker past its own limit.
+    let answered = (0..40).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        s.post_json("/v1/run", &demo_json()).status == 200
+    });
+    assert!(answered, "the worker was not freed");
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_unit_correlation_over_more_units_than_the_service_takes_is_422() {
+    let n = 501;
+    let units: Vec<_> = (0..n)
+        .map(|i| json!({"id": format!("u{i}"), "scheme": "employee", "revenue": "1000", "expenditure": "900"}))
+        .collect();
+    let names: Vec<String> = (0..n).map(|i| format!("employee/u{i}")).collect();
+    let matrix: Vec<Vec<&str>> = (0..n).map(|i| (0..n).map(|j| if i == j { "1" } else { "0" }).collect()).collect();
+    let body = json!({
+        "riskpool": {"year": 2023, "units": units},
+        "projection": {"years": 2, "trials": 10, "seed": 1,
+            "default": {"revenue_growth": {"mean": "3%", "sd": "2%"}, "expenditure_growth": {"mean": "4%", "sd": "2%"}},
+            "shocks": {"unit_correlation": {"units": names, "matrix": matrix}}}
+    })
+    .to_string();
+    let s = start(config());
+    for path in ["/v1/check", "/v1/simulate"] {
+        let p = s.post_json(path, &body).problem(422, "limit");
+        assert!(p["detail"].as_str().unwrap().contains("more than the limit of 500 correlated units"), "{p}");
+    }
+}
