@@ -417,6 +417,10 @@ pub(crate) struct ServeArgs {
     /// Longest time a request body may take to arrive, in seconds [default: 30]; past it, 408.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) body_timeout: Option<u64>,
+    /// Largest answer of /v1/run [default: 256MiB]: a scenario whose report could be larger (its
+    /// inline lists, more with explain=true) is answered 422 before it is computed.
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub(crate) max_answer: Option<u64>,
     /// Bytes of request bodies held at once [default: --max-body × (workers + 1)]; a request waits
     /// for room for its body, in the queue, before the body is read.
     #[arg(long, value_name = "SIZE", value_parser = size)]
@@ -485,6 +489,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.body_timeout {
             c.body_timeout = std::time::Duration::from_secs(v);
+        }
+        if let Some(v) = self.max_answer {
+            c.max_answer = v;
         }
         match self.body_memory {
             Some(v) => c.body_memory = v,

@@ -44,6 +44,7 @@ mod presets;
 mod projection_tables;
 mod render;
 mod report;
+mod report_size;
 mod report_tables;
 mod scenario;
 mod shards;

@@ -146,6 +146,21 @@ fn run_report(app: &App, scenario: &Scenario, explain: bool) -> Result<Report, P
         .map_err(Problem::scenario)
 }
 
+/// Refuses, before computing it, a report that could be larger than
+/// `--max-answer` in any form (`Scenario::report_bytes_bound`).
+fn answer_within_limit(app: &App, scenario: &Scenario, explain: bool) -> Result<(), Problem> {
+    let bound = scenario.report_bytes_bound(explain);
+    if bound <= app.config.max_answer {
+        return Ok(());
+    }
+    let instead = if explain { "explain=false, fewer inline items" } else { "fewer inline items" };
+    let detail = format!(
+        "the report of this scenario could be {bound} bytes, more than the limit of {} bytes for an answer; expected {instead}, or a larger --max-answer",
+        app.config.max_answer
+    );
+    Err(Problem::scenario(vec![ScenarioError::input(detail).with_code(medfund_scenario::codes::LIMIT)]))
+}
+
 /// `POST /v1/run`.
 pub(crate) async fn run(State(app): State<Arc<App>>, Extension(id): Extension<RequestId>, post: Post) -> Answer {
     post.answer(
@@ -154,7 +169,9 @@ pub(crate) async fn run(State(app): State<Arc<App>>, Extension(id): Extension<Re
         params(&["format", "lang", "explain", "pretty"]),
         Accepts::Scenario,
         move |job, p, format, raw| {
-            let report = run_report(job, &scenario_of(&raw, format)?, p.explain)?;
+            let scenario = scenario_of(&raw, format)?;
+            answer_within_limit(job, &scenario, p.explain)?;
+            let report = run_report(job, &scenario, p.explain)?;
             let json = || written(|out| medfund_scenario::write_json(&report, p.pretty, out));
             tables_answer(json, || medfund_scenario::report_tables(&report), p)
         },

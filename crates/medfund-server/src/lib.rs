@@ -70,6 +70,11 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Longest time a body may take to arrive (30 s); past it, 408.
     pub body_timeout: Duration,
+    /// Largest answer of `/v1/run`, in bytes (256 MiB): a scenario whose
+    /// report could be larger (`Scenario::report_bytes_bound`: its inline
+    /// lists, more with `explain=true`) is answered 422 before it is
+    /// computed.
+    pub max_answer: u64,
     /// Bytes of request bodies held at once (default: `max_body` times the
     /// workers and one more: a body for each worker and one arriving). A
     /// request is admitted (given room for its `Content-Length`, or
@@ -120,6 +125,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(30),
             body_memory: max_body.saturating_mul(u64::try_from(workers).unwrap_or(u64::MAX).saturating_add(1)),
+            max_answer: 256 << 20,
             max_connections: 1_024,
             header_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),

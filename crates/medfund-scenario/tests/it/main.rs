@@ -18,6 +18,7 @@ mod projection_streams_paths;
 mod projection_two_pass;
 mod projection_unit_correlation;
 mod random_scenarios;
+mod report_size;
 mod revenue_link;
 mod scale_common;
 mod schemas;

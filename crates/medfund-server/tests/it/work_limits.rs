@@ -66,3 +66,18 @@ fn a_unit_correlation_over_more_units_than_the_service_takes_is_422() {
         assert!(p["detail"].as_str().unwrap().contains("more than the limit of 500 correlated units"), "{p}");
     }
 }
+
+/// #36 (15): `?explain=true` on a 61 MiB body answered 988 MB (a 3.1 GB
+/// peak). A report that could pass `max_answer` is refused before it is built.
+#[test]
+fn a_report_that_could_pass_the_answer_limit_is_422_before_it_is_computed() {
+    let mut c = config();
+    c.max_answer = 300 << 10;
+    let s = start(c);
+    let p = s.post_json("/v1/run?explain=true", &demo_json()).problem(422, "limit");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.contains("more than the limit of 307200 bytes for an answer; expected explain=false"), "{detail}");
+    let plain = s.post_json("/v1/run", &demo_json());
+    assert_eq!(plain.status, 200);
+    assert!(plain.body.len() < 300 << 10);
+}
