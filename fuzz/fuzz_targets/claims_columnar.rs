@@ -54,7 +54,8 @@ fn with_text_ids(mut report: serde_json::Value) -> serde_json::Value {
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
     let dir = folder();
-    let (key, file) = if selector % 2 == 0 { ("claims_parquet", "claims.parquet") } else { ("claims_arrow", "claims.arrow") };
+    let (key, file) =
+        if selector % 2 == 0 { ("claims_parquet", "claims.parquet") } else { ("claims_arrow", "claims.arrow") };
     std::fs::write(dir.join(file), bytes).expect("write the claims file");
     let report = match run(dir, key, file) {
         Err(e) => {
@@ -67,7 +68,8 @@ fuzz_target!(|data: &[u8]| {
     let claims = report["supplementary"]["claims"].as_array().expect("claims");
     let ids = claims.first().is_some_and(|c| c.get("claim_id").is_some());
     let mut csv = csv::Writer::from_writer(Vec::new());
-    let header: &[&str] = if ids { &["claim_id", "person", "date", "eligible_cost"] } else { &["person", "date", "eligible_cost"] };
+    let header: &[&str] =
+        if ids { &["claim_id", "person", "date", "eligible_cost"] } else { &["person", "date", "eligible_cost"] };
     csv.write_record(header).expect("in memory");
     for c in claims {
         let person = c["person"].as_str().expect("person");

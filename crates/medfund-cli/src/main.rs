@@ -255,9 +255,38 @@ fn draw(
     Ok(())
 }
 
+/// The settings of glibc's allocator that `serve` runs with unless the
+/// environment sets its own: blocks of 1 MiB and more are mapped apart and
+/// unmapped when freed (glibc otherwise raises that threshold after each
+/// large block, and keeps what large requests used: 112 MB after five
+/// 29 MB requests instead of 57 MB), the heap is trimmed past 1 MiB free,
+/// and two arenas serve every thread (each worker's arena would keep its
+/// own peak). The legacy variables, read by glibc 2.17 and later alike.
+const MALLOC_SETTINGS: [(&str, &str); 3] =
+    [("MALLOC_MMAP_THRESHOLD_", "1048576"), ("MALLOC_TRIM_THRESHOLD_", "1048576"), ("MALLOC_ARENA_MAX", "2")];
+
+/// Starts the command again with [`MALLOC_SETTINGS`] (they are read when a
+/// process starts), unless one of them is set already; the same process
+/// (`exec` keeps its id). Returns only if that cannot be done, to serve as
+/// it is.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn with_malloc_settings() {
+    use std::os::unix::process::CommandExt;
+    if MALLOC_SETTINGS.iter().any(|(name, _)| std::env::var_os(name).is_some()) {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else { return };
+    let failed = std::process::Command::new(exe).args(std::env::args_os().skip(1)).envs(MALLOC_SETTINGS).exec();
+    say(&format!("medfund: serving with glibc's default allocator settings ({failed})"));
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn with_malloc_settings() {}
+
 /// `medfund serve`: binds, says where on standard output, serves until
 /// SIGTERM or Ctrl-C.
 fn serve(args: &args::ServeArgs) -> ScenarioResult<()> {
+    with_malloc_settings();
     let failed = |what: &str, e: std::io::Error| ScenarioError::other(format!("{what}: {e}"));
     medfund_server::init_logging(match args.log_format {
         args::LogFormatArg::Text => medfund_server::LogFormat::Text,
