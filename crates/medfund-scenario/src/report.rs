@@ -277,6 +277,11 @@ pub struct UnitFundsReport {
     pub employee_accounts: medfund_core::Money,
     /// Its residents' pooling fund.
     pub resident_pooling: medfund_core::Money,
+    /// Headcount rows naming it (a row of 0 persons names it too: one
+    /// rule for every row kind, for the link into `[riskpool]`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) resident_rows: u64,
 }
 
 impl UnitFundsReport {
@@ -290,6 +295,7 @@ impl UnitFundsReport {
             employee_pooling: Money::ZERO,
             employee_accounts: Money::ZERO,
             resident_pooling: Money::ZERO,
+            resident_rows: 0,
         }
     }
 }

@@ -89,6 +89,7 @@ pub(super) fn compute(
                         ScenarioError::input(format!("contributions.residents: unit {id:?} has more than 18446744073709551615 persons; expected fewer"))
                     })?;
                     u.resident_pooling = u.resident_pooling.checked_add(k.total).map_err(overflow)?;
+                    u.resident_rows = u.resident_rows.checked_add(1).expect("invariant: a count of rows fits a u64");
                 }
                 None => {
                     let file = s.residents.as_ref().and_then(|r| r.headcounts_files().given());

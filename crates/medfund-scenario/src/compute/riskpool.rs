@@ -58,13 +58,14 @@ pub(crate) fn unit_revenues(
             "riskpool.revenue_from: \"contributions\" but the scenario has no [contributions]; expected a [contributions] section whose rows name the units",
         ));
     };
-    if let Some(e) = &report.employees {
-        if e.year != s.year.0 {
-            return Err(ScenarioError::input(format!(
-                "contributions.year: {} while riskpool.year is {}; expected the contributions of the riskpool's fund year",
-                e.year, s.year.0
-            )));
-        }
+    // The year given is the contributions' year, whatever rows there are.
+    if let Some(year) = section.year.filter(|y| y.0 != s.year.0) {
+        return Err(ScenarioError::input(format!(
+            "contributions.year: {} while riskpool.year is {}; expected the contributions of the riskpool's fund year",
+            year.0, s.year.0
+        )));
+    }
+    if report.employees.is_some() {
         if section.figures == FiguresChoice::Personal {
             return Err(ScenarioError::input(
                 "contributions.figures: \"personal\" gives no pooling-fund figures, which riskpool.revenue_from = \"contributions\" needs; expected figures = \"all\"",
@@ -92,7 +93,7 @@ pub(crate) fn unit_revenues(
                 "employees or arrears",
             ),
             Scheme::Resident => {
-                (funds.is_some_and(|f| f.residents > 0), funds.map(|f| f.resident_pooling), "resident headcounts")
+                (funds.is_some_and(|f| f.resident_rows > 0), funds.map(|f| f.resident_pooling), "resident headcounts")
             }
         };
         let revenue = revenue.filter(|_| named).ok_or_else(|| {
@@ -114,7 +115,7 @@ pub(crate) fn unit_revenues(
         let has = |scheme: Scheme| rows.iter().any(|u| u.id == f.unit && u.scheme == scheme);
         let lost = if (f.employees > 0 || f.arrears > 0) && !has(Scheme::Employee) {
             Some(("employee", f.employee_pooling))
-        } else if f.residents > 0 && !has(Scheme::Resident) {
+        } else if f.resident_rows > 0 && !has(Scheme::Resident) {
             Some(("resident", f.resident_pooling))
         } else {
             None

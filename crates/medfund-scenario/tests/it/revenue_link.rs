@@ -156,3 +156,33 @@ fn the_linked_trace_follows_the_money_and_resolves_in_the_report() {
         assert!(r.pointer(figure).is_some(), "{figure} is not in the report");
     }
 }
+
+/// #39 (1): one rule for every row kind — a headcount row of 0 persons
+/// names its unit, as an arrear of 0.00 does: it reaches a fund unit with a
+/// revenue of 0.00, and is refused for a unit the fund lacks.
+#[test]
+fn a_headcount_row_of_no_persons_names_its_unit_like_any_row() {
+    let none = LINKED
+        .replace("unit = \"left-banner\"\npersons = 21000", "unit = \"left-banner\"\npersons = 0")
+        .replace("unit = \"left-banner\"\npersons = 1800", "unit = \"left-banner\"\npersons = 0");
+    let r = report(&none);
+    let resident = &r["riskpool"]["schemes"]["resident"];
+    assert_eq!(resident["revenue_base"], r["contributions"]["funds"]["resident_pooling"], "{resident}");
+    let left = resident["units"].as_array().unwrap().iter().find(|u| u["id"] == "left-banner").unwrap();
+    assert_eq!(left["levy_charge"], "0.00", "no revenue, no levy: {left}");
+    let lost = LINKED.replacen("unit = \"league\"\npersons = 6000", "unit = \"right-banner\"\npersons = 0", 1);
+    let scenario = parse_scenario(&lost, ScenarioFormat::Toml, "r.toml").unwrap();
+    let e = run_scenario(&scenario, "r.toml", false).unwrap_err();
+    assert!(e.to_string().contains("\"right-banner\" raises 0.00 for the resident scheme"), "{e}");
+}
+
+/// #39 (2): the contributions' year is the fund year's whatever the rows:
+/// without employees a 2023 `[contributions]` was booked into 2024.
+#[test]
+fn contributions_of_another_year_are_refused_without_employees_too() {
+    let start = LINKED.find("[[contributions.employees]]").unwrap();
+    let end = LINKED.find("[contributions.residents]").unwrap();
+    let mut text = format!("{}{}", &LINKED[..start], &LINKED[end..]);
+    text = text.replacen("year = 2024\naverage", "year = 2023\naverage", 1);
+    assert_eq!(error_path(&text), "contributions.year");
+}
