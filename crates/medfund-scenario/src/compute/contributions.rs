@@ -19,7 +19,7 @@ pub(super) fn compute(
     trace: &mut Trace,
 ) -> ScenarioResult<ContributionsReport> {
     let employees = employees(s, source, trace)?;
-    let residents = s.residents.as_ref().map(|r| residents(r, source, trace)).transpose()?;
+    let residents = s.residents.as_ref().map(|r| residents(r, s.year, source, trace)).transpose()?;
     let late_fees = s.late_fees.as_ref().map(|l| late_fees(l, source, trace)).transpose()?;
     if employees.is_none() && residents.is_none() && late_fees.is_none() {
         return Err(ScenarioError::input(
@@ -173,6 +173,32 @@ fn employees(
                 item_path("contributions", "employees", file, i)
             )));
         }
+        // A figure the rule does not read is refused, not ignored: it says
+        // the row meant another rule.
+        let unused = match rule {
+            medfund_contrib::BaseRule::Wage => r.pension.is_some().then_some("pension"),
+            medfund_contrib::BaseRule::Retired => r.wage.is_some().then_some("wage"),
+            _ => (r.wage.is_some().then_some("wage")).or(r.pension.is_some().then_some("pension")),
+        };
+        if let Some(field) = unused {
+            let reads = match field {
+                "wage" => "base_rule = \"wage\" reads it",
+                _ => "base_rule = \"retired\" reads it",
+            };
+            return Err(ScenarioError::input(format!(
+                "{}.{field}: given, but base_rule = \"{}\" does not use it; expected no {field} ({reads})",
+                item_path("contributions", "employees", file, i),
+                rule_name(rule)
+            )));
+        }
+        if let Some(first) = rows.iter().take(i).position(|o| o.id == r.id) {
+            return Err(ScenarioError::input(format!(
+                "{}.id: {:?} is already employees[{first}]; expected each employee once",
+                item_path("contributions", "employees", file, i),
+                r.id
+            ))
+            .with_code(crate::error::codes::DUPLICATE));
+        }
     }
     // The rows as the register's columns (what the kernel reads); the
     // traced rule, which names each employee, gets them as employees.
@@ -231,12 +257,41 @@ fn employees(
     )))
 }
 
+/// The name a base rule has in a scenario.
+fn rule_name(rule: medfund_contrib::BaseRule) -> &'static str {
+    match rule {
+        medfund_contrib::BaseRule::Wage => "wage",
+        medfund_contrib::BaseRule::AverageWage => "average-wage",
+        medfund_contrib::BaseRule::Reemployment => "reemployment",
+        medfund_contrib::BaseRule::Retired => "retired",
+        _ => "another rule",
+    }
+}
+
 fn residents(
     r: &crate::scenario::ResidentsTable,
+    year: Option<crate::values::Year>,
     source: &Source,
     trace: &mut Trace,
 ) -> ScenarioResult<(ResidentsReport, Vec<Option<String>>)> {
     let version = crate::presets::Registry::built_in()?.residents(r.preset.as_deref())?;
+    // A financing table applies to a contribution year it is in force in (on some day of it).
+    if let Some(year) = year {
+        let v = version.validity();
+        let first = chrono::NaiveDate::from_ymd_opt(i32::try_from(year.0).unwrap_or(i32::MAX), 1, 1);
+        let last = chrono::NaiveDate::from_ymd_opt(i32::try_from(year.0).unwrap_or(i32::MAX), 12, 31);
+        let during =
+            first.zip(last).is_some_and(|(first, last)| v.from() <= last && v.to().is_none_or(|to| to >= first));
+        if !during {
+            return Err(ScenarioError::not_in_force(format!(
+                "contributions.residents.preset: {} is in force from {}{}, not in contributions.year {}; expected a financing table of that year",
+                version.id(),
+                v.from(),
+                v.to().map_or_else(String::new, |to| format!(" to {to}")),
+                year.0
+            )));
+        }
+    }
     let rows: Vec<HeadcountRow> =
         list(source, "contributions.residents", "headcounts", r.headcounts.as_ref(), r.headcounts_files(), Ok)?;
     let heads: Vec<Headcount> =

@@ -120,3 +120,37 @@ fn blank_rates_and_missing_inputs_are_errors_that_name_the_field() {
     let e = parse_scenario(bad_key, ScenarioFormat::Toml, "c.toml").unwrap_err();
     assert_eq!((e.path.as_deref(), e.line), (Some("contributions.policy.employer_rat"), Some(3)));
 }
+
+fn error(text: &str) -> medfund_scenario::ScenarioError {
+    let scenario = parse_scenario(text, ScenarioFormat::Toml, "c.toml").unwrap();
+    run_scenario(&scenario, "c.toml", false).unwrap_err()
+}
+
+/// #39 (11): a figure the base rule does not read, an employee listed twice
+/// and a financing table outside the contribution year were accepted.
+#[test]
+fn unused_figures_duplicate_employees_and_tables_out_of_force_are_refused() {
+    // A wage for a retiree, a pension for a wage earner, a wage for the 第八条 rule.
+    let wage_retired = EXAMPLE.replace("base_rule = \"retired\"\n", "base_rule = \"retired\"\nwage = \"9万\"\n");
+    let e = error(&wage_retired);
+    assert_eq!(e.path.as_deref(), Some("contributions.employees[4].wage"), "{e}");
+    assert!(e.to_string().contains("base_rule = \"retired\" does not use it"), "{e}");
+    let pension_wage = EXAMPLE.replacen("birth_year = 1996\n", "birth_year = 1996\npension = \"1\"\n", 1);
+    assert_eq!(error(&pension_wage).path.as_deref(), Some("contributions.employees[0].pension"));
+    let wage_average = EXAMPLE.replace("base_rule = \"average-wage\"", "base_rule = \"average-wage\"\nwage = \"1\"");
+    assert_eq!(error(&wage_average).path.as_deref(), Some("contributions.employees[2].wage"));
+    // The same employee twice.
+    let twice = EXAMPLE.replace("id = \"e-002\"", "id = \"e-001\"");
+    let e = error(&twice);
+    assert_eq!((e.path.as_deref(), e.code), (Some("contributions.employees[1].id"), "duplicate"), "{e}");
+    // qingdao-2012 is dated 2012-01-01: not for 2010.
+    let qingdao = |year: &str| {
+        let residents = "[contributions]\nyear = YEAR\n[contributions.residents]\npreset = \"qingdao-2012\"\n\
+             [[contributions.residents.headcounts]]\ncategory = \"other-non-working\"\npersons = 10\n";
+        residents.replace("YEAR", year)
+    };
+    let e = error(&qingdao("2010"));
+    assert_eq!(e.kind, medfund_scenario::ErrorKind::NotInForce, "{e}");
+    assert!(e.to_string().contains("qingdao-2012 is in force from 2012-01-01, not in contributions.year 2010"), "{e}");
+    assert_eq!(report(&qingdao("2012"), false)["contributions"]["residents"]["policy"], "qingdao-2012");
+}
