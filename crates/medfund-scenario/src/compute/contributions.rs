@@ -278,8 +278,8 @@ fn residents(
     // A financing table applies to a contribution year it is in force in (on some day of it).
     if let Some(year) = year {
         let v = version.validity();
-        let first = chrono::NaiveDate::from_ymd_opt(i32::try_from(year.0).unwrap_or(i32::MAX), 1, 1);
-        let last = chrono::NaiveDate::from_ymd_opt(i32::try_from(year.0).unwrap_or(i32::MAX), 12, 31);
+        let first = chrono::NaiveDate::from_ymd_opt(year.0, 1, 1);
+        let last = chrono::NaiveDate::from_ymd_opt(year.0, 12, 31);
         let during =
             first.zip(last).is_some_and(|(first, last)| v.from() <= last && v.to().is_none_or(|to| to >= first));
         if !during {
