@@ -65,12 +65,10 @@ pub(crate) fn unit_revenues(
             year.0, s.year.0
         )));
     }
-    if report.employees.is_some() {
-        if section.figures == FiguresChoice::Personal {
-            return Err(ScenarioError::input(
-                "contributions.figures: \"personal\" gives no pooling-fund figures, which riskpool.revenue_from = \"contributions\" needs; expected figures = \"all\"",
-            ));
-        }
+    if report.employees.is_some() && section.figures == FiguresChoice::Personal {
+        return Err(ScenarioError::input(
+            "contributions.figures: \"personal\" gives no pooling-fund figures, which riskpool.revenue_from = \"contributions\" needs; expected figures = \"all\"",
+        ));
     }
     if let Some(at) = &report.first_without_unit {
         return Err(ScenarioError::input(format!(
