@@ -179,14 +179,19 @@ pub fn settle_one_stop_into<P: Hash + Eq + Clone + std::fmt::Display>(
     let mut known: FxHashMap<P, (usize, Person)> = FxHashMap::default();
     known.reserve(persons.len());
     for (index, (id, person)) in persons.iter().enumerate() {
+        let invalid = |field, problem: String, expected| InsurerError::InvalidPerson {
+            index,
+            id: id.to_string(),
+            field,
+            problem,
+            expected,
+        };
         if known.insert(id.clone(), (index, *person)).is_some() {
-            return Err(InsurerError::InvalidPerson {
-                index,
-                id: id.to_string(),
-                field: "id",
-                problem: "appears twice".into(),
-                expected: "each person once",
-            });
+            return Err(invalid("id", "appears twice".into(), "each person once"));
+        }
+        // Every listed person, with claims or not: an entry that contradicts itself is refused.
+        if let Some((field, problem, expected)) = rules::contradiction(person, subsidies)? {
+            return Err(invalid(field, problem, expected));
         }
     }
     let (grouped, ids) = group_by_person_keyed(claims)?;

@@ -14,6 +14,48 @@ use crate::onestop::{
 use crate::settled::SettledClaim;
 use crate::supplementary::XIAMEN_RULE;
 
+/// What in a listed person's entry contradicts the rest of it or the
+/// policy, whether or not the person has claims: a hardship category for a
+/// migrant worker (X9 has no subsidy), a low pension for a person not
+/// retired or without a monthly pension, a migrant's contribution months
+/// below the first row of `migrant_limits`. The field, the problem and what
+/// was expected.
+///
+/// Rule: 厦门市基本医疗保险实践（2007） 二、自付医疗费困难补助
+/// Rule: 厦门市基本医疗保险实践（2007） 外来从业人员住院医疗
+pub(super) fn contradiction(
+    person: &Person,
+    subsidies: &crate::onestop::SubsidyPolicy,
+) -> Result<Option<(&'static str, String, &'static str)>> {
+    if person.hardship.is_some() && person.status == Status::Migrant {
+        return Ok(Some((
+            "hardship",
+            "is given for a migrant worker".into(),
+            "no hardship category (X9 has no subsidy)",
+        )));
+    }
+    if person.hardship == Some(Hardship::LowPension) {
+        if !person.status.is_retired() {
+            return Ok(Some(("hardship", "is low-pension for a person not retired".into(), "a retired status")));
+        }
+        if person.monthly_pension.is_none() {
+            return Ok(Some(("monthly_pension", "is missing".into(), "the monthly pension of a low-pension retiree")));
+        }
+    }
+    if let (Status::Migrant, Some(months), true) =
+        (person.status, person.contribution_months, subsidies.migrant_limits.is_some())
+    {
+        if subsidies.migrant_limit(months)?.is_none() {
+            return Ok(Some((
+                "contribution_months",
+                format!("{months} is below the first row of migrant_limits"),
+                "the months of continuous contribution that select a row of migrant_limits",
+            )));
+        }
+    }
+    Ok(None)
+}
+
 impl<P: std::fmt::Display> Settler<'_, P> {
     /// The hardship category that applies to `person` in `medical_year`:
     /// a low pension is tested against the year's W.
@@ -81,23 +123,35 @@ impl<P: std::fmt::Display> Settler<'_, P> {
             person_pays: split.person,
             ..SettledClaim::default()
         };
-        if self.tracing {
-            self.steps.push((
-                entry.index,
-                Step::new(
-                    format!("/supplementary/claims/{}", entry.index),
-                    XIAMEN_RULE,
-                    "by the person's running eligible total in the medical year: the fund pays up to fund_cap; above it the insurer pays insurer_rate (rounded per claim) until insurer_cap; the person pays the rest",
-                )
-                .zh("按参保人医保年度内累计合规费用：统筹基金支付至统筹封顶线；超出部分由保险公司按赔付比例支付（逐笔四舍五入）至保险公司封顶线；其余个人自付")
-                .input("medical_year", medical_year)
-                .input("running_total_before", before)
-                .input("eligible_cost", cost)
-                .result(format!("fund {}; insurer {}; person {}", split.fund, split.insurer, split.person)),
-            ));
-        }
+        // The claim's step, its result the claim's figures as the report has
+        // them: the person's after any subsidy, which the step then names.
+        let split_step = |person_pays: Money| {
+            let subsidised = person_pays != split.person;
+            let step = Step::new(
+                format!("/supplementary/claims/{}", entry.index),
+                XIAMEN_RULE,
+                if subsidised {
+                    "by the person's running eligible total in the medical year: the fund pays up to fund_cap; above it the insurer pays insurer_rate (rounded per claim) until insurer_cap; the person pays the rest (person_before_subsidies), less the subsidies of the steps that follow"
+                } else {
+                    "by the person's running eligible total in the medical year: the fund pays up to fund_cap; above it the insurer pays insurer_rate (rounded per claim) until insurer_cap; the person pays the rest"
+                },
+            )
+            .zh(if subsidised {
+                "按参保人医保年度内累计合规费用：统筹基金支付至统筹封顶线；超出部分由保险公司按赔付比例支付（逐笔四舍五入）至保险公司封顶线；其余（补助前个人自付）减去其后各步的补助为个人自付"
+            } else {
+                "按参保人医保年度内累计合规费用：统筹基金支付至统筹封顶线；超出部分由保险公司按赔付比例支付（逐笔四舍五入）至保险公司封顶线；其余个人自付"
+            })
+            .input("medical_year", medical_year)
+            .input("running_total_before", before)
+            .input("eligible_cost", cost);
+            let step = if subsidised { step.input("person_before_subsidies", split.person) } else { step };
+            step.result(format!("fund {}; insurer {}; person {}", split.fund, split.insurer, person_pays))
+        };
         let civil = matches!(person.status, Status::CivilServant | Status::RetiredCivilServant);
         if !civil && hardship.is_none() {
+            if self.tracing {
+                self.steps.push((entry.index, split_step(claim.person_pays)));
+            }
             return Ok(claim);
         }
         let copay = split.person.checked_sub(excess)?;
@@ -179,6 +233,9 @@ impl<P: std::fmt::Display> Settler<'_, P> {
             .checked_sub(claim.civil_servant)?
             .checked_sub(claim.civil_servant_above_max)?
             .checked_sub(claim.hardship)?;
+        if tracing {
+            self.steps.push((entry.index, split_step(claim.person_pays)));
+        }
         self.steps.extend(steps.into_iter().map(|s| (entry.index, s)));
         Ok(claim)
     }

@@ -141,3 +141,29 @@ fn the_column_split_refuses_one_stop_settings_rather_than_ignoring_them() {
     let e = medfund_scenario::split_supplementary_claims(settings, &claims).unwrap_err();
     assert!(e.to_string().contains("covers §5 only"), "{e}");
 }
+
+/// #39 (3): a listed person whose entry contradicts itself is refused
+/// whether or not the person has claims (only persons with claims were).
+#[test]
+fn contradictory_entries_are_errors_for_every_listed_person() {
+    let listed = |entry: &str| {
+        EXAMPLE.replacen(
+            "# Claims of persons not listed",
+            &format!("[[supplementary.persons]]\nid = \"no-claims\"\n{entry}\n# Claims of persons not listed"),
+            1,
+        )
+    };
+    for (entry, field) in [
+        ("status = \"migrant\"\ncontribution_months = 8\nhardship = \"subsistence-allowance\"", "hardship"),
+        ("status = \"employee\"\nhardship = \"low-pension\"\nmonthly_pension = \"100\"", "hardship"),
+        ("status = \"retired\"\nhardship = \"low-pension\"", "monthly_pension"),
+    ] {
+        assert_eq!(error_path(&listed(entry)), format!("supplementary.persons[5].{field}"), "{entry}");
+    }
+    // Limits from 6 months: a migrant of 3 months has no limit (mg-001 has 8).
+    let from_six =
+        listed("status = \"migrant\"\ncontribution_months = 3").replace("{ from_months = 0,", "{ from_months = 6,");
+    assert_eq!(error_path(&from_six), "supplementary.persons[5].contribution_months");
+    // A consistent entry without claims changes nothing.
+    assert_eq!(report(&listed("status = \"retired\""), false), report(EXAMPLE, false));
+}
