@@ -40,8 +40,8 @@ impl PersonKey<'_> {
     /// claims of one person in one partition.
     pub fn stable_hash(&self) -> u64 {
         match self {
-            PersonKey::Text(t) => fnv1a(t.as_bytes()),
-            PersonKey::Int(i) => fnv1a(&i.to_le_bytes()),
+            PersonKey::Text(t) => medfund_core::fnv1a(t.as_bytes()),
+            PersonKey::Int(i) => medfund_core::fnv1a(&i.to_le_bytes()),
         }
     }
 }
@@ -64,10 +64,6 @@ pub enum ClaimId<'a> {
     Int(i64),
 }
 
-/// FNV-1a, 64 bits.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
-}
 
 /// The column `name` of `batch`, or `None` if it has none.
 ///

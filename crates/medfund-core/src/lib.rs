@@ -69,6 +69,7 @@
 pub mod calendar;
 pub mod column;
 pub mod error;
+mod fnv;
 pub mod literal;
 pub mod money;
 pub mod policy;
@@ -84,6 +85,7 @@ pub use calendar::{
     FiscalYear, YearStart, add_days, day_of_following_month, last_day_of_month, tenth_of_following_month,
 };
 pub use error::{CoreError, Result};
+pub use fnv::{Fnv1a, fnv1a};
 pub use money::Money;
 pub use policy::{PolicyHistory, PolicyVersion, Validity};
 pub use quantity::Quantity;

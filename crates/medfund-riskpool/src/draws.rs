@@ -48,14 +48,11 @@ pub enum Streams {
 /// assert_ne!(stream_key(Scheme::Employee, "left-banner"), stream_key(Scheme::Resident, "left-banner"));
 /// ```
 pub fn stream_key(scheme: Scheme, id: &str) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0100_0000_01b3;
-    scheme
-        .key()
-        .bytes()
-        .chain(std::iter::once(0))
-        .chain(id.bytes())
-        .fold(OFFSET, |h, b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+    let mut h = medfund_core::Fnv1a::new();
+    h.write(scheme.key().as_bytes());
+    h.write(&[0]);
+    h.write(id.as_bytes());
+    h.finish()
 }
 
 /// The 32-byte seed of a keyed generator: the scenario seed, the key and a

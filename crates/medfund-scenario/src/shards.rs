@@ -16,7 +16,7 @@ use medfund_riskpool::stream::{Gathered, Plan};
 
 use crate::error::{ScenarioError, ScenarioResult};
 use crate::scenario::Source;
-use crate::simulate::{Fnv64, Prepared, Projection, ProjectionStep};
+use crate::simulate::{Prepared, Projection, ProjectionStep};
 
 // Version 2: the header carries the body's checksum (version 1 files,
 // without one, are refused as another kind).
@@ -27,7 +27,7 @@ const PASS_FILE: &str = "medfund-projection-pass-file/2";
 /// (each step is a bijection of the state); a hand edit of a count or a sum
 /// is refused instead of being merged into other figures.
 fn checksum(body: &[u8]) -> u64 {
-    let mut h = Fnv64::new();
+    let mut h = medfund_core::Fnv1a::new();
     h.write(body);
     h.finish()
 }

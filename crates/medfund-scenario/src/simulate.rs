@@ -209,33 +209,6 @@ fn within_memory(
     Ok(())
 }
 
-/// FNV-1a, 64 bits: the fingerprint of a projection and the checksum of
-/// its plan and pass files (`shards.rs`). Written to as bytes or as text.
-pub(crate) struct Fnv64(u64);
-
-impl Fnv64 {
-    pub(crate) fn new() -> Fnv64 {
-        Fnv64(0xcbf2_9ce4_8422_2325)
-    }
-
-    pub(crate) fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    pub(crate) fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl std::fmt::Write for Fnv64 {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.write(s.as_bytes());
-        Ok(())
-    }
-}
-
 impl Prepared {
     fn error(e: impl std::fmt::Display, source: &Source) -> ScenarioError {
         ScenarioError::input(format!("projection: {e}")).at(&source.name)
@@ -251,7 +224,7 @@ impl Prepared {
     /// version: equal for the same projection run by the same release, so
     /// files of a projection's shards can be told from another's.
     pub(crate) fn fingerprint(&self) -> u64 {
-        let mut h = Fnv64::new();
+        let mut h = medfund_core::Fnv1a::new();
         // Debug output of plain data (no maps): the same bytes every run of one release.
         std::fmt::Write::write_fmt(
             &mut h,
