@@ -64,7 +64,6 @@ pub enum ClaimId<'a> {
     Int(i64),
 }
 
-
 /// The column `name` of `batch`, or `None` if it has none.
 ///
 /// # Errors
