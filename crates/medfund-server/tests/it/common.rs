@@ -188,6 +188,21 @@ pub(crate) fn demo_json() -> String {
     serde_json::to_string(&doc).unwrap()
 }
 
+/// A projection of 20 units × 20 years × `trials` that keeps a worker busy
+/// for a while (about a second at 5,000 trials in a debug build, less in
+/// release).
+pub(crate) fn heavy(trials: u32) -> String {
+    let units: Vec<_> = (0..20)
+        .map(|i| serde_json::json!({"id": format!("u{i}"), "scheme": "employee", "revenue": "1000000", "expenditure": "990000"}))
+        .collect();
+    serde_json::json!({
+        "riskpool": {"year": 2023, "units": units},
+        "projection": {"years": 20, "trials": trials, "seed": 1, "default": {
+            "revenue_growth": {"mean": "3%", "sd": "2%"}, "expenditure_growth": {"mean": "4%", "sd": "2%"}}}
+    })
+    .to_string()
+}
+
 /// A config for tests: small, fast limits where a test needs them.
 pub(crate) fn config() -> Config {
     Config::default()

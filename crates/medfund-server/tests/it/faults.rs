@@ -16,22 +16,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{Server, config, demo_json, read_answer, start};
-use serde_json::json;
-
-/// A projection that keeps a worker busy for a while (about a second in a
-/// debug build, less in release).
-fn heavy(trials: u32) -> String {
-    let units: Vec<_> = (0..20)
-        .map(|i| json!({"id": format!("u{i}"), "scheme": "employee", "revenue": "1000000", "expenditure": "990000"}))
-        .collect();
-    json!({
-        "riskpool": {"year": 2023, "units": units},
-        "projection": {"years": 20, "trials": trials, "seed": 1, "default": {
-            "revenue_growth": {"mean": "3%", "sd": "2%"}, "expenditure_growth": {"mean": "4%", "sd": "2%"}}}
-    })
-    .to_string()
-}
+use common::{Server, config, demo_json, heavy, read_answer, start};
 
 fn healthy(s: &Server) {
     assert_eq!(s.get("/v1/health").status, 200, "the service stopped answering");

@@ -7,20 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::common::{config, demo_json, start};
-
-/// A projection of 20 units × 20 years × `trials`: seconds in a debug build.
-fn heavy(trials: u32) -> String {
-    let units: Vec<_> = (0..20)
-        .map(|i| json!({"id": format!("u{i}"), "scheme": "employee", "revenue": "1000000", "expenditure": "990000"}))
-        .collect();
-    json!({
-        "riskpool": {"year": 2023, "units": units},
-        "projection": {"years": 20, "trials": trials, "seed": 1, "default": {
-            "revenue_growth": {"mean": "3%", "sd": "2%"}, "expenditure_growth": {"mean": "4%", "sd": "2%"}}}
-    })
-    .to_string()
-}
+use crate::common::{config, demo_json, heavy, start};
 
 /// Two long sweeps held both cores for minutes after their 503: the one
 /// worker is free again as soon as the request times out.
