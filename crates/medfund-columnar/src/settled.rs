@@ -121,7 +121,7 @@ impl<E: From<ColumnarError>, S: Settlement> Settler<'_, E, S> {
 
     /// Settles records that fit in memory into a file of results.
     fn settle_whole(&self, records: &Path, bytes: u64) -> Result<Stream, E> {
-        let bytes = read_records(records, bytes)?;
+        let bytes = spill::read_records(records, bytes)?;
         let splits = settle_records(&bytes, self.rules)?;
         let path = suffixed(records, "settled");
         let file = spill::create_private(&path)?;
@@ -138,15 +138,6 @@ pub(crate) fn suffixed(path: &Path, suffix: &str) -> PathBuf {
     name.push(".");
     name.push(suffix);
     PathBuf::from(name)
-}
-
-/// Every record of the file at `path` (`bytes` of them), which is removed.
-fn read_records(path: &Path, bytes: u64) -> Result<Vec<u8>, ColumnarError> {
-    let mut out =
-        Vec::with_capacity(usize::try_from(bytes).expect("invariant: a partition within the budget fits usize"));
-    File::open(path).and_then(|mut f| f.read_to_end(&mut out)).map_err(ColumnarError::io(path, "read"))?;
-    std::fs::remove_file(path).map_err(ColumnarError::io(path, "remove"))?;
-    Ok(out)
 }
 
 /// A sub-partition written by [`split`].

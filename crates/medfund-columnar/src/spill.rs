@@ -319,14 +319,17 @@ impl Store {
         w.write_all(&buffer).map_err(ColumnarError::io(path.as_path(), "write"))?;
         w.flush().map_err(ColumnarError::io(path.as_path(), "write"))?;
         drop(w);
-        let mut out =
-            Vec::with_capacity(usize::try_from(bytes).expect("invariant: a partition within the budget fits usize"));
-        File::open(&path)
-            .and_then(|mut f| f.read_to_end(&mut out))
-            .map_err(ColumnarError::io(path.as_path(), "read"))?;
-        std::fs::remove_file(&path).map_err(ColumnarError::io(path.as_path(), "remove"))?;
-        Ok(out)
+        read_records(&path, bytes)
     }
+}
+
+/// Every record of the file at `path` (`bytes` of them), which is removed.
+pub(crate) fn read_records(path: &Path, bytes: u64) -> Result<Vec<u8>> {
+    let mut out =
+        Vec::with_capacity(usize::try_from(bytes).expect("invariant: a partition within the budget fits usize"));
+    File::open(path).and_then(|mut f| f.read_to_end(&mut out)).map_err(ColumnarError::io(path, "read"))?;
+    std::fs::remove_file(path).map_err(ColumnarError::io(path, "remove"))?;
+    Ok(out)
 }
 
 /// A temporary folder of one run, removed with everything in it when the

@@ -317,14 +317,17 @@ impl<'a> ListFiles<'a> {
             .or(self.arrow.map(|f| (Format::Arrow, f)))
     }
 
+    /// Each file given, as (`name_csv`, `name_parquet` or `name_arrow`, the file).
+    fn each(self, name: &str) -> Vec<(String, &'a str)> {
+        [("csv", self.csv), ("parquet", self.parquet), ("arrow", self.arrow)]
+            .into_iter()
+            .filter_map(|(ext, f)| Some((format!("{name}_{ext}"), f?)))
+            .collect()
+    }
+
     /// The keys given among `name`, `name_csv`, `name_parquet`, `name_arrow`.
     fn keys(self, name: &str, inline: bool) -> Vec<String> {
-        let files = [("csv", self.csv), ("parquet", self.parquet), ("arrow", self.arrow)];
-        inline
-            .then(|| name.to_owned())
-            .into_iter()
-            .chain(files.iter().filter(|(_, f)| f.is_some()).map(|(ext, _)| format!("{name}_{ext}")))
-            .collect()
+        inline.then(|| name.to_owned()).into_iter().chain(self.each(name).into_iter().map(|(key, _)| key)).collect()
     }
 }
 
@@ -364,8 +367,7 @@ impl crate::Scenario {
     /// section: `("supplementary.claims_parquet", "claims.parquet")`…
     pub fn list_files(&self) -> Vec<(String, &str)> {
         fn add<'a>(all: &mut Vec<(String, &'a str)>, list: &str, files: ListFiles<'a>) {
-            let given = [("csv", files.csv), ("parquet", files.parquet), ("arrow", files.arrow)];
-            all.extend(given.into_iter().filter_map(|(ext, f)| Some((format!("{list}_{ext}"), f?))));
+            all.extend(files.each(list));
         }
         let mut all = Vec::new();
         if let Some(s) = &self.riskpool {
