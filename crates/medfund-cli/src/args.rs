@@ -493,14 +493,7 @@ impl ServeArgs {
         if let Some(v) = self.max_answer {
             c.max_answer = v;
         }
-        match self.body_memory {
-            Some(v) => c.body_memory = v,
-            // A body for each worker and one arriving, at the limits given.
-            None => {
-                c.body_memory =
-                    c.max_body.saturating_mul(u64::try_from(c.workers).unwrap_or(u64::MAX).saturating_add(1))
-            }
-        }
+        c.body_memory = self.body_memory;
         if let Some(v) = self.max_connections {
             c.max_connections = usize::try_from(v).expect("invariant: u32 fits usize");
         }

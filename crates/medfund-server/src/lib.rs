@@ -75,13 +75,13 @@ pub struct Config {
     /// lists, more with `explain=true`) is answered 422 before it is
     /// computed.
     pub max_answer: u64,
-    /// Bytes of request bodies held at once (default: `max_body` times the
-    /// workers and one more: a body for each worker and one arriving). A
-    /// request is admitted (given room for its `Content-Length`, or
-    /// `max_body` if it names none) before its body is read; it waits for
-    /// room like a request for a worker (a place in `queue`, within
-    /// `request_timeout`).
-    pub body_memory: u64,
+    /// Bytes of request bodies held at once (`None`, the default: `max_body`
+    /// times the workers and one more, a body for each worker and one
+    /// arriving, at the limits the config ends with). A request is admitted
+    /// (given room for its `Content-Length`, or `max_body` if it names none)
+    /// before its body is read; it waits for room like a request for a
+    /// worker (a place in `queue`, within `request_timeout`).
+    pub body_memory: Option<u64>,
     /// Connections open at once (1,024); past it, further connections wait
     /// to be accepted.
     pub max_connections: usize,
@@ -116,15 +116,13 @@ impl Default for Config {
         limits.path_rows = 1_000_000;
         limits.correlated_units = 500;
         limits.sweep_combinations = 1_000;
-        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let max_body: u64 = 64 << 20;
         Config {
-            max_body,
-            workers,
+            max_body: 64 << 20,
+            workers: std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
             queue: 256,
             request_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(30),
-            body_memory: max_body.saturating_mul(u64::try_from(workers).unwrap_or(u64::MAX).saturating_add(1)),
+            body_memory: None,
             max_answer: 256 << 20,
             max_connections: 1_024,
             header_timeout: Duration::from_secs(10),
@@ -155,7 +153,10 @@ pub fn router(config: Config) -> Router {
     let mut limits = config.limits.clone();
     // Whatever the caller set: no path from a request reaches the filesystem.
     limits.list_files = false;
-    let gate = gate::Gate::new(config.workers, config.queue, config.request_timeout, config.body_memory);
+    let body_memory = config.body_memory.unwrap_or_else(|| {
+        config.max_body.saturating_mul(u64::try_from(config.workers).unwrap_or(u64::MAX).saturating_add(1))
+    });
+    let gate = gate::Gate::new(config.workers, config.queue, config.request_timeout, body_memory);
     let app = Arc::new(App { config: Config { limits, ..config }, gate, fonts: std::sync::OnceLock::new() });
     Router::new()
         .route("/v1/run", post(handlers::run))

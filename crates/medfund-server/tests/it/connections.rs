@@ -127,7 +127,7 @@ fn an_answer_the_client_does_not_read_is_dropped_after_the_write_timeout() {
 fn a_body_is_admitted_before_it_is_read() {
     let mut c = config();
     c.max_body = 1 << 20;
-    c.body_memory = 1 << 20;
+    c.body_memory = Some(1 << 20);
     c.queue = 0;
     let s = start(c);
     // A body of 1 MiB declared and half sent holds all the room.
